@@ -1,0 +1,123 @@
+/*
+ * The scheduler's contract with the other runtime modules (chan, select,
+ * sync, time, ctx, traceback). Users never see this header.
+ *
+ * Blocking is always the same dance, as gopark/goready in Go:
+ *   1. take the object's rt_lock, find nothing to do, enqueue an rt_sudog;
+ *   2. rt_park(unlock_commit, &lock, reason, obj): the goroutine's context is
+ *      saved and, on the scheduler stack, commit(g, arg) drops the lock. From
+ *      then on another M may rt_ready(g) at any moment, which is safe because
+ *      g no longer runs.
+ *   3. the waker dequeues the sudog under the lock, stores a result in
+ *      g->param, and calls rt_ready(g).
+ * Returning false from commit cancels the park (the goroutine continues).
+ */
+#ifndef RT_SCHED_H
+#define RT_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lock.h"
+
+typedef struct rt_g rt_g;
+typedef struct rt_sudog rt_sudog;
+
+/* Why a goroutine waits; printed in Go's words by rt_wait_reason_str. */
+typedef enum rt_wait_reason {
+    RT_WAIT_NONE,
+    RT_WAIT_CHAN_RECV,
+    RT_WAIT_CHAN_SEND,
+    RT_WAIT_CHAN_RECV_NIL,
+    RT_WAIT_CHAN_SEND_NIL,
+    RT_WAIT_SELECT,
+    RT_WAIT_SELECT_NO_CASES,
+    RT_WAIT_WG,
+    RT_WAIT_MUTEX,
+    RT_WAIT_RWMUTEX_R,
+    RT_WAIT_RWMUTEX_W,
+    RT_WAIT_COND,
+    RT_WAIT_SLEEP,
+    RT_WAIT_SEMACQUIRE,
+    RT_WAIT_FOREVER, /* go_exit in progress, internal */
+    RT_WAIT_N
+} rt_wait_reason;
+
+const char *rt_wait_reason_str(rt_wait_reason r);
+
+/* A goroutine waiting on an object's queue (Go's sudog). Allocate from the
+ * per-P cache with rt_sudog_get; all fields are zero on return. */
+struct rt_sudog {
+    rt_g *g;
+    rt_sudog *next, *prev;
+    void *elem;         /* data element (chan) */
+    void *obj;          /* channel or semaphore address waited on */
+    rt_sudog *waitlink; /* select: this g's other sudogs */
+    int64_t release_time;
+    uint32_t ticket; /* sema handoff / notify-list ticket */
+    bool is_select;
+    bool success; /* chan: true if a value was passed, false if closed */
+    int16_t case_index;
+    rt_sudog *parent, *waittail; /* sema treap/list use */
+};
+
+rt_sudog *rt_sudog_get(void);
+void rt_sudog_put(rt_sudog *s);
+
+/* The part of a goroutine other modules may touch. */
+struct rt_g {
+    int64_t id;
+    void *param;          /* set by the waker before rt_ready */
+    uint32_t select_done; /* select: CAS 0->1 by the winning waker */
+    rt_sudog *waiting;    /* select: list of this g's sudogs */
+    void *det;            /* detector's per-goroutine slot */
+    rt_wait_reason wait_reason;
+    const void *wait_obj; /* object blocked on, for the detector/dumps */
+    int64_t wait_since;   /* rt_nanotime() when it parked */
+    /* the rest belongs to sched.c */
+};
+
+/* Current goroutine, or NULL on a scheduler stack (timer callbacks). */
+rt_g *rt_getg(void);
+
+/* Parks the current goroutine; see the header comment. commit may be NULL. */
+void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
+             rt_wait_reason reason, const void *obj);
+/* Helper commit that releases the rt_lock passed as arg. */
+bool rt_park_unlock_commit(rt_g *g, void *lock);
+
+/* Makes a parked goroutine runnable (on this P, as next to run). Callable
+ * from goroutines and from scheduler context. */
+void rt_ready(rt_g *g);
+
+/* Goroutine creation from runtime code (ctx, timers); site may be NULL. */
+void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
+              const char *func, uintptr_t pc);
+
+/* Monotonic clock in ns. Virtual in seeded mode; all runtime code uses it. */
+int64_t rt_nanotime(void);
+
+/* Timers tell the scheduler that a timer may now fire at `when`, so an idle
+ * M sleeping past that is woken. */
+void rt_sched_timer_added(int64_t when);
+
+/* A random number for select's shuffle and sync's spinning decisions
+ * (per-M state; deterministic in seeded mode). */
+uint32_t rt_fastrand(void);
+uint32_t rt_fastrandn(uint32_t n);
+
+/* Go's canSpin: may a Mutex spinner spin at iteration iter? */
+bool rt_can_spin(int iter);
+void rt_do_spin(void);
+
+/* Go's panics and fatal errors: message, blank line, goroutine dump, exit 2.
+ * rt_throw is for "fatal error: <msg>" (not recoverable in Go either). */
+void rt_panic(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+void rt_throw(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Number of Ps (GOMAXPROCS). */
+int rt_nprocs(void);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Runtime timers: the contract between rt/time.c and the scheduler.
+ *
+ * A timer calls f(arg, seq) at or after `when` (then every `period` ns if
+ * period > 0) in scheduler context: f must not park or block; it may call
+ * rt_ready, rt_spawn, rt_chan_trysend, go_chan_close and take rt_locks.
+ */
+#ifndef RT_TIME_H
+#define RT_TIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct rt_timer rt_timer;
+struct rt_timer {
+    int64_t when;
+    int64_t period;
+    void (*f)(void *arg, uintptr_t seq);
+    void *arg;
+    uintptr_t seq;
+    int32_t heap_index; /* -1 when not in the heap */
+};
+
+/* Adds t (t->when set, not already added). */
+void rt_timer_add(rt_timer *t);
+/* Removes t; true if it was pending (had not fired or been removed). */
+bool rt_timer_del(rt_timer *t);
+/* Re-arms t at when/period; true if it was pending before. */
+bool rt_timer_mod(rt_timer *t, int64_t when, int64_t period);
+
+/* Scheduler side: runs every timer due at `now`; returns the next deadline,
+ * or INT64_MAX when no timer is pending. Cheap when nothing is due. */
+int64_t rt_timers_run(int64_t now);
+/* True if any timer is pending (a sleeping goroutine is not a deadlock). */
+bool rt_timers_pending(void);
+
+#endif
