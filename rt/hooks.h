@@ -47,6 +47,9 @@ typedef struct rt_hooks {
     void (*wg_add)(int64_t g, const void *wg, int64_t delta);
     void (*wg_wait)(int64_t g, const void *wg);
     void (*ctx_cancel)(int64_t g, const void *ctx);
+    /* the runtime touching user memory on g's behalf (chan copies) */
+    void (*mem_access)(int64_t g, const void *addr, size_t size, int write,
+                       uintptr_t pc);
     void (*timer_fire)(int64_t g, const void *timer);
     /* program end: main returned (code) or go_exit(code) */
     void (*main_exit)(int64_t g, int code);

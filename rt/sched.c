@@ -1,0 +1,1513 @@
+/*
+ * The goroutine scheduler: Go's G/M/P model (runtime/proc.go) in C.
+ *
+ * G is a goroutine, M an OS thread, P a processor: the right to run Go code.
+ * There are GOMAXPROCS Ps. An M must hold a P to run goroutines; an M without
+ * one sleeps (idle) or is in a system call.
+ *
+ * Run queues. Each P has a bounded lock-free ring (256 Gs) that only its
+ * owner appends to and anyone may steal half of, plus a `runnext` slot: a
+ * goroutine readied by the running one (a channel partner, a new goroutine)
+ * runs next and inherits the time slice, which makes ping-pong cheap and
+ * keeps producer/consumer pairs on one cache. Overflow and yielded goroutines
+ * go to the global queue, polled every 61 schedules for fairness.
+ *
+ * Spinning. An M that finds no work may spin, stealing from other Ps, but at
+ * most half of the busy Ps' worth of Ms spin at once (Go's bound). Readying a
+ * goroutine wakes an idle P only when nobody spins: the spinner will find it.
+ * An M that gives up drops its P and parks on a futex: an idle process sleeps.
+ * The last spinner to give up re-checks every queue after dropping its P, so
+ * work submitted in the window is never stranded (Go's "delicate dance").
+ *
+ * Switching. Every M has a g0 context: the OS thread's own stack, where
+ * m_loop() runs the scheduler. A goroutine never switches straight into
+ * another: it switches to g0 with a request (park, yield, exit, syscall),
+ * and g0 carries it out once the goroutine's registers are saved. That is
+ * what makes rt_park race-free: the commit callback, which drops the lock a
+ * waker needs, runs on g0 after the goroutine stopped running.
+ *
+ * The main goroutine runs on a worker M like any other. The thread that
+ * called go_run only waits for main_fn to return, so a goroutine that never
+ * yields cannot keep go_run from returning.
+ *
+ * Deadlock. When the last running M goes idle with no goroutine runnable,
+ * none in a system call and no timer pending, nothing can ever run again:
+ * "fatal error: all goroutines are asleep - deadlock!" (Go's checkdead).
+ *
+ * Stacks are allocated at a goroutine's first run (rt/stack.c), so a burst of
+ * spawns costs only Gs. Dead Gs keep their stacks on per-P free lists.
+ */
+#define _GNU_SOURCE
+#include "sched.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gorace.h>
+
+#include "hooks.h"
+#include "stack.h"
+#include "time.h"
+#include "traceback.h"
+
+enum {
+    MAX_PROCS = 256,
+    RUNQ_SIZE = 256,
+    SUDOG_CACHE = 128,
+    GFREE_LOCAL_MAX = 64,
+    GFREE_GLOBAL_KEEP_STACKS = 4096,
+    MAIN_STACK_BYTES = 8 << 20,
+    ALTSTACK_BYTES = 64 << 10,
+};
+
+typedef enum {
+    G_IDLE,
+    G_RUNNABLE,
+    G_RUNNING,
+    G_SYSCALL,
+    G_WAITING,
+    G_DEAD
+} gstatus;
+
+typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRED } pstatus;
+
+/* What a goroutine asks g0 to do after switching to it. */
+typedef enum { REQ_NONE, REQ_PARK, REQ_YIELD, REQ_EXIT, REQ_SYSCALL_EXIT } mreq;
+
+typedef struct M M;
+typedef struct P P;
+typedef struct G G;
+
+struct G {
+    rt_g pub; /* first: rt_g * and G * are interchangeable */
+    void *sp;
+    rt_stack stack;
+    uint32_t status;
+    void (*fn)(void *);
+    void *arg;
+    G *schedlink;
+    G *alllink;
+    M *m;
+    bool started;
+    bool is_main;
+    int64_t parent;
+    uintptr_t cpc;
+    const char *cfile, *cfunc;
+    int cline;
+};
+
+struct P {
+    int id;
+    uint32_t status;
+    M *m;
+    P *link;
+    uint32_t runqhead; /* consumers CAS it */
+    uint32_t runqtail; /* only the owner stores it */
+    G *runq[RUNQ_SIZE];
+    G *runnext;
+    uint32_t schedtick;
+    G *gfree;
+    int ngfree;
+    rt_sudog *sudogs[SUDOG_CACHE];
+    int nsudog;
+};
+
+struct M {
+    int64_t id;
+    void *g0_sp;
+    G *curg;
+    P *p;
+    P *nextp;
+    P *oldp; /* P held before a system call */
+    bool spinning;
+    bool timer_sleeper;
+    rt_note park;
+    M *schedlink;
+    uint64_t rand;
+    mreq req;
+    bool (*commit)(rt_g *, void *);
+    void *commit_arg;
+    void *altstack;
+};
+
+static struct {
+    rt_lock lock;
+    G *runq_head, *runq_tail; /* global run queue */
+    int32_t runq_size;
+    P *pidle;
+    int32_t npidle; /* atomic reads outside the lock */
+    int32_t nprocs; /* GOMAXPROCS */
+    int32_t nmspinning;
+    M *midle;
+    int32_t nmidle;
+    int32_t mcount;
+    int64_t next_mid;
+    /* timers: at most one idle M sleeps until the next timer */
+    M *timer_sleeper;
+    int64_t timer_sleep_until;
+    /* dead Gs */
+    rt_lock gfree_lock;
+    G *gfree_stack, *gfree_nostack;
+    int32_t ngfree_stack;
+    rt_lock sudog_lock;
+    rt_sudog *sudog_free;
+    /* all Gs ever made, for dumps and the deadlock check */
+    rt_lock allg_lock;
+    G *allgs;
+    int64_t next_goid;
+    int32_t ngoroutines; /* live user goroutines */
+    int32_t nsyscall;
+    /* program end */
+    int main_code;
+    uint32_t main_done;
+    rt_note main_note;
+    uint32_t exiting;
+    uint32_t dying; /* a fatal error is being printed */
+    bool started;
+} sched;
+
+static P allp[MAX_PROCS];
+
+static __thread M *tls_m __attribute__((tls_model("initial-exec")));
+
+/* Goroutines migrate between threads: the compiler must never cache a TLS
+ * address or value across a switch, so every read goes through here. */
+static __attribute__((noinline)) M *getm(void)
+{
+    M *m = tls_m;
+    __asm__ volatile("" : "+r"(m));
+    return m;
+}
+
+rt_g *rt_getg(void)
+{
+    M *m = getm();
+    return m ? &m->curg->pub : NULL;
+}
+
+static inline G *curg(void)
+{
+    M *m = getm();
+    return m ? m->curg : NULL;
+}
+
+#define load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define load_acq(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---- clock and randomness ------------------------------------------------ */
+
+int64_t rt_nanotime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t wyrand(uint64_t *state)
+{
+    *state += 0xa0761d6478bd642full;
+    __uint128_t t = (__uint128_t)*state * (*state ^ 0xe7037ed1a0b428dbull);
+    return (uint64_t)(t >> 64) ^ (uint64_t)t;
+}
+
+static uint64_t global_rand_state;
+
+uint32_t rt_fastrand(void)
+{
+    M *m = getm();
+    if (m)
+        return (uint32_t)wyrand(&m->rand);
+    return (uint32_t)wyrand(&global_rand_state); /* before go_run only */
+}
+
+uint32_t rt_fastrandn(uint32_t n)
+{
+    return (uint32_t)(((uint64_t)rt_fastrand() * n) >> 32);
+}
+
+int rt_nprocs(void)
+{
+    return load_relaxed(&sched.nprocs);
+}
+
+/* ---- wait reasons -------------------------------------------------------- */
+
+static const char *const wait_reason_names[RT_WAIT_N] = {
+    [RT_WAIT_NONE] = "",
+    [RT_WAIT_CHAN_RECV] = "chan receive",
+    [RT_WAIT_CHAN_SEND] = "chan send",
+    [RT_WAIT_CHAN_RECV_NIL] = "chan receive (nil chan)",
+    [RT_WAIT_CHAN_SEND_NIL] = "chan send (nil chan)",
+    [RT_WAIT_SELECT] = "select",
+    [RT_WAIT_SELECT_NO_CASES] = "select (no cases)",
+    [RT_WAIT_WG] = "sync.WaitGroup.Wait",
+    [RT_WAIT_MUTEX] = "sync.Mutex.Lock",
+    [RT_WAIT_RWMUTEX_R] = "sync.RWMutex.RLock",
+    [RT_WAIT_RWMUTEX_W] = "sync.RWMutex.Lock",
+    [RT_WAIT_COND] = "sync.Cond.Wait",
+    [RT_WAIT_SLEEP] = "sleep",
+    [RT_WAIT_SEMACQUIRE] = "semacquire",
+    [RT_WAIT_FOREVER] = "exiting",
+};
+
+const char *rt_wait_reason_str(rt_wait_reason r)
+{
+    return (unsigned)r < RT_WAIT_N ? wait_reason_names[r] : "?";
+}
+
+/* ---- run queues (Go's runqput/runqget/runqgrab) ------------------------- */
+
+static void globrunq_put_locked(G *gp)
+{
+    gp->schedlink = NULL;
+    if (sched.runq_tail)
+        sched.runq_tail->schedlink = gp;
+    else
+        sched.runq_head = gp;
+    sched.runq_tail = gp;
+    store_rel(&sched.runq_size, sched.runq_size + 1);
+}
+
+static void globrunq_put_batch_locked(G *head, G *tail, int n)
+{
+    tail->schedlink = NULL;
+    if (sched.runq_tail)
+        sched.runq_tail->schedlink = head;
+    else
+        sched.runq_head = head;
+    sched.runq_tail = tail;
+    store_rel(&sched.runq_size, sched.runq_size + n);
+}
+
+static G *globrunq_pop_locked(void)
+{
+    G *gp = sched.runq_head;
+    if (gp) {
+        sched.runq_head = gp->schedlink;
+        if (!sched.runq_head)
+            sched.runq_tail = NULL;
+        store_rel(&sched.runq_size, sched.runq_size - 1);
+    }
+    return gp;
+}
+
+/* Moves half of p's full local queue plus gp to the global queue. */
+static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
+{
+    enum { HALF = RUNQ_SIZE / 2 };
+    G *batch[HALF + 1];
+    uint32_t n = (t - h) / 2;
+    for (uint32_t i = 0; i < n; i++)
+        batch[i] = p->runq[(h + i) % RUNQ_SIZE];
+    if (!__atomic_compare_exchange_n(&p->runqhead, &h, h + n, false,
+                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        return false;
+    batch[n] = gp;
+    for (uint32_t i = 0; i < n; i++)
+        batch[i]->schedlink = batch[i + 1];
+    rt_lock_acquire(&sched.lock);
+    globrunq_put_batch_locked(batch[0], batch[n], (int)n + 1);
+    rt_lock_release(&sched.lock);
+    return true;
+}
+
+static void runq_put(P *p, G *gp, bool next)
+{
+    if (next) {
+        G *old = __atomic_exchange_n(&p->runnext, gp, __ATOMIC_ACQ_REL);
+        if (!old)
+            return;
+        gp = old; /* kicked out of runnext: goes to the tail */
+    }
+    for (;;) {
+        uint32_t h = load_acq(&p->runqhead);
+        uint32_t t = p->runqtail;
+        if (t - h < RUNQ_SIZE) {
+            p->runq[t % RUNQ_SIZE] = gp;
+            store_rel(&p->runqtail, t + 1);
+            return;
+        }
+        if (runq_put_slow(p, gp, h, t))
+            return;
+    }
+}
+
+static G *runq_get(P *p)
+{
+    G *next = load_relaxed(&p->runnext);
+    if (next && __atomic_compare_exchange_n(&p->runnext, &next, NULL, false,
+                                            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return next;
+    for (;;) {
+        uint32_t h = load_acq(&p->runqhead);
+        uint32_t t = p->runqtail;
+        if (t == h)
+            return NULL;
+        G *gp = p->runq[h % RUNQ_SIZE];
+        if (__atomic_compare_exchange_n(&p->runqhead, &h, h + 1, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return gp;
+    }
+}
+
+static bool runq_empty(P *p)
+{
+    return load_acq(&p->runqhead) == load_acq(&p->runqtail) &&
+           load_acq(&p->runnext) == NULL;
+}
+
+/* Grabs half of victim's queue into batch; may take runnext as a last
+ * resort (only when stealing for real, as Go does). */
+static uint32_t runq_grab(P *victim, G **batch, bool steal_next)
+{
+    for (;;) {
+        uint32_t h = load_acq(&victim->runqhead);
+        uint32_t t = load_acq(&victim->runqtail);
+        uint32_t n = t - h;
+        n -= n / 2;
+        if (n == 0) {
+            if (!steal_next)
+                return 0;
+            G *next = load_acq(&victim->runnext);
+            if (!next)
+                return 0;
+            /* The victim may be about to run it: give it a moment, as Go
+             * does, so a ping-pong pair is not torn apart. */
+            if (load_relaxed(&victim->status) == P_RUNNING)
+                usleep(3);
+            if (!__atomic_compare_exchange_n(&victim->runnext, &next, NULL,
+                                             false, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_RELAXED))
+                continue;
+            batch[0] = next;
+            return 1;
+        }
+        if (n > RUNQ_SIZE / 2)
+            continue; /* inconsistent read of h and t */
+        for (uint32_t i = 0; i < n; i++)
+            batch[i] = victim->runq[(h + i) % RUNQ_SIZE];
+        if (__atomic_compare_exchange_n(&victim->runqhead, &h, h + n, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return n;
+    }
+}
+
+static G *runq_steal(P *p, P *victim, bool steal_next)
+{
+    G *batch[RUNQ_SIZE / 2 + 1];
+    uint32_t n = runq_grab(victim, batch, steal_next);
+    if (n == 0)
+        return NULL;
+    uint32_t t = p->runqtail;
+    for (uint32_t i = 1; i < n; i++)
+        p->runq[(t + i - 1) % RUNQ_SIZE] = batch[i];
+    store_rel(&p->runqtail, t + n - 1);
+    return batch[0];
+}
+
+/* Takes a share of the global queue: one to run, some into p's queue. */
+static G *globrunq_get(P *p, int max)
+{
+    if (load_acq(&sched.runq_size) == 0)
+        return NULL;
+    rt_lock_acquire(&sched.lock);
+    int n = sched.runq_size / load_relaxed(&sched.nprocs) + 1;
+    if (n > sched.runq_size)
+        n = sched.runq_size;
+    if (max > 0 && n > max)
+        n = max;
+    if (n > RUNQ_SIZE / 2)
+        n = RUNQ_SIZE / 2;
+    G *gp = globrunq_pop_locked();
+    for (int i = 1; i < n; i++)
+        runq_put(p, globrunq_pop_locked(), false);
+    rt_lock_release(&sched.lock);
+    return gp;
+}
+
+/* ---- idle Ps and Ms --------------------------------------------------------
+ * Both lists are protected by sched.lock. */
+
+static void pidle_put_locked(P *p)
+{
+    p->status = P_IDLE;
+    p->m = NULL;
+    p->link = sched.pidle;
+    sched.pidle = p;
+    __atomic_store_n(&sched.npidle, sched.npidle + 1, __ATOMIC_SEQ_CST);
+}
+
+static P *pidle_get_locked(void)
+{
+    P *p = sched.pidle;
+    if (p) {
+        sched.pidle = p->link;
+        __atomic_store_n(&sched.npidle, sched.npidle - 1, __ATOMIC_SEQ_CST);
+    }
+    return p;
+}
+
+/* Removes a specific idle P (a syscall returning to its old P). */
+static bool pidle_take_locked(P *want)
+{
+    for (P **pp = &sched.pidle; *pp; pp = &(*pp)->link) {
+        if (*pp == want) {
+            *pp = want->link;
+            __atomic_store_n(&sched.npidle, sched.npidle - 1, __ATOMIC_SEQ_CST);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void acquirep(M *m, P *p)
+{
+    m->p = p;
+    p->m = m;
+    p->status = P_RUNNING;
+}
+
+static P *releasep(M *m)
+{
+    P *p = m->p;
+    m->p = NULL;
+    p->m = NULL;
+    return p;
+}
+
+static void *m_thread_main(void *arg);
+
+static M *m_new(void)
+{
+    M *m = calloc(1, sizeof(M));
+    if (!m)
+        rt_throw("out of memory allocating an M");
+    m->id = __atomic_add_fetch(&sched.next_mid, 1, __ATOMIC_RELAXED);
+    m->rand = (uint64_t)rt_nanotime() ^ ((uint64_t)m->id << 32) ^
+              (uint64_t)(uintptr_t)m;
+    return m;
+}
+
+static void m_spawn_thread(M *m)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int err = pthread_create(&t, &attr, m_thread_main, m);
+    pthread_attr_destroy(&attr);
+    if (err)
+        rt_throw("newosproc: %s", strerror(err));
+}
+
+/* Runs p on an idle M, or a new one. Go's startm. */
+static void startm(P *p, bool spinning)
+{
+    rt_lock_acquire(&sched.lock);
+    if (!p) {
+        p = pidle_get_locked();
+        if (!p) {
+            rt_lock_release(&sched.lock);
+            if (spinning)
+                fetch_add(&sched.nmspinning, -1);
+            return;
+        }
+    }
+    M *m = sched.midle;
+    if (m) {
+        sched.midle = m->schedlink;
+        sched.nmidle--;
+        /* Set under the lock: a sleeper that timed out decides, under the
+         * same lock, whether it was handed a P. */
+        m->spinning = spinning;
+        m->nextp = p;
+        rt_lock_release(&sched.lock);
+        rt_note_wakeup(&m->park);
+        return;
+    }
+    sched.mcount++;
+    rt_lock_release(&sched.lock);
+    m = m_new();
+    m->spinning = spinning;
+    m->nextp = p;
+    m_spawn_thread(m);
+}
+
+/* Wakes an idle P to look for work if nobody is spinning already. */
+static void wakep(void)
+{
+    if (load_relaxed(&sched.npidle) == 0)
+        return;
+    int32_t zero = 0;
+    if (load_relaxed(&sched.nmspinning) != 0 ||
+        !__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return;
+    startm(NULL, true);
+}
+
+static void checkdead_locked(void);
+
+/* Parks m until startm hands it a P. Called without a P. If timers are
+ * pending and no other idle M watches them, m sleeps only until the next
+ * one is due, then comes back (with nextp NULL) to run it. */
+static void stopm(M *m, int64_t timer_when)
+{
+    rt_lock_acquire(&sched.lock);
+    m->schedlink = sched.midle;
+    sched.midle = m;
+    sched.nmidle++;
+    /* A timer added while we looked has no deadline in timer_when: watch
+     * it coarsely rather than sleep through it. */
+    if (timer_when == INT64_MAX && rt_timers_pending())
+        timer_when = rt_nanotime() + 1000000;
+    bool watch = timer_when != INT64_MAX && sched.timer_sleeper == NULL;
+    if (watch) {
+        sched.timer_sleeper = m;
+        sched.timer_sleep_until = timer_when;
+    }
+    checkdead_locked();
+    rt_note_clear(&m->park);
+    rt_lock_release(&sched.lock);
+
+    int64_t wait = watch ? timer_when - rt_nanotime() : -1;
+    if (!watch || wait > 0)
+        rt_note_tsleep(&m->park, watch ? wait : -1);
+
+    rt_lock_acquire(&sched.lock);
+    if (sched.timer_sleeper == m)
+        sched.timer_sleeper = NULL;
+    if (!m->nextp) {
+        /* Timed out (or woken for a timer): leave the idle list and try to
+         * get a P to run timers with. */
+        for (M **mp = &sched.midle; *mp; mp = &(*mp)->schedlink) {
+            if (*mp == m) {
+                *mp = m->schedlink;
+                sched.nmidle--;
+                break;
+            }
+        }
+        m->nextp = pidle_get_locked();
+    }
+    rt_lock_release(&sched.lock);
+}
+
+void rt_sched_timer_added(int64_t when)
+{
+    if (!load_relaxed(&sched.started))
+        return;
+    rt_lock_acquire(&sched.lock);
+    M *m = sched.timer_sleeper;
+    bool earlier = when < sched.timer_sleep_until;
+    if (m && earlier)
+        sched.timer_sleep_until = when;
+    bool nobody = !m && sched.nmidle == sched.mcount;
+    rt_lock_release(&sched.lock);
+    if (m && earlier)
+        rt_note_wakeup(&m->park);
+    else if (nobody)
+        startm(NULL, false); /* everyone idles with no timer watcher */
+}
+
+/* ---- goroutine dumps and fatal errors ------------------------------------ */
+
+static void dump_header(int fd, G *gp, const char *state)
+{
+    int64_t mins = 0;
+    if (gp->status == G_WAITING && gp->pub.wait_since)
+        mins = (rt_nanotime() - gp->pub.wait_since) / (60 * 1000000000LL);
+    if (mins >= 1)
+        rt_fdprintf(fd, "goroutine %lld [%s, %lld minutes]:\n",
+                    (long long)gp->pub.id, state, (long long)mins);
+    else
+        rt_fdprintf(fd, "goroutine %lld [%s]:\n", (long long)gp->pub.id, state);
+}
+
+static void dump_created_by(int fd, G *gp)
+{
+    if (gp->is_main)
+        return;
+    rt_print_created_by(fd, gp->cfunc, gp->cfile, gp->cline, gp->cpc,
+                        gp->parent);
+}
+
+static const char *status_word(G *gp)
+{
+    switch (gp->status) {
+    case G_RUNNABLE:
+        return "runnable";
+    case G_RUNNING:
+        return "running";
+    case G_SYSCALL:
+        return "syscall";
+    case G_WAITING:
+        return rt_wait_reason_str(gp->pub.wait_reason);
+    default:
+        return "idle";
+    }
+}
+
+/* Prints every goroutine but `skip` that has run, in Go's layout. The world
+ * is not stopped: a goroutine running on another M is shown without frames,
+ * as its stack is live. */
+static void dump_others(int fd, G *skip)
+{
+    for (G *gp = load_acq(&sched.allgs); gp; gp = gp->alllink) {
+        uint32_t st = load_acq(&gp->status);
+        if (gp == skip || st == G_DEAD || st == G_IDLE)
+            continue;
+        rt_fdprintf(fd, "\n");
+        dump_header(fd, gp, status_word(gp));
+        if ((st == G_WAITING || st == G_RUNNABLE) && gp->started && gp->sp)
+            rt_traceback_saved(fd, gp->sp);
+        else if (st != G_WAITING && st != G_RUNNABLE)
+            rt_fdprintf(fd, "\tgoroutine running on other thread; stack "
+                            "unavailable\n");
+        dump_created_by(fd, gp);
+    }
+}
+
+static void dump_current(int fd, int skip)
+{
+    G *gp = curg();
+    if (!gp)
+        return;
+    rt_fdprintf(fd, "\n");
+    dump_header(fd, gp, "running");
+    rt_traceback_current(fd, skip);
+    dump_created_by(fd, gp);
+}
+
+/* Only the first fatal error is printed; any other thread that dies at the
+ * same time waits for the process to exit. */
+static void enter_dying(void)
+{
+    if (__atomic_exchange_n(&sched.dying, 1, __ATOMIC_SEQ_CST)) {
+        for (;;)
+            pause();
+    }
+    fflush(stdout);
+    fflush(stderr);
+}
+
+static void die_with(int code) __attribute__((noreturn));
+static void die_with(int code)
+{
+    _exit(code);
+}
+
+static void vfatal(const char *prefix, bool all, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    enter_dying();
+    rt_fdprintf(2, "%s%s\n", prefix, msg);
+    dump_current(2, 3);
+    if (all)
+        dump_others(2, curg());
+}
+
+void rt_panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfatal("panic: ", false, fmt, ap);
+    va_end(ap);
+    die_with(2);
+}
+
+void rt_throw(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfatal("fatal error: ", true, fmt, ap);
+    va_end(ap);
+    die_with(2);
+}
+
+void go_panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfatal("panic: ", false, fmt, ap);
+    va_end(ap);
+    die_with(2);
+}
+
+/* Go's checkdead: called with sched.lock held when an M goes idle. */
+static void checkdead_locked(void)
+{
+    if (!sched.started || load_relaxed(&sched.main_done) ||
+        load_relaxed(&sched.exiting))
+        return;
+    if (sched.nmidle < sched.mcount || sched.runq_size > 0)
+        return;
+    if (load_relaxed(&sched.nsyscall) > 0 || rt_timers_pending())
+        return;
+    for (int i = 0; i < sched.nprocs; i++)
+        if (!runq_empty(&allp[i]))
+            return;
+    enter_dying();
+    rt_fdprintf(2, "fatal error: all goroutines are asleep - deadlock!\n");
+    dump_others(2, NULL);
+    die_with(2);
+}
+
+/* ---- signals: stack overflow and crashes --------------------------------- */
+
+static void crash_handler(int sig, siginfo_t *si, void *uc)
+{
+    M *m = getm();
+    G *gp = m ? m->curg : NULL;
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    if (gp && sig == SIGSEGV && rt_stack_is_overflow(&gp->stack, addr)) {
+        enter_dying();
+        rt_fdprintf(2,
+                    "fatal error: stack overflow\n\nruntime: goroutine %lld "
+                    "stack exceeds %zu-byte limit (GORACE_STACK_KB raises "
+                    "it)\n",
+                    (long long)gp->pub.id,
+                    (size_t)(gp->stack.hi - gp->stack.lo));
+        rt_fdprintf(2, "\ngoroutine %lld [running]:\n", (long long)gp->pub.id);
+        rt_traceback_ucontext(2, uc);
+        dump_created_by(2, gp);
+        dump_others(2, gp);
+        die_with(2);
+    }
+    enter_dying();
+    const char *what = sig == SIGSEGV || sig == SIGBUS
+                           ? "invalid memory address or nil pointer "
+                             "dereference"
+                       : sig == SIGFPE ? "integer divide by zero"
+                                       : "unexpected signal";
+    ucontext_t *u = uc;
+    rt_fdprintf(2,
+                "panic: runtime error: %s\n[signal %s: code=0x%x addr=0x%lx "
+                "pc=0x%llx]\n",
+                what, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", si->si_code,
+                (unsigned long)addr,
+                (unsigned long long)u->uc_mcontext.gregs[REG_RIP]);
+    if (gp) {
+        rt_fdprintf(2, "\ngoroutine %lld [running]:\n", (long long)gp->pub.id);
+        rt_traceback_ucontext(2, uc);
+        dump_created_by(2, gp);
+    }
+    die_with(2);
+}
+
+static void install_altstack(M *m)
+{
+    m->altstack = mmap(NULL, ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m->altstack == MAP_FAILED)
+        rt_throw("cannot map a signal stack");
+    stack_t ss = {.ss_sp = m->altstack, .ss_size = ALTSTACK_BYTES};
+    sigaltstack(&ss, NULL);
+}
+
+static void install_crash_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = crash_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+}
+
+/* ---- G allocation ----------------------------------------------------------
+ */
+
+static G *gfree_get(P *p)
+{
+    G *gp = p->gfree;
+    if (gp) {
+        p->gfree = gp->schedlink;
+        p->ngfree--;
+        return gp;
+    }
+    rt_lock_acquire(&sched.gfree_lock);
+    gp = sched.gfree_stack;
+    if (gp) {
+        sched.gfree_stack = gp->schedlink;
+        sched.ngfree_stack--;
+    } else if ((gp = sched.gfree_nostack)) {
+        sched.gfree_nostack = gp->schedlink;
+    }
+    rt_lock_release(&sched.gfree_lock);
+    return gp;
+}
+
+/* Keeps a dead G (and its stack) for reuse; past a bound, the stack's memory
+ * goes back to the OS so a million finished goroutines do not pin RSS. */
+static void gfree_put(P *p, G *gp)
+{
+    if (p && p->ngfree < GFREE_LOCAL_MAX) {
+        gp->schedlink = p->gfree;
+        p->gfree = gp;
+        p->ngfree++;
+        return;
+    }
+    if (gp->stack.lo && (gp->is_main || load_relaxed(&sched.ngfree_stack) >=
+                                            GFREE_GLOBAL_KEEP_STACKS))
+        rt_stack_free(&gp->stack);
+    rt_lock_acquire(&sched.gfree_lock);
+    if (gp->stack.lo) {
+        gp->schedlink = sched.gfree_stack;
+        sched.gfree_stack = gp;
+        sched.ngfree_stack++;
+    } else {
+        gp->schedlink = sched.gfree_nostack;
+        sched.gfree_nostack = gp;
+    }
+    rt_lock_release(&sched.gfree_lock);
+}
+
+static G *g_alloc(void)
+{
+    G *gp = calloc(1, sizeof(G));
+    if (!gp)
+        rt_throw("out of memory allocating a goroutine");
+    gp->status = G_DEAD;
+    rt_lock_acquire(&sched.allg_lock);
+    gp->alllink = sched.allgs;
+    store_rel(&sched.allgs, gp);
+    rt_lock_release(&sched.allg_lock);
+    return gp;
+}
+
+/* ---- sudog cache -----------------------------------------------------------
+ */
+
+rt_sudog *rt_sudog_get(void)
+{
+    M *m = getm();
+    P *p = m ? m->p : NULL;
+    rt_sudog *s = NULL;
+    if (p && p->nsudog > 0) {
+        s = p->sudogs[--p->nsudog];
+    } else {
+        rt_lock_acquire(&sched.sudog_lock);
+        s = sched.sudog_free;
+        if (s)
+            sched.sudog_free = s->next;
+        rt_lock_release(&sched.sudog_lock);
+        if (!s && !(s = malloc(sizeof *s)))
+            rt_throw("out of memory allocating a sudog");
+    }
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+void rt_sudog_put(rt_sudog *s)
+{
+    M *m = getm();
+    P *p = m ? m->p : NULL;
+    if (p && p->nsudog < SUDOG_CACHE) {
+        p->sudogs[p->nsudog++] = s;
+        return;
+    }
+    rt_lock_acquire(&sched.sudog_lock);
+    s->next = sched.sudog_free;
+    sched.sudog_free = s;
+    rt_lock_release(&sched.sudog_lock);
+}
+
+/* ---- creating goroutines ----------------------------------------------------
+ */
+
+static void g_entry(void);
+
+static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
+                  const char *func, uintptr_t pc)
+{
+    M *m = getm();
+    P *p = m ? m->p : NULL;
+    G *gp = p ? gfree_get(p) : NULL;
+    if (!gp)
+        gp = g_alloc();
+    G *parent = m ? m->curg : NULL;
+    gp->fn = fn;
+    gp->arg = arg;
+    gp->started = false;
+    gp->is_main = false;
+    gp->sp = NULL;
+    gp->parent = parent ? parent->pub.id : 0;
+    gp->cfile = file;
+    gp->cline = line;
+    gp->cfunc = func;
+    gp->cpc = pc;
+    gp->pub.id = __atomic_add_fetch(&sched.next_goid, 1, __ATOMIC_RELAXED);
+    gp->pub.param = NULL;
+    gp->pub.select_done = 0;
+    gp->pub.waiting = NULL;
+    gp->pub.det = NULL;
+    gp->pub.wait_reason = RT_WAIT_NONE;
+    gp->pub.wait_obj = NULL;
+    gp->pub.wait_since = 0;
+    fetch_add(&sched.ngoroutines, 1);
+    RT_HOOK(go_create, gp->parent, gp->pub.id, pc, file, line, func);
+    store_rel(&gp->status, G_RUNNABLE);
+    return gp;
+}
+
+void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
+              const char *func, uintptr_t pc)
+{
+    G *gp = newproc(fn, arg, file, line, func, pc);
+    M *m = getm();
+    if (!m || !m->p) {
+        rt_lock_acquire(&sched.lock);
+        globrunq_put_locked(gp);
+        rt_lock_release(&sched.lock);
+    } else {
+        runq_put(m->p, gp, true);
+    }
+    if (load_relaxed(&sched.started))
+        wakep();
+}
+
+void go_spawn_at(void (*fn)(void *), void *arg, const char *file, int line,
+                 const char *func)
+{
+    rt_spawn(fn, arg, file, line, func, (uintptr_t)__builtin_return_address(0));
+}
+
+void go_spawn(void (*fn)(void *), void *arg)
+{
+    rt_spawn(fn, arg, NULL, 0, NULL, (uintptr_t)__builtin_return_address(0));
+}
+
+/* ---- switching between a goroutine and g0 ---------------------------------
+ */
+
+static void check_canary(G *gp)
+{
+    if (!gp->stack.guarded && !rt_stack_canary_ok(&gp->stack)) {
+        enter_dying();
+        rt_fdprintf(2,
+                    "fatal error: stack overflow\n\nruntime: goroutine %lld "
+                    "overflowed its %zu-byte stack (canary overwritten; "
+                    "GORACE_STACK_KB raises the limit)\n",
+                    (long long)gp->pub.id,
+                    (size_t)(gp->stack.hi - gp->stack.lo));
+        dump_current(2, 2);
+        die_with(2);
+    }
+}
+
+/* Switches from the running goroutine to its M's g0 with a request. When
+ * this returns, the goroutine has been resumed, maybe on another M. */
+static void switch_to_g0(M *m, G *gp, mreq req)
+{
+    check_canary(gp);
+    m->req = req;
+    rt_ctx_switch(&gp->sp, m->g0_sp);
+}
+
+static void execute(M *m, G *gp)
+{
+    m->curg = gp;
+    gp->m = m;
+    if (!gp->stack.lo)
+        rt_stack_alloc(&gp->stack, gp->is_main ? MAIN_STACK_BYTES : 0);
+    if (!gp->started) {
+        gp->sp = rt_stack_first_frame(&gp->stack, g_entry);
+        gp->started = true;
+    }
+    store_rel(&gp->status, G_RUNNING);
+    m->p->schedtick++;
+    RT_HOOK(go_switch, gp->pub.id);
+    rt_ctx_switch(&m->g0_sp, gp->sp);
+}
+
+static void goexit0(M *m, G *gp);
+
+/* Runs on g0 once the goroutine that switched here has stopped. Returns a
+ * goroutine to resume at once (a park whose commit declined), or NULL. */
+static G *finish_request(M *m)
+{
+    G *gp = m->curg;
+    mreq req = m->req;
+    m->req = REQ_NONE;
+    m->curg = NULL;
+    gp->m = NULL;
+    switch (req) {
+    case REQ_PARK:
+        store_rel(&gp->status, G_WAITING);
+        if (m->commit && !m->commit(&gp->pub, m->commit_arg)) {
+            store_rel(&gp->status, G_RUNNABLE);
+            return gp;
+        }
+        return NULL;
+    case REQ_YIELD:
+        store_rel(&gp->status, G_RUNNABLE);
+        rt_lock_acquire(&sched.lock);
+        globrunq_put_locked(gp);
+        rt_lock_release(&sched.lock);
+        return NULL;
+    case REQ_EXIT:
+        goexit0(m, gp);
+        return NULL;
+    case REQ_SYSCALL_EXIT:
+        /* Back from a system call with no P free: queue the goroutine for
+         * whoever has one; this M goes idle. */
+        store_rel(&gp->status, G_RUNNABLE);
+        rt_lock_acquire(&sched.lock);
+        globrunq_put_locked(gp);
+        rt_lock_release(&sched.lock);
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* ---- park / ready
+ * ------------------------------------------------------------ */
+
+void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
+             rt_wait_reason reason, const void *obj)
+{
+    M *m = getm();
+    G *gp = m->curg;
+    gp->pub.wait_reason = reason;
+    gp->pub.wait_obj = obj;
+    gp->pub.wait_since = rt_nanotime();
+    RT_HOOK(go_block, gp->pub.id, (int)reason, obj);
+    m->commit = commit;
+    m->commit_arg = arg;
+    switch_to_g0(m, gp, REQ_PARK);
+    gp->pub.wait_reason = RT_WAIT_NONE;
+    gp->pub.wait_obj = NULL;
+}
+
+bool rt_park_unlock_commit(rt_g *g, void *lock)
+{
+    (void)g;
+    rt_lock_release(lock);
+    return true;
+}
+
+void rt_ready(rt_g *g)
+{
+    G *gp = (G *)g;
+    uint32_t want = G_WAITING;
+    if (!__atomic_compare_exchange_n(&gp->status, &want, G_RUNNABLE, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        rt_throw("gorace internal: rt_ready of goroutine %lld in status %u",
+                 (long long)gp->pub.id, want);
+    RT_HOOK(go_unblock, gp->pub.id, rt_hook_gid());
+    M *m = getm();
+    if (m && m->p) {
+        runq_put(m->p, gp, true);
+    } else {
+        rt_lock_acquire(&sched.lock);
+        globrunq_put_locked(gp);
+        rt_lock_release(&sched.lock);
+    }
+    wakep();
+}
+
+void go_yield(void)
+{
+    M *m = getm();
+    switch_to_g0(m, m->curg, REQ_YIELD);
+}
+
+/* ---- finding work
+ * ------------------------------------------------------------- */
+
+static G *steal_work(M *m)
+{
+    int n = load_relaxed(&sched.nprocs);
+    for (int round = 0; round < 4; round++) {
+        bool last = round == 3;
+        uint32_t start = rt_fastrandn((uint32_t)n);
+        for (int i = 0; i < n; i++) {
+            P *victim = &allp[(start + (uint32_t)i) % (uint32_t)n];
+            if (victim == m->p || victim->status == P_RETIRED)
+                continue;
+            G *gp = runq_steal(m->p, victim, last);
+            if (gp)
+                return gp;
+        }
+    }
+    return NULL;
+}
+
+static void reset_spinning(M *m)
+{
+    m->spinning = false;
+    /* The last spinner leaving must make sure new work is not stranded:
+     * whoever readied it saw a spinner and did not wake anyone. */
+    if (fetch_add(&sched.nmspinning, -1) == 1)
+        wakep();
+}
+
+/* Is there work anywhere, seen without a P? */
+static P *any_runnable_p(void)
+{
+    int n = load_relaxed(&sched.nprocs);
+    for (int i = 0; i < n; i++)
+        if (!runq_empty(&allp[i]))
+            return &allp[i];
+    return NULL;
+}
+
+static int64_t run_timers(void)
+{
+    if (!rt_timers_pending())
+        return INT64_MAX;
+    return rt_timers_run(rt_nanotime());
+}
+
+/* GOMAXPROCS shrank below this P: its goroutines move to the global queue
+ * and the P leaves service until GOMAXPROCS grows again. */
+static void retire_p(M *m)
+{
+    P *p = m->p;
+    G *gp;
+    rt_lock_acquire(&sched.lock);
+    while ((gp = runq_get(p)))
+        globrunq_put_locked(gp);
+    releasep(m);
+    p->status = P_RETIRED;
+    rt_lock_release(&sched.lock);
+    if (m->spinning) {
+        m->spinning = false;
+        fetch_add(&sched.nmspinning, -1);
+    }
+    wakep();
+}
+
+/* Hands m's P back and parks until there is work. Go's findrunnable tail. */
+static void drop_p_and_sleep(M *m)
+{
+    rt_lock_acquire(&sched.lock);
+    if (sched.runq_size > 0) {
+        rt_lock_release(&sched.lock);
+        return; /* global work appeared: go around again */
+    }
+    pidle_put_locked(releasep(m));
+    rt_lock_release(&sched.lock);
+    if (m->spinning) {
+        m->spinning = false;
+        fetch_add(&sched.nmspinning, -1);
+    }
+    /* Without a P, timers that fire ready their goroutines onto the global
+     * queue. Then re-check every queue: a goroutine readied after we looked
+     * saw no idle P, or saw us spinning, and woke nobody. */
+    int64_t next_timer = run_timers();
+    if (any_runnable_p() || load_acq(&sched.runq_size) > 0) {
+        rt_lock_acquire(&sched.lock);
+        P *q = pidle_get_locked();
+        rt_lock_release(&sched.lock);
+        if (q) {
+            acquirep(m, q);
+            return;
+        }
+    }
+    stopm(m, next_timer);
+    if (m->nextp) {
+        acquirep(m, m->nextp);
+        m->nextp = NULL;
+    }
+}
+
+static G *find_runnable(M *m)
+{
+    for (;;) {
+        if (load_relaxed(&sched.exiting)) {
+            for (;;)
+                pause();
+        }
+        if (!m->p) {
+            stopm(m, INT64_MAX);
+            if (m->nextp) {
+                acquirep(m, m->nextp);
+                m->nextp = NULL;
+            }
+            continue;
+        }
+        if (m->p->id >= load_relaxed(&sched.nprocs)) {
+            retire_p(m);
+            continue;
+        }
+        P *p = m->p;
+        int64_t next_timer = run_timers();
+        G *gp = NULL;
+        if (p->schedtick % 61 == 0 && load_acq(&sched.runq_size) > 0)
+            gp = globrunq_get(p, 1);
+        if (!gp)
+            gp = runq_get(p);
+        if (!gp)
+            gp = globrunq_get(p, 0);
+        if (!gp) {
+            int32_t busy =
+                load_relaxed(&sched.nprocs) - load_relaxed(&sched.npidle);
+            if (!m->spinning && 2 * load_relaxed(&sched.nmspinning) < busy) {
+                m->spinning = true;
+                fetch_add(&sched.nmspinning, 1);
+            }
+            if (m->spinning)
+                gp = steal_work(m);
+        }
+        if (gp) {
+            if (m->spinning)
+                reset_spinning(m);
+            return gp;
+        }
+        (void)next_timer;
+        drop_p_and_sleep(m);
+    }
+}
+
+/* ---- goroutine start and exit, the M loop -------------------------------- */
+
+static void goexit0(M *m, G *gp)
+{
+    RT_HOOK(go_end, gp->pub.id);
+    store_rel(&gp->status, G_DEAD);
+    fetch_add(&sched.ngoroutines, -1);
+    gp->fn = NULL;
+    gp->arg = NULL;
+    gfree_put(m->p, gp);
+}
+
+static void g_entry(void)
+{
+    G *gp = curg();
+    RT_HOOK(go_start, gp->pub.id);
+    gp->fn(gp->arg);
+    M *m = getm();
+    switch_to_g0(m, m->curg, REQ_EXIT);
+    __builtin_unreachable();
+}
+
+static void m_loop(M *m)
+{
+    for (;;) {
+        G *gp = find_runnable(m);
+        do {
+            execute(m, gp);
+            gp = finish_request(m);
+        } while (gp);
+    }
+}
+
+static void *m_thread_main(void *arg)
+{
+    M *m = arg;
+    tls_m = m;
+    install_altstack(m);
+    if (m->nextp) {
+        acquirep(m, m->nextp);
+        m->nextp = NULL;
+    }
+    m_loop(m);
+    return NULL;
+}
+
+/* ---- system calls (Go's entersyscall / exitsyscall) ---------------------- */
+
+/* The P is handed off at once rather than retaken later by a monitor
+ * thread: simpler, and a blocking call is what the user told us about. */
+void go_syscall_enter(void)
+{
+    M *m = getm();
+    G *gp = m->curg;
+    store_rel(&gp->status, G_SYSCALL);
+    fetch_add(&sched.nsyscall, 1);
+    P *p = releasep(m);
+    m->oldp = p;
+    rt_lock_acquire(&sched.lock);
+    bool work = !runq_empty(p) || sched.runq_size > 0 || rt_timers_pending();
+    if (!work)
+        pidle_put_locked(p);
+    rt_lock_release(&sched.lock);
+    if (work)
+        startm(p, false);
+}
+
+void go_syscall_exit(void)
+{
+    M *m = getm();
+    G *gp = m->curg;
+    P *old = m->oldp, *p = NULL;
+    m->oldp = NULL;
+    rt_lock_acquire(&sched.lock);
+    if (old->status == P_IDLE && old->id < sched.nprocs &&
+        pidle_take_locked(old))
+        p = old;
+    else
+        p = pidle_get_locked();
+    rt_lock_release(&sched.lock);
+    fetch_add(&sched.nsyscall, -1);
+    if (p) {
+        acquirep(m, p);
+        store_rel(&gp->status, G_RUNNING);
+        return;
+    }
+    switch_to_g0(m, gp, REQ_SYSCALL_EXIT);
+}
+
+/* ---- spinning for sync.Mutex ------------------------------------------------
+ */
+
+bool rt_can_spin(int iter)
+{
+    /* Spin only on a multicore machine with other busy Ps and nothing
+     * waiting to run here: otherwise spinning delays the lock holder. */
+    static int ncpu;
+    if (!ncpu)
+        ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (iter >= 4 || ncpu <= 1)
+        return false;
+    if (load_relaxed(&sched.nprocs) <=
+        load_relaxed(&sched.npidle) + load_relaxed(&sched.nmspinning) + 1)
+        return false;
+    M *m = getm();
+    return m && m->p && runq_empty(m->p);
+}
+
+void rt_do_spin(void)
+{
+    for (int i = 0; i < 30; i++)
+        __builtin_ia32_pause();
+}
+
+/* ---- the program ------------------------------------------------------------
+ */
+
+static int env_gomaxprocs(void)
+{
+    const char *env = getenv("GOMAXPROCS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (!*end && v >= 1)
+            return v > MAX_PROCS ? MAX_PROCS : (int)v;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_PROCS ? MAX_PROCS : (int)n;
+}
+
+static int preset_procs; /* go_maxprocs before go_run */
+
+int go_maxprocs(int n)
+{
+    if (!sched.started) {
+        int old = preset_procs ? preset_procs : env_gomaxprocs();
+        if (n >= 1)
+            preset_procs = n > MAX_PROCS ? MAX_PROCS : n;
+        return old;
+    }
+    rt_lock_acquire(&sched.lock);
+    int old = sched.nprocs;
+    if (n >= 1) {
+        if (n > MAX_PROCS)
+            n = MAX_PROCS;
+        /* Growing brings retired Ps back; shrinking lets each P above the
+         * limit retire itself at its next schedule (retire_p). */
+        for (int i = old; i < n; i++)
+            if (allp[i].status == P_RETIRED)
+                pidle_put_locked(&allp[i]);
+        for (P **pp = &sched.pidle; *pp;) {
+            if ((*pp)->id >= n) {
+                (*pp)->status = P_RETIRED;
+                *pp = (*pp)->link;
+                __atomic_store_n(&sched.npidle, sched.npidle - 1,
+                                 __ATOMIC_SEQ_CST);
+            } else {
+                pp = &(*pp)->link;
+            }
+        }
+        __atomic_store_n(&sched.nprocs, n, __ATOMIC_SEQ_CST);
+    }
+    rt_lock_release(&sched.lock);
+    if (n > old)
+        wakep();
+    return old;
+}
+
+int go_num_goroutine(void)
+{
+    return load_relaxed(&sched.ngoroutines);
+}
+
+int64_t go_id(void)
+{
+    G *gp = curg();
+    return gp ? gp->pub.id : 0;
+}
+
+typedef struct {
+    int (*fn)(int, char **);
+    int argc;
+    char **argv;
+} main_args;
+
+static void main_entry(void *arg)
+{
+    main_args *a = arg;
+    int code = a->fn(a->argc, a->argv);
+    RT_HOOK(main_exit, go_id(), code);
+    /* Go's main return: everything else is abandoned. Ms stop at their next
+     * schedule; the go_run thread returns the code. */
+    sched.main_code = code;
+    store_rel(&sched.exiting, 1);
+    store_rel(&sched.main_done, 1);
+    rt_note_wakeup(&sched.main_note);
+    rt_park(NULL, NULL, RT_WAIT_FOREVER, NULL);
+}
+
+int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
+{
+    if (sched.started) {
+        fprintf(stderr, "gorace: go_run called twice\n");
+        exit(2);
+    }
+    rt_stack_init();
+    int n = preset_procs ? preset_procs : env_gomaxprocs();
+    for (int i = 0; i < MAX_PROCS; i++) {
+        allp[i].id = i;
+        allp[i].status = P_RETIRED;
+    }
+    for (int i = n - 1; i >= 0; i--)
+        pidle_put_locked(&allp[i]);
+    sched.nprocs = n;
+    global_rand_state = (uint64_t)rt_nanotime();
+    install_crash_handlers();
+
+    main_args args = {main_fn, argc, argv};
+    G *gp = newproc(main_entry, &args, NULL, 0, NULL, 0);
+    gp->is_main = true;
+    rt_lock_acquire(&sched.lock);
+    globrunq_put_locked(gp);
+    rt_lock_release(&sched.lock);
+    store_rel(&sched.started, true);
+    startm(NULL, false);
+    rt_note_sleep(&sched.main_note);
+    fflush(stdout);
+    return sched.main_code;
+}
+
+void go_exit(int code)
+{
+    RT_HOOK(go_exit, go_id(), code);
+    fflush(NULL);
+    _exit(code);
+}

@@ -1,0 +1,41 @@
+/*
+ * Goroutine stacks: fixed-size, lazily committed, carved from large slabs.
+ * See rt/stack.c for the design (guard pages vs canaries, pooling).
+ */
+#ifndef RT_STACK_H
+#define RT_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rt_stack {
+    uintptr_t lo, hi; /* usable range [lo, hi); lo == 0: no stack */
+    bool guarded;     /* a PROT_NONE page sits just below lo */
+} rt_stack;
+
+/* Reads GORACE_STACK_KB; call once before the first allocation. */
+void rt_stack_init(void);
+size_t rt_stack_size(void);
+
+/* A stack of the standard size, or of `size` bytes if non-zero (main's). */
+void rt_stack_alloc(rt_stack *s, size_t size);
+/* Returns a standard stack to the pool; its pages are given back to the OS. */
+void rt_stack_free(rt_stack *s);
+
+/* Builds the first frame so that rt_ctx_switch to the result enters
+ * entry() via rt_gogo_trampoline. Also writes the overflow canary. */
+void *rt_stack_first_frame(const rt_stack *s, void (*entry)(void));
+
+/* False if the canary at the stack's low end was overwritten. */
+bool rt_stack_canary_ok(const rt_stack *s);
+
+/* True if a fault at addr is an overflow of s (guard page or just below). */
+bool rt_stack_is_overflow(const rt_stack *s, uintptr_t addr);
+
+/* Assembly (rt/arch): saves the current context into *save_sp, resumes
+ * new_sp. */
+void rt_ctx_switch(void **save_sp, void *new_sp);
+void rt_gogo_trampoline(void);
+
+#endif
