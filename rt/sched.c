@@ -559,6 +559,15 @@ static void wakep(void)
 
 static void checkdead_locked(void);
 
+/* Wakes an idle M without a P; it runs timers and watches them. */
+static void wake_idle_m_locked(void)
+{
+    M *m = sched.midle;
+    sched.midle = m->schedlink;
+    sched.nmidle--;
+    rt_note_wakeup(&m->park);
+}
+
 /* Parks m until startm hands it a P. Called without a P. If timers are
  * pending and no other idle M watches them, m sleeps only until the next
  * one is due, then comes back (with nextp NULL) to run it. */
@@ -586,8 +595,13 @@ static void stopm(M *m, int64_t timer_when)
         rt_note_tsleep(&m->park, watch ? wait : -1);
 
     rt_lock_acquire(&sched.lock);
-    if (sched.timer_sleeper == m)
+    if (sched.timer_sleeper == m) {
         sched.timer_sleeper = NULL;
+        /* Handed a P while watching timers: this M may now run a goroutine
+         * for a long time, so pass the watch to another idle M. */
+        if (m->nextp && sched.midle)
+            wake_idle_m_locked();
+    }
     if (!m->nextp) {
         /* Timed out (or woken for a timer): leave the idle list and try to
          * get a P to run timers with. */
@@ -1181,6 +1195,10 @@ static void retire_p(M *m)
     P *p = m->p;
     G *gp;
     rt_lock_acquire(&sched.lock);
+    if (p->id < sched.nprocs) { /* GOMAXPROCS grew back meanwhile */
+        rt_lock_release(&sched.lock);
+        return;
+    }
     while ((gp = runq_get(p)))
         globrunq_put_locked(gp);
     releasep(m);
@@ -1235,7 +1253,7 @@ static G *find_runnable(M *m)
                 pause();
         }
         if (!m->p) {
-            stopm(m, INT64_MAX);
+            stopm(m, run_timers());
             if (m->nextp) {
                 acquirep(m, m->nextp);
                 m->nextp = NULL;

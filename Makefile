@@ -1,0 +1,37 @@
+# Thin wrapper over CMake. The two set-up commands of README.md:
+#   make check   builds everything and runs the corpus under gorace
+#   make test    builds everything and runs every test (ctest)
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build check test bench asan clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@echo "== configure and build ($(BUILD))"
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	@echo "== gorace check corpus/"
+	@$(BUILD)/harness/gorace check -j $(JOBS) corpus
+
+test: build
+	@echo "== ctest"
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bench/compare
+
+# The runtime and its unit tests under AddressSanitizer + UBSan.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_BENCH=OFF" test
+
+clean:
+	rm -rf build build-asan
