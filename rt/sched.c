@@ -214,6 +214,15 @@ int64_t rt_nanotime(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A few ms of resolution for a fraction of the cost: enough to say how long
+ * a goroutine has been blocked. */
+static int64_t coarse_nanotime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static uint64_t wyrand(uint64_t *state)
 {
     *state += 0xa0761d6478bd642full;
@@ -640,7 +649,7 @@ static void dump_header(int fd, G *gp, const char *state)
 {
     int64_t mins = 0;
     if (gp->status == G_WAITING && gp->pub.wait_since)
-        mins = (rt_nanotime() - gp->pub.wait_since) / (60 * 1000000000LL);
+        mins = (coarse_nanotime() - gp->pub.wait_since) / (60 * 1000000000LL);
     if (mins >= 1)
         rt_fdprintf(fd, "goroutine %lld [%s, %lld minutes]:\n",
                     (long long)gp->pub.id, state, (long long)mins);
@@ -835,7 +844,7 @@ static void install_crash_handlers(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = crash_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
@@ -1099,7 +1108,7 @@ void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
     G *gp = m->curg;
     gp->pub.wait_reason = reason;
     gp->pub.wait_obj = obj;
-    gp->pub.wait_since = rt_nanotime();
+    gp->pub.wait_since = coarse_nanotime();
     RT_HOOK(go_block, gp->pub.id, (int)reason, obj);
     m->commit = commit;
     m->commit_arg = arg;

@@ -1,0 +1,507 @@
+/*
+ * Timers: the runtime's timer heap, then package time on top of it.
+ *
+ * The heap. Every pending rt_timer lives in one 4-ary min-heap ordered by
+ * `when` (Go's layout: children of i are 4i+1..4i+4; half as deep as a
+ * binary heap, so an add, which sifts up, moves half as many entries, for a
+ * few more comparisons on the way down). timers.lock guards the array and
+ * every heap_index.
+ * `earliest` caches heap[0]->when (INT64_MAX when empty); it is written
+ * under the lock and read without it, so rt_timers_run, which every M calls
+ * each time it looks for work, costs one atomic load when nothing is due.
+ * Whenever a timer becomes the new root, rt_sched_timer_added(when) tells
+ * the scheduler, so an M sleeping until a later deadline wakes up.
+ *
+ * One global heap, where Go keeps one per P. Go's per-P heaps make adding
+ * and firing timers scale with GOMAXPROCS and keep a timer near the
+ * goroutine that uses it, at the price of a timer status state machine,
+ * stealing timers of idle Ps and moving heaps when Ps go away. One heap
+ * gives the scheduler a single next deadline that a single sleeping M can
+ * watch (sched.c's timer_sleeper), and makes del/mod a plain heap removal.
+ * The cost: every timer operation in the process (each go_sleep, Reset,
+ * context deadline) serialises on timers.lock, the heap's cache lines bounce
+ * between cores under timer-heavy loads, and a callback runs on whichever M
+ * looks first rather than on its goroutine's P. Critical sections are an
+ * O(log4 n) sift, and the due-check is lock-free, so at the core counts this
+ * runtime targets the lock is rarely contended.
+ *
+ * Running. rt_timers_run pops each due timer (or re-arms a periodic one)
+ * under the lock, then calls f with the lock released, so f may add, delete
+ * or reset timers, its own included. Because f runs unlocked, an owner that
+ * deletes a timer may find its callback still running on another M:
+ * t->running counts callbacks in flight, bumped under the lock as the timer
+ * leaves the heap and dropped after f returns, and rt_timer_wait_idle lets
+ * the owner wait for it before freeing t. The callbacks below never free
+ * their own timer. Callbacks in flight also count as pending timers, so the
+ * deadlock check never sees a gap between "popped" and "goroutine readied".
+ *
+ * Package time on top:
+ *  - go_sleep parks with a timer on its own stack. The timer is added by the
+ *    park's commit, after the goroutine stopped running, so the callback's
+ *    rt_ready can never overtake the park.
+ *  - go_timer/go_ticker follow Go 1.23: each has a lock that orders a fire
+ *    against Stop/Reset and a sequence number that Stop/Reset bump. A fire
+ *    sends (rt_chan_trysend, cap 1: a full buffer drops the tick) only if
+ *    its seq is current, and Stop/Reset drain the buffer under that lock, so
+ *    no value from before Stop/Reset is received after it returns. As in Go
+ *    1.23, where the channel is logically unbuffered, a value still sitting
+ *    unreceived in the buffer means the timer had not yet "fired" for the
+ *    program: Stop/Reset drain it and report the timer as active.
+ *  - go_after: see after_rec below for who frees what.
+ */
+#include "time.h"
+
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <gorace.h>
+
+#include "chan.h"
+#include "hooks.h"
+#include "lock.h"
+#include "sched.h"
+
+/* ---- the heap ------------------------------------------------------------ */
+
+static struct {
+    rt_lock lock;
+    rt_timer **heap;
+    int32_t len;
+    int32_t cap;
+    int32_t npending;  /* len, published for lock-free readers */
+    int64_t earliest;  /* heap[0]->when or INT64_MAX, written under lock */
+    uint32_t inflight; /* callbacks running right now, all timers */
+} timers = {.earliest = INT64_MAX};
+
+static void publish_earliest_locked(void)
+{
+    int64_t e = timers.len > 0 ? timers.heap[0]->when : INT64_MAX;
+    __atomic_store_n(&timers.earliest, e, __ATOMIC_RELEASE);
+    __atomic_store_n(&timers.npending, timers.len, __ATOMIC_RELEASE);
+}
+
+static void heap_set(int32_t i, rt_timer *t)
+{
+    timers.heap[i] = t;
+    t->heap_index = i;
+}
+
+static void sift_up(int32_t i)
+{
+    rt_timer *t = timers.heap[i];
+    while (i > 0) {
+        int32_t p = (i - 1) / 4;
+        if (t->when >= timers.heap[p]->when)
+            break;
+        heap_set(i, timers.heap[p]);
+        i = p;
+    }
+    heap_set(i, t);
+}
+
+static void sift_down(int32_t i)
+{
+    rt_timer *t = timers.heap[i];
+    int32_t n = timers.len;
+    for (;;) {
+        int32_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        int32_t min = c;
+        int32_t last = c + 3 < n ? c + 3 : n - 1;
+        for (int32_t k = c + 1; k <= last; k++)
+            if (timers.heap[k]->when < timers.heap[min]->when)
+                min = k;
+        if (timers.heap[min]->when >= t->when)
+            break;
+        heap_set(i, timers.heap[min]);
+        i = min;
+    }
+    heap_set(i, t);
+}
+
+static void heap_push_locked(rt_timer *t)
+{
+    if (timers.len == timers.cap) {
+        int32_t ncap = timers.cap ? 2 * timers.cap : 64;
+        rt_timer **nh = realloc(timers.heap, ncap * sizeof *nh);
+        if (!nh)
+            rt_throw("out of memory allocating timer heap");
+        timers.heap = nh;
+        timers.cap = ncap;
+    }
+    int32_t i = timers.len++;
+    heap_set(i, t);
+    sift_up(i);
+}
+
+static void heap_remove_locked(rt_timer *t)
+{
+    int32_t i = t->heap_index;
+    int32_t last = --timers.len;
+    t->heap_index = -1;
+    if (i == last)
+        return;
+    heap_set(i, timers.heap[last]);
+    if (i > 0 && timers.heap[i]->when < timers.heap[(i - 1) / 4]->when)
+        sift_up(i);
+    else
+        sift_down(i);
+}
+
+/* ---- rt_timer API ---------------------------------------------------------
+ */
+
+void rt_timer_init(rt_timer *t, void (*f)(void *arg, uintptr_t seq), void *arg)
+{
+    *t = (rt_timer){.f = f, .arg = arg, .heap_index = -1};
+}
+
+int64_t rt_when_after(int64_t ns)
+{
+    int64_t now = rt_nanotime();
+    if (ns > 0 && ns > INT64_MAX - now)
+        return INT64_MAX;
+    return now + ns;
+}
+
+/* Pushes t; returns true if it became the earliest timer. */
+static bool add_locked(rt_timer *t)
+{
+    heap_push_locked(t);
+    publish_earliest_locked();
+    return t->heap_index == 0;
+}
+
+void rt_timer_add(rt_timer *t)
+{
+    int64_t when = t->when;
+    rt_lock_acquire(&timers.lock);
+    bool first = add_locked(t);
+    rt_lock_release(&timers.lock);
+    if (first)
+        rt_sched_timer_added(when);
+}
+
+bool rt_timer_del(rt_timer *t)
+{
+    rt_lock_acquire(&timers.lock);
+    bool pending = t->heap_index >= 0;
+    if (pending) {
+        heap_remove_locked(t);
+        publish_earliest_locked();
+    }
+    rt_lock_release(&timers.lock);
+    return pending;
+}
+
+bool rt_timer_mod(rt_timer *t, int64_t when, int64_t period)
+{
+    rt_lock_acquire(&timers.lock);
+    bool pending = t->heap_index >= 0;
+    if (pending)
+        heap_remove_locked(t);
+    t->when = when;
+    t->period = period;
+    bool first = add_locked(t);
+    rt_lock_release(&timers.lock);
+    if (first)
+        rt_sched_timer_added(when);
+    return pending;
+}
+
+void rt_timer_wait_idle(rt_timer *t)
+{
+    /* The callback is short and non-blocking and runs on another thread,
+     * so this ends within microseconds. */
+    for (int spins = 0; __atomic_load_n(&t->running, __ATOMIC_ACQUIRE);
+         spins++) {
+        if (spins < 64)
+            __builtin_ia32_pause();
+        else
+            syscall(SYS_sched_yield);
+    }
+}
+
+bool rt_timers_pending(void)
+{
+    return __atomic_load_n(&timers.npending, __ATOMIC_ACQUIRE) > 0 ||
+           __atomic_load_n(&timers.inflight, __ATOMIC_ACQUIRE) > 0;
+}
+
+/* A periodic timer's next deadline after now, skipping missed ticks. */
+static int64_t next_period(const rt_timer *t, int64_t now)
+{
+    int64_t steps = 1 + (now - t->when) / t->period;
+    if (steps > (INT64_MAX - t->when) / t->period)
+        return INT64_MAX;
+    return t->when + steps * t->period;
+}
+
+int64_t rt_timers_run(int64_t now)
+{
+    int64_t next = __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);
+    if (next > now)
+        return next;
+    rt_lock_acquire(&timers.lock);
+    while (timers.len > 0 && timers.heap[0]->when <= now) {
+        rt_timer *t = timers.heap[0];
+        if (t->period > 0) {
+            t->when = next_period(t, now);
+            sift_down(0);
+        } else {
+            heap_remove_locked(t);
+        }
+        void (*f)(void *, uintptr_t) = t->f;
+        void *arg = t->arg;
+        uintptr_t seq = t->seq;
+        __atomic_add_fetch(&t->running, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&timers.inflight, 1, __ATOMIC_RELAXED);
+        publish_earliest_locked();
+        rt_lock_release(&timers.lock);
+
+        RT_HOOK(timer_fire, rt_hook_gid(), t);
+        f(arg, seq);
+        /* The last touch of t: its owner may free it once this is zero. */
+        __atomic_sub_fetch(&t->running, 1, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&timers.inflight, 1, __ATOMIC_RELEASE);
+
+        rt_lock_acquire(&timers.lock);
+    }
+    next = timers.len > 0 ? timers.heap[0]->when : INT64_MAX;
+    rt_lock_release(&timers.lock);
+    return next;
+}
+
+/* ---- go_now, go_sleep ------------------------------------------------------
+ */
+
+int64_t go_now(void)
+{
+    return rt_nanotime();
+}
+
+typedef struct sleeper {
+    rt_timer timer;
+    rt_g *g;
+} sleeper;
+
+static void sleeper_wake(void *arg, uintptr_t seq)
+{
+    (void)seq;
+    rt_ready(((sleeper *)arg)->g);
+}
+
+/* Runs once the goroutine is off its stack: only now may the timer fire. */
+static bool sleeper_commit(rt_g *g, void *arg)
+{
+    sleeper *s = arg;
+    s->g = g;
+    rt_timer_add(&s->timer);
+    return true;
+}
+
+/* A thread outside the runtime (before go_run) sleeps on a note that
+ * nobody wakes. */
+static void os_sleep(int64_t ns)
+{
+    rt_note n = {0};
+    rt_note_tsleep(&n, ns);
+}
+
+void go_sleep(int64_t ns)
+{
+    if (ns <= 0)
+        return;
+    if (!rt_getg()) {
+        os_sleep(ns);
+        return;
+    }
+    sleeper s;
+    rt_timer_init(&s.timer, sleeper_wake, &s);
+    s.timer.when = rt_when_after(ns);
+    rt_park(sleeper_commit, &s, RT_WAIT_SLEEP, NULL);
+    /* s lives in this frame: keep it until rt_timers_run lets go of it. */
+    rt_timer_wait_idle(&s.timer);
+}
+
+/* ---- go_after ---------------------------------------------------------------
+ *
+ * Go's GC frees a time.After channel when nobody references it; C cannot
+ * know that, and reclaiming on receipt is unsafe here: the value may have
+ * been handed straight to a select that, once it runs again, relocks every
+ * channel it waited on, or the program may receive again in a loop (which
+ * blocks forever in Go, but must not touch freed memory). So the runtime
+ * keeps every go_after record (its timer and channel) on a global list for
+ * the life of the process: the memory stays reachable from that list, so it
+ * is never a leak (LeakSanitizer agrees), and process exit returns it. Each
+ * call costs one small channel for good, hence API.md's advice to use a
+ * go_timer in long loops.
+ */
+typedef struct after_rec {
+    rt_timer timer;
+    go_chan *c;
+    struct after_rec *next;
+} after_rec;
+
+static struct {
+    rt_lock lock;
+    after_rec *head;
+} afters;
+
+static void after_fire(void *arg, uintptr_t seq)
+{
+    (void)seq;
+    int64_t now = rt_nanotime();
+    rt_chan_trysend(((after_rec *)arg)->c, &now);
+}
+
+go_chan *go_after(int64_t ns)
+{
+    after_rec *r = malloc(sizeof *r);
+    if (!r)
+        rt_throw("out of memory allocating a go_after timer");
+    r->c = go_chan_make(sizeof(int64_t), 1);
+    rt_timer_init(&r->timer, after_fire, r);
+    r->timer.when = rt_when_after(ns);
+    rt_lock_acquire(&afters.lock);
+    r->next = afters.head;
+    afters.head = r;
+    rt_lock_release(&afters.lock);
+    rt_timer_add(&r->timer);
+    return r->c;
+}
+
+/* ---- go_timer, go_ticker ------------------------------------------------ */
+
+struct go_timer {
+    rt_timer timer;
+    rt_lock lock;  /* orders a fire against Stop/Reset */
+    go_chan *c;    /* int64_t, cap 1 */
+    uintptr_t seq; /* current generation; older fires are stale */
+    bool armed;    /* will deliver a value unless stopped */
+};
+
+struct go_ticker {
+    struct go_timer t;
+};
+
+static void chan_timer_fire(void *arg, uintptr_t seq)
+{
+    struct go_timer *t = arg;
+    rt_lock_acquire(&t->lock);
+    if (seq == t->seq && t->armed) {
+        int64_t now = rt_nanotime();
+        rt_chan_trysend(t->c, &now);
+        if (t->timer.period == 0)
+            t->armed = false;
+    }
+    rt_lock_release(&t->lock);
+}
+
+static void chan_timer_start(struct go_timer *t, int64_t ns, int64_t period)
+{
+    t->c = go_chan_make(sizeof(int64_t), 1);
+    rt_timer_init(&t->timer, chan_timer_fire, t);
+    t->timer.when = rt_when_after(ns);
+    t->timer.period = period;
+    t->armed = true;
+    rt_timer_add(&t->timer);
+}
+
+/* With t->lock held: takes t out of the heap, makes any fire in flight
+ * stale and drops an unreceived value. True if the timer was active: armed,
+ * or fired with its value not yet received. */
+static bool chan_timer_disarm_locked(struct go_timer *t)
+{
+    rt_timer_del(&t->timer);
+    t->seq++;
+    t->timer.seq = t->seq; /* safe: t is out of the heap */
+    bool active = t->armed;
+    t->armed = false;
+    if (go_chan_len(t->c) > 0) {
+        rt_chan_drain(t->c);
+        active = true;
+    }
+    return active;
+}
+
+static bool chan_timer_stop(struct go_timer *t)
+{
+    rt_lock_acquire(&t->lock);
+    bool active = chan_timer_disarm_locked(t);
+    rt_lock_release(&t->lock);
+    return active;
+}
+
+static void chan_timer_free(struct go_timer *t)
+{
+    chan_timer_stop(t);
+    rt_timer_wait_idle(&t->timer);
+    go_chan_free(t->c);
+    free(t);
+}
+
+go_timer *go_timer_new(int64_t ns)
+{
+    struct go_timer *t = calloc(1, sizeof *t);
+    if (!t)
+        rt_throw("out of memory allocating a go_timer");
+    chan_timer_start(t, ns, 0);
+    return t;
+}
+
+go_chan *go_timer_chan(go_timer *t)
+{
+    return t->c;
+}
+
+bool go_timer_stop(go_timer *t)
+{
+    return chan_timer_stop(t);
+}
+
+bool go_timer_reset(go_timer *t, int64_t ns)
+{
+    rt_lock_acquire(&t->lock);
+    bool active = chan_timer_disarm_locked(t);
+    t->timer.when = rt_when_after(ns);
+    t->armed = true;
+    rt_timer_add(&t->timer);
+    rt_lock_release(&t->lock);
+    return active;
+}
+
+void go_timer_free(go_timer *t)
+{
+    if (t)
+        chan_timer_free(t);
+}
+
+go_ticker *go_ticker_new(int64_t ns)
+{
+    if (ns <= 0)
+        rt_panic("non-positive interval for NewTicker");
+    go_ticker *tk = calloc(1, sizeof *tk);
+    if (!tk)
+        rt_throw("out of memory allocating a go_ticker");
+    chan_timer_start(&tk->t, ns, ns);
+    return tk;
+}
+
+go_chan *go_ticker_chan(go_ticker *tk)
+{
+    return tk->t.c;
+}
+
+void go_ticker_stop(go_ticker *tk)
+{
+    chan_timer_stop(&tk->t);
+}
+
+void go_ticker_free(go_ticker *tk)
+{
+    if (tk)
+        chan_timer_free(&tk->t);
+}
