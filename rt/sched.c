@@ -162,7 +162,7 @@ static struct {
     rt_sudog *sudog_free;
     /* all Gs ever made, for dumps and the deadlock check */
     rt_lock allg_lock;
-    G *allgs;
+    G *allgs, *allgs_tail;
     int64_t next_goid;
     int32_t ngoroutines; /* live user goroutines */
     int32_t nsyscall;
@@ -661,8 +661,17 @@ static void dump_created_by(int fd, G *gp)
 {
     if (gp->is_main)
         return;
-    rt_print_created_by(fd, gp->cfunc, gp->cfile, gp->cline, gp->cpc,
-                        gp->parent);
+    /* Prefer DWARF's file:line for the call site (absolute, like the frames
+     * above it); GO()'s __FILE__ serves when there is no debug info. */
+    const char *func, *file;
+    int line;
+    if (gp->cpc && rt_symbolize(gp->cpc, 1, &func, &file, &line) == 0 &&
+        line > 0)
+        rt_print_created_by(fd, gp->cfunc ? gp->cfunc : func, file, line,
+                            gp->cpc, gp->parent);
+    else
+        rt_print_created_by(fd, gp->cfunc, gp->cfile, gp->cline, gp->cpc,
+                            gp->parent);
 }
 
 static const char *status_word(G *gp)
@@ -905,9 +914,13 @@ static G *g_alloc(void)
     if (!gp)
         rt_throw("out of memory allocating a goroutine");
     gp->status = G_DEAD;
+    /* Appended, so dumps list goroutines in creation order as Go does. */
     rt_lock_acquire(&sched.allg_lock);
-    gp->alllink = sched.allgs;
-    store_rel(&sched.allgs, gp);
+    if (sched.allgs_tail)
+        store_rel(&sched.allgs_tail->alllink, gp);
+    else
+        store_rel(&sched.allgs, gp);
+    sched.allgs_tail = gp;
     rt_lock_release(&sched.allg_lock);
     return gp;
 }

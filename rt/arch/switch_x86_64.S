@@ -1,11 +1,14 @@
 /*
  * Goroutine context switch for x86-64 System V.
  *
- * Only the callee-saved state is saved: rbx, rbp, r12-r15, the MXCSR control
- * bits and the x87 control word. Everything else is dead across a call, so
- * the compiler has already spilled it. The saved frame, lowest address first:
+ * Only the callee-saved integer registers are saved: rbx, rbp, r12-r15.
+ * Everything else is dead across a call, so the compiler has already spilled
+ * it. The floating-point control words (MXCSR, x87 CW) are per thread, as in
+ * Go: ldmxcsr/fldcw would cost more than the rest of the switch, and a
+ * goroutine that changes the rounding mode must restore it before blocking.
+ * The saved frame, lowest address first:
  *
- *     sp+0   mxcsr (low 4 bytes), x87 control word (bytes 4-5)
+ *     sp+0   reserved (the first frame stores default FP control words)
  *     sp+8   r15   sp+16 r14   sp+24 r13   sp+32 r12
  *     sp+40  rbx   sp+48 rbp
  *     sp+56  return address
@@ -37,12 +40,8 @@ rt_ctx_switch:
     .cfi_adjust_cfa_offset 8
     subq    $8, %rsp
     .cfi_adjust_cfa_offset 8
-    stmxcsr (%rsp)
-    fnstcw  4(%rsp)
     movq    %rsp, (%rdi)
     movq    %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
     addq    $8, %rsp
     popq    %r15
     popq    %r14
