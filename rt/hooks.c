@@ -19,3 +19,9 @@ int64_t rt_hook_gid(void)
     rt_g *g = rt_getg();
     return g ? g->id : 0;
 }
+
+void **rt_hook_gslot(void)
+{
+    rt_g *g = rt_getg();
+    return g ? &g->det : NULL;
+}

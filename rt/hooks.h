@@ -74,4 +74,9 @@ extern const rt_hooks *rt_hooks_table;
 /* Goroutine id for hook arguments: 0 in scheduler context. */
 int64_t rt_hook_gid(void);
 
+/* A pointer-sized slot in the running goroutine that belongs to the
+ * detector (NULL in scheduler context): O(1) access to per-goroutine state
+ * on every instrumented memory access. Zeroed when a goroutine is created. */
+void **rt_hook_gslot(void);
+
 #endif
