@@ -1,19 +1,152 @@
 /*
  * Channel operations for other runtime modules (time, ctx, select).
- * Everything here is non-blocking and callable from scheduler context
- * (timer callbacks run there, with no current goroutine).
+ * rt_chan_trysend and rt_chan_drain are non-blocking and callable from
+ * scheduler context (timer callbacks run there, with no current goroutine).
+ *
+ * The second half of this header is the channel's representation and the
+ * primitives that rt/chan.c shares with rt/select.c; no other module should
+ * need them.
  */
 #ifndef RT_CHAN_H
 #define RT_CHAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <gorace.h>
+
+#include "hooks.h"
+#include "lock.h"
+#include "sched.h"
 
 /* Sends *elem if a receiver waits or buffer space is free; false otherwise.
  * Panics like go_chan_send on a closed channel. */
 bool rt_chan_trysend(go_chan *c, const void *elem);
 /* Throws away buffered values (timer Stop/Reset: no stale value is seen). */
 void rt_chan_drain(go_chan *c);
+
+/* ---- Internals shared by chan.c and select.c -------------------------- */
+
+/* FIFO of waiting goroutines. `first` is also read without the lock by the
+ * non-blocking fast paths, so it is written with relaxed atomic stores. */
+typedef struct rt_waitq {
+    rt_sudog *first, *last;
+} rt_waitq;
+
+/* Go's hchan. `lock` guards every mutable field. elemsize and dataqsiz never
+ * change after make. qcount and closed are also read without the lock (len,
+ * the fast paths), so they are stored atomically. */
+struct go_chan {
+    rt_lock lock;
+    uint32_t closed;
+    size_t qcount;   /* values in the buffer */
+    size_t dataqsiz; /* buffer capacity; 0: unbuffered */
+    size_t elemsize;
+    size_t sendx; /* next slot to fill */
+    size_t recvx; /* next slot to empty */
+    rt_waitq recvq, sendq;
+    _Alignas(max_align_t) unsigned char buf[];
+};
+
+/* Go's chansend/chanrecv. !block: return false instead of parking. pc is the
+ * user's call site for race reports; 0 for runtime-internal callers. */
+bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc);
+bool rt_chan_recv(go_chan *c, void *ep, bool block, bool *received,
+                  uintptr_t pc);
+
+/* The current goroutine; throws if op would block in scheduler context. */
+rt_g *rt_chan_must_getg(const char *op);
+/* Parks the current goroutine for good (NULL channel, empty select). */
+void rt_chan_block_forever(rt_wait_reason reason) __attribute__((noreturn));
+
+/* Drops the channel locks a hand-off holds (one channel, or a select's). */
+typedef void (*rt_chan_unlockf)(void *arg);
+
+void rt_waitq_enqueue(rt_waitq *q, rt_sudog *s);
+/* Oldest waiter, skipping select sudogs whose select another case won. */
+rt_sudog *rt_waitq_dequeue(rt_waitq *q);
+/* Unlinks s if it is still queued (select's pass 3). */
+void rt_waitq_remove(rt_waitq *q, rt_sudog *s);
+
+/* Go's send(): c is locked, empty and had receiver sg waiting (already
+ * dequeued). Copies *ep to the receiver, unlocks, readies it. */
+void rt_chan_send_to(go_chan *c, rt_sudog *sg, const void *ep,
+                     rt_chan_unlockf unlock, void *arg);
+/* Go's recv(): c is locked, full and had sender sg waiting (already
+ * dequeued). Receives into ep (may be NULL), unlocks, readies the sender. */
+void rt_chan_recv_from(go_chan *c, rt_sudog *sg, void *ep,
+                       rt_chan_unlockf unlock, void *arg);
+/* c is locked and has room: appends *ep to the buffer. */
+void rt_chan_buf_put(go_chan *c, const void *ep);
+/* c is locked and non-empty: removes the oldest value into ep (may be NULL). */
+void rt_chan_buf_take(go_chan *c, void *ep);
+
+static inline void rt_chan_zero(const go_chan *c, void *ep)
+{
+    if (ep && c->elemsize)
+        memset(ep, 0, c->elemsize);
+}
+
+/*
+ * Race annotations, where Go's chan.go emits them. The channel's own address
+ * is Go's c.raceaddr(): close releases on it, a receive that returns because
+ * of close acquires it, and unbuffered hand-offs synchronise on it (Go's
+ * chanbuf(c, 0) is raceaddr when there is no buffer). In the release build
+ * all of this compiles to nothing.
+ */
+
+/* The sync address of buffer slot i (Go's chanbuf). Zero-size elements have
+ * no slots: they all share the channel address, as in Go. */
+static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
+{
+    if (c->dataqsiz == 0 || c->elemsize == 0)
+        return c;
+    return c->buf + i * c->elemsize;
+}
+
+/* Go's racenotify: goroutine gid passes through slot i. Acquire then
+ * release, so the k-th receive happens before the (k+cap)-th send completes;
+ * zero-size elements accumulate instead (release_merge), as in Go. */
+static inline void rt_chan_race_notify(const go_chan *c, size_t i, int64_t gid)
+{
+    (void)c, (void)i, (void)gid;
+    RT_HOOK(acquire, gid, rt_chan_slot_addr(c, i));
+    if (c->elemsize == 0)
+        RT_HOOK(release_merge, gid, rt_chan_slot_addr(c, i));
+    else
+        RT_HOOK(release, gid, rt_chan_slot_addr(c, i));
+}
+
+/* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`
+ * runs the operation; `peer` is the parked partner. */
+static inline void rt_chan_race_sync(const go_chan *c, int64_t self,
+                                     int64_t peer)
+{
+    (void)c, (void)self, (void)peer;
+    RT_HOOK(release, self, c);
+    RT_HOOK(acquire, peer, c);
+    RT_HOOK(release, peer, c);
+    RT_HOOK(acquire, self, c);
+}
+
+/* The runtime reading or writing user memory on the current goroutine's
+ * behalf. pc == 0 marks runtime-internal callers (timers): no report. */
+static inline void rt_chan_race_access(const void *addr, size_t size,
+                                       bool write, uintptr_t pc)
+{
+    (void)addr, (void)size, (void)write, (void)pc;
+    if (pc && addr && size)
+        RT_HOOK(mem_access, rt_hook_gid(), addr, size, write, pc);
+}
+
+/* Go's racereadpc(c.raceaddr()) in chansend and racewritepc in closechan:
+ * lets the detector report a send or close racing with a close. */
+static inline void rt_chan_race_touch(const go_chan *c, bool write,
+                                      uintptr_t pc)
+{
+    rt_chan_race_access(c, 1, write, pc);
+}
 
 #endif

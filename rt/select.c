@@ -1,0 +1,378 @@
+/*
+ * select: Go's runtime/select.go (selectgo) in C.
+ *
+ * A select runs in up to three passes with all its channels locked:
+ *
+ *   1. Visit the cases in a random order (the poll order, a fresh shuffle
+ *      each time, so every ready case is equally likely) and run the first
+ *      one that can proceed: a parked partner, buffer data or room, or a
+ *      closed channel.
+ *   2. None can: enqueue one sudog per case on its channel, chained through
+ *      waitlink on g->waiting, and park. The park commit unlocks the
+ *      channels, so wakers only find the sudogs once the goroutine stopped.
+ *   3. Woken: lock again and unlink the sudogs of every other case, which
+ *      would otherwise pile up on quiet channels. g->param names the sudog
+ *      that completed.
+ *
+ * Several wakers may find this goroutine's sudogs on different channels at
+ * once. Each first CASes g->select_done from 0 to 1 (rt_waitq_dequeue); only
+ * the winner completes its case, the losers skip the sudog as if it were not
+ * there. select_done goes back to 0 under the locks in pass 3.
+ *
+ * Locks are taken in order of channel address, each distinct channel once
+ * (a select may name a channel twice), so two selects never deadlock. The
+ * lock order is a heap sort of the poll order: cases on the same channel
+ * stay shuffled relative to each other.
+ *
+ * While parked the goroutine's wait object is NULL; the channels it waits on
+ * are the obj fields of the sudogs on g->waiting.
+ *
+ * Cases on NULL channels take part in neither order: they are never chosen.
+ * One case (plus default or not) is a plain channel operation, as Go's
+ * compiler rewrites it, wait reasons included.
+ */
+#include "chan.h"
+
+#include <stdlib.h>
+
+enum {
+    SELECT_STACK_CASES = 64, /* orders for this many cases live on the stack */
+    SELECT_MAX_CASES = 1 << 16, /* order entries are uint16_t, as in Go */
+};
+
+/* The locked channels of a select: cases[lockorder[0..n)]. */
+typedef struct sel {
+    go_case *cases;
+    const uint16_t *lockorder;
+    int n;
+} sel;
+
+static inline go_chan *sel_chan(const sel *s, int k)
+{
+    return s->cases[s->lockorder[k]].chan;
+}
+
+static void sel_lock(const sel *s)
+{
+    go_chan *last = NULL;
+    for (int k = 0; k < s->n; k++) {
+        go_chan *c = sel_chan(s, k);
+        if (c != last)
+            rt_lock_acquire(&c->lock);
+        last = c;
+    }
+}
+
+static void sel_unlock(void *arg)
+{
+    const sel *s = arg;
+    for (int k = s->n - 1; k >= 0; k--) {
+        go_chan *c = sel_chan(s, k);
+        if (k > 0 && c == sel_chan(s, k - 1))
+            continue; /* unlocked with its last occurrence */
+        rt_lock_release(&c->lock);
+    }
+}
+
+/* Unlocks the channels of g's sudogs, which are chained in lock order. Once
+ * the first lock is dropped the select may be completed and g readied, but
+ * it cannot get past its own sel_lock until the last one is dropped, so the
+ * chain stays intact while we walk it. */
+static bool sel_park_commit(rt_g *g, void *arg)
+{
+    (void)arg;
+    go_chan *last = NULL;
+    for (rt_sudog *s = g->waiting; s; s = s->waitlink) {
+        if (s->obj != last && last)
+            rt_lock_release(&last->lock);
+        last = s->obj;
+    }
+    if (last)
+        rt_lock_release(&last->lock);
+    return true;
+}
+
+/* ---- orders -------------------------------------------------------------- */
+
+static inline uintptr_t sortkey(const go_case *cases, uint16_t i)
+{
+    return (uintptr_t)cases[i].chan;
+}
+
+/* Shuffles the indices of the non-NULL cases into pollorder (an inside-out
+ * Fisher-Yates); returns how many there are. */
+static int make_pollorder(const go_case *cases, int n, uint16_t *pollorder)
+{
+    int norder = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cases[i].chan)
+            continue;
+        uint32_t j = rt_fastrandn((uint32_t)norder + 1);
+        pollorder[norder] = pollorder[j];
+        pollorder[j] = (uint16_t)i;
+        norder++;
+    }
+    return norder;
+}
+
+/* Heap sort by channel address: n log n and no extra space, as in Go. */
+static void make_lockorder(const go_case *cases, const uint16_t *pollorder,
+                           uint16_t *lockorder, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint16_t o = pollorder[i];
+        uintptr_t key = sortkey(cases, o);
+        int j = i;
+        while (j > 0 && sortkey(cases, lockorder[(j - 1) / 2]) < key) {
+            lockorder[j] = lockorder[(j - 1) / 2];
+            j = (j - 1) / 2;
+        }
+        lockorder[j] = o;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        uint16_t o = lockorder[i];
+        uintptr_t key = sortkey(cases, o);
+        lockorder[i] = lockorder[0];
+        int j = 0;
+        for (;;) {
+            int k = 2 * j + 1;
+            if (k >= i)
+                break;
+            if (k + 1 < i &&
+                sortkey(cases, lockorder[k]) < sortkey(cases, lockorder[k + 1]))
+                k++;
+            if (key >= sortkey(cases, lockorder[k]))
+                break;
+            lockorder[j] = lockorder[k];
+            j = k;
+        }
+        lockorder[j] = o;
+    }
+}
+
+/* ---- running the chosen case --------------------------------------------- */
+
+/* The select's copy of a send case's value, a read of the user's memory. */
+static inline void race_send_read(const go_case *cas, uintptr_t pc)
+{
+    rt_chan_race_access(cas->elem, cas->chan->elemsize, false, pc);
+}
+
+/* The copy into a receive case's variable (a value or the zero value). */
+static inline void race_recv_write(const go_case *cas, uintptr_t pc)
+{
+    rt_chan_race_access(cas->elem, cas->chan->elemsize, true, pc);
+}
+
+/* Pass 1 for one case, all channels locked. On success the case has run and
+ * the channels are unlocked. */
+static bool try_case(sel *s, go_case *cas, uintptr_t pc)
+{
+    go_chan *c = cas->chan;
+    rt_sudog *sg;
+
+    if (cas->dir == GO_RECV) {
+        if ((sg = rt_waitq_dequeue(&c->sendq))) {
+            rt_chan_recv_from(c, sg, cas->elem, sel_unlock, s);
+            cas->ok = true;
+        } else if (c->qcount > 0) {
+            rt_chan_buf_take(c, cas->elem);
+            sel_unlock(s);
+            cas->ok = true;
+        } else if (c->closed) {
+            sel_unlock(s);
+            RT_HOOK(acquire, rt_hook_gid(), c);
+            rt_chan_zero(c, cas->elem);
+            cas->ok = false;
+        } else {
+            return false;
+        }
+        race_recv_write(cas, pc);
+        return true;
+    }
+
+    rt_chan_race_touch(c, false, pc);
+    if (c->closed) {
+        sel_unlock(s);
+        rt_panic("send on closed channel");
+    }
+    if ((sg = rt_waitq_dequeue(&c->recvq))) {
+        race_send_read(cas, pc);
+        rt_chan_send_to(c, sg, cas->elem, sel_unlock, s);
+    } else if (c->qcount < c->dataqsiz) {
+        race_send_read(cas, pc);
+        rt_chan_buf_put(c, cas->elem);
+        sel_unlock(s);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Pass 2: one sudog per case on its channel's queue, chained in lock order
+ * on g->waiting. */
+static void enqueue_all(const sel *s, rt_g *gp)
+{
+    if (gp->waiting)
+        rt_throw("gp.waiting != nil");
+    rt_sudog **nextp = &gp->waiting;
+    for (int k = 0; k < s->n; k++) {
+        go_case *cas = &s->cases[s->lockorder[k]];
+        rt_sudog *sg = rt_sudog_get();
+        sg->g = gp;
+        sg->is_select = true;
+        sg->elem = cas->elem;
+        sg->obj = cas->chan;
+        *nextp = sg;
+        nextp = &sg->waitlink;
+        if (cas->dir == GO_SEND)
+            rt_waitq_enqueue(&cas->chan->sendq, sg);
+        else
+            rt_waitq_enqueue(&cas->chan->recvq, sg);
+    }
+}
+
+/* Pass 3, channels locked again: unlinks the losing sudogs, frees all of
+ * them, and returns the index of the case `won` completed. */
+static int dequeue_losers(const sel *s, rt_g *gp, rt_sudog *won, bool *success)
+{
+    for (rt_sudog *sg = gp->waiting; sg; sg = sg->waitlink) {
+        sg->is_select = false;
+        sg->elem = NULL;
+        sg->obj = NULL;
+    }
+    rt_sudog *sg = gp->waiting;
+    gp->waiting = NULL;
+
+    int casi = -1;
+    for (int k = 0; k < s->n; k++) {
+        int i = s->lockorder[k];
+        go_case *cas = &s->cases[i];
+        if (sg == won) {
+            casi = i;
+            *success = sg->success;
+        } else if (cas->dir == GO_SEND) {
+            rt_waitq_remove(&cas->chan->sendq, sg);
+        } else {
+            rt_waitq_remove(&cas->chan->recvq, sg);
+        }
+        rt_sudog *next = sg->waitlink;
+        sg->waitlink = NULL;
+        rt_sudog_put(sg);
+        sg = next;
+    }
+    if (casi < 0)
+        rt_throw("selectgo: bad wakeup");
+    return casi;
+}
+
+/* Passes 2 and 3: parks until one case completes; returns its index. */
+static int select_wait(sel *s, uintptr_t pc)
+{
+    rt_g *gp = rt_chan_must_getg("select");
+    enqueue_all(s, gp);
+    gp->param = NULL;
+    rt_park(sel_park_commit, NULL, RT_WAIT_SELECT, NULL);
+
+    sel_lock(s);
+    __atomic_store_n(&gp->select_done, 0, __ATOMIC_RELAXED);
+    rt_sudog *won = gp->param;
+    gp->param = NULL;
+    bool success = false;
+    int casi = dequeue_losers(s, gp, won, &success);
+
+    go_case *cas = &s->cases[casi];
+    if (cas->dir == GO_SEND) {
+        if (!success) {
+            sel_unlock(s);
+            rt_panic("send on closed channel");
+        }
+        race_send_read(cas, pc);
+    } else {
+        cas->ok = success;
+        race_recv_write(cas, pc);
+    }
+    sel_unlock(s);
+    return casi;
+}
+
+static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
+                    uintptr_t pc)
+{
+    uint16_t *pollorder = order, *lockorder = order + n;
+    int norder = make_pollorder(cases, n, pollorder);
+    make_lockorder(cases, pollorder, lockorder, norder);
+    sel s = {.cases = cases, .lockorder = lockorder, .n = norder};
+
+    sel_lock(&s);
+    for (int k = 0; k < norder; k++) {
+        if (try_case(&s, &cases[pollorder[k]], pc))
+            return pollorder[k];
+    }
+    if (!block) {
+        sel_unlock(&s);
+        return -1;
+    }
+    return select_wait(&s, pc);
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+static void check_cases(const go_case *cases, int n)
+{
+    if (n < 0)
+        rt_panic("go_select: negative case count %d", n);
+    if (n > SELECT_MAX_CASES)
+        rt_panic("go_select: too many cases (%d > %d)", n, SELECT_MAX_CASES);
+    if (n > 0 && !cases)
+        rt_panic("go_select: NULL cases array with %d cases", n);
+    for (int i = 0; i < n; i++) {
+        const go_case *cas = &cases[i];
+        if (cas->dir != GO_SEND && cas->dir != GO_RECV)
+            rt_panic("go_select: case %d: dir is %d, neither GO_SEND nor "
+                     "GO_RECV",
+                     i, cas->dir);
+        if (cas->dir == GO_SEND && cas->chan && cas->chan->elemsize &&
+            !cas->elem)
+            rt_panic("go_select: case %d: send of a NULL element pointer "
+                     "(element size %zu)",
+                     i, cas->chan->elemsize);
+    }
+}
+
+/* A lone case is a channel operation, blocking unless there is a default. */
+static int select_one(go_case *cas, bool has_default, uintptr_t pc)
+{
+    if (cas->dir == GO_SEND)
+        return rt_chan_send(cas->chan, cas->elem, !has_default, pc) ? 0 : -1;
+    bool received;
+    if (!rt_chan_recv(cas->chan, cas->elem, !has_default, &received, pc))
+        return -1;
+    cas->ok = received;
+    return 0;
+}
+
+int go_select(go_case *cases, int n, bool has_default)
+{
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    check_cases(cases, n);
+    if (n == 0) {
+        if (has_default)
+            return -1;
+        rt_chan_block_forever(RT_WAIT_SELECT_NO_CASES);
+    }
+    if (n == 1)
+        return select_one(&cases[0], has_default, pc);
+
+    uint16_t stack_order[2 * SELECT_STACK_CASES];
+    uint16_t *order = stack_order;
+    if (n > SELECT_STACK_CASES) {
+        order = malloc(2 * (size_t)n * sizeof *order);
+        if (!order)
+            rt_throw("runtime: out of memory");
+    }
+    int casi = selectgo(cases, n, order, !has_default, pc);
+    if (order != stack_order)
+        free(order);
+    return casi;
+}
