@@ -469,11 +469,13 @@ go_chan *go_chan_make(size_t elem_size, size_t cap)
 
 void go_chan_send(go_chan *c, const void *elem)
 {
+    rt_sched_point();
     rt_chan_send(c, elem, true, RETURN_PC());
 }
 
 bool go_chan_recv(go_chan *c, void *out)
 {
+    rt_sched_point();
     bool received;
     rt_chan_recv(c, out, true, &received, RETURN_PC());
     return received;
@@ -506,6 +508,7 @@ static void close_waiters(go_chan *c, rt_waitq *q, rt_sudog **list)
 void go_chan_close(go_chan *c)
 {
     uintptr_t pc = RETURN_PC();
+    rt_sched_point();
     if (!c)
         rt_panic("close of nil channel");
 

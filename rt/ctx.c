@@ -234,6 +234,7 @@ go_ctx *go_with_timeout(go_ctx *parent, int64_t ns)
 
 void go_cancel(go_ctx *ctx)
 {
+    rt_sched_point();
     if (ctx && ctx != &background)
         ctx_cancel(ctx, GO_CANCELED);
 }
@@ -259,6 +260,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
 
 int go_ctx_err(go_ctx *ctx)
 {
+    rt_sched_point();
     int err = __atomic_load_n(&ctx->err, __ATOMIC_ACQUIRE);
     if (err)
         RT_HOOK(acquire, rt_hook_gid(), ctx);

@@ -54,6 +54,7 @@
 
 #include <gorace.h>
 
+#include "explore.h"
 #include "hooks.h"
 #include "stack.h"
 #include "time.h"
@@ -209,6 +210,8 @@ static inline G *curg(void)
 
 int64_t rt_nanotime(void)
 {
+    if (rt_explore_on)
+        return rt_explore_now();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -218,6 +221,8 @@ int64_t rt_nanotime(void)
  * a goroutine has been blocked. */
 static int64_t coarse_nanotime(void)
 {
+    if (rt_explore_on)
+        return rt_explore_now();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -234,6 +239,8 @@ static uint64_t global_rand_state;
 
 uint32_t rt_fastrand(void)
 {
+    if (rt_explore_on)
+        return rt_explore_rand();
     M *m = getm();
     if (m)
         return (uint32_t)wyrand(&m->rand);
@@ -279,6 +286,10 @@ const char *rt_wait_reason_str(rt_wait_reason r)
 
 static void globrunq_put_locked(G *gp)
 {
+    if (rt_explore_on) {
+        rt_explore_put(&gp->pub);
+        return;
+    }
     gp->schedlink = NULL;
     if (sched.runq_tail)
         sched.runq_tail->schedlink = gp;
@@ -333,6 +344,10 @@ static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
 
 static void runq_put(P *p, G *gp, bool next)
 {
+    if (rt_explore_on) {
+        rt_explore_put(&gp->pub);
+        return;
+    }
     if (next) {
         G *old = __atomic_exchange_n(&p->runnext, gp, __ATOMIC_ACQ_REL);
         if (!old)
@@ -556,7 +571,7 @@ static void startm(P *p, bool spinning)
 /* Wakes an idle P to look for work if nobody is spinning already. */
 static void wakep(void)
 {
-    if (load_relaxed(&sched.npidle) == 0)
+    if (rt_explore_on || load_relaxed(&sched.npidle) == 0)
         return;
     int32_t zero = 0;
     if (load_relaxed(&sched.nmspinning) != 0 ||
@@ -628,7 +643,7 @@ static void stopm(M *m, int64_t timer_when)
 
 void rt_sched_timer_added(int64_t when)
 {
-    if (!load_relaxed(&sched.started))
+    if (!load_relaxed(&sched.started) || rt_explore_on)
         return;
     rt_lock_acquire(&sched.lock);
     M *m = sched.timer_sleeper;
@@ -777,6 +792,8 @@ void go_panic(const char *fmt, ...)
     die_with(2);
 }
 
+static void report_deadlock(void) __attribute__((noreturn));
+
 /* Go's checkdead: called with sched.lock held when an M goes idle. */
 static void checkdead_locked(void)
 {
@@ -790,6 +807,15 @@ static void checkdead_locked(void)
     for (int i = 0; i < sched.nprocs; i++)
         if (!runq_empty(&allp[i]))
             return;
+    report_deadlock();
+}
+
+static void report_deadlock(void)
+{
+    if (load_relaxed(&sched.exiting)) {
+        for (;;)
+            pause();
+    }
     enter_dying();
     rt_fdprintf(2, "fatal error: all goroutines are asleep - deadlock!\n");
     dump_others(2, NULL);
@@ -995,6 +1021,7 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.wait_obj = NULL;
     gp->pub.wait_since = 0;
     fetch_add(&sched.ngoroutines, 1);
+    rt_explore_created(&gp->pub);
     RT_HOOK(go_create, gp->parent, gp->pub.id, pc, file, line, func);
     store_rel(&gp->status, G_RUNNABLE);
     return gp;
@@ -1267,8 +1294,36 @@ static void drop_p_and_sleep(M *m)
     }
 }
 
+/* Seeded mode: the one M takes goroutines from rt/explore.c's set; when none
+ * can run, virtual time jumps to the next timer. */
+static G *explore_find_runnable(void)
+{
+    for (;;) {
+        if (load_relaxed(&sched.exiting)) {
+            for (;;)
+                pause();
+        }
+        int64_t next_timer = run_timers();
+        rt_g *g = rt_explore_next();
+        if (g)
+            return (G *)g;
+        if (next_timer == INT64_MAX)
+            report_deadlock();
+        rt_explore_advance(next_timer);
+    }
+}
+
+void rt_sched_point_slow(void)
+{
+    G *gp = curg();
+    if (gp && rt_explore_should_yield(&gp->pub))
+        go_yield();
+}
+
 static G *find_runnable(M *m)
 {
+    if (rt_explore_on)
+        return explore_find_runnable();
     for (;;) {
         if (load_relaxed(&sched.exiting)) {
             for (;;)
@@ -1367,6 +1422,8 @@ static void *m_thread_main(void *arg)
  * thread: simpler, and a blocking call is what the user told us about. */
 void go_syscall_enter(void)
 {
+    if (rt_explore_on)
+        return; /* one M runs everything: a blocking call blocks all */
     M *m = getm();
     G *gp = m->curg;
     store_rel(&gp->status, G_SYSCALL);
@@ -1384,6 +1441,8 @@ void go_syscall_enter(void)
 
 void go_syscall_exit(void)
 {
+    if (rt_explore_on)
+        return;
     M *m = getm();
     G *gp = m->curg;
     P *old = m->oldp, *p = NULL;
@@ -1420,7 +1479,7 @@ bool rt_can_spin(int iter)
         load_relaxed(&sched.npidle) + load_relaxed(&sched.nmspinning) + 1)
         return false;
     M *m = getm();
-    return m && m->p && runq_empty(m->p);
+    return !rt_explore_on && m && m->p && runq_empty(m->p);
 }
 
 void rt_do_spin(void)
@@ -1455,6 +1514,8 @@ int go_maxprocs(int n)
             preset_procs = n > MAX_PROCS ? MAX_PROCS : n;
         return old;
     }
+    if (rt_explore_on)
+        return 1; /* seeded mode runs on one P whatever is asked */
     rt_lock_acquire(&sched.lock);
     int old = sched.nprocs;
     if (n >= 1) {
@@ -1521,7 +1582,8 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         exit(2);
     }
     rt_stack_init();
-    int n = preset_procs ? preset_procs : env_gomaxprocs();
+    rt_explore_init();
+    int n = rt_explore_on ? 1 : preset_procs ? preset_procs : env_gomaxprocs();
     for (int i = 0; i < MAX_PROCS; i++) {
         allp[i].id = i;
         allp[i].status = P_RETIRED;

@@ -72,8 +72,9 @@ struct rt_g {
     rt_sudog *waiting;    /* select: list of this g's sudogs */
     void *det;            /* detector's per-goroutine slot */
     rt_wait_reason wait_reason;
-    const void *wait_obj; /* object blocked on, for the detector/dumps */
-    int64_t wait_since;   /* rt_nanotime() when it parked */
+    const void *wait_obj;  /* object blocked on, for the detector/dumps */
+    int64_t wait_since;    /* rt_nanotime() when it parked */
+    uint64_t explore_prio; /* seeded mode's PCT priority (rt/explore.c) */
     /* the rest belongs to sched.c */
 };
 
@@ -116,6 +117,17 @@ void rt_panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 void rt_throw(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
+
+/* A scheduling point: every public sync operation calls it first. Free-
+ * running it costs one predictable branch; in seeded mode (rt/explore.h)
+ * the running goroutine may yield here. */
+extern bool rt_explore_on;
+void rt_sched_point_slow(void);
+static inline void rt_sched_point(void)
+{
+    if (__builtin_expect(rt_explore_on, 0))
+        rt_sched_point_slow();
+}
 
 /* Number of Ps (GOMAXPROCS). */
 int rt_nprocs(void);

@@ -355,6 +355,7 @@ static int select_one(go_case *cas, bool has_default, uintptr_t pc)
 int go_select(go_case *cases, int n, bool has_default)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    rt_sched_point();
     check_cases(cases, n);
     if (n == 0) {
         if (has_default)

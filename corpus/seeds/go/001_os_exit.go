@@ -1,0 +1,12 @@
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	defer fmt.Println("Cleanup")
+	fmt.Println("Exiting")
+	os.Exit(0)
+}

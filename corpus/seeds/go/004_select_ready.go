@@ -1,0 +1,20 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+func main() {
+	ch1 := make(chan string)
+	ch2 := make(chan string)
+	go func() { ch2 <- "hello" }()
+	select {
+	case msg := <-ch1:
+		fmt.Println("from ch1:", msg)
+	case msg := <-ch2:
+		fmt.Println("from ch2:", msg)
+	case <-time.After(100 * time.Millisecond):
+		fmt.Println("timed out")
+	}
+}

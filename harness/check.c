@@ -1,0 +1,780 @@
+/*
+ * check.c: gorace check, the corpus runner.
+ *
+ * Every *.c file under the given directories is a program whose header says
+ * what it must do (expect.h). For each one: parse the header, build it
+ * through the cache, run it once per GOMAXPROCS value with a deadline, and
+ * compare exit status, stderr and stdout with the expectation. Workers (-j)
+ * take programs from a shared index; results are printed in path order as
+ * soon as every earlier program has finished, so the output is deterministic.
+ *
+ * The race build is used when libgorace_race.a exists and --release is not
+ * given; otherwise the release runtime, and programs expecting race or leak
+ * (which only the detector can confirm) are skipped with that reason.
+ */
+#define _GNU_SOURCE
+#include "expect.h"
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define OUTPUT_MAX (4u << 20) /* bytes of a program's stdout/stderr kept */
+
+static const char usage_check[] =
+    "usage: gorace check [-j N] [-run REGEX] [--junit FILE] [--json]\n"
+    "                    [--shard i/n] [--release] [--timeout D] [-v] "
+    "[DIR|FILE...]\n"
+    "\n"
+    "Builds every *.c program under the directories (default: corpus),\n"
+    "runs it once per GOMAXPROCS value of its header, and compares the\n"
+    "outcome with the header (format: corpus/README.md).\n"
+    "  -j N          programs checked in parallel (default: CPUs)\n"
+    "  -run REGEX    only programs whose path matches (POSIX extended)\n"
+    "  --junit FILE  also write a JUnit XML report to FILE\n"
+    "  --json        print one JSON document instead of text lines\n"
+    "  --shard i/n   only the i-th (0-based) of n shards; default from\n"
+    "                TEST_SHARD_INDEX and TEST_TOTAL_SHARDS\n"
+    "  --release     use the release runtime (race/leak programs skipped)\n"
+    "  --timeout D   deadline per run: 60s (default), 500ms, 2m, or seconds\n"
+    "  -v            print the output of failing runs\n"
+    "Exit status: 0 if nothing failed, 1 if something failed, 2 on bad "
+    "usage.\n";
+
+enum status { ST_PASS, ST_FAIL, ST_SKIP };
+
+struct result {
+    char *path;
+    enum status status;
+    char msg[1024];
+    double secs;
+    char *out, *err; /* the failing run's output, or build diagnostics */
+    size_t outlen, errlen;
+    bool done;
+};
+
+struct opts {
+    int jobs;
+    regex_t run_re;
+    bool has_run;
+    const char *junit;
+    bool json, release, verbose;
+    double timeout;
+    long shard_i, shard_n;
+    const char *release_reason;
+};
+
+static struct opts opt;
+static struct result *results;
+static size_t nresults;
+static size_t next_job;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- flags ------------------------------------------------------------- */
+
+static double parse_duration(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || v <= 0)
+        usage_fail("check: bad --timeout \"%s\" (want e.g. 60s, 500ms)", s);
+    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+        return v;
+    if (strcmp(end, "ms") == 0)
+        return v / 1000;
+    if (strcmp(end, "m") == 0)
+        return v * 60;
+    usage_fail("check: bad --timeout \"%s\" (want e.g. 60s, 500ms)", s);
+}
+
+static long parse_long(const char *flag, const char *s, long lo)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo)
+        usage_fail("check: bad %s \"%s\"", flag, s);
+    return v;
+}
+
+static void parse_shard(const char *s, long *i, long *n)
+{
+    char *end;
+    errno = 0;
+    *i = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '/')
+        usage_fail("check: bad --shard \"%s\" (want i/n, 0 <= i < n)", s);
+    const char *ns = end + 1;
+    *n = strtol(ns, &end, 10);
+    if (end == ns || *end != '\0' || *n < 1 || *i < 0 || *i >= *n)
+        usage_fail("check: bad --shard \"%s\" (want i/n, 0 <= i < n)", s);
+}
+
+/* Returns the value of a flag given as "-f v", "-f=v" or "--f=v". */
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, name) == 0) {
+        if (*i + 1 >= argc)
+            usage_fail("check: %s needs a value", name);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
+{
+    opt.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (opt.jobs < 1)
+        opt.jobs = 1;
+    opt.timeout = 60;
+    opt.shard_i = 0;
+    opt.shard_n = 1;
+    const char *ti = getenv("TEST_SHARD_INDEX"),
+               *tn = getenv("TEST_TOTAL_SHARDS");
+    if (ti && *ti && tn && *tn) {
+        opt.shard_n = parse_long("TEST_TOTAL_SHARDS", tn, 1);
+        opt.shard_i = parse_long("TEST_SHARD_INDEX", ti, 0);
+        if (opt.shard_i >= opt.shard_n)
+            usage_fail("check: TEST_SHARD_INDEX %ld >= TEST_TOTAL_SHARDS %ld",
+                       opt.shard_i, opt.shard_n);
+    }
+    *dirs = calloc(argc + 2, sizeof **dirs);
+    *ndirs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+            strcmp(a, "-help") == 0) {
+            fputs(usage_check, stdout);
+            exit(0);
+        } else if (strncmp(a, "-j", 2) == 0 && a[2] != '\0') {
+            opt.jobs = (int)parse_long("-j", a + 2, 1);
+        } else if ((v = flag_value(argc, argv, &i, "-j")) != NULL) {
+            opt.jobs = (int)parse_long("-j", v, 1);
+        } else if ((v = flag_value(argc, argv, &i, "-run")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "--run")) != NULL) {
+            if (opt.has_run)
+                regfree(&opt.run_re);
+            if (regcomp(&opt.run_re, v, REG_EXTENDED | REG_NOSUB) != 0)
+                usage_fail("check: bad -run regular expression \"%s\"", v);
+            opt.has_run = true;
+        } else if ((v = flag_value(argc, argv, &i, "--junit")) != NULL) {
+            opt.junit = v;
+        } else if ((v = flag_value(argc, argv, &i, "--shard")) != NULL) {
+            parse_shard(v, &opt.shard_i, &opt.shard_n);
+        } else if ((v = flag_value(argc, argv, &i, "--timeout")) != NULL) {
+            opt.timeout = parse_duration(v);
+        } else if (strcmp(a, "--json") == 0) {
+            opt.json = true;
+        } else if (strcmp(a, "--release") == 0) {
+            opt.release = true;
+        } else if (strcmp(a, "-v") == 0) {
+            opt.verbose = true;
+        } else if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0) {
+            usage_fail("check: --seed (seeded schedules) is not built yet");
+        } else if (strncmp(a, "--engine=", 9) == 0) {
+            usage_fail(strcmp(a + 9, "tsan") == 0
+                           ? "check: --engine=tsan (the TSan oracle) is not "
+                             "built yet"
+                           : "check: unknown engine \"%s\"",
+                       a + 9);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            usage_fail("check: unknown flag %s (see 'gorace check --help')", a);
+        } else {
+            struct stat st;
+            if (stat(a, &st) != 0)
+                usage_fail("check: %s: %s", a, strerror(errno));
+            (*dirs)[(*ndirs)++] = argv[i];
+        }
+    }
+    if (*ndirs == 0) {
+        struct stat st;
+        if (stat("corpus", &st) != 0)
+            usage_fail("check: no corpus directory here (give a DIR)");
+        (*dirs)[(*ndirs)++] = "corpus";
+    }
+}
+
+/* ---- discovery --------------------------------------------------------- */
+
+static char **found;
+static size_t nfound, capfound;
+
+static void add_found(const char *path)
+{
+    if (nfound == capfound) {
+        capfound = capfound ? capfound * 2 : 64;
+        found = realloc(found, capfound * sizeof *found);
+    }
+    found[nfound++] = strdup(path);
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static void walk(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        errorf("check: %s: %s", dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        size_t dl = strlen(dir);
+        strfmt(path, sizeof path, "%s%s%s", dir,
+               dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            walk(path);
+        else if (S_ISREG(st.st_mode) && ends_with(e->d_name, ".c"))
+            add_found(path);
+    }
+    closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- judging one run --------------------------------------------------- */
+
+static void first_line(const char *s, char *dst, size_t len)
+{
+    size_t n = strcspn(s, "\n");
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static const char *signame(int sig)
+{
+    const char *d = sigabbrev_np(sig);
+    return d ? d : "?";
+}
+
+/* The stderr an outcome implies, beyond the exit status. */
+static bool outcome_stderr_ok(const struct expect *e, const char *err,
+                              const char **want)
+{
+    switch (e->outcome) {
+    case OUT_DEADLOCK:
+        *want = "fatal error: all goroutines are asleep - deadlock!";
+        return strncmp(err, *want, strlen(*want)) == 0;
+    case OUT_PANIC:
+        *want = "panic: ";
+        return strncmp(err, *want, strlen(*want)) == 0;
+    case OUT_FATAL:
+        *want = "fatal error: ";
+        return strncmp(err, *want, strlen(*want)) == 0;
+    case OUT_RACE:
+        *want = "WARNING: DATA RACE";
+        return strstr(err, *want) != NULL;
+    case OUT_LEAK:
+        *want = "WARNING: GOROUTINE LEAK";
+        return strstr(err, *want) != NULL;
+    default:
+        return true;
+    }
+}
+
+static bool judge(const struct expect *e, int st, bool timed_out,
+                  const char *out, size_t outlen, const char *err, char *msg,
+                  size_t msglen)
+{
+    char line[200], diff[900];
+    const char *want;
+    first_line(err, line, sizeof line);
+    if (timed_out) {
+        strfmt(msg, msglen, "timed out after %gs", opt.timeout);
+        return false;
+    }
+    if (WIFSIGNALED(st)) {
+        strfmt(msg, msglen, "killed by signal SIG%s%s%s", signame(WTERMSIG(st)),
+               *line ? "; stderr: " : "", line);
+        return false;
+    }
+    int code = WEXITSTATUS(st);
+    if (code != e->exit_code) {
+        strfmt(msg, msglen, "exit status %d, want %d (expect %s)%s%s", code,
+               e->exit_code, outcome_name(e->outcome),
+               *line ? "; stderr: " : "", line);
+        return false;
+    }
+    if (!outcome_stderr_ok(e, err, &want)) {
+        strfmt(msg, msglen, "stderr %s \"%s\" (expect %s); stderr: %s",
+               e->outcome == OUT_RACE || e->outcome == OUT_LEAK
+                   ? "lacks"
+                   : "does not start with",
+               want, outcome_name(e->outcome), *line ? line : "(empty)");
+        return false;
+    }
+    if (e->stderr_prefix &&
+        strncmp(err, e->stderr_prefix, strlen(e->stderr_prefix)) != 0) {
+        strfmt(msg, msglen, "stderr: got \"%s\", want prefix \"%s\"", line,
+               e->stderr_prefix);
+        return false;
+    }
+    if (!expect_check_stdout(e, out, outlen, diff, sizeof diff)) {
+        strfmt(msg, msglen, "%s", diff);
+        return false;
+    }
+    return true;
+}
+
+/* ---- checking one program ---------------------------------------------- */
+
+static char **env_with_gomaxprocs(int procs)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (procs <= 0 || strncmp(environ[i], "GOMAXPROCS=", 11) != 0)
+            env[k++] = environ[i];
+    if (procs > 0 && asprintf(&env[k++], "GOMAXPROCS=%d", procs) < 0)
+        exit(1);
+    return env;
+}
+
+/* The most telling line of a failed build: the linker's first undefined
+ * symbol (a link runs only after compiling succeeded), else the compiler's
+ * first error, else the first line. */
+static const char *diagnostic_line(const char *diag)
+{
+    static const char *const marks[] = {"undefined reference", ": error:"};
+    for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
+        const char *hit = strstr(diag, marks[m]);
+        if (hit == NULL)
+            continue;
+        while (hit > diag && hit[-1] != '\n')
+            hit--;
+        return hit;
+    }
+    return diag;
+}
+
+static void keep_output(struct result *r, int outfd, int errfd)
+{
+    r->out = outfd >= 0 ? capture_read(outfd, OUTPUT_MAX, &r->outlen) : NULL;
+    r->err = errfd >= 0 ? capture_read(errfd, OUTPUT_MAX, &r->errlen) : NULL;
+}
+
+static void check_program(struct result *r)
+{
+    struct expect e;
+    char err[1024];
+    double start = now_seconds();
+    if (!expect_parse(r->path, &e, err, sizeof err)) {
+        r->status = ST_FAIL;
+        strfmt(r->msg, sizeof r->msg, "header: %s", err);
+        return;
+    }
+    bool release = opt.release_reason != NULL;
+    if (release && (e.outcome == OUT_RACE || e.outcome == OUT_LEAK)) {
+        r->status = ST_SKIP;
+        strfmt(r->msg, sizeof r->msg, "expects %s, needs the detector (%s)",
+               outcome_name(e.outcome), opt.release_reason);
+        expect_free(&e);
+        return;
+    }
+
+    static char *const check_flags[] = {"-O1", "-Wall"};
+    char exe[4400];
+    int diag = capture_fd();
+    char *srcs[] = {r->path};
+    if (!cached_build(srcs, 1, check_flags, 2, release, diag, exe, sizeof exe,
+                      err, sizeof err)) {
+        r->status = ST_FAIL;
+        keep_output(r, -1, diag);
+        char line[300];
+        first_line(diagnostic_line(r->err), line, sizeof line);
+        strfmt(r->msg, sizeof r->msg, "build: %s%s%s", err, *line ? ": " : "",
+               line);
+        close(diag);
+        expect_free(&e);
+        return;
+    }
+    close(diag);
+
+    size_t nruns = e.ngomaxprocs ? e.ngomaxprocs : 1;
+    char **argv = calloc(e.nargs + 2, sizeof *argv);
+    argv[0] = exe;
+    for (size_t i = 0; i < e.nargs; i++)
+        argv[i + 1] = e.args[i];
+    r->status = ST_PASS;
+    for (size_t k = 0; k < nruns && r->status == ST_PASS; k++) {
+        int procs = e.ngomaxprocs ? e.gomaxprocs[k] : 0;
+        char **env = env_with_gomaxprocs(procs);
+        int outfd = capture_fd(), errfd = capture_fd();
+        bool timed_out;
+        int st =
+            spawn_wait(argv, env, true, outfd, errfd, opt.timeout, &timed_out);
+        if (st == -1) {
+            r->status = ST_FAIL;
+            strfmt(r->msg, sizeof r->msg, "cannot run %s: %s", exe,
+                   strerror(errno));
+        } else {
+            keep_output(r, outfd, errfd);
+            char msg[1000];
+            if (!judge(&e, st, timed_out, r->out, r->outlen, r->err, msg,
+                       sizeof msg)) {
+                r->status = ST_FAIL;
+                if (procs > 0 && nruns > 1)
+                    strfmt(r->msg, sizeof r->msg, "GOMAXPROCS=%d: %s", procs,
+                           msg);
+                else
+                    strfmt(r->msg, sizeof r->msg, "%s", msg);
+            } else {
+                free(r->out);
+                free(r->err);
+                r->out = r->err = NULL;
+            }
+        }
+        close(outfd);
+        close(errfd);
+        if (procs > 0) {
+            size_t n = 0;
+            while (env[n + 1])
+                n++;
+            free(env[n]); /* our GOMAXPROCS=, always last */
+        }
+        free(env);
+    }
+    free(argv);
+    r->secs = now_seconds() - start;
+    expect_free(&e);
+}
+
+static void *worker(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        size_t i = next_job++;
+        pthread_mutex_unlock(&mu);
+        if (i >= nresults)
+            return NULL;
+        check_program(&results[i]);
+        pthread_mutex_lock(&mu);
+        results[i].done = true;
+        pthread_cond_broadcast(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+}
+
+/* ---- reports ----------------------------------------------------------- */
+
+static void print_text(const struct result *r)
+{
+    if (r->status == ST_PASS)
+        printf("ok   %s  (%.2fs)\n", r->path, r->secs);
+    else if (r->status == ST_SKIP)
+        printf("skip %s: %s\n", r->path, r->msg);
+    else
+        printf("FAIL %s: %s\n", r->path, r->msg);
+    if (opt.verbose && r->status == ST_FAIL) {
+        if (r->out && r->outlen)
+            printf("--- stdout:\n%s%s", r->out,
+                   r->out[r->outlen - 1] == '\n' ? "" : "\n");
+        if (r->err && r->errlen)
+            printf("--- stderr:\n%s%s", r->err,
+                   r->err[r->errlen - 1] == '\n' ? "" : "\n");
+    }
+    fflush(stdout);
+}
+
+/* Writes s as a JSON string, or (xml) as XML 1.0 character data: invalid
+ * UTF-8 and characters XML cannot carry become U+FFFD. */
+static void put_escaped(FILE *f, const char *s, size_t n, bool xml)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (!xml)
+        fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t l = utf8_seq_len(p + i, n - i);
+        if (l == 0) {
+            fputs(xml ? "\xef\xbf\xbd" : "\\ufffd", f);
+            i++;
+            continue;
+        }
+        if (l > 1) {
+            fwrite(p + i, 1, l, f);
+            i += l;
+            continue;
+        }
+        i++;
+        if (xml) {
+            if (c == '<')
+                fputs("&lt;", f);
+            else if (c == '>')
+                fputs("&gt;", f);
+            else if (c == '&')
+                fputs("&amp;", f);
+            else if (c == '"')
+                fputs("&quot;", f);
+            else if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+                fputs("\xef\xbf\xbd", f);
+            else
+                fputc(c, f);
+        } else {
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", f);
+            else if (c == '\t')
+                fputs("\\t", f);
+            else if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+    }
+    if (!xml)
+        fputc('"', f);
+}
+
+static void put_str(FILE *f, const char *s, bool xml)
+{
+    put_escaped(f, s ? s : "", s ? strlen(s) : 0, xml);
+}
+
+static const char *status_name(enum status s)
+{
+    return s == ST_PASS ? "pass" : s == ST_FAIL ? "fail" : "skip";
+}
+
+static void write_json(FILE *f, size_t pass, size_t fail, size_t skip,
+                       double secs)
+{
+    fprintf(f,
+            "{\"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, "
+            "\"time\": %.3f, \"runtime\": \"%s\", \"programs\": [",
+            pass, fail, skip, secs, opt.release_reason ? "release" : "race");
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *r = &results[i];
+        fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
+        put_str(f, r->path, false);
+        fprintf(f, ", \"status\": \"%s\", \"time\": %.3f",
+                status_name(r->status), r->secs);
+        if (r->status != ST_PASS) {
+            fputs(", \"message\": ", f);
+            put_str(f, r->msg, false);
+        }
+        if (r->out) {
+            fputs(", \"stdout\": ", f);
+            put_escaped(f, r->out, r->outlen, false);
+        }
+        if (r->err) {
+            fputs(", \"stderr\": ", f);
+            put_escaped(f, r->err, r->errlen, false);
+        }
+        fputc('}', f);
+    }
+    fputs("\n]}\n", f);
+}
+
+/* A test's JUnit class is its directory with dots, as Java tools expect. */
+static void junit_names(const char *path, char *cls, size_t clen,
+                        const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= clen)
+        n = clen - 1;
+    for (size_t i = 0; i < n; i++)
+        cls[i] = path[i] == '/' ? '.' : path[i];
+    cls[n] = '\0';
+    if (n == 0)
+        strfmt(cls, clen, "gorace");
+}
+
+static bool write_junit(const char *file, size_t fail, size_t skip, double secs)
+{
+    FILE *f = fopen(file, "w");
+    if (f == NULL) {
+        errorf("check: %s: %s", file, strerror(errno));
+        return false;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f,
+            "<testsuites tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" "
+            "time=\"%.3f\">\n",
+            nresults, fail, skip, secs);
+    fprintf(f,
+            "  <testsuite name=\"gorace check (%s runtime)\" tests=\"%zu\" "
+            "failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+            opt.release_reason ? "release" : "race", nresults, fail, skip,
+            secs);
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *r = &results[i];
+        char cls[1024];
+        const char *name;
+        junit_names(r->path, cls, sizeof cls, &name);
+        fputs("    <testcase classname=\"", f);
+        put_str(f, cls, true);
+        fputs("\" name=\"", f);
+        put_str(f, name, true);
+        fprintf(f, "\" file=\"");
+        put_str(f, r->path, true);
+        fprintf(f, "\" time=\"%.3f\"", r->secs);
+        if (r->status == ST_PASS) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fputs(">\n", f);
+        if (r->status == ST_SKIP) {
+            fputs("      <skipped message=\"", f);
+            put_str(f, r->msg, true);
+            fputs("\"/>\n", f);
+        } else {
+            fputs("      <failure message=\"", f);
+            put_str(f, r->msg, true);
+            fputs("\" type=\"mismatch\">", f);
+            put_str(f, r->msg, true);
+            fputs("</failure>\n", f);
+            if (r->out) {
+                fputs("      <system-out>", f);
+                put_escaped(f, r->out, r->outlen, true);
+                fputs("</system-out>\n", f);
+            }
+            if (r->err) {
+                fputs("      <system-err>", f);
+                put_escaped(f, r->err, r->errlen, true);
+                fputs("</system-err>\n", f);
+            }
+        }
+        fputs("    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", f);
+    bool ok = !ferror(f);
+    if (fclose(f) != 0 || !ok) {
+        errorf("check: writing %s failed", file);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the verb ---------------------------------------------------------- */
+
+static void select_programs(void)
+{
+    results = calloc(nfound + 1, sizeof *results);
+    for (size_t i = 0; i < nfound; i++) {
+        if (opt.has_run && regexec(&opt.run_re, found[i], 0, NULL, 0) != 0)
+            continue;
+        results[nresults++].path = found[i];
+    }
+    /* Shard over the selected programs, so shards stay balanced under -run. */
+    size_t k = 0;
+    for (size_t i = 0; i < nresults; i++)
+        if ((long)(i % opt.shard_n) == opt.shard_i)
+            results[k++] = results[i];
+    nresults = k;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    char **dirs;
+    size_t ndirs;
+    parse_opts(argc, argv, &dirs, &ndirs);
+
+    const char *status_file = getenv("TEST_SHARD_STATUS_FILE");
+    if (status_file && *status_file) {
+        int fd = open(status_file, O_WRONLY | O_CREAT, 0644);
+        if (fd >= 0)
+            close(fd);
+    }
+    if (opt.release)
+        opt.release_reason = "--release";
+    else if (!race_lib_built())
+        opt.release_reason = "libgorace_race.a is not built";
+    if (opt.release_reason && !opt.release && !opt.json)
+        printf("note: the race runtime is not built; checking with the "
+               "release runtime\n");
+
+    for (size_t i = 0; i < ndirs; i++) {
+        struct stat st;
+        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+            walk(dirs[i]);
+        else
+            add_found(dirs[i]);
+    }
+    qsort(found, nfound, sizeof *found, cmp_str);
+    select_programs();
+
+    double start = now_seconds();
+    int nthreads = opt.jobs < (int)nresults ? opt.jobs : (int)nresults;
+    pthread_t *th = calloc(nthreads + 1, sizeof *th);
+    for (int i = 0; i < nthreads; i++)
+        pthread_create(&th[i], NULL, worker, NULL);
+
+    size_t pass = 0, fail = 0, skip = 0;
+    for (size_t i = 0; i < nresults; i++) {
+        pthread_mutex_lock(&mu);
+        while (!results[i].done)
+            pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+        struct result *r = &results[i];
+        pass += r->status == ST_PASS;
+        fail += r->status == ST_FAIL;
+        skip += r->status == ST_SKIP;
+        if (!opt.json)
+            print_text(r);
+    }
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(th[i], NULL);
+    double secs = now_seconds() - start;
+
+    if (opt.json) {
+        write_json(stdout, pass, fail, skip, secs);
+    } else {
+        printf("%zu passed, %zu failed", pass, fail);
+        if (skip)
+            printf(", %zu skipped", skip);
+        printf("\n");
+    }
+    fflush(stdout);
+    bool junit_ok =
+        opt.junit == NULL || write_junit(opt.junit, fail, skip, secs);
+    return fail || !junit_ok ? 1 : 0;
+}

@@ -1,0 +1,330 @@
+/*
+ * gorace.c: the gorace command.
+ *
+ *   gorace cc [--release] [cc flags] file.c... -o prog   compile and link
+ *   gorace run [--release] [cc flags] file.c... [--] [args]
+ *   gorace ./prog [args]                                  run a built program
+ *   gorace check [flags] [DIR...]                         run the corpus
+ *   gorace help | version
+ *
+ * cc passes everything it does not know to $CC. run builds into the cache and
+ * then execs the program, so arguments, stdin, signals and the exit status
+ * are the program's own.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef GORACE_VERSION
+#define GORACE_VERSION "dev"
+#endif
+
+static const char usage_main[] =
+    "gorace: Go's concurrency model for C, with a race detector.\n"
+    "\n"
+    "Usage:\n"
+    "  gorace cc [--release] [cc flags] file.c... [-o prog]\n"
+    "                      compile and link against the gorace runtime\n"
+    "  gorace run [--release] [cc flags] file.c... [--] [args]\n"
+    "                      build (cached) and run a program\n"
+    "  gorace ./prog [args]  run a built program\n"
+    "  gorace check [flags] [DIR...]\n"
+    "                      build and run the corpus programs, compare with\n"
+    "                      their expectations (default DIR: corpus)\n"
+    "  gorace help         this text\n"
+    "  gorace version      the version and the runtime libraries in use\n"
+    "\n"
+    "'gorace VERB --help' describes a verb ('gorace help exec': ./prog).\n"
+    "\n"
+    "Environment: CC (default cc); XDG_CACHE_HOME (cache directory);\n"
+    "GORACE_INCLUDE, GORACE_LIB, GORACE_RACE_LIB override the header\n"
+    "directory and the release and race runtime libraries.\n";
+
+static const char usage_cc[] =
+    "usage: gorace cc [--release] [--engine=gorace] [cc flags] file.c... "
+    "[-o prog]\n"
+    "\n"
+    "Compiles and links with $CC (default cc) against the gorace runtime.\n"
+    "The default is the race build: sources are compiled with\n"
+    "-fsanitize=thread -g and linked against libgorace_race.a.\n"
+    "  --release        link the release runtime (libgorace.a), no detector\n"
+    "  --engine=tsan    reserved for the TSan oracle (not built yet)\n"
+    "Other flags go to the compiler; -c, -S and -E compile without linking.\n";
+
+static const char usage_run[] =
+    "usage: gorace run [--release] [cc flags] file.c... [--] [args]\n"
+    "\n"
+    "Builds the program into the cache ($XDG_CACHE_HOME/gorace or\n"
+    "~/.cache/gorace, keyed by the sources, flags and runtime) and runs it.\n"
+    "Arguments after the sources (or after --) go to the program; stdin,\n"
+    "stdout, stderr and the exit status are the program's.\n";
+
+static const char usage_exec[] =
+    "usage: gorace ./prog [args]\n"
+    "\n"
+    "Runs a program built by 'gorace cc', forwarding arguments, stdin and\n"
+    "the exit status.\n";
+
+static bool is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+           strcmp(a, "-help") == 0;
+}
+
+static bool is_source(const char *a)
+{
+    static const char *const exts[] = {".c", ".cc", ".cpp", ".cxx", ".S", ".s"};
+    if (a[0] == '-')
+        return false;
+    const char *dot = strrchr(a, '.');
+    if (dot == NULL)
+        return false;
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
+        if (strcmp(dot, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Compiler flags whose value is the next argument. */
+static bool takes_value(const char *a)
+{
+    static const char *const f[] = {
+        "-I",         "-D",       "-U",       "-include", "-isystem", "-iquote",
+        "-idirafter", "-x",       "-MF",      "-MT",      "-MQ",      "-L",
+        "-l",         "-Xlinker", "-imacros", "-o"};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        if (strcmp(a, f[i]) == 0)
+            return true;
+    return false;
+}
+
+/* gorace's own flags, shared by cc and run. Returns true if a was one. */
+static bool gorace_flag(const char *verb, const char *a, bool *release)
+{
+    if (strcmp(a, "--release") == 0) {
+        *release = true;
+        return true;
+    }
+    if (strncmp(a, "--engine=", 9) == 0) {
+        if (strcmp(a + 9, "tsan") == 0)
+            usage_fail("%s: --engine=tsan (the TSan oracle) is not built yet",
+                       verb);
+        if (strcmp(a + 9, "gorace") != 0)
+            usage_fail("%s: unknown engine \"%s\" (want gorace or tsan)", verb,
+                       a + 9);
+        return true;
+    }
+    if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0)
+        usage_fail("%s: --seed (seeded schedules) is not built yet", verb);
+    return false;
+}
+
+static void check_source_exists(const char *src)
+{
+    struct stat st;
+    if (stat(src, &st) != 0)
+        usage_fail("%s: %s", src, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        usage_fail("%s: not a regular file", src);
+}
+
+static int cmd_cc(int argc, char **argv)
+{
+    bool release = false, compile_only = false;
+    const char *out = "a.out";
+    char **srcs = calloc(argc + 1, sizeof *srcs);
+    char **flags = calloc(argc + 1, sizeof *flags);
+    size_t nsrcs = 0, nflags = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            fputs(usage_cc, stdout);
+            return 0;
+        }
+        if (gorace_flag("cc", a, &release))
+            continue;
+        if (strncmp(a, "--", 2) == 0 && strchr(a, '=') == NULL &&
+            strcmp(a, "--verbose") != 0)
+            usage_fail("cc: unknown flag %s", a);
+        if (strcmp(a, "-o") == 0) {
+            if (i + 1 == argc)
+                usage_fail("cc: -o needs a file name");
+            out = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "-o", 2) == 0) {
+            out = a + 2;
+            continue;
+        }
+        if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 ||
+            strcmp(a, "-E") == 0)
+            compile_only = true;
+        if (is_source(a)) {
+            check_source_exists(a);
+            srcs[nsrcs++] = argv[i];
+            continue;
+        }
+        flags[nflags++] = argv[i];
+        if (takes_value(a) && i + 1 < argc)
+            flags[nflags++] = argv[++i];
+    }
+    if (nsrcs == 0)
+        usage_fail("cc: no source files (try 'gorace cc --help')");
+
+    char err[4400];
+    if (compile_only) {
+        /* No link, so no runtime library: just the right flags. */
+        const char *cc = getenv("CC");
+        char inc[4200];
+        strfmt(inc, sizeof inc, "-I%s", rt_paths()->include_dir);
+        char **v = calloc(nsrcs + nflags + 8, sizeof *v);
+        size_t n = 0;
+        v[n++] = (char *)(cc && *cc ? cc : "cc");
+        if (!release)
+            v[n++] = "-fsanitize=thread";
+        v[n++] = "-g";
+        v[n++] = inc;
+        for (size_t i = 0; i < nflags; i++)
+            v[n++] = flags[i];
+        for (size_t i = 0; i < nsrcs; i++)
+            v[n++] = srcs[i];
+        if (strcmp(out, "a.out") != 0) {
+            v[n++] = "-o";
+            v[n++] = (char *)out;
+        }
+        int st = spawn_wait(v, NULL, false, -1, -1, 0, NULL);
+        if (st == -1)
+            usage_fail("cc: cannot run %s: %s", v[0], strerror(errno));
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    }
+    if (!build_program(srcs, nsrcs, flags, nflags, release, out, -1, err,
+                       sizeof err)) {
+        errorf("cc: %s", err);
+        return strstr(err, "not built yet") || strstr(err, "not found")
+                   ? EXIT_USAGE
+                   : 1;
+    }
+    return 0;
+}
+
+static int exec_program(const char *path, char **args)
+{
+    execv(path, args);
+    usage_fail("%s: %s", path, strerror(errno));
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    bool release = false;
+    char **srcs = calloc(argc + 1, sizeof *srcs);
+    char **flags = calloc(argc + 1, sizeof *flags);
+    size_t nsrcs = 0, nflags = 0;
+    int i = 0;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (nsrcs > 0 && !is_source(a))
+            break; /* the program's arguments start here */
+        if (is_help(a)) {
+            fputs(usage_run, stdout);
+            return 0;
+        }
+        if (gorace_flag("run", a, &release))
+            continue;
+        if (strncmp(a, "--", 2) == 0)
+            usage_fail("run: unknown flag %s", a);
+        if (strncmp(a, "-o", 2) == 0)
+            usage_fail("run: -o is not allowed (use 'gorace cc')");
+        if (is_source(a)) {
+            check_source_exists(a);
+            srcs[nsrcs++] = argv[i];
+            continue;
+        }
+        flags[nflags++] = argv[i];
+        if (takes_value(a) && i + 1 < argc)
+            flags[nflags++] = argv[++i];
+    }
+    if (nsrcs == 0)
+        usage_fail("run: no source files (try 'gorace run --help')");
+
+    char exe[4400], err[4400];
+    if (!cached_build(srcs, nsrcs, flags, nflags, release, -1, exe, sizeof exe,
+                      err, sizeof err)) {
+        errorf("run: %s", err);
+        return strstr(err, "not built yet") || strstr(err, "not found")
+                   ? EXIT_USAGE
+                   : 1;
+    }
+    char **args = calloc(argc - i + 2, sizeof *args);
+    args[0] = srcs[0];
+    for (int j = i; j < argc; j++)
+        args[1 + j - i] = argv[j];
+    return exec_program(exe, args);
+}
+
+static int cmd_version(void)
+{
+    const struct rtpaths *p = rt_paths();
+    printf("gorace version %s\n", GORACE_VERSION);
+    printf("layout: %s\n", p->from_build_tree ? "build tree" : "installed");
+    printf("include: %s\n", p->include_dir);
+    printf("release runtime: %s%s\n", p->release_lib,
+           access(p->release_lib, R_OK) == 0 ? "" : " (not built)");
+    printf("race runtime: %s%s\n", p->race_lib,
+           race_lib_built() ? "" : " (not built)");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "help") == 0 || is_help(verb)) {
+        if (argc > 2 && strcmp(argv[2], "cc") == 0)
+            fputs(usage_cc, stdout);
+        else if (argc > 2 && strcmp(argv[2], "run") == 0)
+            fputs(usage_run, stdout);
+        else if (argc > 2 && strcmp(argv[2], "exec") == 0)
+            fputs(usage_exec, stdout);
+        else if (argc > 2 && strcmp(argv[2], "check") == 0)
+            return cmd_check(1, (char *[]){"--help", NULL});
+        else
+            fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
+        if (argc > 2 && !is_help(argv[2]))
+            usage_fail("version: unexpected argument %s", argv[2]);
+        if (argc > 2) {
+            puts("usage: gorace version");
+            return 0;
+        }
+        return cmd_version();
+    }
+    if (strcmp(verb, "cc") == 0)
+        return cmd_cc(argc - 2, argv + 2);
+    if (strcmp(verb, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(verb, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(verb, "stress") == 0)
+        usage_fail("stress (seeded schedules) is not built yet");
+    if (strchr(verb, '/') != NULL)
+        return exec_program(verb, argv + 1);
+    usage_fail("unknown command \"%s\" (run 'gorace help'; a program in this "
+               "directory is ./%s)",
+               verb, verb);
+}

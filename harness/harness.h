@@ -1,0 +1,63 @@
+/*
+ * harness.h: shared pieces of the gorace command.
+ *
+ * build.c knows where the runtime lives and how to compile a program against
+ * it (directly, or through the build cache); spawn.c runs a child with
+ * captured output and a deadline; check.c is the corpus runner.
+ */
+#ifndef GORACE_HARNESS_H
+#define GORACE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define EXIT_USAGE 2
+
+/* Where the headers and libraries are (build tree or install prefix). */
+struct rtpaths {
+    char include_dir[4096];
+    char release_lib[4096];
+    char race_lib[4096];
+    bool from_build_tree;
+};
+const struct rtpaths *rt_paths(void);
+bool race_lib_built(void);
+
+/* snprintf for paths and messages, where a cut at len is acceptable. */
+void strfmt(char *dst, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One line on stderr, prefixed with "gorace: ". */
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: one line, then exit 2. */
+void usage_fail(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Runs argv with envp (NULL: inherit). out_fd/err_fd of -1 inherit ours;
+ * stdin is /dev/null when null_stdin. The child gets its own process group,
+ * killed with SIGKILL after timeout seconds (<= 0: none). Returns the wait
+ * status, or -1 if it could not start (reason in errno). */
+int spawn_wait(char *const argv[], char *const envp[], bool null_stdin,
+               int out_fd, int err_fd, double timeout, bool *timed_out);
+
+/* An anonymous in-memory file for captured output, and its contents. */
+int capture_fd(void);
+char *capture_read(int fd, size_t max, size_t *len);
+
+/* Compiles and links sources (plus extra cc arguments) into out. The race
+ * build needs race_lib_built(). Compiler diagnostics go to diag_fd (-1:
+ * stderr). Returns true on success; on failure, a one-line reason in err. */
+bool build_program(char *const srcs[], size_t nsrcs, char *const flags[],
+                   size_t nflags, bool release, const char *out, int diag_fd,
+                   char *err, size_t errlen);
+
+/* build_program into the cache, keyed by the sources, flags, mode, compiler
+ * and runtime. Writes the binary's path into exe. */
+bool cached_build(char *const srcs[], size_t nsrcs, char *const flags[],
+                  size_t nflags, bool release, int diag_fd, char *exe,
+                  size_t exelen, char *err, size_t errlen);
+
+int cmd_check(int argc, char **argv);
+
+#endif

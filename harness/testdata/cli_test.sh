@@ -1,0 +1,155 @@
+#!/bin/sh
+# cli_test.sh GORACE TESTDATA: the gorace command against fake programs that
+# do not use the runtime (linked against an empty archive), so it runs before
+# the runtime exists. Every check prints what it compared when it fails.
+set -u
+GORACE=$1
+DATA=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/cache"
+ar rc "$T/libempty.a"
+export GORACE_LIB="$T/libempty.a"
+export GORACE_RACE_LIB="$T/no-such-libgorace_race.a"
+unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS GOMAXPROCS
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_run NAME WANT_STATUS CMD...: runs CMD, output in $T/out, $T/err.
+expect_run() {
+    name=$1 want=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err" </dev/null
+    got=$?
+    [ "$got" = "$want" ] || fail "$name: exit status $got, want $want; stderr: $(head -c 300 "$T/err")"
+}
+has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks '$2': $(head -c 600 "$T/$1")"; }
+lines() { n=$(wc -l <"$T/$1"); [ "$n" = "$2" ] || fail "$1 has $n lines, want $2: $(head -c 300 "$T/$1")"; }
+
+# --- usage
+expect_run help 0 "$GORACE" help
+has out "gorace check"
+expect_run nohelp 2 "$GORACE"
+for v in cc run check; do
+    expect_run "$v --help" 0 "$GORACE" $v --help
+    has out "usage: gorace $v"
+done
+expect_run version 0 "$GORACE" version
+has out "gorace version"
+has out "race runtime: $T/no-such-libgorace_race.a (not built)"
+expect_run badverb 2 "$GORACE" frobnicate
+lines err 1
+has err "unknown command \"frobnicate\""
+expect_run badflag 2 "$GORACE" check --frob "$DATA/progs"
+lines err 1
+has err "unknown flag --frob"
+expect_run missingdir 2 "$GORACE" check "$T/nowhere"
+lines err 1
+expect_run badshard 2 "$GORACE" check --shard 2/2 "$DATA/progs"
+has err "bad --shard"
+expect_run badj 2 "$GORACE" check -j 0 "$DATA/progs"
+expect_run badtimeout 2 "$GORACE" check --timeout soon "$DATA/progs"
+expect_run badregex 2 "$GORACE" check -run '(' "$DATA/progs"
+expect_run seed 2 "$GORACE" check --seed=1 "$DATA/progs"
+has err "not built yet"
+expect_run nosrc 2 "$GORACE" cc -o "$T/x"
+lines err 1
+expect_run missingsrc 2 "$GORACE" cc "$T/missing.c" -o "$T/x"
+lines err 1
+expect_run tsan 2 "$GORACE" cc --engine=tsan "$DATA/echo_exit.c" -o "$T/x"
+has err "--engine=tsan (the TSan oracle) is not built yet"
+expect_run norace 2 "$GORACE" cc "$DATA/echo_exit.c" -o "$T/x"
+lines err 1
+has err "pass --release"
+
+# --- cc, ./prog, run
+expect_run cc 0 "$GORACE" cc --release -O1 "$DATA/echo_exit.c" -o "$T/echo"
+[ -x "$T/echo" ] || fail "cc did not produce $T/echo"
+printf 'in\n' | "$GORACE" "$T/echo" 7 a "b c" >"$T/out" 2>"$T/err"
+st=$?
+[ $st = 7 ] || fail "./prog exit status $st, want 7"
+printf 'in\narg a\narg b c\n' | cmp -s - "$T/out" || fail "./prog output: $(cat "$T/out")"
+printf 'hi\n' | "$GORACE" run --release "$DATA/echo_exit.c" 5 x >"$T/out" 2>"$T/err"
+st=$?
+[ $st = 5 ] || fail "run exit status $st, want 5: $(cat "$T/err")"
+printf 'hi\narg x\n' | cmp -s - "$T/out" || fail "run output: $(cat "$T/out")"
+expect_run "run --" 0 "$GORACE" run --release "$DATA/echo_exit.c" -- 0 --help
+has out "arg --help"
+n=$(ls "$XDG_CACHE_HOME/gorace" | wc -l)
+[ "$n" = 1 ] || fail "cache holds $n entries after two runs of one program, want 1"
+expect_run "cc -c" 0 "$GORACE" cc --release -c "$DATA/echo_exit.c" -o "$T/echo.o"
+[ -f "$T/echo.o" ] || fail "cc -c did not produce an object"
+
+# --- check
+expect_run check 1 "$GORACE" check --release -j 3 --timeout 500ms \
+    --junit "$T/junit.xml" "$DATA/progs"
+P="$DATA/progs"
+for want in \
+    "FAIL $P/fail_build.c: build: cc failed (exit status 1): $P/fail_build.c:" \
+    "FAIL $P/fail_exit.c: stderr does not start with \"fatal error: all goroutines are asleep - deadlock!\" (expect deadlock); stderr: fatal error: something else" \
+    "FAIL $P/fail_header.c: header: no \"// expect:\" directive in the header" \
+    "FAIL $P/fail_signal.c: killed by signal SIGSEGV" \
+    "FAIL $P/fail_stdout.c: stdout line 1: got \"got <this> & \\\"that\\\"\\x01\\xff\", want \"want this\"" \
+    "FAIL $P/fail_timeout.c: timed out after 0.5s" \
+    "ok   $P/pass_env_args.c  (" \
+    "ok   $P/pass_exit.c  (" \
+    "ok   $P/pass_lines.c  (" \
+    "ok   $P/pass_panic.c  (" \
+    "skip $P/skip_race.c: expects race, needs the detector (--release)" \
+    "ok   $P/sub/pass_nested.c  (" \
+    "5 passed, 6 failed, 1 skipped"; do
+    has out "$want"
+done
+lines out 13
+has out "undefined_name"
+tail -n 1 "$T/out" | grep -qx "5 passed, 6 failed, 1 skipped" || fail "closing line: $(tail -n 1 "$T/out")"
+if command -v xmllint >/dev/null; then
+    xmllint --noout "$T/junit.xml" || fail "junit.xml is not well-formed"
+elif command -v python3 >/dev/null; then
+    python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/junit.xml" ||
+        fail "junit.xml is not well-formed"
+fi
+grep -q '<testsuites tests="12" failures="6" skipped="1"' "$T/junit.xml" || fail "junit counts: $(head -3 "$T/junit.xml")"
+
+# Without --release and without the race runtime: release runtime, a note.
+expect_run check-norace 0 "$GORACE" check -run 'pass_|skip_' "$DATA/progs"
+has out "note: the race runtime is not built"
+has out "skip $P/skip_race.c: expects race, needs the detector (libgorace_race.a is not built)"
+has out "5 passed, 0 failed, 1 skipped"
+
+# -run, --shard and the TEST_ sharding variables.
+expect_run run-filter 0 "$GORACE" check --release -run 'pass_(exit|lines)' "$DATA/progs"
+lines out 3
+has out "2 passed, 0 failed"
+expect_run shard 0 "$GORACE" check --release -run pass_ --shard 1/2 "$DATA/progs"
+has out "ok   $P/pass_exit.c"
+has out "ok   $P/pass_panic.c"
+has out "2 passed, 0 failed"
+TEST_SHARD_INDEX=0 TEST_TOTAL_SHARDS=2 TEST_SHARD_STATUS_FILE="$T/shard" \
+    expect_run env-shard 0 "$GORACE" check --release -run pass_ "$DATA/progs"
+has out "ok   $P/pass_env_args.c"
+has out "ok   $P/pass_lines.c"
+has out "ok   $P/sub/pass_nested.c"
+has out "3 passed, 0 failed"
+[ -f "$T/shard" ] || fail "TEST_SHARD_STATUS_FILE not created"
+
+# --json: one valid document.
+expect_run json 1 "$GORACE" check --release --json --timeout 300ms "$DATA/progs"
+if command -v python3 >/dev/null; then
+    python3 - "$T/out" <<'PY' || fail "json output: $(head -c 400 "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert (d["passed"], d["failed"], d["skipped"]) == (5, 6, 1), d
+s = {p["path"].split("/")[-1]: p for p in d["programs"]}
+assert s["fail_stdout.c"]["status"] == "fail"
+assert "\ufffd" in s["fail_stdout.c"]["stdout"]
+assert s["skip_race.c"]["status"] == "skip"
+PY
+fi
+
+if [ $fails -ne 0 ]; then
+    echo "cli_test: $fails failure(s)"
+    exit 1
+fi
+echo "cli_test: ok"

@@ -1,0 +1,5 @@
+// expect: ok
+int main(void)
+{
+    return undefined_name;
+}

@@ -1,0 +1,5 @@
+// This program forgot its expectation.
+int main(void)
+{
+    return 0;
+}

@@ -1,0 +1,7 @@
+// expect: ok
+#include <signal.h>
+int main(void)
+{
+    raise(SIGSEGV);
+    return 0;
+}
