@@ -18,10 +18,17 @@
  * guard page splits the slab's mapping, costing two kernel VMAs per stack,
  * and vm.max_map_count (65530 by default) would cap us near 30k goroutines.
  * So only the first GUARD_BUDGET stacks get a guard; later ones keep the page
- * readable and rely on a canary word at the stack's low end, checked at
- * every switch away from the goroutine. A canary catches an overflow late
- * (after it happened, possibly after it scribbled on a neighbour), which is
- * why guarded stacks are handed out first and preferred when reused.
+ * readable and rely on a canary at the stack's low end, checked at every
+ * switch away from the goroutine. A canary catches an overflow late (after
+ * it happened, possibly after it scribbled on a neighbour), which is why
+ * guarded stacks are handed out first and preferred when reused.
+ *
+ * The canary is zero: the lowest CANARY_WORDS words must stay zero. Writing a
+ * magic value would commit the stack's lowest page, doubling the RSS of every
+ * parked goroutine; reading an untouched page maps the kernel's shared zero
+ * page and commits nothing. The price: an overflow that writes only zeros
+ * there goes unseen, and a goroutine that legitimately dirties its last
+ * CANARY_WORDS words is reported as overflowing (it had 64 bytes left).
  *
  * Pooling. A dead goroutine keeps its stack (rt/sched.c's G free lists), so
  * spawn+exit cycles touch no mapping at all. Stacks released here go to a
@@ -57,7 +64,7 @@ enum {
     MIN_STACK_KB = 16,
 };
 
-#define CANARY 0x60ac3ca9a11ed5e1ull
+enum { CANARY_WORDS = 8 };
 
 typedef struct free_stack {
     struct free_stack *next;
@@ -184,7 +191,6 @@ void rt_stack_free(rt_stack *s)
 
 void *rt_stack_first_frame(const rt_stack *s, void (*entry)(void))
 {
-    *(uint64_t *)s->lo = CANARY;
     /* sp must be 16-byte aligned so that, after rt_ctx_switch pops the
      * frame (64 bytes), the trampoline's call leaves the ABI alignment. */
     uintptr_t sp = (s->hi - 64) & ~(uintptr_t)15;
@@ -198,7 +204,11 @@ void *rt_stack_first_frame(const rt_stack *s, void (*entry)(void))
 
 bool rt_stack_canary_ok(const rt_stack *s)
 {
-    return *(const uint64_t *)s->lo == CANARY;
+    const uint64_t *w = (const uint64_t *)s->lo;
+    uint64_t any = 0;
+    for (int i = 0; i < CANARY_WORDS; i++)
+        any |= w[i];
+    return any == 0;
 }
 
 bool rt_stack_is_overflow(const rt_stack *s, uintptr_t addr)

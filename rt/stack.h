@@ -24,7 +24,7 @@ void rt_stack_alloc(rt_stack *s, size_t size);
 void rt_stack_free(rt_stack *s);
 
 /* Builds the first frame so that rt_ctx_switch to the result enters
- * entry() via rt_gogo_trampoline. Also writes the overflow canary. */
+ * entry() via rt_gogo_trampoline. */
 void *rt_stack_first_frame(const rt_stack *s, void (*entry)(void));
 
 /* False if the canary at the stack's low end was overwritten. */
