@@ -19,6 +19,7 @@
 #ifndef RT_HOOKS_H
 #define RT_HOOKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,29 +55,86 @@ typedef struct rt_hooks {
     /* program end: main returned (code) or go_exit(code) */
     void (*main_exit)(int64_t g, int code);
     void (*go_exit)(int64_t g, int code);
+    /* The last word on the exit status. Runs on the goroutine that ends the
+     * program (main, or the caller of go_exit) after main_exit/go_exit and
+     * before anything stops, so it may block (a leak check's grace period
+     * uses go_sleep) and print; returns the status to exit with (66 when
+     * the detector reported something). Tables run in install order, each
+     * given the previous one's result. */
+    int (*at_exit)(int64_t g, int code, int from_go_exit);
 } rt_hooks;
 
-/* Installs the detector's table (NULL entries are skipped). */
+/* Installs a detector's table (NULL entries are skipped). Up to
+ * RT_HOOKS_MAX tables, e.g. the race detector and the deadlock detector;
+ * every event goes to each, in install order. */
+enum { RT_HOOKS_MAX = 4 };
 void rt_hooks_install(const rt_hooks *h);
 
 #ifdef GORACE_INSTR
-extern const rt_hooks *rt_hooks_table;
+extern const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
+extern int rt_hooks_count;
 #define RT_HOOK(ev, ...)                                                       \
     do {                                                                       \
-        const rt_hooks *h_ = rt_hooks_table;                                   \
-        if (h_ && h_->ev)                                                      \
-            h_->ev(__VA_ARGS__);                                               \
+        for (int i_ = 0; i_ < rt_hooks_count; i_++) {                          \
+            const rt_hooks *h_ = rt_hooks_tables[i_];                          \
+            if (h_->ev)                                                        \
+                h_->ev(__VA_ARGS__);                                           \
+        }                                                                      \
     } while (0)
 #else
 #define RT_HOOK(ev, ...) ((void)0)
 #endif
 
+/* Runs the at_exit chain (both builds; without tables it returns code). */
+int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
+
 /* Goroutine id for hook arguments: 0 in scheduler context. */
 int64_t rt_hook_gid(void);
 
-/* A pointer-sized slot in the running goroutine that belongs to the
- * detector (NULL in scheduler context): O(1) access to per-goroutine state
- * on every instrumented memory access. Zeroed when a goroutine is created. */
+/* A pointer-sized slot in the running goroutine that belongs to the first
+ * installed detector (NULL in scheduler context): O(1) access to
+ * per-goroutine state on every instrumented memory access. Zeroed when a
+ * goroutine is created. */
 void **rt_hook_gslot(void);
+
+/* ---- queries a detector may make (not events: call them, from a goroutine
+ * or a hook, never from a signal handler) ---- */
+
+enum { RT_GS_RUNNABLE = 1, RT_GS_RUNNING, RT_GS_SYSCALL, RT_GS_WAITING };
+enum { RT_GINFO_MAX_OBJS = 16 };
+
+/* A snapshot of one live goroutine. */
+typedef struct rt_ginfo {
+    int64_t id, parent;
+    int status;         /* RT_GS_* */
+    int wait_reason;    /* when waiting: see rt_hook_wait_reason */
+    int64_t wait_since; /* go_now() clock, when waiting */
+    /* what it waits on: the sync object, or a select's channels */
+    int nobjs;
+    const void *objs[RT_GINFO_MAX_OBJS];
+    /* where it was created: pc, and GO()'s file/line/func when known */
+    uintptr_t create_pc;
+    const char *create_file, *create_func;
+    int create_line;
+    /* its stack: [sp, stack_hi) is live, saved registers included, when it
+     * is not running (sp == NULL while it runs or has not started) */
+    void *sp;
+    uintptr_t stack_lo, stack_hi;
+} rt_ginfo;
+
+/* Calls fn for every live goroutine (not dead ones), in creation order.
+ * Fields of goroutines that run meanwhile may be stale: stop the world for
+ * a consistent picture. */
+void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg);
+
+/* Go's words for a wait reason: "chan receive", "sync.Mutex.Lock", ... */
+const char *rt_hook_wait_reason(int reason);
+
+/* Stops every other goroutine at its next scheduling point (it keeps no
+ * goroutine from running that is already blocked). False if some goroutine
+ * did not stop within timeout_ns (it is busy in a loop): the world is then
+ * partly stopped; call rt_hook_start_the_world either way. */
+bool rt_hook_stop_the_world(int64_t timeout_ns);
+void rt_hook_start_the_world(void);
 
 #endif

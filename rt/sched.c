@@ -173,6 +173,7 @@ static struct {
     rt_note main_note;
     uint32_t exiting;
     uint32_t dying; /* a fatal error is being printed */
+    uint32_t stw;   /* a detector stopped the world */
     bool started;
 } sched;
 
@@ -874,6 +875,23 @@ static void install_altstack(M *m)
     sigaltstack(&ss, NULL);
 }
 
+/* Go's SIGQUIT: every goroutine's stack, then exit 2. */
+static void sigquit_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si;
+    enter_dying();
+    rt_fdprintf(2, "SIGQUIT: quit\n");
+    G *gp = curg();
+    if (gp) {
+        rt_fdprintf(2, "\n");
+        dump_header(2, gp, "running");
+        rt_traceback_ucontext(2, uc);
+        dump_created_by(2, gp);
+    }
+    dump_others(2, gp);
+    die_with(2);
+}
+
 static void install_crash_handlers(void)
 {
     struct sigaction sa;
@@ -884,6 +902,8 @@ static void install_crash_handlers(void)
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGFPE, &sa, NULL);
+    sa.sa_sigaction = sigquit_handler;
+    sigaction(SIGQUIT, &sa, NULL);
 }
 
 /* ---- G allocation ----------------------------------------------------------
@@ -1106,6 +1126,7 @@ static G *finish_request(M *m)
     G *gp = m->curg;
     mreq req = m->req;
     m->req = REQ_NONE;
+    RT_HOOK(go_switch, 0); /* this thread is back in scheduler context */
     m->curg = NULL;
     gp->m = NULL;
     switch (req) {
@@ -1320,11 +1341,18 @@ void rt_sched_point_slow(void)
         go_yield();
 }
 
+static void wait_for_world(void)
+{
+    while (load_acq(&sched.stw))
+        usleep(50);
+}
+
 static G *find_runnable(M *m)
 {
     if (rt_explore_on)
         return explore_find_runnable();
     for (;;) {
+        wait_for_world();
         if (load_relaxed(&sched.exiting)) {
             for (;;)
                 pause();
@@ -1566,6 +1594,7 @@ static void main_entry(void *arg)
     main_args *a = arg;
     int code = a->fn(a->argc, a->argv);
     RT_HOOK(main_exit, go_id(), code);
+    code = rt_hooks_at_exit(go_id(), code, 0);
     /* Go's main return: everything else is abandoned. Ms stop at their next
      * schedule; the go_run thread returns the code. */
     sched.main_code = code;
@@ -1610,6 +1639,87 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
 void go_exit(int code)
 {
     RT_HOOK(go_exit, go_id(), code);
+    code = rt_hooks_at_exit(go_id(), code, 1);
     fflush(NULL);
     _exit(code);
+}
+
+/* ---- queries for detectors (rt/hooks.h) -----------------------------------
+ */
+
+static int ginfo_status(uint32_t st)
+{
+    switch (st) {
+    case G_RUNNABLE:
+        return RT_GS_RUNNABLE;
+    case G_RUNNING:
+        return RT_GS_RUNNING;
+    case G_SYSCALL:
+        return RT_GS_SYSCALL;
+    default:
+        return RT_GS_WAITING;
+    }
+}
+
+static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
+{
+    memset(gi, 0, sizeof *gi);
+    gi->id = gp->pub.id;
+    gi->parent = gp->parent;
+    gi->status = ginfo_status(st);
+    gi->create_pc = gp->cpc;
+    gi->create_file = gp->cfile;
+    gi->create_func = gp->cfunc;
+    gi->create_line = gp->cline;
+    gi->stack_lo = gp->stack.lo;
+    gi->stack_hi = gp->stack.hi;
+    if (st != G_WAITING && st != G_RUNNABLE)
+        return;
+    gi->sp = gp->started ? gp->sp : NULL;
+    if (st != G_WAITING)
+        return;
+    gi->wait_reason = gp->pub.wait_reason;
+    gi->wait_since = gp->pub.wait_since;
+    if (gp->pub.wait_obj)
+        gi->objs[gi->nobjs++] = gp->pub.wait_obj;
+    /* A parked select's channels: its sudogs stay put while it waits. */
+    for (rt_sudog *sg = gp->pub.waiting; sg && gi->nobjs < RT_GINFO_MAX_OBJS;
+         sg = sg->waitlink)
+        if (sg->obj)
+            gi->objs[gi->nobjs++] = sg->obj;
+}
+
+void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg)
+{
+    for (G *gp = load_acq(&sched.allgs); gp; gp = load_acq(&gp->alllink)) {
+        uint32_t st = load_acq(&gp->status);
+        if (st == G_DEAD || st == G_IDLE)
+            continue;
+        rt_ginfo gi;
+        fill_ginfo(gp, st, &gi);
+        fn(&gi, arg);
+    }
+}
+
+bool rt_hook_stop_the_world(int64_t timeout_ns)
+{
+    store_rel(&sched.stw, 1);
+    G *self = curg();
+    int64_t deadline = rt_nanotime() + timeout_ns;
+    for (;;) {
+        bool busy = false;
+        for (G *gp = load_acq(&sched.allgs); gp && !busy;
+             gp = load_acq(&gp->alllink))
+            busy = gp != self && load_acq(&gp->status) == G_RUNNING;
+        if (!busy)
+            return true;
+        if (rt_explore_on || rt_nanotime() >= deadline)
+            return false;
+        usleep(50);
+    }
+}
+
+void rt_hook_start_the_world(void)
+{
+    store_rel(&sched.stw, 0);
 }
