@@ -45,6 +45,11 @@ void go_panic(const char *fmt, ...)
 void go_syscall_enter(void);
 void go_syscall_exit(void);
 
+/* Instrumented builds: reports now (WARNING: GOROUTINE LEAK) every goroutine
+ * blocked on an object that nothing still able to run can reach, and returns
+ * how many. Release builds have no detector: returns 0. */
+int go_leakcheck(void);
+
 /* ---- Channels ---------------------------------------------------------- */
 
 typedef struct go_chan go_chan;
