@@ -3,9 +3,14 @@
  *
  * Every *.c file under the given directories is a program whose header says
  * what it must do (expect.h). For each one: parse the header, build it
- * through the cache, run it once per GOMAXPROCS value with a deadline, and
- * compare exit status, stderr and stdout with the expectation. Workers (-j)
- * take programs from a shared index; results are printed in path order as
+ * through the cache, run it once per GOMAXPROCS value with a deadline, then
+ * under seeded schedules 1..N (GORACE=seed=k, --seeds, default 50), and
+ * compare exit status, stderr and stdout with the expectation every time.
+ * Seeded runs cost little (virtual time: sleeps are free) and replay
+ * exactly, so a failing seed is printed with the command that replays it.
+ * A program with a `bug:` directive must meet its expectation free-running;
+ * under a seed it may show the declared bug instead, and nothing else. Workers
+ * (-j) take programs from a shared index; results are printed in path order as
  * soon as every earlier program has finished, so the output is deterministic.
  *
  * The race build is used when libgorace_race.a exists and --release is not
@@ -36,12 +41,14 @@ extern char **environ;
 
 static const char usage_check[] =
     "usage: gorace check [-j N] [-run REGEX] [--junit FILE] [--json]\n"
-    "                    [--shard i/n] [--release] [--timeout D] [-v] "
-    "[DIR|FILE...]\n"
+    "                    [--shard i/n] [--release] [--timeout D] [--seeds N]\n"
+    "                    [-v] [DIR|FILE...]\n"
     "\n"
     "Builds every *.c program under the directories (default: corpus),\n"
-    "runs it once per GOMAXPROCS value of its header, and compares the\n"
-    "outcome with the header (format: corpus/README.md).\n"
+    "runs it once per GOMAXPROCS value of its header, then under the\n"
+    "seeded schedules 1..N, and compares every outcome with the header\n"
+    "(format: corpus/README.md). A failing seed is printed with the\n"
+    "command that replays it.\n"
     "  -j N          programs checked in parallel (default: CPUs)\n"
     "  -run REGEX    only programs whose path matches (POSIX extended)\n"
     "  --junit FILE  also write a JUnit XML report to FILE\n"
@@ -50,6 +57,8 @@ static const char usage_check[] =
     "                TEST_SHARD_INDEX and TEST_TOTAL_SHARDS\n"
     "  --release     use the release runtime (race/leak programs skipped)\n"
     "  --timeout D   deadline per run: 60s (default), 500ms, 2m, or seconds\n"
+    "  --seeds N     seeded runs per program (default 50; 0: none); a\n"
+    "                header's `seeds:` directive can lower it\n"
     "  -v            print the output of failing runs\n"
     "Exit status: 0 if nothing failed, 1 if something failed, 2 on bad "
     "usage.\n";
@@ -63,6 +72,8 @@ struct result {
     double secs;
     char *out, *err; /* the failing run's output, or build diagnostics */
     size_t outlen, errlen;
+    long seeds_run, bug_seeds;
+    char *seed_note; /* why the header turned seeded runs off */
     bool done;
 };
 
@@ -73,6 +84,7 @@ struct opts {
     const char *junit;
     bool json, release, verbose;
     double timeout;
+    long seeds;
     long shard_i, shard_n;
     const char *release_reason;
 };
@@ -153,6 +165,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
     if (opt.jobs < 1)
         opt.jobs = 1;
     opt.timeout = 60;
+    opt.seeds = 50;
     opt.shard_i = 0;
     opt.shard_n = 1;
     const char *ti = getenv("TEST_SHARD_INDEX"),
@@ -195,8 +208,12 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
             opt.release = true;
         } else if (strcmp(a, "-v") == 0) {
             opt.verbose = true;
+        } else if ((v = flag_value(argc, argv, &i, "--seeds")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "-seeds")) != NULL) {
+            opt.seeds = parse_long("--seeds", v, 0);
         } else if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0) {
-            usage_fail("check: --seed (seeded schedules) is not built yet");
+            usage_fail("check: --seed replays one program (gorace run --seed "
+                       "N file.c); check takes --seeds N");
         } else if (strncmp(a, "--engine=", 9) == 0) {
             usage_fail(strcmp(a + 9, "tsan") == 0
                            ? "check: --engine=tsan (the TSan oracle) is not "
@@ -271,108 +288,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* ---- judging one run --------------------------------------------------- */
-
-static void first_line(const char *s, char *dst, size_t len)
-{
-    size_t n = strcspn(s, "\n");
-    if (n >= len)
-        n = len - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
-static const char *signame(int sig)
-{
-    const char *d = sigabbrev_np(sig);
-    return d ? d : "?";
-}
-
-/* The stderr an outcome implies, beyond the exit status. */
-static bool outcome_stderr_ok(const struct expect *e, const char *err,
-                              const char **want)
-{
-    switch (e->outcome) {
-    case OUT_DEADLOCK:
-        *want = "fatal error: all goroutines are asleep - deadlock!";
-        return strncmp(err, *want, strlen(*want)) == 0;
-    case OUT_PANIC:
-        *want = "panic: ";
-        return strncmp(err, *want, strlen(*want)) == 0;
-    case OUT_FATAL:
-        *want = "fatal error: ";
-        return strncmp(err, *want, strlen(*want)) == 0;
-    case OUT_RACE:
-        *want = "WARNING: DATA RACE";
-        return strstr(err, *want) != NULL;
-    case OUT_LEAK:
-        *want = "WARNING: GOROUTINE LEAK";
-        return strstr(err, *want) != NULL;
-    default:
-        return true;
-    }
-}
-
-static bool judge(const struct expect *e, int st, bool timed_out,
-                  const char *out, size_t outlen, const char *err, char *msg,
-                  size_t msglen)
-{
-    char line[200], diff[900];
-    const char *want;
-    first_line(err, line, sizeof line);
-    if (timed_out) {
-        strfmt(msg, msglen, "timed out after %gs", opt.timeout);
-        return false;
-    }
-    if (WIFSIGNALED(st)) {
-        strfmt(msg, msglen, "killed by signal SIG%s%s%s", signame(WTERMSIG(st)),
-               *line ? "; stderr: " : "", line);
-        return false;
-    }
-    int code = WEXITSTATUS(st);
-    if (code != e->exit_code) {
-        strfmt(msg, msglen, "exit status %d, want %d (expect %s)%s%s", code,
-               e->exit_code, outcome_name(e->outcome),
-               *line ? "; stderr: " : "", line);
-        return false;
-    }
-    if (!outcome_stderr_ok(e, err, &want)) {
-        strfmt(msg, msglen, "stderr %s \"%s\" (expect %s); stderr: %s",
-               e->outcome == OUT_RACE || e->outcome == OUT_LEAK
-                   ? "lacks"
-                   : "does not start with",
-               want, outcome_name(e->outcome), *line ? line : "(empty)");
-        return false;
-    }
-    if (e->stderr_prefix &&
-        strncmp(err, e->stderr_prefix, strlen(e->stderr_prefix)) != 0) {
-        strfmt(msg, msglen, "stderr: got \"%s\", want prefix \"%s\"", line,
-               e->stderr_prefix);
-        return false;
-    }
-    if (!expect_check_stdout(e, out, outlen, diff, sizeof diff)) {
-        strfmt(msg, msglen, "%s", diff);
-        return false;
-    }
-    return true;
-}
-
 /* ---- checking one program ---------------------------------------------- */
-
-static char **env_with_gomaxprocs(int procs)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 2, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (procs <= 0 || strncmp(environ[i], "GOMAXPROCS=", 11) != 0)
-            env[k++] = environ[i];
-    if (procs > 0 && asprintf(&env[k++], "GOMAXPROCS=%d", procs) < 0)
-        exit(1);
-    return env;
-}
 
 /* The most telling line of a failed build: the linker's first undefined
  * symbol (a link runs only after compiling succeeded), else the compiler's
@@ -395,6 +311,68 @@ static void keep_output(struct result *r, int outfd, int errfd)
 {
     r->out = outfd >= 0 ? capture_read(outfd, OUTPUT_MAX, &r->outlen) : NULL;
     r->err = errfd >= 0 ? capture_read(errfd, OUTPUT_MAX, &r->errlen) : NULL;
+}
+
+/* gorace run with the flags and runtime check builds with: the same binary,
+ * so the same schedule. */
+static void replay_command(const char *path, const struct schedule *sched,
+                           char *dst, size_t len)
+{
+    char flags[128];
+    schedule_flags(sched, flags, sizeof flags);
+    strfmt(dst, len, "gorace run%s -O1 -Wall %s ",
+           opt.release_reason ? " --release" : "", flags);
+    shell_append(dst, len, path);
+}
+
+/* One run of the program, judged; on failure sets r's status, message
+ * (after label) and output. Returns true if the run showed the declared
+ * bug, which only a seeded run may do. */
+static bool run_once(struct result *r, const struct expect *e, char **argv,
+                     const struct schedule *sched, int procs, const char *label)
+{
+    char **env = run_env(sched, procs);
+    int outfd = capture_fd(), errfd = capture_fd();
+    bool timed_out, bug = false;
+    int st = spawn_wait(argv, env, true, outfd, errfd, opt.timeout, &timed_out);
+    env_free(env);
+    if (st == -1) {
+        r->status = ST_FAIL;
+        strfmt(r->msg, sizeof r->msg, "cannot run %s: %s", argv[0],
+               strerror(errno));
+        close(outfd);
+        close(errfd);
+        return false;
+    }
+    keep_output(r, outfd, errfd);
+    close(outfd);
+    close(errfd);
+    struct run run = {.status = st,
+                      .timed_out = timed_out,
+                      .timeout = opt.timeout,
+                      .out = r->out,
+                      .outlen = r->outlen,
+                      .err = r->err,
+                      .errlen = r->errlen};
+    char msg[900];
+    if (judge_run(e, &run, msg, sizeof msg) ||
+        (sched->seeded && (bug = bug_shown(e, &run)))) {
+        free(r->out);
+        free(r->err);
+        r->out = r->err = NULL;
+        return bug;
+    }
+    r->status = ST_FAIL;
+    if (e->has_bug) {
+        char kind[64], name[64];
+        run_kind(&run, kind, sizeof kind);
+        bug_name(e, name, sizeof name);
+        size_t n = strlen(msg);
+        strfmt(msg + n, sizeof msg - n, " (declared bug: %s; this run: %s)",
+               name, kind);
+    }
+    strfmt(r->msg, sizeof r->msg, "%s%s", label, msg);
+    return false;
 }
 
 static void check_program(struct result *r)
@@ -434,50 +412,38 @@ static void check_program(struct result *r)
     }
     close(diag);
 
-    size_t nruns = e.ngomaxprocs ? e.ngomaxprocs : 1;
     char **argv = calloc(e.nargs + 2, sizeof *argv);
     argv[0] = exe;
     for (size_t i = 0; i < e.nargs; i++)
         argv[i + 1] = e.args[i];
     r->status = ST_PASS;
-    for (size_t k = 0; k < nruns && r->status == ST_PASS; k++) {
+    size_t nfree = e.ngomaxprocs ? e.ngomaxprocs : 1;
+    for (size_t k = 0; k < nfree && r->status == ST_PASS; k++) {
         int procs = e.ngomaxprocs ? e.gomaxprocs[k] : 0;
-        char **env = env_with_gomaxprocs(procs);
-        int outfd = capture_fd(), errfd = capture_fd();
-        bool timed_out;
-        int st =
-            spawn_wait(argv, env, true, outfd, errfd, opt.timeout, &timed_out);
-        if (st == -1) {
-            r->status = ST_FAIL;
-            strfmt(r->msg, sizeof r->msg, "cannot run %s: %s", exe,
-                   strerror(errno));
-        } else {
-            keep_output(r, outfd, errfd);
-            char msg[1000];
-            if (!judge(&e, st, timed_out, r->out, r->outlen, r->err, msg,
-                       sizeof msg)) {
-                r->status = ST_FAIL;
-                if (procs > 0 && nruns > 1)
-                    strfmt(r->msg, sizeof r->msg, "GOMAXPROCS=%d: %s", procs,
-                           msg);
-                else
-                    strfmt(r->msg, sizeof r->msg, "%s", msg);
-            } else {
-                free(r->out);
-                free(r->err);
-                r->out = r->err = NULL;
-            }
-        }
-        close(outfd);
-        close(errfd);
-        if (procs > 0) {
-            size_t n = 0;
-            while (env[n + 1])
-                n++;
-            free(env[n]); /* our GOMAXPROCS=, always last */
-        }
-        free(env);
+        char label[64] = "";
+        if (procs > 0 && nfree > 1)
+            strfmt(label, sizeof label, "GOMAXPROCS=%d: ", procs);
+        struct schedule free_running = {0};
+        run_once(r, &e, argv, &free_running, procs, label);
     }
+    long nseeds = e.seeds >= 0 && e.seeds < opt.seeds ? e.seeds : opt.seeds;
+    if (e.seeds == 0 && opt.seeds > 0)
+        r->seed_note = e.seeds_reason ? strdup(e.seeds_reason) : NULL;
+    fixed_addresses(true);
+    for (long k = 1; k <= nseeds && r->status == ST_PASS; k++) {
+        struct schedule sched = {.seeded = true, .seed = (unsigned long long)k};
+        char label[64];
+        strfmt(label, sizeof label, "seed %ld: ", k);
+        r->bug_seeds += run_once(r, &e, argv, &sched, 0, label);
+        r->seeds_run++;
+        if (r->status == ST_FAIL) {
+            char replay[1024] = "";
+            replay_command(r->path, &sched, replay, sizeof replay);
+            size_t n = strlen(r->msg);
+            strfmt(r->msg + n, sizeof r->msg - n, "; replay: %s", replay);
+        }
+    }
+    fixed_addresses(false);
     free(argv);
     r->secs = now_seconds() - start;
     expect_free(&e);
@@ -504,7 +470,15 @@ static void *worker(void *unused)
 
 static void print_text(const struct result *r)
 {
-    if (r->status == ST_PASS)
+    if (r->status == ST_PASS && r->bug_seeds)
+        printf("ok   %s  (%.2fs, %ld seeds, bug shown by %ld)\n", r->path,
+               r->secs, r->seeds_run, r->bug_seeds);
+    else if (r->status == ST_PASS && r->seeds_run)
+        printf("ok   %s  (%.2fs, %ld seeds)\n", r->path, r->secs, r->seeds_run);
+    else if (r->status == ST_PASS && r->seed_note)
+        printf("ok   %s  (%.2fs, no seeds: %s)\n", r->path, r->secs,
+               r->seed_note);
+    else if (r->status == ST_PASS)
         printf("ok   %s  (%.2fs)\n", r->path, r->secs);
     else if (r->status == ST_SKIP)
         printf("skip %s: %s\n", r->path, r->msg);
@@ -593,8 +567,8 @@ static void write_json(FILE *f, size_t pass, size_t fail, size_t skip,
         const struct result *r = &results[i];
         fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
         put_str(f, r->path, false);
-        fprintf(f, ", \"status\": \"%s\", \"time\": %.3f",
-                status_name(r->status), r->secs);
+        fprintf(f, ", \"status\": \"%s\", \"time\": %.3f, \"seeds\": %ld",
+                status_name(r->status), r->secs, r->seeds_run);
         if (r->status != ST_PASS) {
             fputs(", \"message\": ", f);
             put_str(f, r->msg, false);

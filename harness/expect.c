@@ -4,7 +4,8 @@
  * The header is the file's leading block of blank lines and `//` comments;
  * the first other line ends it. Within it, a comment of the form
  * `// key: value` with a known key is a directive; every other comment is
- * prose. The keys are expect, stdout, stdout-set, stderr, gomaxprocs, args.
+ * prose. The keys are expect, stdout, stdout-set, stderr, gomaxprocs, args,
+ * seeds and bug.
  *
  * The stdout rule is the sequence of stdout and stdout-set directives in file
  * order. The program's whole stdout, split into lines, must be exactly the
@@ -85,16 +86,16 @@ static void add_segment(struct expect *e, bool is_set, const char *v,
     e->has_stdout = true;
 }
 
-static bool parse_outcome(struct expect *e, const char *v, char *err,
-                          size_t errlen)
+/* An outcome word and the exit status it implies. */
+static bool parse_outcome_word(const char *v, enum outcome *o, int *code)
 {
     static const int codes[] = {
         [OUT_OK] = 0,    [OUT_RACE] = 66, [OUT_DEADLOCK] = 2,
         [OUT_LEAK] = 66, [OUT_PANIC] = 2, [OUT_FATAL] = 2};
-    for (int o = OUT_OK; o < OUT_EXIT; o++) {
-        if (strcmp(v, outcome_names[o]) == 0) {
-            e->outcome = o;
-            e->exit_code = codes[o];
+    for (int k = OUT_OK; k < OUT_EXIT; k++) {
+        if (strcmp(v, outcome_names[k]) == 0) {
+            *o = k;
+            *code = codes[k];
             return true;
         }
     }
@@ -104,15 +105,81 @@ static bool parse_outcome(struct expect *e, const char *v, char *err,
         long n = strtol(v + 5, &endp, 10);
         if (errno == 0 && endp != v + 5 && *endp == '\0' && n >= 0 &&
             n <= 255) {
-            e->outcome = OUT_EXIT;
-            e->exit_code = (int)n;
+            *o = OUT_EXIT;
+            *code = (int)n;
             return true;
         }
     }
+    return false;
+}
+
+static bool parse_outcome(struct expect *e, const char *v, char *err,
+                          size_t errlen)
+{
+    if (parse_outcome_word(v, &e->outcome, &e->exit_code))
+        return true;
     seterr(err, errlen,
            "bad expect \"%s\" (want ok|race|deadlock|leak|panic|fatal|exit N)",
            v);
     return false;
+}
+
+static bool parse_bug(struct expect *e, const char *v, char *err, size_t errlen)
+{
+    if (e->has_bug) {
+        seterr(err, errlen, "second bug directive");
+        return false;
+    }
+    e->has_bug = true;
+    if (strcmp(v, "stdout") == 0) {
+        e->bug_is_stdout = true;
+        return true;
+    }
+    if (parse_outcome_word(v, &e->bug_outcome, &e->bug_exit_code) &&
+        e->bug_outcome != OUT_OK)
+        return true;
+    seterr(err, errlen,
+           "bad bug \"%s\" (want "
+           "stdout|race|deadlock|leak|panic|fatal|exit N)",
+           v);
+    return false;
+}
+
+/* seeds: N, then an optional reason; 0 needs one. */
+static bool parse_seeds(struct expect *e, const char *v, char *err,
+                        size_t errlen)
+{
+    char *endp;
+    errno = 0;
+    long n = strtol(v, &endp, 10);
+    if (errno != 0 || endp == v || n < 0 || n > 1000000 ||
+        (*endp != '\0' && *endp != ' ' && *endp != '\t')) {
+        seterr(err, errlen, "bad seeds \"%s\" (want a count, then a reason)",
+               v);
+        return false;
+    }
+    while (*endp == ' ' || *endp == '\t')
+        endp++;
+    if (n == 0 && *endp == '\0') {
+        seterr(err, errlen, "seeds: 0 needs a reason after the count");
+        return false;
+    }
+    e->seeds = (int)n;
+    free(e->seeds_reason);
+    e->seeds_reason = *endp ? xstrndup(endp, strlen(endp)) : NULL;
+    return true;
+}
+
+void bug_name(const struct expect *e, char *dst, size_t len)
+{
+    if (!e->has_bug)
+        snprintf(dst, len, "none");
+    else if (e->bug_is_stdout)
+        snprintf(dst, len, "stdout");
+    else if (e->bug_outcome == OUT_EXIT)
+        snprintf(dst, len, "exit %d", e->bug_exit_code);
+    else
+        snprintf(dst, len, "%s", outcome_name(e->bug_outcome));
 }
 
 static bool parse_gomaxprocs(struct expect *e, const char *v, char *err,
@@ -164,7 +231,8 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
                           size_t errlen)
 {
     static const char *const keys[] = {"expect", "stdout-set", "stdout",
-                                       "stderr", "gomaxprocs", "args"};
+                                       "stderr", "gomaxprocs", "args",
+                                       "bug",    "seeds"};
     while (n > 0 && (*c == ' ' || *c == '\t'))
         c++, n--;
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
@@ -202,6 +270,17 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
         case 5:
             parse_args(e, val);
             break;
+        case 6:
+            ok = parse_bug(e, val, err, errlen);
+            break;
+        case 7:
+            ok = parse_seeds(e, val, err, errlen);
+            break;
+        }
+        if (!ok && strncmp(err, "line ", 5) != 0) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", err);
+            seterr(err, errlen, "line %d: %s", lineno, why);
         }
         free(val);
         return ok;
@@ -213,6 +292,7 @@ bool expect_parse_text(const char *text, struct expect *e, char *err,
                        size_t errlen)
 {
     memset(e, 0, sizeof *e);
+    e->seeds = -1;
     bool seen_expect = false;
     int lineno = 0;
     for (const char *p = text; *p != '\0';) {
@@ -238,6 +318,17 @@ bool expect_parse_text(const char *text, struct expect *e, char *err,
     }
     if (!seen_expect) {
         seterr(err, errlen, "no \"// expect:\" directive in the header");
+        expect_free(e);
+        return false;
+    }
+    if (e->has_bug && !e->bug_is_stdout && e->bug_exit_code == e->exit_code &&
+        e->bug_outcome == e->outcome) {
+        seterr(err, errlen, "bug: the bug's outcome is the expected one");
+        expect_free(e);
+        return false;
+    }
+    if (e->has_bug && e->bug_is_stdout && !e->has_stdout) {
+        seterr(err, errlen, "bug: stdout needs stdout directives");
         expect_free(e);
         return false;
     }
@@ -275,6 +366,7 @@ void expect_free(struct expect *e)
     for (size_t i = 0; i < e->nargs; i++)
         free(e->args[i]);
     free(e->args);
+    free(e->seeds_reason);
     memset(e, 0, sizeof *e);
 }
 

@@ -39,6 +39,16 @@ struct expect {
     size_t ngomaxprocs;
     char **args; /* NULL-terminated */
     size_t nargs;
+    /* seeds: N [reason]: at most N seeded runs in check (-1: no directive) */
+    int seeds;
+    char *seeds_reason;
+    /* bug: KIND: some schedules break the program in this way. Free-running
+     * runs must still meet the expectation; a seeded run may instead show
+     * the bug (an outcome, or `stdout`: expected outcome, wrong stdout). */
+    bool has_bug;
+    bool bug_is_stdout;
+    enum outcome bug_outcome;
+    int bug_exit_code;
 };
 
 /* Parses the header of the file at path. On error returns false and writes a
@@ -49,11 +59,42 @@ bool expect_parse_text(const char *text, struct expect *e, char *err,
 void expect_free(struct expect *e);
 
 const char *outcome_name(enum outcome o);
+/* "panic", "exit 3", "stdout": the declared bug, for messages. */
+void bug_name(const struct expect *e, char *dst, size_t len);
 
 /* Compares a program's stdout (len bytes) with the rule. On mismatch returns
  * false and writes a one-line description into diff. */
 bool expect_check_stdout(const struct expect *e, const char *out, size_t len,
                          char *diff, size_t difflen);
+
+/* ---- judging one run (judge.c) ----------------------------------------- */
+
+/* How a run ended, as spawn_wait and the capture files tell it. */
+struct run {
+    int status; /* wait status */
+    bool timed_out;
+    double timeout; /* the deadline it had, for messages */
+    const char *out, *err;
+    size_t outlen, errlen;
+};
+
+/* What the run did, in the header's words: "ok" (exit 0), "exit N",
+ * "panic", "fatal", "deadlock", "race", "leak", "timeout", "signal SIGx". */
+void run_kind(const struct run *r, char *dst, size_t len);
+
+/* Does the run meet the expectation? If not, a one-line reason in msg. */
+bool judge_run(const struct expect *e, const struct run *r, char *msg,
+               size_t msglen);
+
+/* Does the run show the header's declared bug (and nothing else)? */
+bool bug_shown(const struct expect *e, const struct run *r);
+
+/* A failure whatever the program meant: timeout, signal, a panic or fatal
+ * error (exit 2 with Go's first line), a race or leak report (exit 66). */
+bool run_crashed(const struct run *r, char *msg, size_t msglen);
+
+/* The first line of s, cut to len. */
+void first_line(const char *s, char *dst, size_t len);
 
 /* Length of the valid UTF-8 sequence at s (0: not valid UTF-8). */
 size_t utf8_seq_len(const unsigned char *s, size_t n);

@@ -1,10 +1,12 @@
 /*
- * expect_test.c: the expectation parser and the stdout rule.
+ * expect_test.c: the expectation parser, the stdout rule, and judging a run.
  */
 #include "expect.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static int failures;
 
@@ -126,11 +128,102 @@ static void test_stdout(void)
     expect_free(&e);
 }
 
+static void test_bug_and_seeds(void)
+{
+    struct expect e;
+    char err[256], name[32];
+    CHECK(parse("// expect: ok\n// stdout: 2\n// bug: stdout\n"
+                "// seeds: 10 slow\n",
+                &e, err));
+    CHECK(e.has_bug && e.bug_is_stdout && e.seeds == 10);
+    CHECK(strcmp(e.seeds_reason, "slow") == 0);
+    bug_name(&e, name, sizeof name);
+    CHECK(strcmp(name, "stdout") == 0);
+    expect_free(&e);
+    CHECK(parse("// expect: ok\n// bug: exit 3\n", &e, err));
+    CHECK(e.has_bug && e.bug_outcome == OUT_EXIT && e.bug_exit_code == 3);
+    CHECK(e.seeds == -1);
+    expect_free(&e);
+
+    CHECK(!parse("// expect: ok\n// bug: ok\n", &e, err));
+    CHECK(strstr(err, "line 2: bad bug \"ok\"") != NULL);
+    CHECK(!parse("// expect: panic\n// bug: panic\n", &e, err));
+    CHECK(strstr(err, "the expected one") != NULL);
+    CHECK(!parse("// expect: ok\n// bug: stdout\n", &e, err));
+    CHECK(strstr(err, "needs stdout directives") != NULL);
+    CHECK(!parse("// expect: ok\n// bug: panic\n// bug: deadlock\n", &e, err));
+    CHECK(!parse("// expect: ok\n// seeds: 0\n", &e, err));
+    CHECK(strstr(err, "needs a reason") != NULL);
+    CHECK(!parse("// expect: ok\n// seeds: -1 x\n", &e, err));
+    CHECK(!parse("// expect: ok\n// seeds: 5x\n", &e, err));
+    CHECK(parse("// expect: ok\n// seeds: 0 reads the wall clock\n", &e, err));
+    CHECK(e.seeds == 0);
+    expect_free(&e);
+}
+
+static struct run mkrun(int status, const char *out, const char *err)
+{
+    return (struct run){.status = status,
+                        .timeout = 1,
+                        .out = out,
+                        .outlen = strlen(out),
+                        .err = err,
+                        .errlen = strlen(err)};
+}
+
+static void test_judge(void)
+{
+    struct expect e;
+    char err[256], kind[64], msg[512];
+    const char *dl = "fatal error: all goroutines are asleep - deadlock!\n";
+    CHECK(parse("// expect: ok\n// stdout: 2\n// bug: deadlock\n", &e, err));
+    struct run good = mkrun(W_EXITCODE(0, 0), "2\n", "");
+    struct run dead = mkrun(W_EXITCODE(2, 0), "", dl);
+    struct run panic = mkrun(W_EXITCODE(2, 0), "", "panic: boom\n");
+    struct run wrong = mkrun(W_EXITCODE(0, 0), "3\n", "");
+    CHECK(judge_run(&e, &good, msg, sizeof msg) && !bug_shown(&e, &good));
+    CHECK(!judge_run(&e, &dead, msg, sizeof msg) && bug_shown(&e, &dead));
+    CHECK(!judge_run(&e, &panic, msg, sizeof msg) && !bug_shown(&e, &panic));
+    CHECK(!judge_run(&e, &wrong, msg, sizeof msg) && !bug_shown(&e, &wrong));
+    expect_free(&e);
+    CHECK(parse("// expect: ok\n// stdout: 2\n// bug: stdout\n", &e, err));
+    CHECK(bug_shown(&e, &wrong) && !bug_shown(&e, &dead));
+    CHECK(!bug_shown(&e, &good));
+    expect_free(&e);
+
+    run_kind(&dead, kind, sizeof kind);
+    CHECK(strcmp(kind, "deadlock") == 0);
+    run_kind(&panic, kind, sizeof kind);
+    CHECK(strcmp(kind, "panic") == 0);
+    struct run race = mkrun(W_EXITCODE(66, 0), "", "==\nWARNING: DATA RACE\n");
+    run_kind(&race, kind, sizeof kind);
+    CHECK(strcmp(kind, "race") == 0);
+    struct run seg = mkrun(SIGSEGV, "", "");
+    run_kind(&seg, kind, sizeof kind);
+    CHECK(strcmp(kind, "signal SIGSEGV") == 0);
+    struct run three = mkrun(W_EXITCODE(3, 0), "", "");
+    run_kind(&three, kind, sizeof kind);
+    CHECK(strcmp(kind, "exit 3") == 0);
+
+    CHECK(run_crashed(&dead, msg, sizeof msg));
+    CHECK(strcmp(msg, "fatal error: all goroutines are asleep - deadlock!") ==
+          0);
+    CHECK(run_crashed(&race, msg, sizeof msg) && run_crashed(&seg, msg, 512));
+    CHECK(!run_crashed(&three, msg, sizeof msg));
+    CHECK(!run_crashed(&good, msg, sizeof msg));
+    struct run late = good;
+    late.timed_out = true;
+    CHECK(run_crashed(&late, msg, sizeof msg));
+    CHECK(strcmp(msg, "timed out after 1s") == 0);
+}
+
 int main(void)
 {
     test_directives();
     test_errors();
     test_stdout();
+    test_bug_and_seeds();
+    test_judge();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

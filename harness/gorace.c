@@ -2,14 +2,17 @@
  * gorace.c: the gorace command.
  *
  *   gorace cc [--release] [cc flags] file.c... -o prog   compile and link
- *   gorace run [--release] [cc flags] file.c... [--] [args]
- *   gorace ./prog [args]                                  run a built program
+ *   gorace run [--release] [--seed N] [cc flags] file.c... [--] [args]
+ *   gorace [--seed N [--pct=D]] ./prog [args]            run a built program
  *   gorace check [flags] [DIR...]                         run the corpus
+ *   gorace stress [flags] ./prog|file.c [args]            many schedules
  *   gorace help | version
  *
  * cc passes everything it does not know to $CC. run builds into the cache and
  * then execs the program, so arguments, stdin, signals and the exit status
- * are the program's own.
+ * are the program's own. With --seed, the program runs under that seeded
+ * schedule (GORACE=seed=N) with address randomisation off, so a run that
+ * failed under stress or check replays byte for byte.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -32,12 +35,17 @@ static const char usage_main[] =
     "Usage:\n"
     "  gorace cc [--release] [cc flags] file.c... [-o prog]\n"
     "                      compile and link against the gorace runtime\n"
-    "  gorace run [--release] [cc flags] file.c... [--] [args]\n"
+    "  gorace run [--release] [--seed N [--pct=D]] [cc flags] file.c... [--] "
+    "[args]\n"
     "                      build (cached) and run a program\n"
-    "  gorace ./prog [args]  run a built program\n"
+    "  gorace [--seed N [--pct=D]] ./prog [args]\n"
+    "                      run a built program (under a seeded schedule)\n"
     "  gorace check [flags] [DIR...]\n"
     "                      build and run the corpus programs, compare with\n"
     "                      their expectations (default DIR: corpus)\n"
+    "  gorace stress [flags] ./prog|file.c [args]\n"
+    "                      run a program under many schedules until one "
+    "fails\n"
     "  gorace help         this text\n"
     "  gorace version      the version and the runtime libraries in use\n"
     "\n"
@@ -59,18 +67,29 @@ static const char usage_cc[] =
     "Other flags go to the compiler; -c, -S and -E compile without linking.\n";
 
 static const char usage_run[] =
-    "usage: gorace run [--release] [cc flags] file.c... [--] [args]\n"
+    "usage: gorace run [--release] [--seed N [--pct=D [--pct-steps=K]]]\n"
+    "                  [cc flags] file.c... [--] [args]\n"
     "\n"
     "Builds the program into the cache ($XDG_CACHE_HOME/gorace or\n"
     "~/.cache/gorace, keyed by the sources, flags and runtime) and runs it.\n"
     "Arguments after the sources (or after --) go to the program; stdin,\n"
-    "stdout, stderr and the exit status are the program's.\n";
+    "stdout, stderr and the exit status are the program's.\n"
+    "  --seed N       run under the seeded schedule N: one thread, every\n"
+    "                 scheduling choice from a PRNG seeded by N, virtual\n"
+    "                 time; address randomisation off, so a run replays\n"
+    "                 byte for byte (GORACE=\"seed=N\" without gorace replays\n"
+    "                 the interleaving, but not the addresses)\n"
+    "  --pct=D        PCT of depth D instead of a random walk\n"
+    "  --pct-steps=K  PCT's change points fall in the first K steps "
+    "(10000)\n";
 
 static const char usage_exec[] =
-    "usage: gorace ./prog [args]\n"
+    "usage: gorace [--seed N [--pct=D [--pct-steps=K]]] ./prog [args]\n"
     "\n"
     "Runs a program built by 'gorace cc', forwarding arguments, stdin and\n"
-    "the exit status.\n";
+    "the exit status. --seed, --pct and --pct-steps are run's (see\n"
+    "'gorace run --help'); a seed already in GORACE also turns address\n"
+    "randomisation off.\n";
 
 static bool is_help(const char *a)
 {
@@ -121,8 +140,6 @@ static bool gorace_flag(const char *verb, const char *a, bool *release)
                        a + 9);
         return true;
     }
-    if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0)
-        usage_fail("%s: --seed (seeded schedules) is not built yet", verb);
     return false;
 }
 
@@ -150,6 +167,10 @@ static int cmd_cc(int argc, char **argv)
         }
         if (gorace_flag("cc", a, &release))
             continue;
+        struct schedule unused = {0};
+        if (schedule_flag("cc", argc, argv, &i, &unused))
+            usage_fail("cc: %s applies to running (gorace run, gorace ./prog)",
+                       a);
         if (strncmp(a, "--", 2) == 0 && strchr(a, '=') == NULL &&
             strcmp(a, "--verbose") != 0)
             usage_fail("cc: unknown flag %s", a);
@@ -214,13 +235,21 @@ static int cmd_cc(int argc, char **argv)
     return 0;
 }
 
-static int exec_program(const char *path, char **args)
+static int exec_program(const char *path, char **args,
+                        const struct schedule *sched)
 {
+    if (sched->seeded) {
+        char *g = schedule_gorace(sched);
+        setenv("GORACE", g, 1);
+        free(g);
+    }
+    if (sched->seeded || env_has_seed())
+        fixed_addresses(true);
     execv(path, args);
     usage_fail("%s: %s", path, strerror(errno));
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, struct schedule *sched)
 {
     bool release = false;
     char **srcs = calloc(argc + 1, sizeof *srcs);
@@ -239,7 +268,8 @@ static int cmd_run(int argc, char **argv)
             fputs(usage_run, stdout);
             return 0;
         }
-        if (gorace_flag("run", a, &release))
+        if (gorace_flag("run", a, &release) ||
+            schedule_flag("run", argc, argv, &i, sched))
             continue;
         if (strncmp(a, "--", 2) == 0)
             usage_fail("run: unknown flag %s", a);
@@ -256,6 +286,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (nsrcs == 0)
         usage_fail("run: no source files (try 'gorace run --help')");
+    schedule_validate("run", sched);
 
     char exe[4400], err[4400];
     if (!cached_build(srcs, nsrcs, flags, nflags, release, -1, exe, sizeof exe,
@@ -269,7 +300,7 @@ static int cmd_run(int argc, char **argv)
     args[0] = srcs[0];
     for (int j = i; j < argc; j++)
         args[1 + j - i] = argv[j];
-    return exec_program(exe, args);
+    return exec_program(exe, args, sched);
 }
 
 static int cmd_version(void)
@@ -291,6 +322,23 @@ int main(int argc, char **argv)
         fputs(usage_main, stderr);
         return EXIT_USAGE;
     }
+    /* Schedule flags may come first: gorace --seed 7 ./prog. */
+    struct schedule sched = {0};
+    int v = 1;
+    while (v < argc && schedule_flag("gorace", argc, argv, &v, &sched))
+        v++;
+    if (v > 1) {
+        if (v == argc)
+            usage_fail("%s needs a program: gorace %s ./prog", argv[1],
+                       argv[1]);
+        if (strcmp(argv[v], "run") == 0)
+            return cmd_run(argc - v - 1, argv + v + 1, &sched);
+        if (strchr(argv[v], '/') == NULL)
+            usage_fail("%s applies to run and ./prog, not \"%s\"", argv[1],
+                       argv[v]);
+        schedule_validate("gorace", &sched);
+        return exec_program(argv[v], argv + v, &sched);
+    }
     const char *verb = argv[1];
     if (strcmp(verb, "help") == 0 || is_help(verb)) {
         if (argc > 2 && strcmp(argv[2], "cc") == 0)
@@ -301,6 +349,8 @@ int main(int argc, char **argv)
             fputs(usage_exec, stdout);
         else if (argc > 2 && strcmp(argv[2], "check") == 0)
             return cmd_check(1, (char *[]){"--help", NULL});
+        else if (argc > 2 && strcmp(argv[2], "stress") == 0)
+            return cmd_stress(1, (char *[]){"--help", NULL});
         else
             fputs(usage_main, stdout);
         return 0;
@@ -317,13 +367,13 @@ int main(int argc, char **argv)
     if (strcmp(verb, "cc") == 0)
         return cmd_cc(argc - 2, argv + 2);
     if (strcmp(verb, "run") == 0)
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc - 2, argv + 2, &sched);
     if (strcmp(verb, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(verb, "stress") == 0)
-        usage_fail("stress (seeded schedules) is not built yet");
+        return cmd_stress(argc - 2, argv + 2);
     if (strchr(verb, '/') != NULL)
-        return exec_program(verb, argv + 1);
+        return exec_program(verb, argv + 1, &sched);
     usage_fail("unknown command \"%s\" (run 'gorace help'; a program in this "
                "directory is ./%s)",
                verb, verb);

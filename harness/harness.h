@@ -58,6 +58,50 @@ bool cached_build(char *const srcs[], size_t nsrcs, char *const flags[],
                   size_t nflags, bool release, int diag_fd, char *exe,
                   size_t exelen, char *err, size_t errlen);
 
+/* ---- seeded schedules (schedule.c) ------------------------------------ */
+
+/* What GORACE's seed, pct and pct_steps options ask of rt/explore.c. */
+struct schedule {
+    bool seeded;
+    unsigned long long seed;
+    int pct;                      /* 0: random walk; else PCT of this depth */
+    unsigned long long pct_steps; /* 0: the runtime's default */
+};
+
+/* If argv[*i] is --seed, --pct or --pct-steps (one or two dashes, value
+ * after '=' or as the next argument), stores it, steps *i past the value
+ * and returns true. A bad value is a usage error naming verb. */
+bool schedule_flag(const char *verb, int argc, char **argv, int *i,
+                   struct schedule *s);
+/* --pct and --pct-steps need --seed. */
+void schedule_validate(const char *verb, const struct schedule *s);
+/* "random walk", "PCT d=3". */
+void schedule_name(const struct schedule *s, char *dst, size_t len);
+/* The flags that ask for s again: "--seed 7 --pct=3". */
+void schedule_flags(const struct schedule *s, char *dst, size_t len);
+/* The GORACE value for a run under s: the inherited GORACE minus its seed,
+ * pct and pct_steps options (detector options stay), then s's. */
+char *schedule_gorace(const struct schedule *s);
+/* Does the inherited GORACE ask for a seed? */
+bool env_has_seed(void);
+
+/* environ with GOMAXPROCS=procs (when procs > 0) and, unless s is NULL,
+ * GORACE edited for s: an unseeded s strips an inherited seed, so the run
+ * is free-running. env_free releases it. */
+char **run_env(const struct schedule *s, int procs);
+void env_free(char **env);
+
+/* Turns address-space randomisation off (on: true) or back on for this
+ * thread's future children: personality is per thread and survives exec.
+ * A seeded run so puts its heap and stacks at the same addresses every
+ * time, and reports that print addresses repeat byte for byte. Returns
+ * false if the kernel refused. */
+bool fixed_addresses(bool on);
+
+/* Appends s to dst (of size len), quoted for sh if it needs it. */
+void shell_append(char *dst, size_t len, const char *s);
+
 int cmd_check(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
 
 #endif

@@ -1149,11 +1149,19 @@ static G *finish_request(M *m)
     case REQ_SYSCALL_EXIT:
         /* Back from a system call with no P free: queue the goroutine for
          * whoever has one; this M goes idle. */
+        /* Look for an idle P again under the lock that queues the
+         * goroutine: a P released since go_syscall_exit looked would
+         * otherwise go to sleep without seeing it (Go's exitsyscall0). */
         store_rel(&gp->status, G_RUNNABLE);
         rt_lock_acquire(&sched.lock);
-        globrunq_put_locked(gp);
+        P *p = pidle_get_locked();
+        if (!p)
+            globrunq_put_locked(gp);
         rt_lock_release(&sched.lock);
-        return NULL;
+        if (!p)
+            return NULL;
+        acquirep(m, p);
+        return gp;
     default:
         return NULL;
     }
@@ -1673,6 +1681,7 @@ static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
     gi->create_line = gp->cline;
     gi->stack_lo = gp->stack.lo;
     gi->stack_hi = gp->stack.hi;
+    gi->start_arg = gp->arg;
     if (st != G_WAITING && st != G_RUNNABLE)
         return;
     gi->sp = gp->started ? gp->sp : NULL;

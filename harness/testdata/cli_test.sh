@@ -31,7 +31,7 @@ lines() { n=$(wc -l <"$T/$1"); [ "$n" = "$2" ] || fail "$1 has $n lines, want $2
 expect_run help 0 "$GORACE" help
 has out "gorace check"
 expect_run nohelp 2 "$GORACE"
-for v in cc run check; do
+for v in cc run check stress; do
     expect_run "$v --help" 0 "$GORACE" $v --help
     has out "usage: gorace $v"
 done
@@ -52,7 +52,10 @@ expect_run badj 2 "$GORACE" check -j 0 "$DATA/progs"
 expect_run badtimeout 2 "$GORACE" check --timeout soon "$DATA/progs"
 expect_run badregex 2 "$GORACE" check -run '(' "$DATA/progs"
 expect_run seed 2 "$GORACE" check --seed=1 "$DATA/progs"
-has err "not built yet"
+lines err 1
+has err "check takes --seeds N"
+expect_run badseeds 2 "$GORACE" check --seeds -1 "$DATA/progs"
+lines err 1
 expect_run nosrc 2 "$GORACE" cc -o "$T/x"
 lines err 1
 expect_run missingsrc 2 "$GORACE" cc "$T/missing.c" -o "$T/x"
@@ -147,6 +150,94 @@ assert "\ufffd" in s["fail_stdout.c"]["stdout"]
 assert s["skip_race.c"]["status"] == "skip"
 PY
 fi
+
+# --- seeded schedules: gorace --seed, run --seed
+expect_run cc-fake 0 "$GORACE" cc --release "$DATA/seeded_fake.c" -o "$T/fake"
+GORACE="halt_on_error=1,seed=9 pct=2" expect_run seed-env 0 "$GORACE" --seed 5 --pct=3 "$T/fake" env
+has out "GORACE=halt_on_error=1 seed=5 pct=3"
+has out "aslr off"
+expect_run seed-run 0 "$GORACE" run --release --seed=6 "$DATA/seeded_fake.c" env
+has out "GORACE=seed=6"
+has out "aslr off"
+GORACE="seed=4" expect_run env-seed 0 "$GORACE" "$T/fake" env
+has out "aslr off"
+expect_run noseed 0 "$GORACE" "$T/fake" env
+has out "GORACE=(unset)"
+expect_run seed-panic 2 "$GORACE" --seed 8 "$T/fake" panic 4
+has err "panic: seed 8"
+for bad in "--seed x" "--seed -1" "--pct=2" "--seed 1 --pct=0" "--seed 1 --pct=17" \
+    "--seed 1 --pct-steps=5"; do
+    # shellcheck disable=SC2086
+    expect_run "bad $bad" 2 "$GORACE" $bad "$T/fake"
+    lines err 1
+done
+expect_run seed-check 2 "$GORACE" --seed 1 check
+lines err 1
+expect_run seed-noprog 2 "$GORACE" --seed 1
+lines err 1
+expect_run seed-cc 2 "$GORACE" cc --release --seed 1 "$DATA/seeded_fake.c" -o "$T/x"
+lines err 1
+
+# --- stress
+expect_run stress-panic 1 "$GORACE" stress -seeds 1..20 "$T/fake" panic 7
+has out "FAIL run 7 (seed 7): panic: seed 7"
+has out "GORACE=\"seed=7\" $T/fake panic 7"
+has out "gorace --seed 7 $T/fake panic 7"
+tail -n 1 "$T/out" | grep -qx "stress: 7 runs, first failing run 7, seed 7" ||
+    fail "stress summary: $(tail -n 1 "$T/out")"
+expect_run stress-range 1 "$GORACE" stress -j 3 -seeds 10..30 --pct=3 "$T/fake" panic 7
+has out "FAIL run 5 (seed 14)"
+has out "GORACE=\"seed=14 pct=3\""
+has out "gorace --seed 14 --pct=3 $T/fake"
+tail -n 1 "$T/out" | grep -qx "stress: 5 runs, first failing run 5, seed 14" ||
+    fail "stress -j 3 summary: $(tail -n 1 "$T/out")"
+expect_run stress-stdout 1 "$GORACE" stress -runs 50 "$T/fake" stdout 6
+has out "FAIL run 6 (seed 6): stdout differs from the first run's at line 1: got \"bye\", first run \"hello\""
+expect_run stress-exit 1 "$GORACE" stress "$T/fake" exit 4
+has out "FAIL run 4 (seed 4): exit status 3, the first run's was 0"
+expect_run stress-ignore 0 "$GORACE" stress -runs 30 --ignore-stdout "$T/fake" stdout 6
+tail -n 1 "$T/out" | grep -qx "stress: 30 runs, no failure (seeds 1..30)" ||
+    fail "stress --ignore-stdout summary: $(tail -n 1 "$T/out")"
+expect_run stress-first 1 "$GORACE" stress -seeds 5..9 "$T/fake" panic 5
+has out "FAIL run 1 (seed 5)"
+expect_run stress-free 0 "$GORACE" stress --free -runs 5 "$T/fake" panic 1
+has out "free-running (GOMAXPROCS=2)"
+has out "stress: 5 runs, no failure (free-running)"
+expect_run stress-src 1 "$GORACE" stress --release -runs 40 "$DATA/seeded/bug_declared.c"
+has out "FAIL run 4 (seed 4): exit status 2, want 0 (expect ok); stderr: panic: seed 4 [the header's declared bug: panic]"
+has out "gorace run --release --seed 4 $DATA/seeded/bug_declared.c"
+expect_run stress-timeout 1 "$GORACE" stress -timeout 300ms --release "$DATA/progs/fail_timeout.c"
+has out "FAIL run 1 (seed 1): timed out after 0.3s"
+for bad in "-frob" "-runs 0" "-runs x" "-seeds 5..1" "-seeds a..b" "-seeds 1-5" \
+    "--seed 3" "--pct=0" "--free -seeds 1..5" "--free --pct=2" "-timeout -1s" \
+    "-j 0" "--pct-steps=10"; do
+    # shellcheck disable=SC2086
+    expect_run "stress $bad" 2 "$GORACE" stress $bad "$T/fake"
+    lines err 1
+done
+expect_run stress-noprog 2 "$GORACE" stress -runs 5
+lines err 1
+expect_run stress-missing 2 "$GORACE" stress "$T/missing"
+lines err 1
+printf '// expect: fine\nint main(void) { return 0; }\n' >"$T/badhdr.c"
+expect_run stress-badhdr 2 "$GORACE" stress --release "$T/badhdr.c"
+lines err 1
+has err "bad expect"
+
+# --- check: seeded runs, bug and seeds directives
+S="$DATA/seeded"
+expect_run check-seeded 1 "$GORACE" check --release --seeds 10 "$S"
+has out "ok   $S/bug_declared.c  ("
+has out "10 seeds, bug shown by 2)"
+has out "FAIL $S/fail_seed.c: seed 3: stdout line 1: got \"bye\", want \"hello\"; replay: gorace run --release -O1 -Wall --seed 3 $S/fail_seed.c"
+has out "ok   $S/no_seeds.c  ("
+has out "no seeds: its output depends on real time)"
+has out "FAIL $S/wrong_bug.c: seed 5: exit status 3, want 0 (expect ok) (declared bug: deadlock; this run: exit 3)"
+has out "2 passed, 2 failed"
+expect_run check-seeds2 0 "$GORACE" check --release --seeds 2 -run 'fail_seed|bug_' "$S"
+has out "2 passed, 0 failed"
+expect_run check-noseeds 0 "$GORACE" check --release --seeds 0 "$S"
+has out "4 passed, 0 failed"
 
 if [ $fails -ne 0 ]; then
     echo "cli_test: $fails failure(s)"

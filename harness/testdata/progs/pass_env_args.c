@@ -1,6 +1,7 @@
 // Runs once per GOMAXPROCS value with the header's arguments; stdin is empty.
 // expect: ok
 // gomaxprocs: 1,2
+// seeds: 0 it checks the GOMAXPROCS that free runs set
 // args: alpha  beta
 // stdout: alpha beta
 #include <stdio.h>

@@ -1,0 +1,53 @@
+// TestNoRaceAtomicAddInt64 on a 32-bit counter.
+//
+// Port of TestNoRaceAtomicAddInt32 (go 1.19 runtime/race/testdata/atomic_test.go).
+//
+// expect: ok
+// gomaxprocs: 1,2
+#include <gorace.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scaffolding shared by the ported tests (each file stays self-contained):
+ * GOFN declares a goroutine body, TEST the test (run by main_fn as
+ * goroutine 1), USE(v) forces a real load of v (Go's `_ = v`), mkch
+ * makes Go's `chan bool` (one-byte elements: each buffer slot is its own
+ * sync point; `chan struct{}`, go_chan_make(0, n), has one for all), and
+ * notify/await send and receive a signal on either kind. */
+#define GOFN(name) static void name(void *arg __attribute__((unused)))
+#define TEST static void test(void)
+/* Shared variables are globals with external linkage, so the optimizer
+ * keeps stores nothing reads. */
+#define USE(v)                                                                 \
+    do {                                                                       \
+        __typeof__(v) use_ = (v);                                              \
+        __asm__ volatile("" ::"r"(&use_) : "memory");                          \
+    } while (0)
+static inline go_chan *mkch(size_t cap)
+{
+    return go_chan_make(sizeof(bool), cap);
+}
+static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
+static inline void await(go_chan *c)
+{
+    bool b;
+    go_chan_recv(c, &b);
+}
+TEST;
+static int main_fn(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    test();
+    return 0;
+}
+int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+
+int8_t x1, x2;
+int32_t s;
+go_chan *ch;
+GOFN(g1) { x1 = 1; if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2) x2 = 1; notify(ch); }
+GOFN(g2) { x2 = 1; if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2) x1 = 1; notify(ch); }
+TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }

@@ -1,0 +1,67 @@
+// Goroutines spawning goroutines (h spawns f, f spawns g and another, g spawns
+// two) all write x: creation orders parents before children but not siblings
+// or a parent's later writes.
+//
+// Port of TestRaceAnnounceThreads (go 1.19 runtime/race/testdata/sync_test.go).
+//
+// expect: race
+// gomaxprocs: 1,2
+#include <gorace.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scaffolding shared by the ported tests (each file stays self-contained):
+ * GOFN declares a goroutine body, TEST the test (run by main_fn as
+ * goroutine 1), USE(v) forces a real load of v (Go's `_ = v`), mkch
+ * makes Go's `chan bool` (one-byte elements: each buffer slot is its own
+ * sync point; `chan struct{}`, go_chan_make(0, n), has one for all), and
+ * notify/await send and receive a signal on either kind. */
+#define GOFN(name) static void name(void *arg __attribute__((unused)))
+#define TEST static void test(void)
+/* Shared variables are globals with external linkage, so the optimizer
+ * keeps stores nothing reads. */
+#define USE(v)                                                                 \
+    do {                                                                       \
+        __typeof__(v) use_ = (v);                                              \
+        __asm__ volatile("" ::"r"(&use_) : "memory");                          \
+    } while (0)
+static inline go_chan *mkch(size_t cap)
+{
+    return go_chan_make(sizeof(bool), cap);
+}
+static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
+static inline void await(go_chan *c)
+{
+    bool b;
+    go_chan_recv(c, &b);
+}
+TEST;
+static int main_fn(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    test();
+    return 0;
+}
+int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+
+enum { N = 7 };
+int x;
+go_chan *all_done;
+GOFN(leaf) { x = 1; notify(all_done); }
+GOFN(g) {
+    for (int i = 0; i < 2; i++) {
+        GO(leaf, 0);
+        notify(all_done);
+    }
+}
+GOFN(f) { x = 1; GO(g, 0); GO(leaf, 0); x = 2; notify(all_done); }
+GOFN(h) { x = 1; x = 2; GO(f, 0); notify(all_done); }
+TEST {
+    all_done = mkch(N);
+    GO(h, 0);
+    for (int i = 0; i < N; i++)
+        await(all_done);
+}

@@ -1,0 +1,639 @@
+/*
+ * stress.c: gorace stress, a program under many schedules.
+ *
+ * Run k (1-based) uses seed A+k-1 of the range -seeds A..B: the runtime runs
+ * every goroutine on one thread, takes each scheduling choice from a PRNG
+ * seeded by it (a random walk, or PCT with --pct=D) and keeps virtual time,
+ * so runs are cheap and a failing seed replays exactly. --free runs the
+ * program free-running instead, on real threads, for comparison.
+ *
+ * A run fails if it crashes (timeout, signal, panic, fatal error or
+ * deadlock, race or leak report), or if it disagrees with what is known to
+ * be right: the expectation header when the program is a corpus file, else
+ * the first run's exit status and stdout. The first run is therefore made
+ * alone; the others are spread over -j workers. With several workers the
+ * reported failure is still the first in run order: workers stop taking runs
+ * past the earliest failure found so far and finish the ones before it, so
+ * the answer does not depend on -j.
+ */
+#define _GNU_SOURCE
+#include "expect.h"
+#include "harness.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTPUT_MAX (4u << 20)
+#define SHOWN_LINES 40 /* of a failing run's stdout and stderr, without -v */
+
+static const char usage_stress[] =
+    "usage: gorace stress [-runs N] [-seeds A..B] [--pct=D [--pct-steps=K]]\n"
+    "                     [--free] [-timeout D] [-j N] [--release]\n"
+    "                     [--ignore-stdout] [-v] ./prog|file.c [args]\n"
+    "\n"
+    "Runs the program under many seeded schedules (run k: seed A+k-1) and\n"
+    "stops at the first run that fails: a timeout or signal, a panic, fatal\n"
+    "error or deadlock (exit 2), a race or leak report (exit 66), or an exit\n"
+    "status or stdout other than the first run's. A corpus file (a header\n"
+    "with `// expect:`) is judged by its header instead. The failing seed is\n"
+    "printed with the commands that replay it. A file.c is built like\n"
+    "'gorace run'.\n"
+    "  -runs N          at most N runs (default 1000, or the -seeds range)\n"
+    "  -seeds A..B      the seeds to use (default 1..runs); -seeds A: A on\n"
+    "  --pct=D          PCT of depth D instead of a random walk\n"
+    "  --pct-steps=K    PCT's change points fall in the first K steps\n"
+    "  --free           free-running threads, no seed (GOMAXPROCS from the\n"
+    "                   environment, else 2): how often does plain running\n"
+    "                   find it?\n"
+    "  -timeout D       deadline per run: 30s (default), 500ms, 2m\n"
+    "  -j N             runs in parallel (default: CPUs; --free: CPUs /\n"
+    "                   GOMAXPROCS)\n"
+    "  --release        build file.c against the release runtime\n"
+    "  --ignore-stdout  do not compare stdout with the first run's\n"
+    "  -v               print all of the failing run's output\n"
+    "Exit status: 0 if no run failed, 1 if one did, 2 on bad usage.\n";
+
+struct stress_opts {
+    long runs;
+    bool runs_set;
+    unsigned long long seed_lo, seed_hi;
+    bool seeds_set, seed_open;
+    struct schedule sched; /* pct, pct_steps; the seed varies per run */
+    bool free_running;
+    int procs; /* --free: GOMAXPROCS to set, 0: the environment's */
+    double timeout;
+    int jobs;
+    bool release, ignore_stdout, verbose;
+};
+
+/* One finished run. */
+struct outcome_rec {
+    long index; /* 0-based */
+    int status;
+    bool timed_out;
+    char *out, *err;
+    size_t outlen, errlen;
+    char msg[1200];
+};
+
+static struct stress_opts so;
+static const char *prog_display; /* as the user wrote it */
+static char *prog_source;        /* the .c file, or NULL */
+static char **run_argv;          /* the binary, then the arguments */
+static struct expect hdr;
+static bool has_hdr;
+static struct outcome_rec ref; /* the first run: the reference */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static long next_run, first_fail, runs_done, workers_left;
+static struct outcome_rec failure;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- flags ------------------------------------------------------------- */
+
+static double parse_duration(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == 0 && end != s && v > 0) {
+        if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+            return v;
+        if (strcmp(end, "ms") == 0)
+            return v / 1000;
+        if (strcmp(end, "m") == 0)
+            return v * 60;
+    }
+    usage_fail("stress: bad -timeout \"%s\" (want e.g. 30s, 500ms)", s);
+}
+
+static long parse_positive(const char *flag, const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 1)
+        usage_fail("stress: bad %s \"%s\" (want an integer >= 1)", flag, s);
+    return v;
+}
+
+static unsigned long long parse_seed(const char *range, const char *s,
+                                     const char **end)
+{
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno != 0 || e == s || *s == '-' || *s == '+')
+        usage_fail("stress: bad -seeds \"%s\" (want A..B, e.g. 1..1000)",
+                   range);
+    *end = e;
+    return v;
+}
+
+static void parse_seeds(const char *v)
+{
+    const char *end;
+    so.seed_lo = parse_seed(v, v, &end);
+    so.seeds_set = true;
+    if (*end == '\0') {
+        so.seed_open = true;
+        return;
+    }
+    if (strncmp(end, "..", 2) != 0)
+        usage_fail("stress: bad -seeds \"%s\" (want A..B, e.g. 1..1000)", v);
+    so.seed_hi = parse_seed(v, end + 2, &end);
+    if (*end != '\0' || so.seed_hi < so.seed_lo)
+        usage_fail("stress: bad -seeds \"%s\" (want A..B with A <= B)", v);
+}
+
+/* -name or --name, value after '=' or next. */
+static const char *value_of(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    a += a[1] == '-' ? 2 : 1;
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc)
+        usage_fail("stress: -%s needs a value", name);
+    return argv[++*i];
+}
+
+static bool is_switch(const char *a, const char *name)
+{
+    if (a[0] != '-')
+        return false;
+    a += a[1] == '-' ? 2 : 1;
+    return strcmp(a, name) == 0;
+}
+
+/* Parses flags up to the program; returns the program's index in argv. */
+static int parse_flags(int argc, char **argv)
+{
+    so.runs = 1000;
+    so.timeout = 30;
+    so.jobs = 0;
+    int i = 0;
+    for (; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            break;
+        if (is_switch(a, "help") || is_switch(a, "h")) {
+            fputs(usage_stress, stdout);
+            exit(0);
+        }
+        if ((v = value_of(argc, argv, &i, "runs")) != NULL) {
+            so.runs = parse_positive("-runs", v);
+            so.runs_set = true;
+        } else if ((v = value_of(argc, argv, &i, "seeds")) != NULL) {
+            parse_seeds(v);
+        } else if ((v = value_of(argc, argv, &i, "timeout")) != NULL) {
+            so.timeout = parse_duration(v);
+        } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
+            so.jobs = (int)parse_positive("-j", a + 2);
+        } else if ((v = value_of(argc, argv, &i, "j")) != NULL) {
+            so.jobs = (int)parse_positive("-j", v);
+        } else if (is_switch(a, "free")) {
+            so.free_running = true;
+        } else if (is_switch(a, "release")) {
+            so.release = true;
+        } else if (is_switch(a, "ignore-stdout")) {
+            so.ignore_stdout = true;
+        } else if (is_switch(a, "v")) {
+            so.verbose = true;
+        } else if (schedule_flag("stress", argc, argv, &i, &so.sched)) {
+            if (so.sched.seeded)
+                usage_fail("stress: --seed names one schedule; stress takes a "
+                           "range, -seeds A..B");
+        } else {
+            usage_fail("stress: unknown flag %s (see 'gorace stress --help')",
+                       a);
+        }
+    }
+    if (i == argc)
+        usage_fail("stress: no program (try 'gorace stress --help')");
+    if (so.free_running && (so.seeds_set || so.sched.pct))
+        usage_fail("stress: --free runs without seeds; drop %s",
+                   so.seeds_set ? "-seeds" : "--pct");
+    if (so.sched.pct_steps && !so.sched.pct)
+        usage_fail("stress: --pct-steps needs --pct");
+    if (so.seeds_set && !so.seed_open) {
+        unsigned long long span = so.seed_hi - so.seed_lo + 1;
+        if (!so.runs_set || (unsigned long long)so.runs > span)
+            so.runs =
+                span == 0 || span > 1000000000ull ? 1000000000 : (long)span;
+    }
+    if (!so.seeds_set)
+        so.seed_lo = 1;
+    return i;
+}
+
+/* ---- the program ------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* A .c file is built, and judged by its header if it has one. */
+static char *prepare_source(const char *src)
+{
+    char err[4400];
+    struct stat st;
+    if (stat(src, &st) != 0)
+        usage_fail("stress: %s: %s", src, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        usage_fail("stress: %s: not a regular file", src);
+    if (expect_parse(src, &hdr, err, sizeof err))
+        has_hdr = true;
+    else if (strstr(err, "no \"// expect:\"") == NULL)
+        usage_fail("stress: %s: header: %s", src, err);
+    if (!so.release && !race_lib_built())
+        so.release = true;
+    if (has_hdr && so.release &&
+        (hdr.outcome == OUT_RACE || hdr.outcome == OUT_LEAK))
+        usage_fail("stress: %s expects %s, which needs the race runtime", src,
+                   outcome_name(hdr.outcome));
+    static char exe[4400];
+    char *srcs[] = {(char *)src};
+    if (!cached_build(srcs, 1, NULL, 0, so.release, -1, exe, sizeof exe, err,
+                      sizeof err)) {
+        errorf("stress: %s", err);
+        exit(strstr(err, "not built yet") || strstr(err, "not found") ? 2 : 1);
+    }
+    return exe;
+}
+
+static char *prepare_binary(const char *path)
+{
+    if (access(path, X_OK) != 0)
+        usage_fail("stress: %s: %s", path, strerror(errno));
+    if (strchr(path, '/'))
+        return (char *)path;
+    char *p; /* spawn searches PATH for a bare name; we mean this one */
+    if (asprintf(&p, "./%s", path) < 0)
+        exit(1);
+    return p;
+}
+
+static void set_program(int argc, char **argv, int at)
+{
+    prog_display = argv[at];
+    char *exe;
+    if (ends_with(argv[at], ".c")) {
+        prog_source = argv[at];
+        exe = prepare_source(argv[at]);
+    } else {
+        exe = prepare_binary(argv[at]);
+    }
+    int nargs = argc - at - 1;
+    bool header_args = has_hdr && nargs == 0 && hdr.nargs > 0;
+    size_t n = header_args ? hdr.nargs : (size_t)nargs;
+    run_argv = calloc(n + 2, sizeof *run_argv);
+    run_argv[0] = exe;
+    for (size_t k = 0; k < n; k++)
+        run_argv[k + 1] = header_args ? hdr.args[k] : argv[at + 1 + k];
+}
+
+/* ---- one run ----------------------------------------------------------- */
+
+static struct schedule schedule_of(long index)
+{
+    struct schedule s = so.sched;
+    s.seeded = !so.free_running;
+    s.seed = so.seed_lo + (unsigned long long)index;
+    return s;
+}
+
+static void run_program(long index, struct outcome_rec *o)
+{
+    struct schedule s = schedule_of(index);
+    char **env = run_env(&s, so.free_running ? so.procs : 0);
+    int outfd = capture_fd(), errfd = capture_fd();
+    memset(o, 0, sizeof *o);
+    o->index = index;
+    o->status = spawn_wait(run_argv, env, true, outfd, errfd, so.timeout,
+                           &o->timed_out);
+    env_free(env);
+    if (o->status == -1) {
+        errorf("stress: cannot run %s: %s", run_argv[0], strerror(errno));
+        exit(1);
+    }
+    o->out = capture_read(outfd, OUTPUT_MAX, &o->outlen);
+    o->err = capture_read(errfd, OUTPUT_MAX, &o->errlen);
+    close(outfd);
+    close(errfd);
+}
+
+static void release_rec(struct outcome_rec *o)
+{
+    free(o->out);
+    free(o->err);
+    o->out = o->err = NULL;
+}
+
+/* The first line where two outputs differ (1-based). */
+static size_t first_diff_line(const char *a, size_t an, const char *b,
+                              size_t bn)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < an && i < bn && a[i] == b[i]; i++)
+        line += a[i] == '\n';
+    return line;
+}
+
+static void nth_line(const char *s, size_t len, size_t n, char *dst,
+                     size_t dlen)
+{
+    size_t i = 0;
+    for (size_t k = 1; k < n && i < len; i++)
+        k += s[i] == '\n';
+    if (i >= len) {
+        strfmt(dst, dlen, "(end of output)");
+        return;
+    }
+    size_t e = i;
+    while (e < len && s[e] != '\n')
+        e++;
+    strfmt(dst, dlen, "\"%.*s\"", (int)(e - i < 100 ? e - i : 100), s + i);
+}
+
+/* Judges o; on failure fills o->msg and returns false. */
+static bool judge(struct outcome_rec *o)
+{
+    struct run r = {.status = o->status,
+                    .timed_out = o->timed_out,
+                    .timeout = so.timeout,
+                    .out = o->out,
+                    .outlen = o->outlen,
+                    .err = o->err,
+                    .errlen = o->errlen};
+    char msg[1000], kind[64], name[64];
+    if (has_hdr) {
+        if (judge_run(&hdr, &r, msg, sizeof msg))
+            return true;
+        run_kind(&r, kind, sizeof kind);
+        if (bug_shown(&hdr, &r)) {
+            bug_name(&hdr, name, sizeof name);
+            strfmt(o->msg, sizeof o->msg, "%s [the header's declared bug: %s]",
+                   msg, name);
+        } else {
+            strfmt(o->msg, sizeof o->msg, "%s [%s]", msg, kind);
+        }
+        return false;
+    }
+    if (run_crashed(&r, msg, sizeof msg)) {
+        strfmt(o->msg, sizeof o->msg, "%s", msg);
+        return false;
+    }
+    if (o == &ref)
+        return true;
+    int code = WEXITSTATUS(o->status), ref_code = WEXITSTATUS(ref.status);
+    if (code != ref_code) {
+        strfmt(o->msg, sizeof o->msg, "exit status %d, the first run's was %d",
+               code, ref_code);
+        return false;
+    }
+    if (!so.ignore_stdout &&
+        (o->outlen != ref.outlen || memcmp(o->out, ref.out, o->outlen) != 0)) {
+        size_t line = first_diff_line(o->out, o->outlen, ref.out, ref.outlen);
+        char got[160], want[160];
+        nth_line(o->out, o->outlen, line, got, sizeof got);
+        nth_line(ref.out, ref.outlen, line, want, sizeof want);
+        strfmt(o->msg, sizeof o->msg,
+               "stdout differs from the first run's at line %zu: got %s, "
+               "first run %s",
+               line, got, want);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the workers ------------------------------------------------------- */
+
+static void *worker(void *unused)
+{
+    (void)unused;
+    if (!so.free_running)
+        fixed_addresses(true);
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        long i = next_run++;
+        bool stop = i >= so.runs || i > first_fail;
+        pthread_mutex_unlock(&mu);
+        if (stop)
+            break;
+        struct outcome_rec o;
+        run_program(i, &o);
+        bool ok = judge(&o);
+        pthread_mutex_lock(&mu);
+        runs_done++;
+        if (!ok && i < first_fail) {
+            release_rec(&failure);
+            failure = o;
+            first_fail = i;
+        } else {
+            release_rec(&o);
+        }
+        pthread_cond_broadcast(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    pthread_mutex_lock(&mu);
+    workers_left--;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+/* Workers run until done; a progress line every 10s on a terminal. */
+static void run_all(void)
+{
+    int n = so.jobs;
+    if ((long)n > so.runs - 1)
+        n = (int)(so.runs - 1);
+    workers_left = n;
+    pthread_t *th = calloc(n + 1, sizeof *th);
+    for (int k = 0; k < n; k++)
+        pthread_create(&th[k], NULL, worker, NULL);
+    bool tty = isatty(2);
+    double start = now_seconds(), last = start;
+    pthread_mutex_lock(&mu);
+    while (workers_left > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&cv, &mu, &ts);
+        double t = now_seconds();
+        if (tty && t - last >= 10) {
+            last = t;
+            fprintf(stderr, "stress: %.0fs: %ld runs%s\n", t - start,
+                    runs_done + 1,
+                    first_fail < so.runs ? ", failure found" : "");
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    for (int k = 0; k < n; k++)
+        pthread_join(th[k], NULL);
+    free(th);
+}
+
+/* ---- the report -------------------------------------------------------- */
+
+static void print_output(const char *name, const char *s, size_t len)
+{
+    if (len == 0)
+        return;
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += s[i] == '\n';
+    if (s[len - 1] != '\n')
+        lines++;
+    printf("--- %s:\n", name);
+    size_t shown = 0, i = 0;
+    for (; i < len && (so.verbose || shown < SHOWN_LINES); i++) {
+        putchar(s[i]);
+        shown += s[i] == '\n';
+    }
+    if (s[i - 1] != '\n')
+        putchar('\n');
+    if (i < len)
+        printf("--- (%zu more lines; -v prints them all)\n", lines - shown);
+}
+
+static void append_args(char *dst, size_t len)
+{
+    for (size_t k = 1; run_argv[k]; k++) {
+        strfmt(dst + strlen(dst), len - strlen(dst), " ");
+        shell_append(dst, len, run_argv[k]);
+    }
+}
+
+static void print_replay(long index)
+{
+    struct schedule s = schedule_of(index);
+    char cmd[8192], flags[128];
+    if (so.free_running) {
+        strfmt(cmd, sizeof cmd, "GOMAXPROCS=%d ", so.procs ? so.procs : 2);
+        if (!so.procs && getenv("GOMAXPROCS"))
+            strfmt(cmd, sizeof cmd, "GOMAXPROCS=%s ", getenv("GOMAXPROCS"));
+        shell_append(cmd, sizeof cmd, run_argv[0]);
+        append_args(cmd, sizeof cmd);
+        printf("free-running: not replayable; the same conditions:\n  %s\n",
+               cmd);
+        return;
+    }
+    char *g = schedule_gorace(&s);
+    strfmt(cmd, sizeof cmd, "GORACE=\"%s\" ", g);
+    free(g);
+    shell_append(cmd, sizeof cmd, run_argv[0]);
+    append_args(cmd, sizeof cmd);
+    printf("replay:\n  %s\n", cmd);
+    schedule_flags(&s, flags, sizeof flags);
+    if (prog_source)
+        strfmt(cmd, sizeof cmd, "gorace run%s %s ",
+               so.release ? " --release" : "", flags);
+    else
+        strfmt(cmd, sizeof cmd, "gorace %s ", flags);
+    shell_append(cmd, sizeof cmd, prog_source ? prog_source : run_argv[0]);
+    if (prog_source && run_argv[1] && run_argv[1][0] == '-')
+        strfmt(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " --");
+    append_args(cmd, sizeof cmd);
+    printf("  %s    (same addresses too)\n", cmd);
+}
+
+static void print_header(void)
+{
+    char name[64];
+    if (so.free_running) {
+        const char *env = getenv("GOMAXPROCS");
+        printf("stress: %s: up to %ld runs, free-running (GOMAXPROCS=%s), "
+               "-j %d\n",
+               prog_display, so.runs, so.procs ? "2" : env, so.jobs);
+        return;
+    }
+    schedule_name(&so.sched, name, sizeof name);
+    printf("stress: %s: up to %ld runs, %s, seeds %llu..%llu, -j %d\n",
+           prog_display, so.runs, name, so.seed_lo,
+           so.seed_lo + (unsigned long long)so.runs - 1, so.jobs);
+}
+
+static int report_failure(const struct outcome_rec *o)
+{
+    long k = o->index + 1;
+    struct schedule s = schedule_of(o->index);
+    if (so.free_running)
+        printf("FAIL run %ld (free-running): %s\n", k, o->msg);
+    else
+        printf("FAIL run %ld (seed %llu): %s\n", k, s.seed, o->msg);
+    print_output("stdout", o->out, o->outlen);
+    print_output("stderr", o->err, o->errlen);
+    print_replay(o->index);
+    if (so.free_running)
+        printf("stress: %ld runs, first failing run %ld (free-running)\n", k,
+               k);
+    else
+        printf("stress: %ld runs, first failing run %ld, seed %llu\n", k, k,
+               s.seed);
+    return 1;
+}
+
+int cmd_stress(int argc, char **argv)
+{
+    int at = parse_flags(argc, argv);
+    set_program(argc, argv, at);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    if (so.free_running) {
+        const char *env = getenv("GOMAXPROCS");
+        so.procs = env && *env ? 0 : 2;
+        long per = env && *env ? strtol(env, NULL, 10) : 2;
+        if (!so.jobs)
+            so.jobs = per >= 1 && cpus / per >= 1 ? (int)(cpus / per) : 1;
+    } else if (!so.jobs) {
+        so.jobs = (int)cpus;
+    }
+    print_header();
+    fflush(stdout);
+
+    if (!so.free_running)
+        fixed_addresses(true);
+    run_program(0, &ref);
+    first_fail = so.runs;
+    if (!judge(&ref))
+        return report_failure(&ref);
+    next_run = 1;
+    runs_done = 1;
+    run_all();
+    if (first_fail < so.runs)
+        return report_failure(&failure);
+    if (so.free_running)
+        printf("stress: %ld runs, no failure (free-running)\n", so.runs);
+    else
+        printf("stress: %ld runs, no failure (seeds %llu..%llu)\n", so.runs,
+               so.seed_lo, so.seed_lo + (unsigned long long)so.runs - 1);
+    return 0;
+}

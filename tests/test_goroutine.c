@@ -1,0 +1,317 @@
+/*
+ * Goroutines and the program: go_run, go_spawn/GO, go_id, go_yield,
+ * go_maxprocs, go_num_goroutine, go_syscall_enter/exit.
+ * (go_exit and go_panic end the process: see test_death.c.)
+ */
+#include "gotest.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- go_run ------------------------------------------------------------ */
+
+static int main_checks_args(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[0], "prog") == 0 &&
+        strcmp(argv[1], "x") == 0 && go_id() == 1)
+        return 7;
+    return 1;
+}
+
+START_TEST(test_run_returns_main_status)
+{
+    char a0[] = "prog", a1[] = "x";
+    char *argv[] = {a0, a1, NULL};
+    ck_assert_int_eq(go_run(main_checks_args, 2, argv), 7);
+}
+END_TEST
+
+static atomic_long spins;
+
+static void spin_yielding(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        atomic_fetch_add(&spins, 1);
+        go_yield();
+    }
+}
+
+static void block_forever(void *arg)
+{
+    go_chan_recv(NULL, arg);
+}
+
+static int main_abandons(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    GO(spin_yielding, NULL);
+    GO(block_forever, NULL);
+    while (atomic_load(&spins) < 100)
+        go_yield();
+    return 0;
+}
+
+/* When main returns, go_run returns and the others never run again. */
+START_TEST(test_run_abandons_goroutines)
+{
+    char a0[] = "prog";
+    char *argv[] = {a0, NULL};
+    ck_assert_int_eq(go_run(main_abandons, 1, argv), 0);
+    usleep(20000);
+    long before = atomic_load(&spins);
+    usleep(100000);
+    ck_assert_int_eq(atomic_load(&spins), before);
+}
+END_TEST
+
+/* ---- go_id, GO, go_spawn ----------------------------------------------- */
+
+GO_TEST(test_id_main_is_1)
+{
+    ck_assert_int_eq(go_id(), 1);
+}
+
+enum { NIDS = 200 };
+static int64_t ids[NIDS];
+static go_wg ids_wg;
+
+static void record_id(void *arg)
+{
+    ids[(intptr_t)arg] = go_id();
+    go_wg_done(&ids_wg);
+}
+
+GO_TEST(test_id_unique)
+{
+    go_wg_add(&ids_wg, NIDS);
+    for (intptr_t i = 0; i < NIDS; i++) {
+        if (i % 2)
+            GO(record_id, i);
+        else
+            go_spawn(record_id, (void *)i);
+    }
+    go_wg_wait(&ids_wg);
+    for (int i = 0; i < NIDS; i++) {
+        ck_assert_int_gt(ids[i], 1);
+        for (int j = 0; j < i; j++)
+            ck_assert_int_ne(ids[i], ids[j]);
+    }
+    ck_assert_int_eq(go_id(), 1);
+}
+
+/* ---- go_num_goroutine -------------------------------------------------- */
+
+static go_chan *gate;
+static go_wg gate_wg;
+
+static void wait_on_gate(void *arg)
+{
+    (void)arg;
+    ck_assert(!go_chan_recv(gate, NULL));
+    go_wg_done(&gate_wg);
+}
+
+GO_TEST(test_num_goroutine)
+{
+    ck_assert_int_eq(go_num_goroutine(), 1);
+    gate = go_chan_make(0, 0);
+    go_wg_add(&gate_wg, 10);
+    for (int i = 0; i < 10; i++)
+        GO(wait_on_gate, NULL);
+    /* Counted from creation, before they first run, as Go's. */
+    ck_assert_int_eq(go_num_goroutine(), 11);
+    go_sleep(10 * GO_MILLISECOND);
+    ck_assert_int_eq(go_num_goroutine(), 11);
+    go_chan_close(gate);
+    go_wg_wait(&gate_wg);
+    ck_assert_int_eq(gt_wait_goroutines(1, 5 * GO_SECOND), 1);
+    go_chan_free(gate);
+}
+
+/* ---- go_yield ---------------------------------------------------------- */
+
+static atomic_int flag;
+
+static void set_flag(void *arg)
+{
+    (void)arg;
+    atomic_store(&flag, 1);
+}
+
+/* With one P, Gosched must run the other runnable goroutine first. */
+GO_TEST(test_yield_runs_others_on_one_p)
+{
+    go_maxprocs(1);
+    GO(set_flag, NULL);
+    ck_assert_int_eq(atomic_load(&flag), 0);
+    go_yield();
+    ck_assert_int_eq(atomic_load(&flag), 1);
+}
+
+static atomic_long turns[2];
+
+static void yield_loop(void *arg)
+{
+    intptr_t me = (intptr_t)arg;
+    for (int i = 0; i < 1000; i++) {
+        atomic_fetch_add(&turns[me], 1);
+        go_yield();
+    }
+    go_wg_done(&gate_wg);
+}
+
+/* Two yielding goroutines both make progress and finish, at any GOMAXPROCS. */
+GO_TEST(test_yield_progress)
+{
+    go_wg_add(&gate_wg, 2);
+    GO(yield_loop, (intptr_t)0);
+    GO(yield_loop, (intptr_t)1);
+    go_wg_wait(&gate_wg);
+    ck_assert_int_eq(atomic_load(&turns[0]), 1000);
+    ck_assert_int_eq(atomic_load(&turns[1]), 1000);
+}
+
+/* ---- go_maxprocs ------------------------------------------------------- */
+
+static atomic_int work_done;
+
+static void pass_token(void *arg)
+{
+    go_chan **ring = arg;
+    int v;
+    while (go_chan_recv(ring[0], &v)) {
+        v++;
+        go_chan_send(ring[1], &v);
+    }
+    atomic_fetch_add(&work_done, 1);
+}
+
+/* A ring of goroutines passes a token around: the scheduler keeps working. */
+static void run_ring(void)
+{
+    enum { N = 4, LAPS = 100 };
+    go_chan *ch[N];
+    go_chan *pairs[N][2];
+    for (int i = 0; i < N; i++)
+        ch[i] = go_chan_make(sizeof(int), 0);
+    for (int i = 0; i < N - 1; i++) {
+        pairs[i][0] = ch[i];
+        pairs[i][1] = ch[i + 1];
+        GO(pass_token, pairs[i]);
+    }
+    int v = 0;
+    for (int lap = 0; lap < LAPS; lap++) {
+        go_chan_send(ch[0], &v);
+        ck_assert(go_chan_recv(ch[N - 1], &v));
+    }
+    ck_assert_int_eq(v, LAPS * (N - 1));
+    atomic_store(&work_done, 0);
+    go_chan_close(ch[0]);
+    for (int i = 1; i < N - 1; i++) {
+        while (atomic_load(&work_done) < i)
+            go_yield();
+        go_chan_close(ch[i]);
+    }
+    while (atomic_load(&work_done) < N - 1)
+        go_yield();
+    for (int i = 0; i < N; i++)
+        go_chan_free(ch[i]);
+}
+
+GO_TEST(test_maxprocs_query_and_set)
+{
+    const char *env = getenv("GOMAXPROCS");
+    int cur = go_maxprocs(0);
+    if (env && atoi(env) > 0)
+        ck_assert_int_eq(cur, atoi(env));
+    ck_assert_int_ge(cur, 1);
+    ck_assert_int_eq(go_maxprocs(-1), cur);
+    ck_assert_int_eq(go_maxprocs(3), cur); /* returns the previous value */
+    ck_assert_int_eq(go_maxprocs(0), 3);
+    run_ring();
+    ck_assert_int_eq(go_maxprocs(1), 3);
+    ck_assert_int_eq(go_maxprocs(0), 1);
+    run_ring();
+    ck_assert_int_eq(go_maxprocs(cur), 1);
+    ck_assert_int_eq(go_maxprocs(0), cur);
+}
+
+/* ---- go_syscall_enter/exit --------------------------------------------- */
+
+static int pipefd[2];
+static atomic_long writer_steps;
+
+static void step_then_write(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++) {
+        atomic_fetch_add(&writer_steps, 1);
+        go_yield();
+    }
+    go_sleep(5 * GO_MILLISECOND);
+    char b = 'x';
+    ck_assert_int_eq(write(pipefd[1], &b, 1), 1);
+}
+
+/* At GOMAXPROCS=1 the goroutine blocked in read(2) gives up its P, so the
+ * writer runs; without the hand-off this test hangs (and times out). */
+GO_TEST(test_syscall_blocking_read_lets_others_run)
+{
+    go_maxprocs(1);
+    ck_assert_int_eq(pipe(pipefd), 0);
+    GO(step_then_write, NULL);
+    char b = 0;
+    go_syscall_enter();
+    ssize_t n = read(pipefd[0], &b, 1);
+    go_syscall_exit();
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(b, 'x');
+    ck_assert_int_eq(atomic_load(&writer_steps), 100);
+    ck_assert_int_eq(go_id(), 1);
+    /* Still a working goroutine after the syscall. */
+    run_ring();
+}
+
+static go_wg sys_wg;
+
+static void sleeper_syscall(void *arg)
+{
+    (void)arg;
+    go_syscall_enter();
+    usleep(20000);
+    go_syscall_exit();
+    go_wg_done(&sys_wg);
+}
+
+/* Many goroutines in syscalls at once, on one P, all come back. */
+GO_TEST(test_syscall_many)
+{
+    go_maxprocs(1);
+    go_wg_add(&sys_wg, 8);
+    for (int i = 0; i < 8; i++)
+        GO(sleeper_syscall, NULL);
+    run_ring();
+    go_wg_wait(&sys_wg);
+}
+
+Suite *suite_goroutine(void)
+{
+    Suite *s = suite_create("goroutine");
+    TCase *tc = gt_tcase("core", 20);
+    tcase_add_test(tc, test_run_returns_main_status);
+    tcase_add_test(tc, test_run_abandons_goroutines);
+    tcase_add_test(tc, test_id_main_is_1);
+    tcase_add_test(tc, test_id_unique);
+    tcase_add_test(tc, test_num_goroutine);
+    tcase_add_test(tc, test_yield_runs_others_on_one_p);
+    tcase_add_test(tc, test_yield_progress);
+    tcase_add_test(tc, test_maxprocs_query_and_set);
+    tcase_add_test(tc, test_syscall_blocking_read_lets_others_run);
+    tcase_add_test(tc, test_syscall_many);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,16 @@
+/* The semantic unit suites; CK_RUN_SUITE picks one (see CMakeLists.txt). */
+#include "gotest.h"
+
+Suite *suite_goroutine(void);
+Suite *suite_chan(void);
+Suite *suite_select(void);
+Suite *suite_sync(void);
+Suite *suite_time(void);
+Suite *suite_context(void);
+
+int main(void)
+{
+    Suite *suites[] = {suite_goroutine(), suite_chan(), suite_select(),
+                       suite_sync(),      suite_time(), suite_context()};
+    return gt_run_suites(suites, sizeof suites / sizeof suites[0]);
+}
