@@ -120,6 +120,9 @@ typedef struct rt_ginfo {
      * is not running (sp == NULL while it runs or has not started) */
     void *sp;
     uintptr_t stack_lo, stack_hi;
+    /* the argument of its function: a goroutine that has not started yet
+     * holds its references only here */
+    const void *start_arg;
 } rt_ginfo;
 
 /* Calls fn for every live goroutine (not dead ones), in creation order.
