@@ -386,7 +386,8 @@ static void check_program(struct result *r)
         return;
     }
     bool release = opt.release_reason != NULL;
-    if (release && (e.outcome == OUT_RACE || e.outcome == OUT_LEAK)) {
+    if (release &&
+        (e.outcome == OUT_RACE || e.outcome == OUT_LEAK || e.needs_detector)) {
         r->status = ST_SKIP;
         strfmt(r->msg, sizeof r->msg, "expects %s, needs the detector (%s)",
                outcome_name(e.outcome), opt.release_reason);

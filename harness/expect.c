@@ -232,7 +232,7 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
 {
     static const char *const keys[] = {"expect", "stdout-set", "stdout",
                                        "stderr", "gomaxprocs", "args",
-                                       "bug",    "seeds"};
+                                       "bug",    "seeds",      "needs"};
     while (n > 0 && (*c == ' ' || *c == '\t'))
         c++, n--;
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
@@ -275,6 +275,15 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
             break;
         case 7:
             ok = parse_seeds(e, val, err, errlen);
+            break;
+        case 8:
+            if (strcmp(val, "detector") == 0) {
+                e->needs_detector = true;
+            } else {
+                seterr(err, errlen, "needs: want \"detector\", got \"%s\"",
+                       val);
+                ok = false;
+            }
             break;
         }
         if (!ok && strncmp(err, "line ", 5) != 0) {

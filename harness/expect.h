@@ -46,6 +46,9 @@ struct expect {
      * runs must still meet the expectation; a seeded run may instead show
      * the bug (an outcome, or `stdout`: expected outcome, wrong stdout). */
     bool has_bug;
+    /* `needs: detector`: only the instrumented build can meet the
+     * expectation (like race and leak, which imply it) */
+    bool needs_detector;
     bool bug_is_stdout;
     enum outcome bug_outcome;
     int bug_exit_code;

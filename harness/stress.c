@@ -274,7 +274,8 @@ static char *prepare_source(const char *src)
     if (!so.release && !race_lib_built())
         so.release = true;
     if (has_hdr && so.release &&
-        (hdr.outcome == OUT_RACE || hdr.outcome == OUT_LEAK))
+        (hdr.outcome == OUT_RACE || hdr.outcome == OUT_LEAK ||
+         hdr.needs_detector))
         usage_fail("stress: %s expects %s, which needs the race runtime", src,
                    outcome_name(hdr.outcome));
     static char exe[4400];

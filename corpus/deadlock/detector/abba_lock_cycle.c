@@ -10,6 +10,7 @@
 //
 // expect: fatal
 // gomaxprocs: 1,2
+// needs: detector
 // stderr: fatal error: deadlock: lock cycle
 #include <gorace.h>
 #include <stdio.h>

@@ -11,6 +11,7 @@
 //
 // expect: exit 66
 // gomaxprocs: 1,2
+// needs: detector
 // stderr: WARNING: POTENTIAL DEADLOCK (lock order inversion)
 // stdout: alice 70, bob 130
 #include <gorace.h>

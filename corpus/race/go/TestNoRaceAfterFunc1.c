@@ -28,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,29 +48,43 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int i = 2;
 go_chan *c;
 static void after_func(int64_t d, void (*f)(void *));
-GOFN(f) {
+GOFN(f)
+{
     i--;
     if (i >= 0)
         after_func(0, f);
     else
         notify(c);
 }
-struct afterf { int64_t d; void (*f)(void *); };
-GOFN(timer_goroutine) {
+struct afterf {
+    int64_t d;
+    void (*f)(void *);
+};
+GOFN(timer_goroutine)
+{
     struct afterf *a = arg;
     go_chan_recv(go_after(a->d), NULL);
     a->f(NULL);
     free(a);
 }
-static void after_func(int64_t d, void (*fn)(void *)) {
+static void after_func(int64_t d, void (*fn)(void *))
+{
     struct afterf *a = malloc(sizeof *a);
     a->d = d;
     a->f = fn;
     GO(timer_goroutine, a);
 }
-TEST { c = mkch(0); after_func(0, f); await(c); }
+TEST
+{
+    c = mkch(0);
+    after_func(0, f);
+    await(c);
+}

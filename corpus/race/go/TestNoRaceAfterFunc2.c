@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,17 +47,23 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_timer *timer;
 go_chan *stop;
-GOFN(g) {
-    go_case cs[] = {GO_RECV_CASE(go_timer_chan(timer), NULL), GO_RECV_CASE(stop, NULL)};
+GOFN(g)
+{
+    go_case cs[] = {GO_RECV_CASE(go_timer_chan(timer), NULL),
+                    GO_RECV_CASE(stop, NULL)};
     if (go_select(cs, 2, false) == 0)
         x = 1;
 }
-TEST {
+TEST
+{
     timer = go_timer_new(10);
     stop = mkch(0);
     GO(g, 0);

@@ -2,7 +2,8 @@
 // happened before it (seq_cst read-modify-write is an edge), so it may write
 // the other's variable.
 //
-// Port of TestNoRaceAtomicAddInt64 (go 1.19 runtime/race/testdata/atomic_test.go).
+// Port of TestNoRaceAtomicAddInt64 (go 1.19
+// runtime/race/testdata/atomic_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -28,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,11 +49,33 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int8_t x1, x2;
 int64_t s;
 go_chan *ch;
-GOFN(g1) { x1 = 1; if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2) x2 = 1; notify(ch); }
-GOFN(g2) { x2 = 1; if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2) x1 = 1; notify(ch); }
-TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+GOFN(g1)
+{
+    x1 = 1;
+    if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2)
+        x2 = 1;
+    notify(ch);
+}
+GOFN(g2)
+{
+    x2 = 1;
+    if (__atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST) == 2)
+        x1 = 1;
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

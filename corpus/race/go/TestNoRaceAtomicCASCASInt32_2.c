@@ -1,7 +1,8 @@
 // The goroutine whose compare-and-swap fails came second and saw the first's:
 // it may write the first's variable.
 //
-// Port of TestNoRaceAtomicCASCASInt32_2 (go 1.19 runtime/race/testdata/atomic_test.go).
+// Port of TestNoRaceAtomicCASCASInt32_2 (go 1.19
+// runtime/race/testdata/atomic_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,15 +48,39 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int8_t x1, x2;
 int32_t s;
 go_chan *ch;
-static bool cas01(void) {
+static bool cas01(void)
+{
     int32_t zero = 0;
-    return __atomic_compare_exchange_n(&s, &zero, 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return __atomic_compare_exchange_n(&s, &zero, 1, false, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_SEQ_CST);
 }
-GOFN(g1) { x1 = 1; if (!cas01()) x2 = 1; notify(ch); }
-GOFN(g2) { x2 = 1; if (!cas01()) x1 = 1; notify(ch); }
-TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+GOFN(g1)
+{
+    x1 = 1;
+    if (!cas01())
+        x2 = 1;
+    notify(ch);
+}
+GOFN(g2)
+{
+    x2 = 1;
+    if (!cas01())
+        x1 = 1;
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

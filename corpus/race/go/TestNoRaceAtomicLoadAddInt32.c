@@ -1,6 +1,7 @@
 // Atomic add publishes, main's atomic load polling for it acquires.
 //
-// Port of TestNoRaceAtomicLoadAddInt32 (go 1.19 runtime/race/testdata/atomic_test.go).
+// Port of TestNoRaceAtomicLoadAddInt32 (go 1.19
+// runtime/race/testdata/atomic_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -26,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,12 +47,20 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int64_t x;
 int32_t s;
-GOFN(g) { x = 2; __atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST); }
-TEST {
+GOFN(g)
+{
+    x = 2;
+    __atomic_add_fetch(&s, 1, __ATOMIC_SEQ_CST);
+}
+TEST
+{
     GO(g, 0);
     while (__atomic_load_n(&s, __ATOMIC_SEQ_CST) != 1)
         go_yield();

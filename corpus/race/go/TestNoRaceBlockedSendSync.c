@@ -1,7 +1,8 @@
 // A sender blocked on a full buffered channel still synchronises with the
 // receiver that takes its value out of the buffer later.
 //
-// Port of TestNoRaceBlockedSendSync (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestNoRaceBlockedSendSync (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,15 +48,20 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_chan *c;
-GOFN(g) {
+GOFN(g)
+{
     int *i = malloc(sizeof *i);
     *i = 42;
     go_chan_send(c, &i);
 }
-TEST {
+TEST
+{
     c = go_chan_make(sizeof(int *), 1);
     int *p = NULL;
     go_chan_send(c, &p);

@@ -1,7 +1,8 @@
 // The matching case (z == 1) has an empty body and does not fall through: x is
 // only read.
 //
-// Port of TestNoRaceCaseFallthrough (go 1.19 runtime/race/testdata/mop_test.go).
+// Port of TestNoRaceCaseFallthrough (go 1.19
+// runtime/race/testdata/mop_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,16 +48,35 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x, y, z;
 go_chan *ch;
-GOFN(g1) { y = x; notify(ch); }
-GOFN(g2) {
+GOFN(g1)
+{
+    y = x;
+    notify(ch);
+}
+GOFN(g2)
+{
     switch (z) {
-    case 1: break;
-    case 2: x = 2; break;
+    case 1:
+        break;
+    case 2:
+        x = 2;
+        break;
     }
     notify(ch);
 }
-TEST { ch = mkch(2); z = 1; GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+TEST
+{
+    ch = mkch(2);
+    z = 1;
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

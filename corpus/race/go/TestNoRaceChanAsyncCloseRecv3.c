@@ -1,7 +1,8 @@
 // Ranging over a buffered channel until it is closed: the close happens before
 // the loop ends.
 //
-// Port of TestNoRaceChanAsyncCloseRecv3 (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestNoRaceChanAsyncCloseRecv3 (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,12 +48,20 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int v;
 go_chan *c;
-GOFN(g) { v = 1; go_chan_close(c); }
-TEST {
+GOFN(g)
+{
+    v = 1;
+    go_chan_close(c);
+}
+TEST
+{
     c = go_chan_make(sizeof(int), 10);
     GO(g, 0);
     int x;

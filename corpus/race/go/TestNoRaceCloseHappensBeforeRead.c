@@ -1,7 +1,8 @@
 // A select that takes the receive from a closed channel is ordered after the
 // close (Go issue 36714), 100 times.
 //
-// Port of TestNoRaceCloseHappensBeforeRead (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestNoRaceCloseHappensBeforeRead (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,22 +48,31 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-struct round { int loc; go_chan *write, *read; };
-GOFN(reader) {
+struct round {
+    int loc;
+    go_chan *write, *read;
+};
+GOFN(reader)
+{
     struct round *r = arg;
     go_case cs[] = {GO_RECV_CASE(r->write, NULL)};
     if (go_select(cs, 1, true) == 0)
         USE(r->loc);
     go_chan_close(r->read);
 }
-GOFN(writer) {
+GOFN(writer)
+{
     struct round *r = arg;
     r->loc = 1;
     go_chan_close(r->write);
 }
-TEST {
+TEST
+{
     static struct round rounds[100];
     for (int i = 0; i < 100; i++) {
         struct round *r = &rounds[i];

@@ -1,7 +1,8 @@
 // A tree of 2^12 goroutines, each storing atomically to its own word on entry
 // and (Go: deferred) on exit. Main does not wait for them, as in Go.
 //
-// Port of TestNoRaceDeferAtomicStore (go 1.19 runtime/race/testdata/atomic_test.go).
+// Port of TestNoRaceDeferAtomicStore (go 1.19
+// runtime/race/testdata/atomic_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,11 +48,17 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-struct foo { int64_t bar; };
+struct foo {
+    int64_t bar;
+};
 GOFN(do_fork);
-static void fork_at(struct foo *f, int depth) {
+static void fork_at(struct foo *f, int depth)
+{
     __atomic_store_n(&f->bar, 1, __ATOMIC_SEQ_CST);
     if (depth > 0) {
         for (int i = 0; i < 2; i++) {
@@ -59,5 +69,13 @@ static void fork_at(struct foo *f, int depth) {
     }
     __atomic_store_n(&f->bar, 0, __ATOMIC_SEQ_CST);
 }
-GOFN(do_fork) { struct foo *f = arg; fork_at(f, ((int *)(f + 1))[0]); }
-TEST { static struct foo f; fork_at(&f, 11); }
+GOFN(do_fork)
+{
+    struct foo *f = arg;
+    fork_at(f, ((int *)(f + 1))[0]);
+}
+TEST
+{
+    static struct foo f;
+    fork_at(&f, 11);
+}

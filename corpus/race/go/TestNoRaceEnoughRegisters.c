@@ -1,7 +1,8 @@
 // A long floating-point expression, single goroutine (Go's test guards against
 // reckless instrumentation).
 //
-// Port of TestNoRaceEnoughRegisters (go 1.19 runtime/race/testdata/mop_test.go).
+// Port of TestNoRaceEnoughRegisters (go 1.19
+// runtime/race/testdata/mop_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,11 +48,17 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 double s, S;
-TEST {
+TEST
+{
     s = 3.1415;
-    S = 1 + s * (1 + s * (2 + s * (3 + s * (4 + s * (5 + s * (6 + s * (7 + s * 8)))))));
+    S = 1 +
+        s * (1 +
+             s * (2 + s * (3 + s * (4 + s * (5 + s * (6 + s * (7 + s * 8)))))));
     s = S;
 }

@@ -26,12 +26,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,11 +46,33 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_mutex mu;
 int16_t x;
 go_chan *ch;
-GOFN(g1) { go_mutex_lock(&mu); x = 1; notify(ch); go_mutex_unlock(&mu); }
-GOFN(g2) { go_mutex_lock(&mu); x = 2; go_mutex_unlock(&mu); notify(ch); }
-TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+GOFN(g1)
+{
+    go_mutex_lock(&mu);
+    x = 1;
+    notify(ch);
+    go_mutex_unlock(&mu);
+}
+GOFN(g2)
+{
+    go_mutex_lock(&mu);
+    x = 2;
+    go_mutex_unlock(&mu);
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

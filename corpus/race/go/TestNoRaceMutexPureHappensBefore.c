@@ -2,7 +2,8 @@
 // it; the first's write of x before its critical section happens before the
 // second's write after.
 //
-// Port of TestNoRaceMutexPureHappensBefore (go 1.19 runtime/race/testdata/mutex_test.go).
+// Port of TestNoRaceMutexPureHappensBefore (go 1.19
+// runtime/race/testdata/mutex_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -28,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,20 +49,25 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_mutex mu;
 int16_t x;
 bool written;
 go_chan *ch;
-GOFN(g1) {
+GOFN(g1)
+{
     x = 1;
     go_mutex_lock(&mu);
     written = true;
     go_mutex_unlock(&mu);
     notify(ch);
 }
-GOFN(g2) {
+GOFN(g2)
+{
     go_sleep(100 * GO_MICROSECOND);
     go_mutex_lock(&mu);
     while (!written) {
@@ -70,4 +79,11 @@ GOFN(g2) {
     x = 1;
     notify(ch);
 }
-TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+TEST
+{
+    ch = mkch(2);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

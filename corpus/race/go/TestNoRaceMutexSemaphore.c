@@ -1,7 +1,8 @@
 // A mutex locked by main and unlocked by the first goroutine works as a
 // semaphore: that unlock happens before the second goroutine's lock.
 //
-// Port of TestNoRaceMutexSemaphore (go 1.19 runtime/race/testdata/mutex_test.go).
+// Port of TestNoRaceMutexSemaphore (go 1.19
+// runtime/race/testdata/mutex_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,11 +48,33 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_mutex mu;
 int x;
 go_chan *ch;
-GOFN(g1) { x = 1; go_mutex_unlock(&mu); notify(ch); }
-GOFN(g2) { go_mutex_lock(&mu); x = 2; go_mutex_unlock(&mu); notify(ch); }
-TEST { ch = mkch(2); go_mutex_lock(&mu); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+GOFN(g1)
+{
+    x = 1;
+    go_mutex_unlock(&mu);
+    notify(ch);
+}
+GOFN(g2)
+{
+    go_mutex_lock(&mu);
+    x = 2;
+    go_mutex_unlock(&mu);
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    go_mutex_lock(&mu);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

@@ -2,7 +2,8 @@
 // queue, runs it and replies; the caller reads what the task wrote after the
 // reply.
 //
-// Port of TestNoRaceProducerConsumerUnbuffered (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestNoRaceProducerConsumerUnbuffered (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -28,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,24 +49,36 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-struct task { void (*f)(void); go_chan *done; };
+struct task {
+    void (*f)(void);
+    go_chan *done;
+};
 go_chan *queue;
 int x;
-GOFN(worker) {
+GOFN(worker)
+{
     struct task t;
     go_chan_recv(queue, &t);
     t.f();
     notify(t.done);
 }
-static void doit(void (*f)(void)) {
+static void doit(void (*f)(void))
+{
     struct task t = {f, mkch(1)};
     go_chan_send(queue, &t);
     await(t.done);
 }
-static void set_x(void) { x = 1; }
-TEST {
+static void set_x(void)
+{
+    x = 1;
+}
+TEST
+{
     queue = go_chan_make(sizeof(struct task), 0);
     GO(worker, 0);
     doit(set_x);

@@ -26,12 +26,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,11 +46,33 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_rwmutex mu;
 int64_t x, y = 1;
 go_chan *ch;
-GOFN(w) { go_rwmutex_lock(&mu); x = 2; notify(ch); go_rwmutex_unlock(&mu); }
-GOFN(r) { go_rwmutex_rlock(&mu); y = x; go_rwmutex_runlock(&mu); notify(ch); }
-TEST { ch = mkch(2); GO(w, 0); GO(r, 0); await(ch); await(ch); }
+GOFN(w)
+{
+    go_rwmutex_lock(&mu);
+    x = 2;
+    notify(ch);
+    go_rwmutex_unlock(&mu);
+}
+GOFN(r)
+{
+    go_rwmutex_rlock(&mu);
+    y = x;
+    go_rwmutex_runlock(&mu);
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    GO(w, 0);
+    GO(r, 0);
+    await(ch);
+    await(ch);
+}

@@ -1,6 +1,7 @@
 // Three readers only read x under RLock; the writer writes it under Lock.
 //
-// Port of TestNoRaceRWMutexMultipleReaders (go 1.19 runtime/race/testdata/rwmutex_test.go).
+// Port of TestNoRaceRWMutexMultipleReaders (go 1.19
+// runtime/race/testdata/rwmutex_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -26,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,14 +47,31 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_rwmutex mu;
 int64_t x;
 go_chan *ch;
-GOFN(w) { go_rwmutex_lock(&mu); x = 2; notify(ch); go_rwmutex_unlock(&mu); }
-GOFN(r) { go_rwmutex_rlock(&mu); int64_t y = x + (intptr_t)arg; USE(y); go_rwmutex_runlock(&mu); notify(ch); }
-TEST {
+GOFN(w)
+{
+    go_rwmutex_lock(&mu);
+    x = 2;
+    notify(ch);
+    go_rwmutex_unlock(&mu);
+}
+GOFN(r)
+{
+    go_rwmutex_rlock(&mu);
+    int64_t y = x + (intptr_t)arg;
+    USE(y);
+    go_rwmutex_runlock(&mu);
+    notify(ch);
+}
+TEST
+{
     ch = mkch(4);
     GO(w, 0);
     GO(r, 1);

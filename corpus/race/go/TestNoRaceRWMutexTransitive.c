@@ -1,7 +1,8 @@
 // Two readers, one 10ms after the other, then main takes the write lock 20ms
 // in: every RUnlock happens before the Lock that follows it.
 //
-// Port of TestNoRaceRWMutexTransitive (go 1.19 runtime/race/testdata/rwmutex_test.go).
+// Port of TestNoRaceRWMutexTransitive (go 1.19
+// runtime/race/testdata/rwmutex_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,14 +48,31 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_rwmutex mu;
 int64_t x;
 go_chan *ch;
-GOFN(r1) { go_rwmutex_rlock(&mu); USE(x); go_rwmutex_runlock(&mu); notify(ch); }
-GOFN(r2) { go_sleep(10 * GO_MILLISECOND); go_rwmutex_rlock(&mu); USE(x); go_rwmutex_runlock(&mu); notify(ch); }
-TEST {
+GOFN(r1)
+{
+    go_rwmutex_rlock(&mu);
+    USE(x);
+    go_rwmutex_runlock(&mu);
+    notify(ch);
+}
+GOFN(r2)
+{
+    go_sleep(10 * GO_MILLISECOND);
+    go_rwmutex_rlock(&mu);
+    USE(x);
+    go_rwmutex_runlock(&mu);
+    notify(ch);
+}
+TEST
+{
     ch = mkch(2);
     GO(r1, 0);
     GO(r2, 0);

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,23 +47,30 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
-go_chan *compl, *c, *c1;
-GOFN(g) {
+go_chan * compl, *c, *c1;
+GOFN(g)
+{
     x = 1;
     bool t = true;
     go_case cs[] = {GO_SEND_CASE(c, &t), GO_SEND_CASE(c1, &t)};
     go_select(cs, 2, false);
-    notify(compl);
+    notify(compl );
 }
-TEST {
-    compl = mkch(0); c = mkch(0); c1 = mkch(0);
+TEST
+{
+    compl = mkch(0);
+    c = mkch(0);
+    c1 = mkch(0);
     GO(g, 0);
     bool t = true;
     go_case cs[] = {GO_RECV_CASE(c, NULL), GO_SEND_CASE(c1, &t)};
     go_select(cs, 2, false);
     x = 2;
-    await(compl);
+    await(compl );
 }

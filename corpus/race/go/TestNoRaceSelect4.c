@@ -28,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,12 +48,19 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-struct task { void (*f)(void); go_chan *done; };
+struct task {
+    void (*f)(void);
+    go_chan *done;
+};
 go_chan *queue, *dummy;
 int x;
-GOFN(worker) {
+GOFN(worker)
+{
     for (;;) {
         struct task t;
         go_case cs[] = {GO_RECV_CASE(queue, &t)};
@@ -61,15 +71,20 @@ GOFN(worker) {
         notify(t.done);
     }
 }
-static void doit(void (*f)(void)) {
+static void doit(void (*f)(void))
+{
     struct task t = {f, mkch(1)};
     go_case snd[] = {GO_SEND_CASE(queue, &t), GO_RECV_CASE(dummy, NULL)};
     go_select(snd, 2, false);
     go_case rcv[] = {GO_RECV_CASE(t.done, NULL), GO_RECV_CASE(dummy, NULL)};
     go_select(rcv, 2, false);
 }
-static void set_x(void) { x = 1; }
-TEST {
+static void set_x(void)
+{
+    x = 1;
+}
+TEST
+{
     queue = go_chan_make(sizeof(struct task), 0);
     dummy = mkch(0);
     GO(worker, 0);

@@ -28,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,12 +48,16 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *ch, *c1, *done;
 bool sel, need_sched;
-GOFN(writer) {
+GOFN(writer)
+{
     if (need_sched)
         go_yield();
     x = 1;
@@ -63,7 +70,8 @@ GOFN(writer) {
     }
     notify(done);
 }
-GOFN(reader) {
+GOFN(reader)
+{
     if (sel) {
         go_case cs[] = {GO_RECV_CASE(ch, NULL), GO_RECV_CASE(c1, NULL)};
         go_select(cs, 2, false);
@@ -73,11 +81,14 @@ GOFN(reader) {
     x = 1;
     notify(done);
 }
-TEST {
+TEST
+{
     for (int i = 0; i < 4; i++) {
         sel = i < 2;
         need_sched = i % 2 == 0;
-        ch = mkch(0); c1 = mkch(0); done = mkch(2);
+        ch = mkch(0);
+        c1 = mkch(0);
+        done = mkch(2);
         GO(writer, 0);
         GO(reader, 0);
         await(done);

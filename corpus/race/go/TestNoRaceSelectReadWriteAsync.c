@@ -2,7 +2,8 @@
 // read of x is part of the send, the write part of the receive that follows
 // it. Otherwise both pick the c2 hand-off and x is untouched.
 //
-// Port of TestNoRaceSelectReadWriteAsync (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestNoRaceSelectReadWriteAsync (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -28,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,17 +49,22 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *c1, *c2, *done;
-GOFN(g) {
+GOFN(g)
+{
     int one = 1;
     go_case cs[] = {GO_SEND_CASE(c1, &x), GO_SEND_CASE(c2, &one)};
     go_select(cs, 2, false);
     notify(done);
 }
-TEST {
+TEST
+{
     done = mkch(0);
     c1 = go_chan_make(sizeof(int), 0);
     c2 = go_chan_make(sizeof(int), 0);

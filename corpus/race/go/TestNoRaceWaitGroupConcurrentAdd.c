@@ -1,7 +1,8 @@
 // Goroutines Add and Done concurrently; main waits for all Adds to have
 // happened (by channel) before Wait.
 //
-// Port of TestNoRaceWaitGroupConcurrentAdd (go 1.19 runtime/race/testdata/waitgroup_test.go).
+// Port of TestNoRaceWaitGroupConcurrentAdd (go 1.19
+// runtime/race/testdata/waitgroup_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,13 +48,22 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 enum { P = 4 };
 go_chan *waiting;
 go_wg wg;
-GOFN(g) { go_wg_add(&wg, 1); notify(waiting); go_wg_done(&wg); }
-TEST {
+GOFN(g)
+{
+    go_wg_add(&wg, 1);
+    notify(waiting);
+    go_wg_done(&wg);
+}
+TEST
+{
     waiting = mkch(P);
     for (int p = 0; p < P; p++)
         GO(g, 0);

@@ -1,7 +1,8 @@
 // As TestNoRaceWaitGroupReuse, with a second waiter goroutine per round that
 // also updates the data, joined by a channel.
 //
-// Port of TestNoRaceWaitGroupReuse2 (go 1.19 runtime/race/testdata/waitgroup_test.go).
+// Port of TestNoRaceWaitGroupReuse2 (go 1.19
+// runtime/race/testdata/waitgroup_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,20 +48,29 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 enum { P = 3 };
 int data[P];
 go_wg wg;
 go_chan *done;
-GOFN(worker) { data[(intptr_t)arg]++; go_wg_done(&wg); }
-GOFN(waiter) {
+GOFN(worker)
+{
+    data[(intptr_t)arg]++;
+    go_wg_done(&wg);
+}
+GOFN(waiter)
+{
     go_wg_wait(&wg);
     for (int p = 0; p < P; p++)
         data[p]++;
     notify(done);
 }
-TEST {
+TEST
+{
     for (int try = 0; try < 3; try++) {
         go_wg_add(&wg, P);
         for (intptr_t p = 0; p < P; p++)

@@ -1,7 +1,8 @@
 // Wait happens after both Dones, the late one 10ms after the first: main reads
 // both variables.
 //
-// Port of TestNoRaceWaitGroupTransitive (go 1.19 runtime/race/testdata/waitgroup_test.go).
+// Port of TestNoRaceWaitGroupTransitive (go 1.19
+// runtime/race/testdata/waitgroup_test.go).
 //
 // expect: ok
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,10 +48,30 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x, y;
 go_wg wg;
-GOFN(g1) { x = 42; go_wg_done(&wg); }
-GOFN(g2) { go_sleep(10 * GO_MILLISECOND); y = 42; go_wg_done(&wg); }
-TEST { go_wg_add(&wg, 2); GO(g1, 0); GO(g2, 0); go_wg_wait(&wg); USE(x); USE(y); }
+GOFN(g1)
+{
+    x = 42;
+    go_wg_done(&wg);
+}
+GOFN(g2)
+{
+    go_sleep(10 * GO_MILLISECOND);
+    y = 42;
+    go_wg_done(&wg);
+}
+TEST
+{
+    go_wg_add(&wg, 2);
+    GO(g1, 0);
+    GO(g2, 0);
+    go_wg_wait(&wg);
+    USE(x);
+    USE(y);
+}

@@ -28,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,21 +48,43 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 enum { N = 7 };
 int x;
 go_chan *all_done;
-GOFN(leaf) { x = 1; notify(all_done); }
-GOFN(g) {
+GOFN(leaf)
+{
+    x = 1;
+    notify(all_done);
+}
+GOFN(g)
+{
     for (int i = 0; i < 2; i++) {
         GO(leaf, 0);
         notify(all_done);
     }
 }
-GOFN(f) { x = 1; GO(g, 0); GO(leaf, 0); x = 2; notify(all_done); }
-GOFN(h) { x = 1; x = 2; GO(f, 0); notify(all_done); }
-TEST {
+GOFN(f)
+{
+    x = 1;
+    GO(g, 0);
+    GO(leaf, 0);
+    x = 2;
+    notify(all_done);
+}
+GOFN(h)
+{
+    x = 1;
+    x = 2;
+    GO(f, 0);
+    notify(all_done);
+}
+TEST
+{
     all_done = mkch(N);
     GO(h, 0);
     for (int i = 0; i < N; i++)

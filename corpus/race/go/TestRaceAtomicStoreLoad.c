@@ -1,6 +1,7 @@
 // An atomic store races with a plain load of the same word.
 //
-// Port of TestRaceAtomicStoreLoad (go 1.19 runtime/race/testdata/atomic_test.go).
+// Port of TestRaceAtomicStoreLoad (go 1.19
+// runtime/race/testdata/atomic_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -26,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,9 +47,22 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 uint64_t a;
 go_chan *c;
-GOFN(g) { __atomic_store_n(&a, 1, __ATOMIC_SEQ_CST); notify(c); }
-TEST { c = mkch(0); GO(g, 0); USE(a); await(c); }
+GOFN(g)
+{
+    __atomic_store_n(&a, 1, __ATOMIC_SEQ_CST);
+    notify(c);
+}
+TEST
+{
+    c = mkch(0);
+    GO(g, 0);
+    USE(a);
+    await(c);
+}

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,11 +47,19 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-go_chan *c, *compl;
-GOFN(g) { go_chan_recv(c, NULL); notify(compl); }
-TEST {
+go_chan *c, *compl ;
+GOFN(g)
+{
+    go_chan_recv(c, NULL);
+    notify(compl );
+}
+TEST
+{
     compl = mkch(1);
     c = go_chan_make(sizeof(int), 10);
     int one = 1;
@@ -56,5 +67,5 @@ TEST {
     GO(g, 0);
     go_sleep(10 * GO_MILLISECOND);
     c = go_chan_make(sizeof(int), 20);
-    await(compl);
+    await(compl );
 }

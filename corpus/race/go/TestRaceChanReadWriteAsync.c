@@ -1,7 +1,8 @@
 // The goroutine sends x into c1 (reading x) while main receives into x from
 // c2, a different buffered channel.
 //
-// Port of TestRaceChanReadWriteAsync (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestRaceChanReadWriteAsync (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,12 +48,20 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *c1, *c2, *done;
-GOFN(g) { go_chan_send(c1, &x); notify(done); }
-TEST {
+GOFN(g)
+{
+    go_chan_send(c1, &x);
+    notify(done);
+}
+TEST
+{
     done = mkch(0);
     c1 = go_chan_make(sizeof(int), 10);
     c2 = go_chan_make(sizeof(int), 10);

@@ -1,6 +1,7 @@
 // As TestRaceChanReadWriteAsync with unbuffered channels and helper partners.
 //
-// Port of TestRaceChanReadWriteSync (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestRaceChanReadWriteSync (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -26,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,14 +47,29 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *c1, *c2, *done;
-GOFN(drain) { go_chan_recv(c1, NULL); }
-GOFN(fill) { int ten = 10; go_chan_send(c2, &ten); }
-GOFN(g) { go_chan_send(c1, &x); notify(done); }
-TEST {
+GOFN(drain)
+{
+    go_chan_recv(c1, NULL);
+}
+GOFN(fill)
+{
+    int ten = 10;
+    go_chan_send(c2, &ten);
+}
+GOFN(g)
+{
+    go_chan_send(c1, &x);
+    notify(done);
+}
+TEST
+{
     done = mkch(0);
     c1 = go_chan_make(sizeof(int), 0);
     c2 = go_chan_make(sizeof(int), 0);

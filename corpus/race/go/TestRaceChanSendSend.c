@@ -28,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,31 +48,37 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int v1, v2;
-go_chan *c, *compl;
-GOFN(g1) {
+go_chan *c, *compl ;
+GOFN(g1)
+{
     v1 = 1;
     int one = 1;
     go_case cs[] = {GO_SEND_CASE(c, &one)};
     if (go_select(cs, 1, true) < 0)
         v2 = 2;
-    notify(compl);
+    notify(compl );
 }
-GOFN(g2) {
+GOFN(g2)
+{
     v2 = 1;
     int one = 1;
     go_case cs[] = {GO_SEND_CASE(c, &one)};
     if (go_select(cs, 1, true) < 0)
         v1 = 2;
-    notify(compl);
+    notify(compl );
 }
-TEST {
+TEST
+{
     compl = mkch(2);
     c = go_chan_make(sizeof(int), 1);
     GO(g1, 0);
     GO(g2, 0);
-    await(compl);
-    await(compl);
+    await(compl );
+    await(compl );
 }

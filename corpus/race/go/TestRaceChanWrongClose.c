@@ -29,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -46,13 +49,29 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int v1, v2;
 go_chan *c, *done;
-GOFN(g1) { v1 = 1; int x = 1; go_chan_send(c, &x); notify(done); }
-GOFN(g2) { go_sleep(10 * GO_MILLISECOND); v2 = 2; go_chan_close(c); notify(done); }
-TEST {
+GOFN(g1)
+{
+    v1 = 1;
+    int x = 1;
+    go_chan_send(c, &x);
+    notify(done);
+}
+GOFN(g2)
+{
+    go_sleep(10 * GO_MILLISECOND);
+    v2 = 2;
+    go_chan_close(c);
+    notify(done);
+}
+TEST
+{
     c = go_chan_make(sizeof(int), 1);
     done = mkch(0);
     GO(g1, 0);

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,13 +47,27 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int v1, v2;
 go_chan *c;
-GOFN(g1) { v1 = 1; int x = 1; go_chan_send(c, &x); }
-GOFN(g2) { v2 = 2; int x = 2; go_chan_send(c, &x); }
-TEST {
+GOFN(g1)
+{
+    v1 = 1;
+    int x = 1;
+    go_chan_send(c, &x);
+}
+GOFN(g2)
+{
+    v2 = 2;
+    int x = 2;
+    go_chan_send(c, &x);
+}
+TEST
+{
     c = go_chan_make(sizeof(int), 2);
     GO(g1, 0);
     GO(g2, 0);

@@ -26,12 +26,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,10 +46,28 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x, y, z;
 go_chan *ch;
-GOFN(g1) { x = ~y; notify(ch); }
-GOFN(g2) { y = ~z; notify(ch); }
-TEST { ch = mkch(2); GO(g1, 0); GO(g2, 0); await(ch); await(ch); }
+GOFN(g1)
+{
+    x = ~y;
+    notify(ch);
+}
+GOFN(g2)
+{
+    y = ~z;
+    notify(ch);
+}
+TEST
+{
+    ch = mkch(2);
+    GO(g1, 0);
+    GO(g2, 0);
+    await(ch);
+    await(ch);
+}

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,13 +47,17 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x, condition;
 go_mutex mu;
 go_cond cond;
 go_chan *done;
-GOFN(g) {
+GOFN(g)
+{
     go_sleep(10 * GO_MILLISECOND);
     x = 1;
     go_mutex_lock(&mu);
@@ -63,7 +70,8 @@ GOFN(g) {
     go_mutex_unlock(&mu);
     notify(done);
 }
-TEST {
+TEST
+{
     done = mkch(0);
     go_cond_init(&cond, &mu);
     GO(g, 0);

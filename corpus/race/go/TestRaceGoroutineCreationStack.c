@@ -1,7 +1,8 @@
 // A goroutine three creations deep writes x; main writes x after the first
 // creation.
 //
-// Port of TestRaceGoroutineCreationStack (go 1.19 runtime/race/testdata/sync_test.go).
+// Port of TestRaceGoroutineCreationStack (go 1.19
+// runtime/race/testdata/sync_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,12 +48,34 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *ch;
-GOFN(f1) { x = 1; notify(ch); }
-GOFN(f2) { GO(f1, 0); }
-GOFN(f3) { GO(f2, 0); }
-GOFN(f4) { GO(f3, 0); }
-TEST { ch = mkch(1); GO(f4, 0); x = 2; await(ch); }
+GOFN(f1)
+{
+    x = 1;
+    notify(ch);
+}
+GOFN(f2)
+{
+    GO(f1, 0);
+}
+GOFN(f3)
+{
+    GO(f2, 0);
+}
+GOFN(f4)
+{
+    GO(f3, 0);
+}
+TEST
+{
+    ch = mkch(1);
+    GO(f4, 0);
+    x = 2;
+    await(ch);
+}

@@ -26,12 +26,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -43,12 +46,29 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
-struct env { int32_t *x, *y; go_chan *ch; };
-GOFN(g1) { struct env *e = arg; *e->y = *e->x; notify(e->ch); }
-GOFN(g2) { struct env *e = arg; *e->x = 1; notify(e->ch); }
-TEST {
+struct env {
+    int32_t *x, *y;
+    go_chan *ch;
+};
+GOFN(g1)
+{
+    struct env *e = arg;
+    *e->y = *e->x;
+    notify(e->ch);
+}
+GOFN(g2)
+{
+    struct env *e = arg;
+    *e->x = 1;
+    notify(e->ch);
+}
+TEST
+{
     int32_t x = 0, y = 0;
     struct env e = {&x, &y, mkch(2)};
     GO(g1, &e);

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,23 +47,34 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
-go_chan *compl, *c, *c1;
-GOFN(recv2) { await(c); await(c); }
-GOFN(f) {
+go_chan * compl, *c, *c1;
+GOFN(recv2)
+{
+    await(c);
+    await(c);
+}
+GOFN(f)
+{
     bool t = true;
     go_case cs[] = {GO_SEND_CASE(c, &t), GO_SEND_CASE(c1, &t)};
     go_select(cs, 2, false);
     x = 1;
-    notify(compl);
+    notify(compl );
 }
-TEST {
-    compl = mkch(2); c = mkch(0); c1 = mkch(0);
+TEST
+{
+    compl = mkch(2);
+    c = mkch(0);
+    c1 = mkch(0);
     GO(recv2, 0);
     GO(f, 0);
     GO(f, 0);
-    await(compl);
-    await(compl);
+    await(compl );
+    await(compl );
 }

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,11 +47,15 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x, y;
 go_chan *done, *c1, *c2;
-GOFN(g) {
+GOFN(g)
+{
     bool t = true;
     go_case cs[] = {GO_SEND_CASE(c1, &t), GO_SEND_CASE(c2, &t)};
     if (go_select(cs, 2, false) == 0)
@@ -57,8 +64,11 @@ GOFN(g) {
         y = 1;
     notify(done);
 }
-TEST {
-    done = mkch(1); c1 = mkch(1); c2 = mkch(0);
+TEST
+{
+    done = mkch(1);
+    c1 = mkch(1);
+    c2 = mkch(0);
     GO(g, 0);
     USE(x);
     USE(y);

@@ -2,7 +2,8 @@
 // helper goroutines: the send of x and the receive into x talk to different
 // partners.
 //
-// Port of TestRaceSelectReadWriteSync (go 1.19 runtime/race/testdata/chan_test.go).
+// Port of TestRaceSelectReadWriteSync (go 1.19
+// runtime/race/testdata/chan_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -28,12 +29,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -45,19 +49,31 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_chan *c1, *c2, *c3, *done;
-GOFN(drain) { go_chan_recv(c1, NULL); }
-GOFN(fill) { int ten = 10; go_chan_send(c2, &ten); }
-GOFN(g) {
+GOFN(drain)
+{
+    go_chan_recv(c1, NULL);
+}
+GOFN(fill)
+{
+    int ten = 10;
+    go_chan_send(c2, &ten);
+}
+GOFN(g)
+{
     int one = 1;
     go_case cs[] = {GO_SEND_CASE(c1, &x), GO_SEND_CASE(c3, &one)};
     go_select(cs, 2, false);
     notify(done);
 }
-TEST {
+TEST
+{
     done = mkch(0);
     c1 = go_chan_make(sizeof(int), 0);
     c2 = go_chan_make(sizeof(int), 0);

@@ -27,12 +27,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,10 +47,14 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 go_chan *comm, *done;
-GOFN(g1) {
+GOFN(g1)
+{
     int x = 0;
     int *px = &x;
     go_chan_send(comm, &px);
@@ -59,14 +66,16 @@ GOFN(g1) {
     __asm__ volatile("" ::"r"(&x) : "memory");
     notify(done);
 }
-GOFN(g2) {
+GOFN(g2)
+{
     int *p;
     go_chan_recv(comm, &p);
     *p = 2;
     go_chan_send(comm, &p);
     notify(done);
 }
-TEST {
+TEST
+{
     comm = go_chan_make(sizeof(int *), 0);
     done = mkch(2);
     GO(g1, 0);

@@ -1,7 +1,8 @@
 // Add(+1)/Add(-1) around a write is not a lock: with no waiter, Add gives no
 // edge.
 //
-// Port of TestRaceWaitGroupAsMutex (go 1.19 runtime/race/testdata/waitgroup_test.go).
+// Port of TestRaceWaitGroupAsMutex (go 1.19
+// runtime/race/testdata/waitgroup_test.go).
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -27,12 +28,15 @@
         __typeof__(v) use_ = (v);                                              \
         __asm__ volatile("" ::"r"(&use_) : "memory");                          \
     } while (0)
-static inline go_chan *mkch(size_t cap)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
 {
     return go_chan_make(sizeof(bool), cap);
 }
-static inline void notify(go_chan *c) { go_chan_send(c, &(bool){true}); }
-static inline void await(go_chan *c)
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
 {
     bool b;
     go_chan_recv(c, &b);
@@ -44,12 +48,16 @@ static int main_fn(int argc, char **argv)
     test();
     return 0;
 }
-int main(int argc, char **argv) { return go_run(main_fn, argc, argv); }
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
 
 int x;
 go_wg wg;
 go_chan *c;
-GOFN(g) {
+GOFN(g)
+{
     go_wg_wait(&wg);
     go_sleep(100 * GO_MILLISECOND);
     go_wg_add(&wg, 1);
@@ -57,4 +65,11 @@ GOFN(g) {
     go_wg_add(&wg, -1);
     notify(c);
 }
-TEST { c = mkch(2); GO(g, 1); GO(g, 2); await(c); await(c); }
+TEST
+{
+    c = mkch(2);
+    GO(g, 1);
+    GO(g, 2);
+    await(c);
+    await(c);
+}
