@@ -52,4 +52,7 @@ void **rt_hook_gslot(void)
 
 /* The deadlock detector (detect/) defines the real one; without it there is
  * nothing to check with. */
-__attribute__((weak)) int go_leakcheck(void) { return 0; }
+__attribute__((weak)) int go_leakcheck(void)
+{
+    return 0;
+}
