@@ -349,6 +349,51 @@ static void run_program(long index, struct outcome_rec *o)
     close(errfd);
 }
 
+static void release_rec(struct outcome_rec *o);
+
+/* PCT spreads its change points over the first K scheduling steps, and K
+ * should be the length of a run: measure it on one random-walk run (the
+ * runtime writes its step count to GORACE's steps_file). */
+static void measure_pct_steps(void)
+{
+    char path[] = "/tmp/gorace-steps-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        errorf("stress: mkstemp: %s", strerror(errno));
+        exit(1);
+    }
+    close(fd);
+    const char *old = getenv("GORACE");
+    char *saved = old ? strdup(old) : NULL, *g;
+    if (asprintf(&g, "%s%ssteps_file=%s", old ? old : "", old ? " " : "",
+                 path) < 0)
+        exit(1);
+    setenv("GORACE", g, 1);
+    int pct = so.sched.pct;
+    so.sched.pct = 0;
+    struct outcome_rec o;
+    run_program(0, &o);
+    release_rec(&o);
+    so.sched.pct = pct;
+    if (saved)
+        setenv("GORACE", saved, 1);
+    else
+        unsetenv("GORACE");
+    free(saved);
+    free(g);
+    unsigned long long k = 0;
+    FILE *f = fopen(path, "r");
+    if (f && fscanf(f, "%llu", &k) != 1)
+        k = 0;
+    if (f)
+        fclose(f);
+    unlink(path);
+    so.sched.pct_steps = k ? k : 1;
+    printf("stress: PCT change points over the first %llu steps (one "
+           "run's length)\n",
+           so.sched.pct_steps);
+}
+
 static void release_rec(struct outcome_rec *o)
 {
     free(o->out);
@@ -622,6 +667,8 @@ int cmd_stress(int argc, char **argv)
 
     if (!so.free_running)
         fixed_addresses(true);
+    if (so.sched.pct && !so.sched.pct_steps)
+        measure_pct_steps();
     run_program(0, &ref);
     first_fail = so.runs;
     if (!judge(&ref))

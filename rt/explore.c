@@ -23,7 +23,8 @@
  *     pct_steps scheduling steps, each drop the running goroutine's priority
  *     below all initial ones (change point i gives priority D-1-i). A bug of
  *     depth D is then found with probability at least 1/(n * k^(D-1)) per run
- *     for n goroutines and k steps, whatever the program.
+ *     for n goroutines and k steps, whatever the program. k should be the
+ *     run's length: `gorace stress` measures it with steps_file=PATH.
  *
  * Only the single M touches this state (timer callbacks included), so it
  * needs no lock.
@@ -52,6 +53,7 @@ static struct {
     entry *set;
     size_t n, cap;
     int64_t now;
+    char steps_file[512];
 } ex;
 
 static uint64_t next_rand(void)
@@ -123,6 +125,8 @@ void rt_explore_init(void)
                 exit(2);
             }
             ex.pct = (int)d;
+        } else if (!strcmp(tok, "steps_file")) {
+            snprintf(ex.steps_file, sizeof ex.steps_file, "%s", val);
         } else if (!strcmp(tok, "pct_steps")) {
             ex.pct_steps = parse_u64(tok, val);
             if (ex.pct_steps == 0)
@@ -202,6 +206,17 @@ bool rt_explore_should_yield(rt_g *cur)
 int64_t rt_explore_now(void)
 {
     return ex.now;
+}
+
+void rt_explore_finish(void)
+{
+    if (!rt_explore_on || !ex.steps_file[0])
+        return;
+    FILE *f = fopen(ex.steps_file, "w");
+    if (f) {
+        fprintf(f, "%llu\n", (unsigned long long)ex.steps);
+        fclose(f);
+    }
 }
 
 void rt_explore_advance(int64_t when)

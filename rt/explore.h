@@ -33,6 +33,11 @@ bool rt_explore_should_yield(rt_g *cur);
 int64_t rt_explore_now(void);
 void rt_explore_advance(int64_t when);
 
+/* Writes the number of scheduling steps taken to GORACE's steps_file, if
+ * one was named (gorace stress measures a run's length this way to spread
+ * PCT's change points over it). Called once as the program ends. */
+void rt_explore_finish(void);
+
 /* The PRNG behind select's choice and every other random decision. */
 uint32_t rt_explore_rand(void);
 

@@ -752,6 +752,7 @@ static void enter_dying(void)
 static void die_with(int code) __attribute__((noreturn));
 static void die_with(int code)
 {
+    rt_explore_finish();
     _exit(code);
 }
 
@@ -1603,6 +1604,7 @@ static void main_entry(void *arg)
     int code = a->fn(a->argc, a->argv);
     RT_HOOK(main_exit, go_id(), code);
     code = rt_hooks_at_exit(go_id(), code, 0);
+    rt_explore_finish();
     /* Go's main return: everything else is abandoned. Ms stop at their next
      * schedule; the go_run thread returns the code. */
     sched.main_code = code;
@@ -1648,6 +1650,7 @@ void go_exit(int code)
 {
     RT_HOOK(go_exit, go_id(), code);
     code = rt_hooks_at_exit(go_id(), code, 1);
+    rt_explore_finish();
     fflush(NULL);
     _exit(code);
 }
