@@ -584,8 +584,9 @@ void go_chan_free(go_chan *c)
     rt_lock_acquire(&c->lock);
     bool parked_on = c->recvq.first || c->sendq.first;
     rt_lock_release(&c->lock);
+    /* Told even when parked_on: the deadlock detector reports the misuse. */
+    RT_HOOK(chan_free, rt_hook_gid(), c);
     if (parked_on)
         return;
-    RT_HOOK(chan_free, rt_hook_gid(), c);
     free(c);
 }

@@ -1,0 +1,221 @@
+/*
+ * The deadlock and leak detector: its hook table and the verdict at exit.
+ *
+ * Nothing in a user program calls into this library, so the link line
+ * names gorace_deadlock_engine (-Wl,-u,gorace_deadlock_engine) to pull this
+ * file in; its constructor installs the hook table before go_run starts any
+ * goroutine, and everything else is reached from the hooks.
+ *
+ * Options come from GORACE, as Go's race detector reads them (blank-
+ * separated key=value pairs; unknown keys belong to other detectors):
+ *   leaks=1               report goroutines blocked when main returns
+ *   leak_grace_ms=100     how long blocked goroutines get to finish first
+ *   leak_ignore=f1;f2     never report a goroutine whose top frame is f1/f2
+ *   leakcheck_interval=0  ms between reachability checks while running
+ *   unlock_other=warn     warn when a Mutex is unlocked by a goroutine that
+ *                         did not lock it (legal in Go), or off
+ *   lock_cycle=1          fatal error when a lock wait closes a cycle
+ *   lock_order=1          report lock-order inversions
+ *
+ * The exit status is 66 when anything was reported, as for a data race.
+ */
+#include "deadlock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/heap.h"
+
+/* The symbol the link line keeps (-Wl,-u,gorace_deadlock_engine). */
+const int gorace_deadlock_engine = 1;
+
+dl_options dl_opt = {
+    .leaks = true,
+    .grace_ns = 100 * 1000000LL,
+    .unlock_other = DL_UNLOCK_OTHER_WARN,
+    .lock_cycle = true,
+    .lock_order = true,
+};
+
+int64_t dl_exiting_g;
+
+static int nreports;
+static dl_spin report_lock;
+static dl_spin gs_lock;
+static dl_map gs; /* goroutine id -> dl_g */
+
+void dl_count_report(void)
+{
+    __atomic_add_fetch(&nreports, 1, __ATOMIC_SEQ_CST);
+}
+
+int dl_reports(void)
+{
+    return __atomic_load_n(&nreports, __ATOMIC_SEQ_CST);
+}
+
+void dl_report_begin(void)
+{
+    dl_spin_lock(&report_lock);
+}
+
+void dl_report_end(void)
+{
+    dl_spin_unlock(&report_lock);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static bool opt_bool(const char *v)
+{
+    return strcmp(v, "0") != 0 && strcmp(v, "false") != 0 &&
+           strcmp(v, "off") != 0;
+}
+
+static void opt_ignore(char *v)
+{
+    for (char *f = strtok(v, ";,"); f && dl_opt.nignore < DL_MAX_IGNORE;
+         f = strtok(NULL, ";,"))
+        dl_opt.ignore[dl_opt.nignore++] = f;
+}
+
+static void parse_option(char *kv)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq)
+        return;
+    *eq = 0;
+    const char *k = kv;
+    char *v = eq + 1;
+    if (strcmp(k, "leaks") == 0)
+        dl_opt.leaks = opt_bool(v);
+    else if (strcmp(k, "leak_grace_ms") == 0)
+        dl_opt.grace_ns = atoll(v) * 1000000LL;
+    else if (strcmp(k, "leak_ignore") == 0)
+        opt_ignore(v);
+    else if (strcmp(k, "leakcheck_interval") == 0)
+        dl_opt.interval_ms = atoll(v);
+    else if (strcmp(k, "unlock_other") == 0)
+        dl_opt.unlock_other =
+            strcmp(v, "off") == 0 ? DL_UNLOCK_OTHER_OFF : DL_UNLOCK_OTHER_WARN;
+    else if (strcmp(k, "lock_cycle") == 0)
+        dl_opt.lock_cycle = opt_bool(v);
+    else if (strcmp(k, "lock_order") == 0)
+        dl_opt.lock_order = opt_bool(v);
+}
+
+static void parse_options(void)
+{
+    const char *env = getenv("GORACE");
+    if (!env)
+        return;
+    /* Kept for the life of the process: leak_ignore points into it. */
+    char *copy = dl_alloc(strlen(env) + 1);
+    strcpy(copy, env);
+    char *save = NULL;
+    for (char *kv = strtok_r(copy, " \t", &save); kv;
+         kv = strtok_r(NULL, " \t", &save))
+        parse_option(kv);
+}
+
+/* ---- goroutine records ----------------------------------------------------
+ */
+
+void dl_gs_lock(void)
+{
+    dl_spin_lock(&gs_lock);
+}
+
+void dl_gs_unlock(void)
+{
+    dl_spin_unlock(&gs_lock);
+}
+
+dl_g *dl_g_find(int64_t id)
+{
+    return dl_map_get(&gs, (uintptr_t)id);
+}
+
+static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
+                         const char *file, int line, const char *func)
+{
+    (void)pc, (void)file, (void)line, (void)func;
+    dl_g *g = dl_alloc(sizeof *g);
+    g->id = child;
+    g->parent = parent;
+    dl_stack_capture(&g->created);
+    dl_gs_lock();
+    dl_map_put(&gs, (uintptr_t)child, g);
+    dl_gs_unlock();
+}
+
+static void on_go_start(int64_t g)
+{
+    (void)g;
+    dl_leak_started();
+}
+
+static void on_go_end(int64_t id)
+{
+    dl_locks_go_end(id);
+    dl_gs_lock();
+    dl_g *g = dl_map_del(&gs, (uintptr_t)id);
+    dl_gs_unlock();
+    dl_free(g);
+}
+
+static void on_go_block(int64_t g, int reason, const void *obj)
+{
+    dl_locks_block(g, reason, obj);
+}
+
+static void on_go_unblock(int64_t g, int64_t by)
+{
+    (void)by;
+    dl_locks_unblock(g);
+}
+
+static void on_mutex_lock(int64_t g, const void *m, int write)
+{
+    dl_locks_mutex_lock(g, m, write);
+}
+
+static void on_mutex_unlock(int64_t g, const void *m, int write)
+{
+    dl_locks_mutex_unlock(g, m, write);
+}
+
+static void on_chan_free(int64_t g, const void *c)
+{
+    dl_leak_chan_free(g, c);
+}
+
+static int on_at_exit(int64_t g, int code, int from_go_exit)
+{
+    __atomic_store_n(&dl_exiting_g, g ? g : -1, __ATOMIC_SEQ_CST);
+    /* os.Exit runs no deferred code and no leak check (API.md). */
+    if (!from_go_exit && dl_opt.leaks)
+        dl_leak_at_exit(g);
+    return dl_reports() > 0 ? 66 : code;
+}
+
+static const rt_hooks table = {
+    .go_create = on_go_create,
+    .go_start = on_go_start,
+    .go_end = on_go_end,
+    .go_block = on_go_block,
+    .go_unblock = on_go_unblock,
+    .mutex_lock = on_mutex_lock,
+    .mutex_unlock = on_mutex_unlock,
+    .chan_free = on_chan_free,
+    .at_exit = on_at_exit,
+};
+
+__attribute__((constructor)) static void deadlock_engine_init(void)
+{
+    parse_options();
+    dl_root_exclude(&gs, sizeof gs);
+    dl_root_exclude(&dl_opt, sizeof dl_opt);
+    dl_leak_init();
+    rt_hooks_install(&table);
+}

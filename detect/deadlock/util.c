@@ -1,0 +1,295 @@
+/*
+ * Small pieces the detector shares: a spinlock for hooks (which may not
+ * block), an open-addressing address map, and pc stacks captured with
+ * libunwind now and symbolized at report time, printed in Go's layout with
+ * the runtime's and the detector's own frames hidden.
+ */
+#define _GNU_SOURCE
+#define UNW_LOCAL_ONLY
+#include "deadlock.h"
+
+#include <libunwind.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../rt/traceback.h"
+#include "../common/heap.h"
+
+/* ---- spinlock ----------------------------------------------------------- */
+
+void dl_spin_lock(dl_spin *l)
+{
+    for (int spins = 0; __atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE);) {
+        while (__atomic_load_n(&l->v, __ATOMIC_RELAXED)) {
+            if (spins++ < 100)
+                __builtin_ia32_pause();
+            else
+                sched_yield();
+        }
+    }
+}
+
+void dl_spin_unlock(dl_spin *l)
+{
+    __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+}
+
+void *dl_alloc(size_t n)
+{
+    void *p = det_heap_raw_calloc(n);
+    if (!p) {
+        static const char msg[] =
+            "fatal error: gorace: detector out of memory\n";
+        if (write(2, msg, sizeof msg - 1) < 0)
+            _exit(2);
+        _exit(2);
+    }
+    return p;
+}
+
+void dl_free(void *p)
+{
+    det_heap_raw_free(p);
+}
+
+/* ---- wait reasons ----------------------------------------------------------
+ */
+
+static const struct {
+    const char *words;
+    dl_kind kind;
+} reason_words[] = {
+    {"sync.Mutex.Lock", DL_K_MUTEX},
+    {"sync.RWMutex.RLock", DL_K_RLOCK},
+    {"sync.RWMutex.Lock", DL_K_WLOCK},
+    {"chan receive", DL_K_CHAN},
+    {"chan send", DL_K_CHAN},
+    {"chan receive (nil chan)", DL_K_NILCHAN},
+    {"chan send (nil chan)", DL_K_NILCHAN},
+    {"select (no cases)", DL_K_NILCHAN},
+    {"select", DL_K_SELECT},
+    {"sync.WaitGroup.Wait", DL_K_WG},
+    {"sync.Cond.Wait", DL_K_COND},
+    {"semacquire", DL_K_SEMA},
+    {"sleep", DL_K_SLEEP},
+};
+
+enum { MAX_REASONS = 64 };
+static uint8_t reason_kinds[MAX_REASONS];
+static int reason_kinds_ready;
+
+static void reason_kinds_init(void)
+{
+    for (int r = 1; r < MAX_REASONS; r++) {
+        const char *w = rt_hook_wait_reason(r);
+        reason_kinds[r] = DL_K_OTHER;
+        for (size_t i = 0; i < sizeof reason_words / sizeof reason_words[0];
+             i++)
+            if (strcmp(w, reason_words[i].words) == 0)
+                reason_kinds[r] = reason_words[i].kind;
+    }
+    __atomic_store_n(&reason_kinds_ready, 1, __ATOMIC_RELEASE);
+}
+
+dl_kind dl_reason_kind(int reason)
+{
+    if (reason <= 0 || reason >= MAX_REASONS)
+        return DL_K_NONE;
+    if (!__atomic_load_n(&reason_kinds_ready, __ATOMIC_ACQUIRE))
+        reason_kinds_init();
+    return (dl_kind)reason_kinds[reason];
+}
+
+/* ---- address map ---------------------------------------------------------
+ * Linear probing with backward-shift deletion. */
+
+static size_t map_slot(const dl_map *m, uintptr_t key)
+{
+    return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> 17) &
+           (m->cap - 1);
+}
+
+static void map_grow(dl_map *m)
+{
+    dl_map old = *m;
+    m->cap = old.cap ? 2 * old.cap : 64;
+    m->len = 0;
+    m->keys = dl_alloc(m->cap * sizeof *m->keys);
+    m->vals = dl_alloc(m->cap * sizeof *m->vals);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i])
+            dl_map_put(m, old.keys[i], old.vals[i]);
+    dl_free(old.keys);
+    dl_free(old.vals);
+}
+
+static long map_find(const dl_map *m, uintptr_t key)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t i = map_slot(m, key);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key)
+            return (long)i;
+        if (!m->keys[i])
+            return -1;
+    }
+}
+
+void *dl_map_get(const dl_map *m, uintptr_t key)
+{
+    long i = map_find(m, key);
+    return i < 0 ? NULL : m->vals[i];
+}
+
+void dl_map_put(dl_map *m, uintptr_t key, void *val)
+{
+    if ((m->len + 1) * 4 > m->cap * 3)
+        map_grow(m);
+    size_t i = map_slot(m, key);
+    while (m->keys[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->len++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+void *dl_map_del(dl_map *m, uintptr_t key)
+{
+    long at = map_find(m, key);
+    if (at < 0)
+        return NULL;
+    void *val = m->vals[at];
+    size_t mask = m->cap - 1, hole = (size_t)at;
+    for (size_t j = (hole + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+        size_t home = map_slot(m, m->keys[j]);
+        bool movable =
+            hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        if (movable) {
+            m->keys[hole] = m->keys[j];
+            m->vals[hole] = m->vals[j];
+            hole = j;
+        }
+    }
+    m->keys[hole] = 0;
+    m->vals[hole] = NULL;
+    m->len--;
+    return val;
+}
+
+void dl_map_each(const dl_map *m,
+                 void (*fn)(uintptr_t key, void *val, void *arg), void *arg)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i])
+            fn(m->keys[i], m->vals[i], arg);
+}
+
+/* ---- stacks ---------------------------------------------------------------
+ */
+
+void dl_stack_capture(dl_stack *s)
+{
+    unw_context_t ctx;
+    unw_cursor_t cur;
+    s->n = 0;
+    if (unw_getcontext(&ctx) || unw_init_local(&cur, &ctx))
+        return;
+    do {
+        unw_word_t ip;
+        if (unw_get_reg(&cur, UNW_REG_IP, &ip) || !ip)
+            break;
+        s->pc[s->n++] = (uintptr_t)ip;
+    } while (s->n < DL_STACK_MAX && unw_step(&cur) > 0);
+}
+
+/* gorace's source root with its trailing '/': frames from root/rt/ and
+ * root/detect/ are the runtime's or a detector's, hidden as Go hides
+ * runtime.* frames. */
+static size_t source_root(const char **root)
+{
+    static const char self[] = __FILE__;
+    const char *p = strstr(self, "detect/deadlock/");
+    *root = self;
+    return p ? (size_t)(p - self) : 0;
+}
+
+static bool is_hidden_frame(const char *func, const char *file)
+{
+    if (file && strcmp(file, "?") != 0) {
+        const char *root;
+        size_t n = source_root(&root);
+        if (n == 0 || strncmp(file, root, n) != 0)
+            return false;
+        /* a detector's own test programs are user code */
+        return strncmp(file + n, "rt/", 3) == 0 ||
+               (strncmp(file + n, "detect/", 7) == 0 &&
+                !strstr(file + n, "/tests/"));
+    }
+    return strncmp(func, "rt_", 3) == 0 || strncmp(func, "dl_", 3) == 0 ||
+           strncmp(func, "det_", 4) == 0;
+}
+
+static bool is_stack_end(const char *func)
+{
+    return strcmp(func, "rt_gogo_trampoline") == 0 ||
+           strcmp(func, "__libc_start_call_main") == 0 ||
+           strcmp(func, "__libc_start_main") == 0 ||
+           strcmp(func, "start_thread") == 0;
+}
+
+void dl_stack_print(int fd, const dl_stack *s)
+{
+    int shown = 0;
+    for (int i = 0; i < s->n; i++) {
+        const char *func, *file;
+        int line;
+        /* unw_backtrace's first entry is an ip, the others return addresses */
+        rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
+        if (is_stack_end(func))
+            break;
+        if (is_hidden_frame(func, file))
+            continue;
+        rt_fdprintf(fd, "%s(...)\n", func);
+        if (strcmp(file, "?") != 0)
+            rt_fdprintf(fd, "\t%s:%d\n", file, line);
+        else
+            rt_fdprintf(fd, "\t?+0x%lx\n", (unsigned long)s->pc[i]);
+        shown++;
+        if (strcmp(func, "main") == 0)
+            break;
+    }
+    if (!shown)
+        rt_fdprintf(fd, "\t(no frames)\n");
+}
+
+const char *dl_stack_top_func(const dl_stack *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        const char *func, *file;
+        int line;
+        rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
+        if (is_stack_end(func))
+            break;
+        if (!is_hidden_frame(func, file))
+            return func;
+    }
+    return "?";
+}
+
+size_t dl_traceback_saved_text(void *sp, char *buf, size_t len)
+{
+    buf[0] = 0;
+    int fd = memfd_create("gorace-traceback", MFD_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    rt_traceback_saved(fd, sp);
+    ssize_t n = pread(fd, buf, len - 1, 0);
+    close(fd);
+    if (n < 0)
+        n = 0;
+    buf[n] = 0;
+    return (size_t)n;
+}
