@@ -424,7 +424,7 @@ static void check_program(struct result *r)
         char label[64] = "";
         if (procs > 0 && nfree > 1)
             strfmt(label, sizeof label, "GOMAXPROCS=%d: ", procs);
-        struct schedule free_running = {0};
+        struct schedule free_running = {.options = e.gorace};
         run_once(r, &e, argv, &free_running, procs, label);
     }
     long nseeds = e.seeds >= 0 && e.seeds < opt.seeds ? e.seeds : opt.seeds;
@@ -432,7 +432,8 @@ static void check_program(struct result *r)
         r->seed_note = e.seeds_reason ? strdup(e.seeds_reason) : NULL;
     fixed_addresses(true);
     for (long k = 1; k <= nseeds && r->status == ST_PASS; k++) {
-        struct schedule sched = {.seeded = true, .seed = (unsigned long long)k};
+        struct schedule sched = {
+            .seeded = true, .seed = (unsigned long long)k, .options = e.gorace};
         char label[64];
         strfmt(label, sizeof label, "seed %ld: ", k);
         r->bug_seeds += run_once(r, &e, argv, &sched, 0, label);

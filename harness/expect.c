@@ -230,9 +230,9 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
                           bool *seen_expect, int lineno, char *err,
                           size_t errlen)
 {
-    static const char *const keys[] = {"expect", "stdout-set", "stdout",
-                                       "stderr", "gomaxprocs", "args",
-                                       "bug",    "seeds",      "needs"};
+    static const char *const keys[] = {
+        "expect", "stdout-set", "stdout", "stderr", "gomaxprocs",
+        "args",   "bug",        "seeds",  "needs",  "gorace"};
     while (n > 0 && (*c == ' ' || *c == '\t'))
         c++, n--;
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
@@ -275,6 +275,10 @@ static bool parse_comment(struct expect *e, const char *c, size_t n,
             break;
         case 7:
             ok = parse_seeds(e, val, err, errlen);
+            break;
+        case 9:
+            free(e->gorace);
+            e->gorace = xstrndup(v, vl);
             break;
         case 8:
             if (strcmp(val, "detector") == 0) {
@@ -376,6 +380,7 @@ void expect_free(struct expect *e)
         free(e->args[i]);
     free(e->args);
     free(e->seeds_reason);
+    free(e->gorace);
     memset(e, 0, sizeof *e);
 }
 

@@ -49,6 +49,8 @@ struct expect {
     /* `needs: detector`: only the instrumented build can meet the
      * expectation (like race and leak, which imply it) */
     bool needs_detector;
+    /* `gorace: OPTS`: GORACE options for every run (e.g. lock_order=0) */
+    char *gorace;
     bool bug_is_stdout;
     enum outcome bug_outcome;
     int bug_exit_code;

@@ -66,6 +66,7 @@ struct schedule {
     unsigned long long seed;
     int pct;                      /* 0: random walk; else PCT of this depth */
     unsigned long long pct_steps; /* 0: the runtime's default */
+    const char *options;          /* more GORACE options (a header's) */
 };
 
 /* If argv[*i] is --seed, --pct or --pct-steps (one or two dashes, value

@@ -140,6 +140,14 @@ char *schedule_gorace(const struct schedule *s)
         if (*p)
             p++;
     }
+    if (s->options && *s->options) {
+        size_t need = o + strlen(s->options) + 130;
+        if (need > cap && (v = realloc(v, cap = need)) == NULL) {
+            perror("gorace");
+            exit(1);
+        }
+        o += snprintf(v + o, cap - o, "%s%s", o ? " " : "", s->options);
+    }
     if (s->seeded) {
         o += snprintf(v + o, cap - o, "%sseed=%llu", o ? " " : "", s->seed);
         if (s->pct)

@@ -273,6 +273,8 @@ static char *prepare_source(const char *src)
         usage_fail("stress: %s: header: %s", src, err);
     if (!so.release && !race_lib_built())
         so.release = true;
+    if (has_hdr)
+        so.sched.options = hdr.gorace;
     if (has_hdr && so.release &&
         (hdr.outcome == OUT_RACE || hdr.outcome == OUT_LEAK ||
          hdr.needs_detector))
