@@ -102,20 +102,26 @@ static void init_paths(void)
 {
     struct rtpaths *p = &paths;
     p->from_build_tree = running_from_build_tree();
-    char rel[4096], race[4096];
+    char rel[4096], race[4096], dl[4096], instr[4096];
     if (p->from_build_tree) {
         set_path(p->include_dir, "GORACE_INCLUDE", GORACE_BUILD_INCLUDE);
         strfmt(rel, sizeof rel, "%s", GORACE_BUILD_RELEASE_LIB);
         strfmt(race, sizeof race, "%s", GORACE_BUILD_RACE_LIB);
+        strfmt(dl, sizeof dl, "%s", GORACE_BUILD_DEADLOCK_LIB);
+        strfmt(instr, sizeof instr, "%s", GORACE_BUILD_INSTR_LIB);
     } else {
         char inc[4096], lib[4096];
         install_dirs(inc, lib);
         set_path(p->include_dir, "GORACE_INCLUDE", inc);
         strfmt(rel, sizeof rel, "%s/libgorace.a", lib);
         strfmt(race, sizeof race, "%s/libgorace_race.a", lib);
+        strfmt(dl, sizeof dl, "%s/libgorace_deadlock.a", lib);
+        strfmt(instr, sizeof instr, "%s/libgorace_instr.a", lib);
     }
     set_path(p->release_lib, "GORACE_LIB", rel);
     set_path(p->race_lib, "GORACE_RACE_LIB", race);
+    set_path(p->deadlock_lib, "GORACE_DEADLOCK_LIB", dl);
+    set_path(p->instr_lib, "GORACE_INSTR_LIB", instr);
 }
 
 /* Check workers ask concurrently: initialise exactly once. */
@@ -210,7 +216,19 @@ static bool check_libs(bool release, char *err, size_t errlen)
 static void push_link_tail(struct argvec *a, bool release)
 {
     const struct rtpaths *p = rt_paths();
-    push(a, release ? p->release_lib : p->race_lib);
+    if (release) {
+        push(a, p->release_lib);
+    } else {
+        /* Nothing in a program refers to the deadlock detector: -u pulls
+         * its hook table in. The race library comes first: its malloc is
+         * the one the program gets. */
+        push(a, p->race_lib);
+        if (access(p->deadlock_lib, R_OK) == 0) {
+            push(a, "-Wl,-u,gorace_deadlock_engine");
+            push(a, p->deadlock_lib);
+        }
+        push(a, p->instr_lib);
+    }
     for (size_t i = 0; i < sizeof link_libs / sizeof *link_libs; i++)
         push(a, link_libs[i]);
 }
@@ -371,6 +389,10 @@ bool cached_build(char *const srcs[], size_t nsrcs, char *const flags[],
         }
     }
     hash_stat(&h, release ? p->release_lib : p->race_lib);
+    if (!release) {
+        hash_stat(&h, p->deadlock_lib);
+        hash_stat(&h, p->instr_lib);
+    }
     char hdr[4200];
     strfmt(hdr, sizeof hdr, "%s/gorace.h", p->include_dir);
     hash_stat(&h, hdr);

@@ -19,6 +19,8 @@ struct rtpaths {
     char include_dir[4096];
     char release_lib[4096];
     char race_lib[4096];
+    char deadlock_lib[4096]; /* the instrumented build's other detector */
+    char instr_lib[4096];    /* the instrumented runtime under both */
     bool from_build_tree;
 };
 const struct rtpaths *rt_paths(void);
