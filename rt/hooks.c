@@ -7,8 +7,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "sched.h"
+#include "proc.h"
 
 const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
 int rt_hooks_count;
@@ -55,4 +57,85 @@ void **rt_hook_gslot(void)
 __attribute__((weak)) int go_leakcheck(void)
 {
     return 0;
+}
+
+/* ---- queries for detectors (rt/hooks.h) -----------------------------------
+ */
+
+static int ginfo_status(uint32_t st)
+{
+    switch (st) {
+    case G_RUNNABLE:
+        return RT_GS_RUNNABLE;
+    case G_RUNNING:
+        return RT_GS_RUNNING;
+    case G_SYSCALL:
+        return RT_GS_SYSCALL;
+    default:
+        return RT_GS_WAITING;
+    }
+}
+
+static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
+{
+    memset(gi, 0, sizeof *gi);
+    gi->id = gp->pub.id;
+    gi->parent = gp->parent;
+    gi->status = ginfo_status(st);
+    gi->create_pc = gp->cpc;
+    gi->create_file = gp->cfile;
+    gi->create_func = gp->cfunc;
+    gi->create_line = gp->cline;
+    gi->stack_lo = gp->stack.lo;
+    gi->stack_hi = gp->stack.hi;
+    gi->start_arg = gp->arg;
+    if (st != G_WAITING && st != G_RUNNABLE)
+        return;
+    gi->sp = gp->started ? gp->sp : NULL;
+    if (st != G_WAITING)
+        return;
+    gi->wait_reason = gp->pub.wait_reason;
+    gi->wait_since = gp->pub.wait_since;
+    if (gp->pub.wait_obj)
+        gi->objs[gi->nobjs++] = gp->pub.wait_obj;
+    /* A parked select's channels: its sudogs stay put while it waits. */
+    for (rt_sudog *sg = gp->pub.waiting; sg && gi->nobjs < RT_GINFO_MAX_OBJS;
+         sg = sg->waitlink)
+        if (sg->obj)
+            gi->objs[gi->nobjs++] = sg->obj;
+}
+
+void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg)
+{
+    for (G *gp = load_acq(&sched.allgs); gp; gp = load_acq(&gp->alllink)) {
+        uint32_t st = load_acq(&gp->status);
+        if (st == G_DEAD || st == G_IDLE)
+            continue;
+        rt_ginfo gi;
+        fill_ginfo(gp, st, &gi);
+        fn(&gi, arg);
+    }
+}
+
+bool rt_hook_stop_the_world(int64_t timeout_ns)
+{
+    store_rel(&sched.stw, 1);
+    G *self = curg();
+    int64_t deadline = rt_nanotime() + timeout_ns;
+    for (;;) {
+        bool busy = false;
+        for (G *gp = load_acq(&sched.allgs); gp && !busy;
+             gp = load_acq(&gp->alllink))
+            busy = gp != self && load_acq(&gp->status) == G_RUNNING;
+        if (!busy)
+            return true;
+        if (rt_explore_on || rt_nanotime() >= deadline)
+            return false;
+        usleep(50);
+    }
+}
+
+void rt_hook_start_the_world(void)
+{
+    store_rel(&sched.stw, 0);
 }

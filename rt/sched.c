@@ -36,9 +36,12 @@
  *
  * Stacks are allocated at a goroutine's first run (rt/stack.c), so a burst of
  * spawns costs only Gs. Dead Gs keep their stacks on per-P free lists.
+ *
+ * The structures are in rt/proc.h; fatal errors, dumps and signal handlers
+ * in rt/panic.c; what detectors may ask about goroutines in rt/hooks.c.
  */
 #define _GNU_SOURCE
-#include "sched.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -60,130 +63,12 @@
 #include "time.h"
 #include "traceback.h"
 
-enum {
-    MAX_PROCS = 256,
-    RUNQ_SIZE = 256,
-    SUDOG_CACHE = 128,
-    GFREE_LOCAL_MAX = 64,
-    GFREE_GLOBAL_KEEP_STACKS = 16384,
-    MAIN_STACK_BYTES = 8 << 20,
-    ALTSTACK_BYTES = 64 << 10,
-};
-
-typedef enum {
-    G_IDLE,
-    G_RUNNABLE,
-    G_RUNNING,
-    G_SYSCALL,
-    G_WAITING,
-    G_DEAD
-} gstatus;
-
-typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRED } pstatus;
-
-/* What a goroutine asks g0 to do after switching to it. */
-typedef enum { REQ_NONE, REQ_PARK, REQ_YIELD, REQ_EXIT, REQ_SYSCALL_EXIT } mreq;
-
-typedef struct M M;
-typedef struct P P;
-typedef struct G G;
-
-struct G {
-    rt_g pub; /* first: rt_g * and G * are interchangeable */
-    void *sp;
-    rt_stack stack;
-    uint32_t status;
-    void (*fn)(void *);
-    void *arg;
-    G *schedlink;
-    G *alllink;
-    M *m;
-    bool started;
-    bool is_main;
-    int64_t parent;
-    uintptr_t cpc;
-    const char *cfile, *cfunc;
-    int cline;
-};
-
-struct P {
-    int id;
-    uint32_t status;
-    M *m;
-    P *link;
-    uint32_t runqhead; /* consumers CAS it */
-    uint32_t runqtail; /* only the owner stores it */
-    G *runq[RUNQ_SIZE];
-    G *runnext;
-    uint32_t schedtick;
-    G *gfree;
-    int ngfree;
-    rt_sudog *sudogs[SUDOG_CACHE];
-    int nsudog;
-};
-
-struct M {
-    int64_t id;
-    void *g0_sp;
-    G *curg;
-    P *p;
-    P *nextp;
-    P *oldp; /* P held before a system call */
-    bool spinning;
-    bool timer_sleeper;
-    rt_note park;
-    M *schedlink;
-    uint64_t rand;
-    mreq req;
-    bool (*commit)(rt_g *, void *);
-    void *commit_arg;
-    void *altstack;
-};
-
-static struct {
-    rt_lock lock;
-    G *runq_head, *runq_tail; /* global run queue */
-    int32_t runq_size;
-    P *pidle;
-    int32_t npidle; /* atomic reads outside the lock */
-    int32_t nprocs; /* GOMAXPROCS */
-    int32_t nmspinning;
-    M *midle;
-    int32_t nmidle;
-    int32_t mcount;
-    int64_t next_mid;
-    /* timers: at most one idle M sleeps until the next timer */
-    M *timer_sleeper;
-    int64_t timer_sleep_until;
-    /* dead Gs */
-    rt_lock gfree_lock;
-    G *gfree_stack, *gfree_nostack;
-    int32_t ngfree_stack;
-    rt_lock sudog_lock;
-    rt_sudog *sudog_free;
-    /* all Gs ever made, for dumps and the deadlock check */
-    rt_lock allg_lock;
-    G *allgs, *allgs_tail;
-    int64_t next_goid;
-    int32_t ngoroutines; /* live user goroutines */
-    int32_t nsyscall;
-    /* program end */
-    int main_code;
-    uint32_t main_done;
-    rt_note main_note;
-    uint32_t exiting;
-    uint32_t dying; /* a fatal error is being printed */
-    uint32_t stw;   /* a detector stopped the world */
-    bool started;
-} sched;
-
-static P allp[MAX_PROCS];
+struct rt_sched sched;
+P allp[MAX_PROCS];
 
 static __thread M *tls_m __attribute__((tls_model("initial-exec")));
 
-/* Goroutines migrate between threads: the compiler must never cache a TLS
- * address or value across a switch, so every read goes through here. */
-static __attribute__((noinline)) M *getm(void)
+__attribute__((noinline)) M *getm(void)
 {
     M *m = tls_m;
     __asm__ volatile("" : "+r"(m));
@@ -195,17 +80,6 @@ rt_g *rt_getg(void)
     M *m = getm();
     return m ? &m->curg->pub : NULL;
 }
-
-static inline G *curg(void)
-{
-    M *m = getm();
-    return m ? m->curg : NULL;
-}
-
-#define load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define load_acq(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 
 /* ---- clock and randomness ------------------------------------------------ */
 
@@ -220,7 +94,7 @@ int64_t rt_nanotime(void)
 
 /* A few ms of resolution for a fraction of the cost: enough to say how long
  * a goroutine has been blocked. */
-static int64_t coarse_nanotime(void)
+int64_t coarse_nanotime(void)
 {
     if (rt_explore_on)
         return rt_explore_now();
@@ -659,143 +533,6 @@ void rt_sched_timer_added(int64_t when)
         startm(NULL, false); /* everyone idles with no timer watcher */
 }
 
-/* ---- goroutine dumps and fatal errors ------------------------------------ */
-
-static void dump_header(int fd, G *gp, const char *state)
-{
-    int64_t mins = 0;
-    if (gp->status == G_WAITING && gp->pub.wait_since)
-        mins = (coarse_nanotime() - gp->pub.wait_since) / (60 * 1000000000LL);
-    if (mins >= 1)
-        rt_fdprintf(fd, "goroutine %lld [%s, %lld minutes]:\n",
-                    (long long)gp->pub.id, state, (long long)mins);
-    else
-        rt_fdprintf(fd, "goroutine %lld [%s]:\n", (long long)gp->pub.id, state);
-}
-
-static void dump_created_by(int fd, G *gp)
-{
-    if (gp->is_main)
-        return;
-    /* Prefer DWARF's file:line for the call site (absolute, like the frames
-     * above it); GO()'s __FILE__ serves when there is no debug info. */
-    const char *func, *file;
-    int line;
-    if (gp->cpc && rt_symbolize(gp->cpc, 1, &func, &file, &line) == 0 &&
-        line > 0)
-        rt_print_created_by(fd, gp->cfunc ? gp->cfunc : func, file, line,
-                            gp->cpc, gp->parent);
-    else
-        rt_print_created_by(fd, gp->cfunc, gp->cfile, gp->cline, gp->cpc,
-                            gp->parent);
-}
-
-static const char *status_word(G *gp)
-{
-    switch (gp->status) {
-    case G_RUNNABLE:
-        return "runnable";
-    case G_RUNNING:
-        return "running";
-    case G_SYSCALL:
-        return "syscall";
-    case G_WAITING:
-        return rt_wait_reason_str(gp->pub.wait_reason);
-    default:
-        return "idle";
-    }
-}
-
-/* Prints every goroutine but `skip` that has run, in Go's layout. The world
- * is not stopped: a goroutine running on another M is shown without frames,
- * as its stack is live. */
-static void dump_others(int fd, G *skip)
-{
-    for (G *gp = load_acq(&sched.allgs); gp; gp = gp->alllink) {
-        uint32_t st = load_acq(&gp->status);
-        if (gp == skip || st == G_DEAD || st == G_IDLE)
-            continue;
-        rt_fdprintf(fd, "\n");
-        dump_header(fd, gp, status_word(gp));
-        if ((st == G_WAITING || st == G_RUNNABLE) && gp->started && gp->sp)
-            rt_traceback_saved(fd, gp->sp);
-        else if (st != G_WAITING && st != G_RUNNABLE)
-            rt_fdprintf(fd, "\tgoroutine running on other thread; stack "
-                            "unavailable\n");
-        dump_created_by(fd, gp);
-    }
-}
-
-static void dump_current(int fd, int skip)
-{
-    G *gp = curg();
-    if (!gp)
-        return;
-    rt_fdprintf(fd, "\n");
-    dump_header(fd, gp, "running");
-    rt_traceback_current(fd, skip);
-    dump_created_by(fd, gp);
-}
-
-/* Only the first fatal error is printed; any other thread that dies at the
- * same time waits for the process to exit. */
-static void enter_dying(void)
-{
-    if (__atomic_exchange_n(&sched.dying, 1, __ATOMIC_SEQ_CST)) {
-        for (;;)
-            pause();
-    }
-    fflush(stdout);
-    fflush(stderr);
-}
-
-static void die_with(int code) __attribute__((noreturn));
-static void die_with(int code)
-{
-    rt_explore_finish();
-    _exit(code);
-}
-
-static void vfatal(const char *prefix, bool all, const char *fmt, va_list ap)
-{
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    enter_dying();
-    rt_fdprintf(2, "%s%s\n", prefix, msg);
-    dump_current(2, 3);
-    if (all)
-        dump_others(2, curg());
-}
-
-void rt_panic(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfatal("panic: ", false, fmt, ap);
-    va_end(ap);
-    die_with(2);
-}
-
-void rt_throw(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfatal("fatal error: ", true, fmt, ap);
-    va_end(ap);
-    die_with(2);
-}
-
-void go_panic(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfatal("panic: ", false, fmt, ap);
-    va_end(ap);
-    die_with(2);
-}
-
-static void report_deadlock(void) __attribute__((noreturn));
-
 /* Go's checkdead: called with sched.lock held when an M goes idle. */
 static void checkdead_locked(void)
 {
@@ -809,102 +546,7 @@ static void checkdead_locked(void)
     for (int i = 0; i < sched.nprocs; i++)
         if (!runq_empty(&allp[i]))
             return;
-    report_deadlock();
-}
-
-static void report_deadlock(void)
-{
-    if (load_relaxed(&sched.exiting)) {
-        for (;;)
-            pause();
-    }
-    enter_dying();
-    rt_fdprintf(2, "fatal error: all goroutines are asleep - deadlock!\n");
-    dump_others(2, NULL);
-    die_with(2);
-}
-
-/* ---- signals: stack overflow and crashes --------------------------------- */
-
-static void crash_handler(int sig, siginfo_t *si, void *uc)
-{
-    M *m = getm();
-    G *gp = m ? m->curg : NULL;
-    uintptr_t addr = (uintptr_t)si->si_addr;
-    if (gp && sig == SIGSEGV && rt_stack_is_overflow(&gp->stack, addr)) {
-        enter_dying();
-        rt_fdprintf(2,
-                    "fatal error: stack overflow\n\nruntime: goroutine %lld "
-                    "stack exceeds %zu-byte limit (GORACE_STACK_KB raises "
-                    "it)\n",
-                    (long long)gp->pub.id,
-                    (size_t)(gp->stack.hi - gp->stack.lo));
-        rt_fdprintf(2, "\ngoroutine %lld [running]:\n", (long long)gp->pub.id);
-        rt_traceback_ucontext(2, uc);
-        dump_created_by(2, gp);
-        dump_others(2, gp);
-        die_with(2);
-    }
-    enter_dying();
-    const char *what = sig == SIGSEGV || sig == SIGBUS
-                           ? "invalid memory address or nil pointer "
-                             "dereference"
-                       : sig == SIGFPE ? "integer divide by zero"
-                                       : "unexpected signal";
-    ucontext_t *u = uc;
-    rt_fdprintf(2,
-                "panic: runtime error: %s\n[signal %s: code=0x%x addr=0x%lx "
-                "pc=0x%llx]\n",
-                what, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", si->si_code,
-                (unsigned long)addr,
-                (unsigned long long)u->uc_mcontext.gregs[REG_RIP]);
-    if (gp) {
-        rt_fdprintf(2, "\ngoroutine %lld [running]:\n", (long long)gp->pub.id);
-        rt_traceback_ucontext(2, uc);
-        dump_created_by(2, gp);
-    }
-    die_with(2);
-}
-
-static void install_altstack(M *m)
-{
-    m->altstack = mmap(NULL, ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m->altstack == MAP_FAILED)
-        rt_throw("cannot map a signal stack");
-    stack_t ss = {.ss_sp = m->altstack, .ss_size = ALTSTACK_BYTES};
-    sigaltstack(&ss, NULL);
-}
-
-/* Go's SIGQUIT: every goroutine's stack, then exit 2. */
-static void sigquit_handler(int sig, siginfo_t *si, void *uc)
-{
-    (void)sig, (void)si;
-    enter_dying();
-    rt_fdprintf(2, "SIGQUIT: quit\n");
-    G *gp = curg();
-    if (gp) {
-        rt_fdprintf(2, "\n");
-        dump_header(2, gp, "running");
-        rt_traceback_ucontext(2, uc);
-        dump_created_by(2, gp);
-    }
-    dump_others(2, gp);
-    die_with(2);
-}
-
-static void install_crash_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = crash_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGFPE, &sa, NULL);
-    sa.sa_sigaction = sigquit_handler;
-    sigaction(SIGQUIT, &sa, NULL);
+    rt_report_deadlock();
 }
 
 /* ---- G allocation ----------------------------------------------------------
@@ -1081,15 +723,15 @@ void go_spawn(void (*fn)(void *), void *arg)
 static void check_canary(G *gp)
 {
     if (!gp->stack.guarded && !rt_stack_canary_ok(&gp->stack)) {
-        enter_dying();
+        rt_enter_dying();
         rt_fdprintf(2,
                     "fatal error: stack overflow\n\nruntime: goroutine %lld "
                     "overflowed its %zu-byte stack (canary overwritten; "
                     "GORACE_STACK_KB raises the limit)\n",
                     (long long)gp->pub.id,
                     (size_t)(gp->stack.hi - gp->stack.lo));
-        dump_current(2, 2);
-        die_with(2);
+        rt_dump_current(2, 2);
+        rt_die(2);
     }
 }
 
@@ -1338,7 +980,7 @@ static G *explore_find_runnable(void)
         if (g)
             return (G *)g;
         if (next_timer == INT64_MAX)
-            report_deadlock();
+            rt_report_deadlock();
         rt_explore_advance(next_timer);
     }
 }
@@ -1444,7 +1086,7 @@ static void *m_thread_main(void *arg)
 {
     M *m = arg;
     tls_m = m;
-    install_altstack(m);
+    rt_signal_stack_install(m);
     if (m->nextp) {
         acquirep(m, m->nextp);
         m->nextp = NULL;
@@ -1631,7 +1273,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         pidle_put_locked(&allp[i]);
     sched.nprocs = n;
     global_rand_state = (uint64_t)rt_nanotime();
-    install_crash_handlers();
+    rt_signals_install();
 
     main_args args = {main_fn, argc, argv};
     G *gp = newproc(main_entry, &args, NULL, 0, NULL, 0);
@@ -1653,85 +1295,4 @@ void go_exit(int code)
     rt_explore_finish();
     fflush(NULL);
     _exit(code);
-}
-
-/* ---- queries for detectors (rt/hooks.h) -----------------------------------
- */
-
-static int ginfo_status(uint32_t st)
-{
-    switch (st) {
-    case G_RUNNABLE:
-        return RT_GS_RUNNABLE;
-    case G_RUNNING:
-        return RT_GS_RUNNING;
-    case G_SYSCALL:
-        return RT_GS_SYSCALL;
-    default:
-        return RT_GS_WAITING;
-    }
-}
-
-static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
-{
-    memset(gi, 0, sizeof *gi);
-    gi->id = gp->pub.id;
-    gi->parent = gp->parent;
-    gi->status = ginfo_status(st);
-    gi->create_pc = gp->cpc;
-    gi->create_file = gp->cfile;
-    gi->create_func = gp->cfunc;
-    gi->create_line = gp->cline;
-    gi->stack_lo = gp->stack.lo;
-    gi->stack_hi = gp->stack.hi;
-    gi->start_arg = gp->arg;
-    if (st != G_WAITING && st != G_RUNNABLE)
-        return;
-    gi->sp = gp->started ? gp->sp : NULL;
-    if (st != G_WAITING)
-        return;
-    gi->wait_reason = gp->pub.wait_reason;
-    gi->wait_since = gp->pub.wait_since;
-    if (gp->pub.wait_obj)
-        gi->objs[gi->nobjs++] = gp->pub.wait_obj;
-    /* A parked select's channels: its sudogs stay put while it waits. */
-    for (rt_sudog *sg = gp->pub.waiting; sg && gi->nobjs < RT_GINFO_MAX_OBJS;
-         sg = sg->waitlink)
-        if (sg->obj)
-            gi->objs[gi->nobjs++] = sg->obj;
-}
-
-void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg)
-{
-    for (G *gp = load_acq(&sched.allgs); gp; gp = load_acq(&gp->alllink)) {
-        uint32_t st = load_acq(&gp->status);
-        if (st == G_DEAD || st == G_IDLE)
-            continue;
-        rt_ginfo gi;
-        fill_ginfo(gp, st, &gi);
-        fn(&gi, arg);
-    }
-}
-
-bool rt_hook_stop_the_world(int64_t timeout_ns)
-{
-    store_rel(&sched.stw, 1);
-    G *self = curg();
-    int64_t deadline = rt_nanotime() + timeout_ns;
-    for (;;) {
-        bool busy = false;
-        for (G *gp = load_acq(&sched.allgs); gp && !busy;
-             gp = load_acq(&gp->alllink))
-            busy = gp != self && load_acq(&gp->status) == G_RUNNING;
-        if (!busy)
-            return true;
-        if (rt_explore_on || rt_nanotime() >= deadline)
-            return false;
-        usleep(50);
-    }
-}
-
-void rt_hook_start_the_world(void)
-{
-    store_rel(&sched.stw, 0);
 }

@@ -1,0 +1,168 @@
+/*
+ * The scheduler's data structures: G (goroutine), M (OS thread), P
+ * (processor), and the global scheduler state, shared by the files that make
+ * up the scheduler: sched.c (scheduling), panic.c (fatal errors, dumps,
+ * signals) and hooks.c (what detectors may ask). Like Go's runtime2.go.
+ * Other runtime modules use rt/sched.h, never this header.
+ */
+#ifndef RT_PROC_H
+#define RT_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lock.h"
+#include "sched.h"
+#include "stack.h"
+
+enum {
+    MAX_PROCS = 256,
+    RUNQ_SIZE = 256,
+    SUDOG_CACHE = 128,
+    GFREE_LOCAL_MAX = 64,
+    GFREE_GLOBAL_KEEP_STACKS = 16384,
+    MAIN_STACK_BYTES = 8 << 20,
+    ALTSTACK_BYTES = 64 << 10,
+};
+
+typedef enum {
+    G_IDLE,
+    G_RUNNABLE,
+    G_RUNNING,
+    G_SYSCALL,
+    G_WAITING,
+    G_DEAD
+} gstatus;
+
+typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRED } pstatus;
+
+/* What a goroutine asks g0 to do after switching to it. */
+typedef enum { REQ_NONE, REQ_PARK, REQ_YIELD, REQ_EXIT, REQ_SYSCALL_EXIT } mreq;
+
+typedef struct M M;
+typedef struct P P;
+typedef struct G G;
+
+struct G {
+    rt_g pub; /* first: rt_g * and G * are interchangeable */
+    void *sp;
+    rt_stack stack;
+    uint32_t status;
+    void (*fn)(void *);
+    void *arg;
+    G *schedlink;
+    G *alllink;
+    M *m;
+    bool started;
+    bool is_main;
+    int64_t parent;
+    uintptr_t cpc;
+    const char *cfile, *cfunc;
+    int cline;
+};
+
+struct P {
+    int id;
+    uint32_t status;
+    M *m;
+    P *link;
+    uint32_t runqhead; /* consumers CAS it */
+    uint32_t runqtail; /* only the owner stores it */
+    G *runq[RUNQ_SIZE];
+    G *runnext;
+    uint32_t schedtick;
+    G *gfree;
+    int ngfree;
+    rt_sudog *sudogs[SUDOG_CACHE];
+    int nsudog;
+};
+
+struct M {
+    int64_t id;
+    void *g0_sp;
+    G *curg;
+    P *p;
+    P *nextp;
+    P *oldp; /* P held before a system call */
+    bool spinning;
+    bool timer_sleeper;
+    rt_note park;
+    M *schedlink;
+    uint64_t rand;
+    mreq req;
+    bool (*commit)(rt_g *, void *);
+    void *commit_arg;
+    void *altstack;
+};
+
+struct rt_sched {
+    rt_lock lock;
+    G *runq_head, *runq_tail; /* global run queue */
+    int32_t runq_size;
+    P *pidle;
+    int32_t npidle; /* atomic reads outside the lock */
+    int32_t nprocs; /* GOMAXPROCS */
+    int32_t nmspinning;
+    M *midle;
+    int32_t nmidle;
+    int32_t mcount;
+    int64_t next_mid;
+    /* timers: at most one idle M sleeps until the next timer */
+    M *timer_sleeper;
+    int64_t timer_sleep_until;
+    /* dead Gs */
+    rt_lock gfree_lock;
+    G *gfree_stack, *gfree_nostack;
+    int32_t ngfree_stack;
+    rt_lock sudog_lock;
+    rt_sudog *sudog_free;
+    /* all Gs ever made, for dumps and the deadlock check */
+    rt_lock allg_lock;
+    G *allgs, *allgs_tail;
+    int64_t next_goid;
+    int32_t ngoroutines; /* live user goroutines */
+    int32_t nsyscall;
+    /* program end */
+    int main_code;
+    uint32_t main_done;
+    rt_note main_note;
+    uint32_t exiting;
+    uint32_t dying; /* a fatal error is being printed */
+    uint32_t stw;   /* a detector stopped the world */
+    bool started;
+};
+
+extern struct rt_sched sched;
+
+extern P allp[MAX_PROCS];
+
+/* The running M. Goroutines migrate between threads: the compiler must
+ * never cache a TLS address or value across a switch, so every read goes
+ * through this out-of-line function. */
+M *getm(void);
+
+static inline G *curg(void)
+{
+    M *m = getm();
+    return m ? m->curg : NULL;
+}
+
+#define load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define load_acq(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---- across the scheduler's files ---- */
+
+/* wait_since's clock: a few ms of resolution, virtual in seeded mode */
+int64_t coarse_nanotime(void);
+
+/* panic.c */
+void rt_enter_dying(void);
+void rt_die(int code) __attribute__((noreturn));
+void rt_dump_current(int fd, int skip);
+void rt_report_deadlock(void) __attribute__((noreturn));
+void rt_signals_install(void);
+void rt_signal_stack_install(M *m);
+
+#endif
