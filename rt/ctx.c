@@ -250,8 +250,12 @@ go_chan *go_ctx_done(go_ctx *ctx)
     d = ctx->done;
     if (!d) {
         d = go_chan_make(0, 0);
-        if (ctx->err)
+        if (ctx->err) {
+            /* Made after the cancel: close it as the canceller would, so
+             * receivers still sync with go_cancel. */
+            RT_HOOK(acquire, rt_hook_gid(), ctx);
             go_chan_close(d);
+        }
         __atomic_store_n(&ctx->done, d, __ATOMIC_RELEASE);
     }
     rt_lock_release(&ctx->lock);

@@ -24,7 +24,8 @@
  * program is asleep and the scheduler says so in Go's words. An RWMutex
  * read-unlocked by a goroutine that is not a recorded reader makes its reader
  * set unknown ("poisoned") until the last reader leaves; poisoned locks never
- * complete a cycle.
+ * complete a cycle. A cycle of one goroutine (re-locking a lock it holds)
+ * is not reported: Go lets another goroutine do the unlock.
  *
  * Lock order. Acquiring M2 while holding M1 adds the edge M1 -> M2 (with
  * both acquisition stacks) unless both are read locks, which never exclude
@@ -592,7 +593,12 @@ void dl_locks_block(int64_t g, int reason, const void *obj)
         walk w = {.start = g, .c = &c};
         c.g[0] = g;
         visited(&w, g);
-        found = waits_through(&w, s, 0);
+        /* A goroutine re-locking a Mutex it holds is waiting for an unlock
+         * that Go lets any goroutine do (the memory model's own example
+         * does it); while others can run that is not yet a deadlock, and
+         * if none can, the scheduler reports it. Cycles through two or
+         * more goroutines are. */
+        found = waits_through(&w, s, 0) && c.n > 1;
         if (found)
             fill_acquisitions(&c);
     }

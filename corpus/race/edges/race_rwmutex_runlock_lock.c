@@ -1,5 +1,8 @@
 // A reader that reads after its RUnlock is no longer ordered before the
-// writer's Lock.
+// writer's Lock. The writer comes 20ms later (had it come first, its Unlock
+// would order the reader's RLock after it, and that execution has no race).
+// (Both stay alive until main releases them: a goroutine started on a dead
+// one's stack would be ordered after it by the TSan engine.)
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
 go_rwmutex rw;
 int table[8];
 go_wg wg;
+go_chan *release;
 GOFN(reader)
 {
     go_rwmutex_rlock(&rw);
@@ -62,19 +66,24 @@ GOFN(reader)
         s += table[i];
     USE(s);
     go_wg_done(&wg);
+    await(release);
 }
 GOFN(writer)
 {
+    go_sleep(20 * GO_MILLISECOND);
     go_rwmutex_lock(&rw);
     for (int i = 0; i < 8; i++)
         table[i] = i;
     go_rwmutex_unlock(&rw);
     go_wg_done(&wg);
+    await(release);
 }
 TEST
 {
+    release = go_chan_make(0, 0);
     go_wg_add(&wg, 2);
     GO(reader, 0);
     GO(writer, 0);
     go_wg_wait(&wg);
+    go_chan_close(release);
 }

@@ -1,5 +1,5 @@
 // A worker that writes after Done is not ordered before Wait: main's read
-// races with it.
+// races with it. (The join channel is received only after the read.)
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -50,29 +50,24 @@ int main(int argc, char **argv)
     return go_run(main_fn, argc, argv);
 }
 
-struct job {
-    int *out;
-    int i;
-    go_wg *wg;
-};
+int out[2];
+go_wg wg;
+go_chan *joined;
 GOFN(worker)
 {
-    struct job *j = arg;
-    go_wg_done(j->wg);
-    j->out[j->i] = j->i * j->i;
+    intptr_t i = (intptr_t)arg;
+    go_wg_done(&wg);
+    out[i] = (int)(i * i);
+    notify(joined);
 }
 TEST
 {
-    int out[2] = {0};
-    go_wg wg = {0};
-    struct job jobs[2];
-    for (int i = 0; i < 2; i++) {
-        jobs[i] = (struct job){out, i, &wg};
-        go_wg_add(&wg, 1);
-        GO(worker, &jobs[i]);
-    }
+    joined = mkch(2);
+    go_wg_add(&wg, 2);
+    GO(worker, 0);
+    GO(worker, 1);
     go_wg_wait(&wg);
-    go_sleep(20 * GO_MILLISECOND); /* keeps out (main's stack) alive for the
-                                      late writes */
     USE(out[0] + out[1]);
+    await(joined);
+    await(joined);
 }

@@ -56,7 +56,7 @@ __attribute__((noinline)) static void f2(int x, int y)
 {
     __asm__ volatile("" ::"r"(x), "r"(y));
 }
-static void (*f)(int, int) = f2;
+void (*f)(int, int) = f2;
 int x, y;
 go_chan *c;
 GOFN(g)

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 
 static void nop1(void) {}
 static void nop2(void) {}
-static void (*f)(void) = nop1;
+void (*f)(void) = nop1;
 go_chan *c;
 GOFN(g)
 {

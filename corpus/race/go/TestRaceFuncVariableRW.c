@@ -59,7 +59,7 @@ static int identity(int x)
 {
     return x;
 }
-static int (*f)(int) = square;
+int (*f)(int) = square;
 go_chan *ch;
 GOFN(g)
 {

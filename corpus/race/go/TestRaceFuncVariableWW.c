@@ -59,7 +59,7 @@ static int identity(int x)
 {
     return x;
 }
-static int (*f)(int);
+int (*f)(int);
 go_chan *ch;
 GOFN(g)
 {
