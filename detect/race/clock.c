@@ -1,0 +1,147 @@
+/*
+ * Vector clocks indexed by slot id (see race.c for slots).
+ *
+ * A goroutine's clock is shared copy-on-write with the children it spawns:
+ * spawning a million goroutines costs one reference each, not a million
+ * copies. A clock with ref > 1 is immutable; whoever wants to change it
+ * copies it first (vc_own). Only the holder of the single reference can
+ * share it, so the ref == 1 test cannot race.
+ *
+ * Every content has a unique generation number (renewed whenever a clock is
+ * changed), so "already joined that clock" is one comparison: a million
+ * goroutines woken by one close share its clock, and merging them all into
+ * a WaitGroup costs one full join and then their own entries only.
+ *
+ * Lengths are trimmed to the highest slot that was ever set, so clocks stay
+ * as short as the slots a goroutine actually learned about.
+ */
+#include "race.h"
+
+#include <string.h>
+
+static uint64_t next_gen(void)
+{
+    static _Atomic uint64_t gens;
+    return atomic_fetch_add_explicit(&gens, 1, memory_order_relaxed) + 1;
+}
+
+vclock *vc_new(uint32_t cap)
+{
+    if (cap < 4)
+        cap = 4;
+    vclock *vc = race_alloc(sizeof(vclock) + cap * sizeof(epoch_t));
+    vc->ref = 1;
+    vc->len = 0;
+    vc->cap = cap;
+    vc->gen = next_gen();
+    return vc;
+}
+
+void vc_unref(vclock *vc)
+{
+    if (vc && __atomic_sub_fetch(&vc->ref, 1, __ATOMIC_ACQ_REL) == 0)
+        race_free(vc);
+}
+
+vclock *vc_share(vclock *vc)
+{
+    if (vc)
+        __atomic_add_fetch(&vc->ref, 1, __ATOMIC_RELAXED);
+    return vc;
+}
+
+vclock *vc_own(vclock **vcp, sid_t need_len)
+{
+    vclock *vc = *vcp;
+    bool shared = vc && __atomic_load_n(&vc->ref, __ATOMIC_ACQUIRE) > 1;
+    if (vc && !shared && need_len <= vc->cap) {
+        vc->gen = next_gen(); /* the caller changes it */
+        return vc;
+    }
+    uint32_t len = vc ? vc->len : 0;
+    uint32_t cap = need_len > len ? need_len : len;
+    if (vc && !shared)
+        cap = cap > 2 * vc->cap ? cap : 2 * vc->cap;
+    vclock *n = vc_new(cap);
+    n->len = len;
+    if (len)
+        memcpy(n->e, vc->e, len * sizeof(epoch_t));
+    vc_unref(vc);
+    *vcp = n;
+    return n;
+}
+
+static void grow_len(vclock *vc, uint32_t len)
+{
+    if (len > vc->len) {
+        memset(vc->e + vc->len, 0, (len - vc->len) * sizeof(epoch_t));
+        vc->len = len;
+    }
+}
+
+void vc_set(vclock **vcp, sid_t i, epoch_t e)
+{
+    if (vc_get(*vcp, i) == e)
+        return;
+    vclock *vc = vc_own(vcp, i + 1);
+    grow_len(vc, i + 1);
+    vc->e[i] = e;
+}
+
+/* Joins src[i] into d[i]; d has room. */
+static inline void join_one(vclock *d, uint32_t i, epoch_t e)
+{
+    if (i >= d->len)
+        grow_len(d, i + 1);
+    if (e > d->e[i])
+        d->e[i] = e;
+}
+
+/* Costs O(len(src)), not O(own): a goroutine on a high slot whose clock is
+ * short (a fresh child) merges in constant time. */
+bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
+{
+    uint32_t n = src ? src->len : 0, i = 0;
+    bool own_grows = own != SID_NONE && own_epoch > vc_get(*dst, own);
+    /* Find the first entry that grows before deciding to copy. */
+    for (; i < n; i++)
+        if (i != own && src->e[i] > vc_get(*dst, i))
+            break;
+    if (i == n && !own_grows)
+        return false;
+    uint32_t need = n;
+    if (own_grows && own + 1 > need)
+        need = own + 1;
+    vclock *d = vc_own(dst, need);
+    for (; i < n; i++)
+        if (i != own)
+            join_one(d, i, src->e[i]);
+    if (own_grows)
+        join_one(d, own, own_epoch);
+    return true;
+}
+
+bool vc_dominated(const vclock *a, const vclock *b, sid_t own)
+{
+    for (uint32_t i = 0; a && i < a->len; i++)
+        if (i != own && a->e[i] > vc_get(b, i))
+            return false;
+    return true;
+}
+
+void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
+{
+    uint32_t n = src ? src->len : 0;
+    if (own != SID_NONE && own + 1 > n)
+        n = own + 1;
+    vclock *d = vc_own(dst, n);
+    if (src && src->len)
+        memcpy(d->e, src->e, src->len * sizeof(epoch_t));
+    if (src && src->len < n)
+        memset(d->e + src->len, 0, (n - src->len) * sizeof(epoch_t));
+    else if (!src)
+        memset(d->e, 0, n * sizeof(epoch_t));
+    d->len = n;
+    if (own != SID_NONE)
+        d->e[own] = own_epoch;
+}

@@ -1,0 +1,622 @@
+/*
+ * The native race detector: Go's -race for C programs on the gorace runtime.
+ *
+ * User code is compiled with -fsanitize=thread; the compiler's callbacks
+ * (__tsan_*, tsan.c) report every memory access, function entry and atomic
+ * operation. The runtime reports goroutine life and the Go memory model's
+ * synchronisation edges through rt/hooks.h. This file keeps the
+ * happens-before state; shadow.c checks accesses, report.c prints.
+ *
+ * Happens-before. Every goroutine has a vector clock. release(addr) stores
+ * the goroutine's clock into the sync object for addr (release_merge joins
+ * it), acquire(addr) joins the object's clock into the goroutine's; after a
+ * release the goroutine's own entry (its epoch) advances, so its later
+ * accesses are not covered by what it released. The runtime emits these
+ * edges at Go's race-annotation points (channel slots, close, mutexes,
+ * WaitGroup, Once, context); atomics with acquire/release orders emit them on
+ * the atomic's address; creating a goroutine copies the parent's clock.
+ *
+ * Slots. Clock entries are indexed by slot, not by goroutine id, and a slot
+ * is reused once its goroutine finished, so clocks do not grow with the
+ * number of goroutines that ever lived (TSan v3's idea). Epochs of a slot
+ * keep increasing across its owners. Reuse is exact, with no missed race and
+ * no false one, under one condition that we enforce: slot s whose last owner
+ * finished at epoch E is given only to a child whose parent's clock already
+ * has s >= E, i.e. the parent has joined the finished goroutine (WaitGroup,
+ * channel receive, ...). Then the new owner's clock contains all of the old
+ * owner's history, so "s >= e" means the same thing for every epoch e of
+ * either owner: knowing the new owner implies knowing the old one. A spawn
+ * with no joinable free slot takes a fresh one; MAX_SLOTS live goroutines
+ * (4M) is the limit. We chose this over tree clocks because it keeps the
+ * per-access check a plain array lookup, and because the clocks that matter
+ * stay short: a child shares its parent's clock copy-on-write (clock.c), so
+ * a million parked goroutines cost a reference each.
+ *
+ * Shadow memory (shadow.c) is direct-mapped, FastTrack in TSan's form:
+ * four cells of (slot, epoch, bytes, write, atomic) per 8-byte word, an
+ * epoch per access and several cells only when reads are concurrent.
+ *
+ * Threads. A goroutine's state is touched by the thread running it, or by
+ * the goroutine completing a hand-off with it while it is parked (the
+ * runtime names that passive party in the hook), never by two at once.
+ * Goroutine 0 (code outside goroutines, scheduler context) is `boot`, whose
+ * hook events are serialised by a lock.
+ */
+#include "race.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../rt/hooks.h"
+
+/* ---- goroutine ids -> states (the passive party of a hand-off) ----------- */
+
+enum { ID_SHARDS = 256 };
+
+typedef struct idnode {
+    struct idnode *next;
+    int64_t gid;
+    gstate *g;
+} idnode;
+
+static struct idshard {
+    atomic_flag lock;
+    idnode **tab;
+    size_t n, cap;
+} ids[ID_SHARDS];
+
+static struct idshard *id_shard(int64_t gid)
+{
+    return &ids[(uint64_t)gid * 0x9e3779b97f4a7c15ull >> 56];
+}
+
+static void id_rehash(struct idshard *s)
+{
+    size_t cap = s->cap ? 2 * s->cap : 64;
+    idnode **tab = race_calloc(cap * sizeof *tab);
+    for (size_t i = 0; i < s->cap; i++)
+        for (idnode *n = s->tab[i], *nx; n; n = nx) {
+            nx = n->next;
+            size_t h = (uint64_t)n->gid % cap;
+            n->next = tab[h];
+            tab[h] = n;
+        }
+    race_free(s->tab);
+    s->tab = tab;
+    s->cap = cap;
+}
+
+static void id_put(int64_t gid, gstate *g)
+{
+    struct idshard *s = id_shard(gid);
+    idnode *n = race_alloc(sizeof *n);
+    n->gid = gid;
+    n->g = g;
+    spin_lock(&s->lock);
+    if (s->n >= s->cap)
+        id_rehash(s);
+    size_t h = (uint64_t)gid % s->cap;
+    n->next = s->tab[h];
+    s->tab[h] = n;
+    s->n++;
+    spin_unlock(&s->lock);
+}
+
+static gstate *id_get(int64_t gid)
+{
+    struct idshard *s = id_shard(gid);
+    gstate *g = NULL;
+    spin_lock(&s->lock);
+    if (s->cap)
+        for (idnode *n = s->tab[(uint64_t)gid % s->cap]; n; n = n->next)
+            if (n->gid == gid) {
+                g = n->g;
+                break;
+            }
+    spin_unlock(&s->lock);
+    return g;
+}
+
+static void id_del(int64_t gid)
+{
+    struct idshard *s = id_shard(gid);
+    idnode *dead = NULL;
+    spin_lock(&s->lock);
+    if (s->cap)
+        for (idnode **p = &s->tab[(uint64_t)gid % s->cap]; *p; p = &(*p)->next)
+            if ((*p)->gid == gid) {
+                dead = *p;
+                *p = dead->next;
+                s->n--;
+                break;
+            }
+    spin_unlock(&s->lock);
+    race_free(dead);
+}
+
+/* ---- slots --------------------------------------------------------------- */
+
+enum {
+    SLOT_CHUNK = 4096,
+    INC_KEEP = 2,    /* incarnations of a slot kept for reports */
+    REUSE_SCAN = 16, /* free slots examined per spawn */
+};
+
+/* A slot: its last epoch, and its latest owners (newest first) so a report
+ * can name the goroutine behind an old (slot, epoch) and restore its stack. */
+typedef struct slot {
+    epoch_t epoch;
+    gstate *inc[INC_KEEP];
+} slot;
+
+static slot *slot_chunks[MAX_SLOTS / SLOT_CHUNK];
+static sid_t nslots;
+static sid_t *free_sids;
+static size_t nfree, free_cap;
+static atomic_flag slots_lock_ = ATOMIC_FLAG_INIT;
+
+void race_slots_lock(void)
+{
+    spin_lock(&slots_lock_);
+}
+void race_slots_unlock(void)
+{
+    spin_unlock(&slots_lock_);
+}
+
+static slot *slot_at(sid_t s)
+{
+    slot *c = slot_chunks[s / SLOT_CHUNK];
+    if (!c)
+        c = slot_chunks[s / SLOT_CHUNK] =
+            race_calloc(SLOT_CHUNK * sizeof(slot));
+    return &c[s % SLOT_CHUNK];
+}
+
+static void gstate_destroy(gstate *g)
+{
+    trace_free(g);
+    vc_unref(g->vc);
+    race_free(g->stk);
+    race_free(g);
+}
+
+/* A free slot the parent has joined, else a fresh one. Slots lock held. */
+static sid_t slot_pick(const gstate *parent)
+{
+    for (size_t k = 0; k < nfree && k < REUSE_SCAN; k++) {
+        size_t i = nfree - 1 - k;
+        sid_t s = free_sids[i];
+        epoch_t known =
+            s == parent->sid ? parent->epoch : vc_get(parent->vc, s);
+        if (known >= slot_at(s)->epoch && slot_at(s)->epoch < UINT32_MAX / 2) {
+            free_sids[i] = free_sids[--nfree];
+            return s;
+        }
+    }
+    if (nslots == MAX_SLOTS) {
+        fprintf(stderr, "race: limit of %d live goroutines exceeded\n",
+                MAX_SLOTS);
+        _exit(2);
+    }
+    return nslots++;
+}
+
+/* Makes g the new owner of a slot. Slots lock held. */
+static void slot_attach(gstate *g, const gstate *parent)
+{
+    sid_t s = slot_pick(parent);
+    slot *sl = slot_at(s);
+    g->sid = s;
+    g->start_epoch = g->epoch = sl->epoch + 1;
+    sl->epoch = g->epoch;
+    gstate *old = sl->inc[INC_KEEP - 1];
+    memmove(&sl->inc[1], &sl->inc[0], (INC_KEEP - 1) * sizeof sl->inc[0]);
+    sl->inc[0] = g;
+    if (old)
+        gstate_destroy(old);
+}
+
+static void slot_release(gstate *g)
+{
+    race_slots_lock();
+    slot_at(g->sid)->epoch = g->epoch;
+    if (nfree == free_cap) {
+        size_t cap = free_cap ? 2 * free_cap : 1024;
+        sid_t *n = race_alloc(cap * sizeof *n);
+        if (nfree)
+            memcpy(n, free_sids, nfree * sizeof *n);
+        race_free(free_sids);
+        free_sids = n;
+        free_cap = cap;
+    }
+    free_sids[nfree++] = g->sid;
+    race_slots_unlock();
+}
+
+/* The owner of (sid, ep), for reports. Slots lock held by the caller. */
+gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
+                                bool *finished)
+{
+    if (sid >= nslots)
+        return NULL;
+    slot *sl = slot_at(sid);
+    for (int i = 0; i < INC_KEEP; i++) {
+        gstate *g = sl->inc[i];
+        if (g && g->start_epoch <= ep) {
+            *gid = g->gid;
+            *finished = atomic_load(&g->finished);
+            return g;
+        }
+    }
+    return NULL;
+}
+
+/* ---- the current goroutine ----------------------------------------------- */
+
+static gstate boot; /* goroutine 0: code outside goroutines */
+static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
+static size_t stack_bytes = 64 << 10;
+static _Atomic long nlive, nblocked;
+
+gstate *race_cur(void)
+{
+    void **det = rt_hook_gslot();
+    if (!det)
+        return &boot;
+    gstate *g = *det;
+    if (__builtin_expect(g != NULL, 1))
+        return g;
+    g = id_get(rt_hook_gid());
+    if (!g)
+        return &boot;
+    *det = g;
+    return g;
+}
+
+/* The state a hook names; boot (locked) for goroutine 0. */
+static gstate *named(int64_t gid)
+{
+    if (gid == 0) {
+        spin_lock(&boot_lock);
+        return &boot;
+    }
+    void **det = rt_hook_gslot();
+    if (det && *det && ((gstate *)*det)->gid == gid)
+        return *det;
+    return id_get(gid);
+}
+
+static void done_with(gstate *g)
+{
+    if (g == &boot)
+        spin_unlock(&boot_lock);
+}
+
+/* ---- sync objects: address -> clock ------------------------------------- */
+
+enum { SYNC_SHARDS = 1024 };
+
+typedef struct syncobj {
+    struct syncobj *next;
+    uintptr_t addr;
+    vclock *vc;
+    uint64_t joined_gen; /* vc covers the goroutine clock of this gen */
+} syncobj;
+
+static struct syncshard {
+    atomic_flag lock;
+    syncobj **tab;
+    size_t n, cap;
+} syncs[SYNC_SHARDS];
+
+static struct syncshard *sync_shard(uintptr_t a)
+{
+    return &syncs[(a * 0x9e3779b97f4a7c15ull) >> 54];
+}
+
+static size_t sync_hash(uintptr_t a, size_t cap)
+{
+    return (a >> 3) * 0xff51afd7ed558ccdull % cap;
+}
+
+static void sync_rehash(struct syncshard *s)
+{
+    size_t cap = s->cap ? 2 * s->cap : 16;
+    syncobj **tab = race_calloc(cap * sizeof *tab);
+    for (size_t i = 0; i < s->cap; i++)
+        for (syncobj *o = s->tab[i], *nx; o; o = nx) {
+            nx = o->next;
+            size_t h = sync_hash(o->addr, cap);
+            o->next = tab[h];
+            tab[h] = o;
+        }
+    race_free(s->tab);
+    s->tab = tab;
+    s->cap = cap;
+}
+
+/* Shard lock held. */
+static syncobj *sync_find(struct syncshard *s, uintptr_t a, bool create)
+{
+    if (s->cap)
+        for (syncobj *o = s->tab[sync_hash(a, s->cap)]; o; o = o->next)
+            if (o->addr == a)
+                return o;
+    if (!create)
+        return NULL;
+    if (s->n >= s->cap)
+        sync_rehash(s);
+    syncobj *o = race_calloc(sizeof *o);
+    o->addr = a;
+    size_t h = sync_hash(a, s->cap);
+    o->next = s->tab[h];
+    s->tab[h] = o;
+    s->n++;
+    return o;
+}
+
+static void sync_forget(uintptr_t a)
+{
+    struct syncshard *s = sync_shard(a);
+    syncobj *dead = NULL;
+    spin_lock(&s->lock);
+    if (s->cap)
+        for (syncobj **p = &s->tab[sync_hash(a, s->cap)]; *p; p = &(*p)->next)
+            if ((*p)->addr == a) {
+                dead = *p;
+                *p = dead->next;
+                s->n--;
+                break;
+            }
+    spin_unlock(&s->lock);
+    if (dead) {
+        vc_unref(dead->vc);
+        race_free(dead);
+    }
+}
+
+void race_acquire(gstate *g, uintptr_t addr)
+{
+    struct syncshard *s = sync_shard(addr);
+    spin_lock(&s->lock);
+    syncobj *o = sync_find(s, addr, false);
+    if (o && o->vc && o->vc->gen != g->joined_gen) {
+        /* Knowing less than the object: share its clock, copy nothing. */
+        if (vc_dominated(g->vc, o->vc, g->sid)) {
+            vc_unref(g->vc);
+            g->vc = vc_share(o->vc);
+        } else {
+            vc_join(&g->vc, o->vc, SID_NONE, 0);
+        }
+        g->joined_gen = o->vc->gen;
+    }
+    spin_unlock(&s->lock);
+}
+
+/* After releasing, the goroutine's later accesses are a new epoch. */
+static void advance(gstate *g)
+{
+    g->epoch++;
+    trace_epoch(g);
+}
+
+void race_release(gstate *g, uintptr_t addr, bool merge)
+{
+    struct syncshard *s = sync_shard(addr);
+    spin_lock(&s->lock);
+    syncobj *o = sync_find(s, addr, true);
+    if (merge && g->vc && g->vc->gen == o->joined_gen) {
+        vc_join(&o->vc, NULL, g->sid, g->epoch); /* only our own entry */
+    } else if (merge) {
+        uint64_t gen = g->vc ? g->vc->gen : 0;
+        vc_join(&o->vc, g->vc, g->sid, g->epoch);
+        o->joined_gen = gen;
+    } else {
+        vc_assign(&o->vc, g->vc, g->sid, g->epoch);
+        o->joined_gen = 0;
+    }
+    spin_unlock(&s->lock);
+    advance(g);
+}
+
+/* ---- hooks --------------------------------------------------------------- */
+
+static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
+                         const char *file, int line, const char *func)
+{
+    (void)file, (void)line, (void)func;
+    gstate *p = named(parent);
+    if (!p)
+        p = &boot;
+    gstate *c = race_calloc(sizeof *c);
+    c->gid = child;
+    c->parent = parent;
+    c->created_at = stack_current(p, pc);
+    /* The child starts with everything the parent knows, own entry too. */
+    vc_set(&p->vc, p->sid, p->epoch);
+    c->vc = vc_share(p->vc);
+    race_slots_lock();
+    slot_attach(c, p);
+    race_slots_unlock();
+    advance(p);
+    done_with(p);
+    atomic_fetch_add(&nlive, 1);
+    id_put(child, c);
+}
+
+static void on_go_start(int64_t gid)
+{
+    gstate *g = id_get(gid);
+    void **det = rt_hook_gslot();
+    if (!g || !det)
+        return;
+    *det = g;
+    /* We run at the top of g's stack: its frames all lie below. */
+    g->stack_hi = (uintptr_t)__builtin_frame_address(0);
+    g->stack_lo = g->stack_hi - stack_bytes;
+    g->stack_min = g->stack_hi;
+}
+
+static void on_go_end(int64_t gid)
+{
+    gstate *g = id_get(gid);
+    if (!g)
+        return;
+    /* The stack goes back to the runtime's pool: forget what was done on
+     * it, or its next owner would race with this goroutine's locals. */
+    if (g->stack_min < g->stack_hi)
+        shadow_reset(g->stack_min & ~(uintptr_t)7,
+                     g->stack_hi - (g->stack_min & ~(uintptr_t)7));
+    id_del(gid);
+    atomic_fetch_sub(&nlive, 1);
+    race_free(g->stk);
+    g->stk = NULL;
+    g->depth = g->stk_cap = 0;
+    vc_unref(g->vc);
+    g->vc = NULL;
+    atomic_store(&g->finished, 1);
+    slot_release(g);
+}
+
+static void on_go_block(int64_t gid, int reason, const void *obj)
+{
+    (void)reason, (void)obj;
+    gstate *g = id_get(gid);
+    if (g && !g->blocked) {
+        g->blocked = true;
+        atomic_fetch_add(&nblocked, 1);
+    }
+}
+
+static void on_go_unblock(int64_t gid, int64_t by)
+{
+    (void)by;
+    gstate *g = id_get(gid);
+    if (g && g->blocked) {
+        g->blocked = false;
+        atomic_fetch_sub(&nblocked, 1);
+    }
+}
+
+static void on_acquire(int64_t gid, const void *addr)
+{
+    gstate *g = named(gid);
+    if (g)
+        race_acquire(g, (uintptr_t)addr);
+    done_with(g);
+}
+
+static void on_release(int64_t gid, const void *addr)
+{
+    gstate *g = named(gid);
+    if (g)
+        race_release(g, (uintptr_t)addr, false);
+    done_with(g);
+}
+
+static void on_release_merge(int64_t gid, const void *addr)
+{
+    gstate *g = named(gid);
+    if (g)
+        race_release(g, (uintptr_t)addr, true);
+    done_with(g);
+}
+
+static void on_chan_free(int64_t gid, const void *c)
+{
+    (void)gid;
+    sync_forget((uintptr_t)c);
+}
+
+static void on_mem_access(int64_t gid, const void *addr, size_t size, int write,
+                          uintptr_t pc)
+{
+    gstate *g = named(gid);
+    if (g)
+        race_access_range(g, (uintptr_t)addr, size, write, pc);
+    done_with(g);
+}
+
+/* Go sleeps at exit while other goroutines may still be racing. */
+static void atexit_sleep(void)
+{
+    if (race_opts.atexit_sleep_ms > 0 &&
+        atomic_load(&nlive) - atomic_load(&nblocked) > 1)
+        usleep((useconds_t)race_opts.atexit_sleep_ms * 1000);
+}
+
+static void on_main_exit(int64_t gid, int code)
+{
+    (void)gid;
+    atexit_sleep();
+    race_finish(code, false);
+}
+
+static void on_go_exit(int64_t gid, int code)
+{
+    (void)gid;
+    if (code == 0) {
+        atexit_sleep();
+        race_finish(code, true);
+    }
+}
+
+static const rt_hooks race_hooks = {
+    .go_create = on_go_create,
+    .go_start = on_go_start,
+    .go_end = on_go_end,
+    .go_block = on_go_block,
+    .go_unblock = on_go_unblock,
+    .acquire = on_acquire,
+    .release = on_release,
+    .release_merge = on_release_merge,
+    .chan_free = on_chan_free,
+    .mem_access = on_mem_access,
+    .main_exit = on_main_exit,
+    .go_exit = on_go_exit,
+};
+
+/* Goroutine stacks: the runtime's size, so own-stack accesses are noticed. */
+static void read_stack_size(void)
+{
+    const char *kb = getenv("GORACE_STACK_KB");
+    if (kb && atol(kb) > 0)
+        stack_bytes = (size_t)atol(kb) << 10;
+}
+
+static void read_options(void)
+{
+    char err[256];
+    const char *env = getenv("GORACE");
+    if (env && !race_parse_options(&race_opts, env, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        _exit(2);
+    }
+}
+
+static int inited;
+
+void race_init(void)
+{
+    if (__atomic_exchange_n(&inited, 1, __ATOMIC_ACQ_REL))
+        return;
+    read_options();
+    read_stack_size();
+    if (!shadow_map_init()) {
+        fprintf(stderr, "race: cannot reserve shadow memory\n");
+        _exit(2);
+    }
+    race_slots_lock();
+    boot.gid = 0;
+    slot_attach(&boot, &boot);
+    race_slots_unlock();
+    rt_hooks_install(&race_hooks);
+}
+
+__attribute__((constructor(101))) static void race_ctor(void)
+{
+    race_init();
+}

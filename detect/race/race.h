@@ -1,0 +1,213 @@
+/*
+ * Internal interfaces of the native race detector (detect/race). Nothing
+ * here is public: users see only the __tsan_* ABI the compilers call and the
+ * GORACE environment options. See race.c for the design.
+ */
+#ifndef DET_RACE_H
+#define DET_RACE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint32_t epoch_t;
+typedef uint32_t sid_t;
+
+/* ---- vector clocks (clock.c) --------------------------------------------- */
+
+/* A vector clock indexed by slot id. Shared copy-on-write between a parent and
+ * the children it spawns (ref > 1: immutable); sync objects own theirs. */
+typedef struct vclock {
+    uint32_t ref;
+    uint32_t len, cap;
+    uint64_t gen; /* unique per content: renewed on every change */
+    epoch_t e[];
+} vclock;
+
+vclock *vc_new(uint32_t cap);
+void vc_unref(vclock *vc);
+vclock *vc_share(vclock *vc);
+static inline epoch_t vc_get(const vclock *vc, sid_t i)
+{
+    return vc && i < vc->len ? vc->e[i] : 0;
+}
+/* Makes *vcp private (copying a shared clock) with room for index i. */
+vclock *vc_own(vclock **vcp, sid_t need_len);
+void vc_set(vclock **vcp, sid_t i, epoch_t e);
+/* *dst = max(*dst, src), with src[own] overridden by own_epoch when
+ * own != SID_NONE. Returns whether dst changed. */
+bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
+/* Is a <= b on every entry but `own`? */
+bool vc_dominated(const vclock *a, const vclock *b, sid_t own);
+/* *dst = src (+ own entry). */
+void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
+
+#define SID_NONE UINT32_MAX
+
+/* ---- shadow cells (shadow.c) --------------------------------------------- */
+
+/*
+ * One shadow cell describes one access to an 8-byte application word:
+ *   bits  0..31 epoch   bits 32..53 slot id   bits 54..61 byte mask
+ *   bit  62 write       bit  63 atomic
+ * The all-zero cell is empty (epochs start at 1).
+ */
+typedef uint64_t shadow_t;
+enum {
+    SHADOW_CELLS = 4,
+    SID_BITS = 22,
+    MAX_SLOTS = 1 << SID_BITS,
+};
+static inline shadow_t shadow_make(sid_t sid, epoch_t ep, unsigned mask,
+                                   bool write, bool atomic)
+{
+    return (shadow_t)ep | (shadow_t)sid << 32 | (shadow_t)(mask & 0xff) << 54 |
+           (shadow_t)write << 62 | (shadow_t)atomic << 63;
+}
+static inline epoch_t shadow_epoch(shadow_t s)
+{
+    return (epoch_t)s;
+}
+static inline sid_t shadow_sid(shadow_t s)
+{
+    return (sid_t)(s >> 32) & (MAX_SLOTS - 1);
+}
+static inline unsigned shadow_mask(shadow_t s)
+{
+    return (s >> 54) & 0xff;
+}
+static inline bool shadow_write(shadow_t s)
+{
+    return (s >> 62) & 1;
+}
+static inline bool shadow_atomic(shadow_t s)
+{
+    return s >> 63;
+}
+
+/* The accessor's view for a check: who it is and what it knows. */
+typedef struct accessor {
+    sid_t sid;
+    epoch_t epoch;
+    const vclock *vc; /* vc[sid] is ignored: epoch is authoritative */
+} accessor;
+
+static inline bool happens_before(const accessor *a, shadow_t old)
+{
+    sid_t s = shadow_sid(old);
+    epoch_t known = s == a->sid ? a->epoch : vc_get(a->vc, s);
+    return shadow_epoch(old) <= known;
+}
+
+/* Checks `cur` against the cells of one word and records it. Returns 0 or
+ * the conflicting earlier cell. */
+shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur);
+
+/* Direct-mapped shadow: SHADOW_CELLS cells per 8 application bytes. */
+bool shadow_map_init(void);
+_Atomic shadow_t *shadow_for(uintptr_t addr);
+bool shadow_covers(uintptr_t addr);
+void shadow_reset(uintptr_t addr, size_t size);
+extern bool shadow_ready;
+
+/* ---- goroutines, slots, sync objects (race.c) ---------------------------- */
+
+typedef struct stackrec stackrec;
+typedef struct trace trace;
+
+typedef struct gstate {
+    int64_t gid;
+    sid_t sid;
+    epoch_t epoch;       /* own clock entry, authoritative */
+    epoch_t start_epoch; /* first epoch of this incarnation of sid */
+    vclock *vc;
+    /* shadow call stack: return addresses pushed by __tsan_func_entry */
+    uintptr_t *stk;
+    uint32_t depth, stk_cap;
+    trace *tr;
+    uint64_t joined_gen; /* vc already covers the clock of this gen */
+    const stackrec *created_at;
+    int64_t parent;
+    uintptr_t stack_lo, stack_hi, stack_min; /* own goroutine stack */
+    _Atomic int finished;
+    bool blocked;
+    atomic_flag lock; /* trace part switches vs a concurrent report */
+} gstate;
+
+void race_init(void);
+gstate *race_cur(void);
+gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
+                                bool *finished);
+void race_slots_lock(void);
+void race_slots_unlock(void);
+
+/* happens-before on an address (atomics, the runtime's annotations) */
+void race_acquire(gstate *g, uintptr_t addr);
+void race_release(gstate *g, uintptr_t addr, bool merge);
+
+/* memory accesses of the current goroutine */
+void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
+                 bool atomic, uintptr_t pc);
+void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
+                       uintptr_t pc);
+
+/* ---- history, stacks, reports, options (report.c) ------------------------ */
+
+struct stackrec {
+    stackrec *next;
+    uint64_t hash;
+    uint32_t depth;
+    uintptr_t pc[];
+};
+/* Deduplicated, immortal stack records (innermost frame first). */
+const stackrec *stack_intern(const uintptr_t *pc, uint32_t depth);
+/* The current goroutine's stack: pc (if non-zero) then its shadow stack. */
+const stackrec *stack_current(gstate *g, uintptr_t pc);
+
+enum ev_kind { EV_ACCESS = 1, EV_RANGE, EV_ENTER, EV_EXIT, EV_EPOCH };
+void trace_access(gstate *g, uintptr_t pc, uintptr_t addr, size_t size,
+                  bool write, bool atomic);
+void trace_func_enter(gstate *g, uintptr_t pc);
+void trace_func_exit(gstate *g);
+void trace_epoch(gstate *g);
+void trace_free(gstate *g);
+
+void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
+                 shadow_t old, uintptr_t pc);
+int race_count(void);
+void race_finish(int code, bool from_go_exit);
+
+void heap_note_alloc(gstate *g, uintptr_t p, size_t n, uintptr_t pc);
+void heap_note_free(uintptr_t p);
+
+typedef struct race_options {
+    char log_path[512];
+    int exitcode;
+    bool halt_on_error;
+    char strip_path_prefix[512];
+    int history_size;
+    int atexit_sleep_ms;
+} race_options;
+extern race_options race_opts;
+/* Parses s (GORACE syntax); on error writes one line to err and returns
+ * false. */
+bool race_parse_options(race_options *o, const char *s, char *err,
+                        size_t errlen);
+
+/* raw allocation that bypasses the interceptors */
+void *race_alloc(size_t n);
+void *race_calloc(size_t n);
+void race_free(void *p);
+
+static inline void spin_lock(atomic_flag *l)
+{
+    while (atomic_flag_test_and_set_explicit(l, memory_order_acquire))
+        __builtin_ia32_pause();
+}
+static inline void spin_unlock(atomic_flag *l)
+{
+    atomic_flag_clear_explicit(l, memory_order_release);
+}
+
+#endif

@@ -1,0 +1,608 @@
+/*
+ * Reports, and what they need: options, stack records, per-goroutine
+ * history, heap blocks.
+ *
+ * History. The current access's stack is the shadow call stack kept by
+ * __tsan_func_entry/exit. The earlier access is known only by its shadow cell
+ * (slot, epoch, bytes), so, as TSan does, every goroutine logs its accesses,
+ * function entries/exits and epoch changes into a bounded trace, and a report
+ * replays the trace of the goroutine behind that cell up to the last access
+ * of that epoch to the same bytes. The trace is a ring of at most TRACE_PARTS
+ * parts; each part starts with a snapshot of the call stack and epoch so it
+ * can be replayed alone when older parts have been recycled. Parts start
+ * small and double up to 2^(11+history_size) events, so a million goroutines
+ * that each do little cost little. When the access has left the history the
+ * report says "[failed to restore the stack]", as TSan does.
+ *
+ * Stack records are interned in a hash table and never freed: creation and
+ * allocation sites repeat, so there are few distinct ones.
+ */
+#include "race.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../rt/traceback.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void __libc_free(void *);
+
+void *race_alloc(size_t n)
+{
+    void *p = __libc_malloc(n);
+    if (!p) {
+        static const char msg[] = "race: out of memory\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(2);
+    }
+    return p;
+}
+
+void *race_calloc(size_t n)
+{
+    void *p = __libc_calloc(1, n);
+    if (!p)
+        return race_alloc(n); /* dies */
+    return p;
+}
+
+void race_free(void *p)
+{
+    __libc_free(p);
+}
+
+/* ---- options (GORACE) ---------------------------------------------------- */
+
+race_options race_opts = {
+    .exitcode = 66,
+    .history_size = 1,
+    .atexit_sleep_ms = 1000,
+};
+
+static bool parse_int(const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi)
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+static bool set_option(race_options *o, const char *k, const char *v, char *err,
+                       size_t errlen)
+{
+    int n;
+    bool ok = true;
+    if (!strcmp(k, "log_path")) {
+        snprintf(o->log_path, sizeof o->log_path, "%s", v);
+    } else if (!strcmp(k, "strip_path_prefix")) {
+        snprintf(o->strip_path_prefix, sizeof o->strip_path_prefix, "%s", v);
+    } else if (!strcmp(k, "exitcode")) {
+        ok = parse_int(v, 0, 255, &o->exitcode);
+    } else if (!strcmp(k, "halt_on_error")) {
+        if (!strcmp(v, "true"))
+            o->halt_on_error = true;
+        else if (!strcmp(v, "false"))
+            o->halt_on_error = false;
+        else if ((ok = parse_int(v, 0, 1, &n)))
+            o->halt_on_error = n;
+    } else if (!strcmp(k, "history_size")) {
+        ok = parse_int(v, 0, 7, &o->history_size);
+    } else if (!strcmp(k, "atexit_sleep_ms")) {
+        ok = parse_int(v, 0, 1000000, &o->atexit_sleep_ms);
+    } else {
+        snprintf(err, errlen, "race: unknown GORACE option \"%s\"", k);
+        return false;
+    }
+    if (!ok)
+        snprintf(err, errlen, "race: bad value \"%s\" for GORACE option %s", v,
+                 k);
+    return ok;
+}
+
+bool race_parse_options(race_options *o, const char *s, char *err,
+                        size_t errlen)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save, *tok = strtok_r(buf, " \t\n", &save); tok;
+         tok = strtok_r(NULL, " \t\n", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            snprintf(err, errlen,
+                     "race: GORACE option \"%s\" is not of the form name=value",
+                     tok);
+            return false;
+        }
+        *eq = 0;
+        if (!set_option(o, tok, eq + 1, err, errlen))
+            return false;
+    }
+    return true;
+}
+
+/* ---- stack records ------------------------------------------------------- */
+
+enum { DEPOT_BUCKETS = 1 << 16, MAX_FRAMES = 64 };
+
+static stackrec *depot[DEPOT_BUCKETS];
+static atomic_flag depot_lock = ATOMIC_FLAG_INIT;
+
+const stackrec *stack_intern(const uintptr_t *pc, uint32_t depth)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ depth;
+    for (uint32_t i = 0; i < depth; i++)
+        h = (h ^ pc[i]) * 0x100000001b3ull;
+    stackrec **b = &depot[h % DEPOT_BUCKETS];
+    spin_lock(&depot_lock);
+    for (stackrec *s = *b; s; s = s->next)
+        if (s->hash == h && s->depth == depth &&
+            !memcmp(s->pc, pc, depth * sizeof *pc)) {
+            spin_unlock(&depot_lock);
+            return s;
+        }
+    stackrec *s = race_alloc(sizeof *s + depth * sizeof *pc);
+    s->hash = h;
+    s->depth = depth;
+    memcpy(s->pc, pc, depth * sizeof *pc);
+    s->next = *b;
+    *b = s;
+    spin_unlock(&depot_lock);
+    return s;
+}
+
+const stackrec *stack_current(gstate *g, uintptr_t pc)
+{
+    uintptr_t f[MAX_FRAMES];
+    uint32_t n = 0;
+    if (pc)
+        f[n++] = pc;
+    for (uint32_t i = g->depth; i > 0 && n < MAX_FRAMES; i--)
+        f[n++] = g->stk[i - 1];
+    return stack_intern(f, n);
+}
+
+/* ---- history ------------------------------------------------------------- */
+
+enum { TRACE_PARTS = 4, FIRST_PART = 16 };
+
+typedef struct tevent {
+    uint64_t a; /* pc | kind << 56 | write << 60 | atomic << 61 | size << 48 */
+    uint64_t b; /* address, or epoch */
+} tevent;
+
+typedef struct tpart {
+    uint32_t cap;
+    _Atomic uint32_t n;
+    epoch_t epoch0;
+    uint32_t depth0;
+    uintptr_t *stack0;
+    tevent ev[];
+} tpart;
+
+struct trace {
+    tpart *parts[TRACE_PARTS]; /* ring; parts[head] is being written */
+    int head, count;
+};
+
+static uint32_t max_part(void)
+{
+    return 1u << (11 + race_opts.history_size);
+}
+
+static tpart *part_new(uint32_t cap)
+{
+    tpart *p = race_alloc(sizeof *p + cap * sizeof(tevent));
+    p->cap = cap;
+    p->stack0 = NULL;
+    return p;
+}
+
+/* Starts a part: the current stack and epoch let it be replayed alone. */
+static void part_start(gstate *g, tpart *p)
+{
+    race_free(p->stack0);
+    p->stack0 = g->depth ? race_alloc(g->depth * sizeof(uintptr_t)) : NULL;
+    if (g->depth)
+        memcpy(p->stack0, g->stk, g->depth * sizeof(uintptr_t));
+    p->depth0 = g->depth;
+    p->epoch0 = g->epoch;
+    atomic_store_explicit(&p->n, 0, memory_order_release);
+}
+
+static tpart *trace_next_part(gstate *g)
+{
+    spin_lock(&g->lock);
+    trace *t = g->tr;
+    if (!t) {
+        t = g->tr = race_calloc(sizeof *t);
+        t->head = -1;
+    }
+    uint32_t want = FIRST_PART;
+    if (t->count) {
+        want = t->parts[t->head]->cap * 2;
+        if (want > max_part())
+            want = max_part();
+    }
+    int slot = (t->head + 1) % TRACE_PARTS;
+    tpart *p = t->parts[slot];
+    if (p && p->cap < want) {
+        race_free(p->stack0);
+        race_free(p);
+        p = NULL;
+    }
+    if (!p)
+        p = t->parts[slot] = part_new(want);
+    part_start(g, p);
+    t->head = slot;
+    if (t->count < TRACE_PARTS)
+        t->count++;
+    spin_unlock(&g->lock);
+    return p;
+}
+
+static inline void trace_put(gstate *g, uint64_t a, uint64_t b)
+{
+    trace *t = g->tr;
+    tpart *p = t ? t->parts[t->head] : NULL;
+    uint32_t n = p ? atomic_load_explicit(&p->n, memory_order_relaxed) : 0;
+    if (!p || n == p->cap) {
+        p = trace_next_part(g);
+        n = 0;
+    }
+    p->ev[n] = (tevent){a, b};
+    atomic_store_explicit(&p->n, n + 1, memory_order_release);
+}
+
+#define PC_MASK ((1ull << 48) - 1)
+#define EVA(kind, pc) (((uint64_t)(pc)&PC_MASK) | (uint64_t)(kind) << 56)
+
+void trace_access(gstate *g, uintptr_t pc, uintptr_t addr, size_t size,
+                  bool write, bool atomic)
+{
+    uint64_t bits = (uint64_t)write << 60 | (uint64_t)atomic << 61;
+    if (size <= 0xff) {
+        trace_put(g, EVA(EV_ACCESS, pc) | bits | (uint64_t)size << 48, addr);
+    } else {
+        trace_put(g, EVA(EV_RANGE, pc) | bits, addr);
+        trace_put(g, 0, size);
+    }
+}
+
+void trace_func_enter(gstate *g, uintptr_t pc)
+{
+    trace_put(g, EVA(EV_ENTER, pc), 0);
+}
+
+void trace_func_exit(gstate *g)
+{
+    trace_put(g, EVA(EV_EXIT, 0), 0);
+}
+
+void trace_epoch(gstate *g)
+{
+    if (g->tr)
+        trace_put(g, EVA(EV_EPOCH, 0), g->epoch);
+}
+
+void trace_free(gstate *g)
+{
+    trace *t = g->tr;
+    if (!t)
+        return;
+    for (int i = 0; i < TRACE_PARTS; i++)
+        if (t->parts[i]) {
+            race_free(t->parts[i]->stack0);
+            race_free(t->parts[i]);
+        }
+    race_free(t);
+    g->tr = NULL;
+}
+
+/* Replays g's history for the last access of epoch ep that touched
+ * [addr, addr+size) with the given kind; returns its stack or NULL. */
+static const stackrec *trace_restore(gstate *g, epoch_t ep, uintptr_t addr,
+                                     size_t size, bool write)
+{
+    uintptr_t stk[256], best[MAX_FRAMES];
+    uint32_t nbest = 0;
+    bool found = false;
+    spin_lock(&g->lock);
+    trace *t = g->tr;
+    for (int k = t ? t->count - 1 : -1; k >= 0; k--) {
+        tpart *p = t->parts[(t->head - k + TRACE_PARTS) % TRACE_PARTS];
+        uint32_t d = p->depth0 < 256 ? p->depth0 : 256;
+        memcpy(stk, p->stack0, d * sizeof *stk);
+        epoch_t e = p->epoch0;
+        uint32_t n = atomic_load_explicit(&p->n, memory_order_acquire);
+        for (uint32_t i = 0; i < n; i++) {
+            tevent ev = p->ev[i];
+            int kind = (ev.a >> 56) & 0xf;
+            uintptr_t pc = ev.a & PC_MASK;
+            if (kind == EV_ENTER) {
+                if (d < 256)
+                    stk[d] = pc;
+                d++;
+            } else if (kind == EV_EXIT) {
+                d -= d > 0;
+            } else if (kind == EV_EPOCH) {
+                e = (epoch_t)ev.b;
+            } else if (kind == EV_ACCESS || kind == EV_RANGE) {
+                size_t sz = kind == EV_RANGE && i + 1 < n ? p->ev[i + 1].b
+                                                          : (ev.a >> 48) & 0xff;
+                bool w = (ev.a >> 60) & 1;
+                if (e == ep && w == write && ev.b < addr + size &&
+                    addr < ev.b + sz) {
+                    found = true;
+                    nbest = 0;
+                    best[nbest++] = pc;
+                    for (uint32_t j = d < 256 ? d : 256;
+                         j > 0 && nbest < MAX_FRAMES; j--)
+                        best[nbest++] = stk[j - 1];
+                }
+            }
+        }
+    }
+    spin_unlock(&g->lock);
+    return found ? stack_intern(best, nbest) : NULL;
+}
+
+/* ---- heap blocks --------------------------------------------------------- */
+
+enum { HEAP_SHARDS = 256 };
+
+typedef struct hblock {
+    struct hblock *next;
+    uintptr_t p;
+    size_t n;
+    int64_t gid;
+    const stackrec *stk;
+} hblock;
+
+static struct hshard {
+    atomic_flag lock;
+    hblock *head[64];
+} heap[HEAP_SHARDS];
+
+static struct hshard *heap_shard(uintptr_t p, size_t *bucket)
+{
+    uint64_t h = (p >> 4) * 0x9e3779b97f4a7c15ull;
+    *bucket = (h >> 20) % 64;
+    return &heap[h >> 56];
+}
+
+void heap_note_alloc(gstate *g, uintptr_t p, size_t n, uintptr_t pc)
+{
+    hblock *b = race_alloc(sizeof *b);
+    *b = (hblock){NULL, p, n, g->gid, stack_current(g, pc)};
+    size_t k;
+    struct hshard *s = heap_shard(p, &k);
+    spin_lock(&s->lock);
+    b->next = s->head[k];
+    s->head[k] = b;
+    spin_unlock(&s->lock);
+}
+
+void heap_note_free(uintptr_t p)
+{
+    size_t k;
+    struct hshard *s = heap_shard(p, &k);
+    hblock *dead = NULL;
+    spin_lock(&s->lock);
+    for (hblock **b = &s->head[k]; *b; b = &(*b)->next)
+        if ((*b)->p == p) {
+            dead = *b;
+            *b = dead->next;
+            break;
+        }
+    spin_unlock(&s->lock);
+    race_free(dead);
+}
+
+/* The live block containing addr (reports only: a full scan). */
+static bool heap_find(uintptr_t addr, hblock *out)
+{
+    for (int i = 0; i < HEAP_SHARDS; i++) {
+        spin_lock(&heap[i].lock);
+        for (int k = 0; k < 64; k++)
+            for (hblock *b = heap[i].head[k]; b; b = b->next)
+                if (addr - b->p < b->n) {
+                    *out = *b;
+                    spin_unlock(&heap[i].lock);
+                    return true;
+                }
+        spin_unlock(&heap[i].lock);
+    }
+    return false;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
+static int nreports;
+static int log_fd = -1;
+
+enum { SEEN_CAP = 4096 };
+static uintptr_t seen[SEEN_CAP][2];
+static int nseen;
+static uintptr_t seen_words[SEEN_CAP];
+static int nseen_words;
+
+int race_count(void)
+{
+    return __atomic_load_n(&nreports, __ATOMIC_ACQUIRE);
+}
+
+static int out_fd(void)
+{
+    if (log_fd >= 0)
+        return log_fd;
+    const char *p = race_opts.log_path;
+    if (!*p || !strcmp(p, "stderr")) {
+        log_fd = 2;
+    } else if (!strcmp(p, "stdout")) {
+        log_fd = 1;
+    } else {
+        char name[600];
+        snprintf(name, sizeof name, "%s.%d", p, (int)getpid());
+        log_fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log_fd < 0)
+            log_fd = 2;
+    }
+    return log_fd;
+}
+
+/* Frames of the runtime and its goroutine entry are not the user's. */
+static bool runtime_frame(const char *func, const char *file)
+{
+    return !strncmp(func, "rt_", 3) || !strncmp(func, "go_", 3) ||
+           !strcmp(func, "g_entry") || strstr(file, "/rt/") != NULL;
+}
+
+static void print_stack(int fd, const stackrec *s)
+{
+    int printed = 0;
+    for (uint32_t i = 0; s && i < s->depth; i++) {
+        const char *func, *file;
+        int line;
+        rt_symbolize(s->pc[i], 1, &func, &file, &line);
+        if (runtime_frame(func, file))
+            continue;
+        size_t strip = strlen(race_opts.strip_path_prefix);
+        if (strip && !strncmp(file, race_opts.strip_path_prefix, strip))
+            file += strip;
+        rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
+        printed++;
+    }
+    if (!printed)
+        rt_fdprintf(fd, "  [failed to restore the stack]\n");
+}
+
+static const char *kind(shadow_t s, bool previous)
+{
+    static const char *names[2][2][2] = {
+        {{"Read", "Write"}, {"Atomic read", "Atomic write"}},
+        {{"Previous read", "Previous write"},
+         {"Previous atomic read", "Previous atomic write"}},
+    };
+    return names[previous][shadow_atomic(s)][shadow_write(s)];
+}
+
+static void print_who(int fd, int64_t gid, bool known)
+{
+    if (!known)
+        rt_fdprintf(fd, "unknown goroutine:\n");
+    else if (gid == 1)
+        rt_fdprintf(fd, "main goroutine:\n");
+    else
+        rt_fdprintf(fd, "goroutine %lld:\n", (long long)gid);
+}
+
+/* Whether this pair of source locations, or a race on this word, was
+ * reported already (TSan's suppress_equal_stacks/addresses, as Go runs). */
+static bool seen_before(uintptr_t a, uintptr_t b, uintptr_t addr)
+{
+    uintptr_t w = addr & ~(uintptr_t)7;
+    for (int i = 0; i < nseen_words; i++)
+        if (seen_words[i] == w)
+            return true;
+    if (nseen_words < SEEN_CAP)
+        seen_words[nseen_words++] = w;
+    if (a > b) {
+        uintptr_t t = a;
+        a = b;
+        b = t;
+    }
+    for (int i = 0; i < nseen; i++)
+        if (seen[i][0] == a && seen[i][1] == b)
+            return true;
+    if (nseen < SEEN_CAP) {
+        seen[nseen][0] = a;
+        seen[nseen][1] = b;
+        nseen++;
+    }
+    return false;
+}
+
+static void print_created(int fd, int64_t gid, bool finished,
+                          const stackrec *at)
+{
+    if (gid <= 1)
+        return;
+    rt_fdprintf(fd, "\nGoroutine %lld (%s) created at:\n", (long long)gid,
+                finished ? "finished" : "running");
+    print_stack(fd, at);
+}
+
+void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
+                 shadow_t old, uintptr_t pc)
+{
+    pthread_mutex_lock(&report_mu);
+    int64_t pgid = 0;
+    bool pfinished = false;
+    const stackrec *pstk = NULL, *pcreated = NULL;
+    race_slots_lock();
+    gstate *pg = race_lookup_incarnation(shadow_sid(old), shadow_epoch(old),
+                                         &pgid, &pfinished);
+    if (pg) {
+        pstk =
+            trace_restore(pg, shadow_epoch(old), addr, size, shadow_write(old));
+        pcreated = pg->created_at;
+    }
+    race_slots_unlock();
+    uintptr_t ppc = pstk && pstk->depth ? pstk->pc[0] : 0;
+    if (seen_before(pc, ppc, addr)) {
+        pthread_mutex_unlock(&report_mu);
+        return;
+    }
+    int fd = out_fd();
+    const stackrec *cstk = stack_current(g, pc);
+    rt_fdprintf(fd, "==================\nWARNING: DATA RACE\n");
+    rt_fdprintf(fd, "%s at 0x%012lx by ", kind(cur, false),
+                (unsigned long)addr);
+    print_who(fd, g->gid, true);
+    print_stack(fd, cstk);
+    rt_fdprintf(fd, "\n%s at 0x%012lx by ", kind(old, true),
+                (unsigned long)addr);
+    print_who(fd, pgid, pg != NULL);
+    print_stack(fd, pstk);
+    hblock hb;
+    if (heap_find(addr, &hb)) {
+        rt_fdprintf(fd,
+                    "\nLocation is heap block of size %zu at 0x%012lx "
+                    "allocated by ",
+                    hb.n, (unsigned long)hb.p);
+        print_who(fd, hb.gid, true);
+        print_stack(fd, hb.stk);
+    }
+    print_created(fd, g->gid, false, g->created_at);
+    if (pg && pgid != g->gid)
+        print_created(fd, pgid, pfinished, pcreated);
+    rt_fdprintf(fd, "==================\n");
+    __atomic_add_fetch(&nreports, 1, __ATOMIC_RELEASE);
+    if (race_opts.halt_on_error) {
+        fflush(NULL);
+        _exit(race_opts.exitcode);
+    }
+    pthread_mutex_unlock(&report_mu);
+}
+
+void race_finish(int code, bool from_go_exit)
+{
+    (void)from_go_exit;
+    int n = race_count();
+    if (!n)
+        return;
+    pthread_mutex_lock(&report_mu);
+    rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
+    fflush(NULL);
+    if (code == 0)
+        _exit(race_opts.exitcode);
+    pthread_mutex_unlock(&report_mu);
+}

@@ -1,0 +1,176 @@
+/*
+ * Shadow memory: the access history of every application word.
+ *
+ * Mapping. Application addresses are folded to their low 44 bits (the
+ * regions Linux uses on x86-64: the executable and brk heap near 0 or
+ * 0x55..., mmap and stacks at 0x7f..., differ in those bits) and every
+ * 8-byte word gets SHADOW_CELLS 8-byte cells at
+ *     SHADOW_BASE + (addr & (2^44 - 1)) / 8 * 32,
+ * a 64 TiB range reserved once with MAP_NORESERVE: the kernel commits a page
+ * of shadow only when it is first written, and checks are O(1).
+ *
+ * Cells (race.h) are read and written with relaxed atomics and no lock: a
+ * lost update forgets an access, never invents one. The check is FastTrack
+ * with TSan's bounded read set: an access compares against the cells of the
+ * words it touches; cells of the same slot, of non-overlapping bytes, two
+ * reads, or two atomics never race; otherwise the earlier access must happen
+ * before the current one (its epoch <= our clock entry for its slot). Then
+ * the access is stored: in place of a cell it supersedes (same slot, or one
+ * that happens before it, no stronger and covering no more bytes), else in
+ * an empty cell, else over a pseudo-random one. Up to four concurrent reads
+ * are remembered, so a read vector exists only when reads are concurrent.
+ */
+#include "race.h"
+
+#include <sys/mman.h>
+
+#define SHADOW_BASE 0x100000000000ull
+#define APP_MASK ((1ull << 44) - 1)
+#define SHADOW_SIZE ((APP_MASK + 1) / 8 * SHADOW_CELLS * sizeof(shadow_t))
+
+bool shadow_ready;
+
+bool shadow_map_init(void)
+{
+    void *p =
+        mmap((void *)SHADOW_BASE, SHADOW_SIZE, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+             -1, 0);
+    if (p != (void *)SHADOW_BASE)
+        return false;
+    madvise(p, SHADOW_SIZE, MADV_NOHUGEPAGE);
+    __atomic_store_n(&shadow_ready, true, __ATOMIC_RELEASE);
+    return true;
+}
+
+bool shadow_covers(uintptr_t addr)
+{
+    return addr >= 4096 && addr < (1ull << 47) &&
+           (addr < SHADOW_BASE || addr >= SHADOW_BASE + SHADOW_SIZE);
+}
+
+_Atomic shadow_t *shadow_for(uintptr_t addr)
+{
+    return (_Atomic shadow_t *)(SHADOW_BASE + ((addr & APP_MASK) >> 3) *
+                                                  SHADOW_CELLS *
+                                                  sizeof(shadow_t));
+}
+
+/* Forgets every access to [addr, addr+size): fresh heap blocks, recycled
+ * goroutine stacks. Whole pages go back to the kernel. */
+void shadow_reset(uintptr_t addr, size_t size)
+{
+    if (!shadow_ready || !size || !shadow_covers(addr))
+        return;
+    uintptr_t lo = (uintptr_t)shadow_for(addr & ~(uintptr_t)7);
+    uintptr_t hi = (uintptr_t)shadow_for((addr + size + 7) & ~(uintptr_t)7);
+    if (hi <= lo)
+        return;
+    uintptr_t plo = (lo + 4095) & ~(uintptr_t)4095, phi = hi & ~(uintptr_t)4095;
+    if (phi > plo + 4 * 4096) {
+        shadow_reset(addr, (plo - lo) / 4);
+        madvise((void *)plo, phi - plo, MADV_DONTNEED);
+        shadow_reset(addr + (phi - lo) / 4, (hi - phi) / 4);
+    } else {
+        /* Read before writing: shadow never touched stays uncommitted. */
+        for (shadow_t *c = (shadow_t *)lo; c < (shadow_t *)hi; c++)
+            if (__atomic_load_n(c, __ATOMIC_RELAXED))
+                __atomic_store_n(c, 0, __ATOMIC_RELAXED);
+    }
+}
+
+/* Does old, now superseded by cur, carry nothing cur does not? */
+static bool supersedes(shadow_t cur, shadow_t old)
+{
+    return (shadow_mask(old) & ~shadow_mask(cur)) == 0 &&
+           (shadow_write(cur) || !shadow_write(old)) &&
+           shadow_atomic(cur) == shadow_atomic(old);
+}
+
+shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
+{
+    shadow_t old[SHADOW_CELLS];
+    unsigned cm = shadow_mask(cur);
+    bool cw = shadow_write(cur), ca = shadow_atomic(cur);
+    int empty = -1, replace = -1;
+
+    for (int i = 0; i < SHADOW_CELLS; i++) {
+        shadow_t o = old[i] =
+            atomic_load_explicit(&cells[i], memory_order_relaxed);
+        if (o == cur)
+            return 0; /* this very access is already recorded */
+        if (!o) {
+            if (empty < 0)
+                empty = i;
+            continue;
+        }
+        if (shadow_sid(o) == a->sid) {
+            if (replace < 0 && supersedes(cur, o))
+                replace = i;
+            continue;
+        }
+        if (!(shadow_mask(o) & cm) || (!shadow_write(o) && !cw) ||
+            (shadow_atomic(o) && ca))
+            continue;
+        if (!happens_before(a, o))
+            return o;
+        if (replace < 0 && supersedes(cur, o))
+            replace = i;
+    }
+    /* Dropping an earlier read of ours on a write would lose nothing, but
+     * keeping reads of other goroutines lets later writes race with them. */
+    int slot =
+        replace >= 0 ? replace
+        : empty >= 0
+            ? empty
+            : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) % SHADOW_CELLS);
+    atomic_store_explicit(&cells[slot], cur, memory_order_relaxed);
+    return 0;
+}
+
+/* The goroutine's own stack accesses, to clean them when it ends. */
+static inline void note_stack(gstate *g, uintptr_t addr)
+{
+    if (addr - g->stack_lo < g->stack_hi - g->stack_lo && addr < g->stack_min)
+        g->stack_min = addr;
+}
+
+static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
+                        bool atomic, uintptr_t pc)
+{
+    accessor a = {g->sid, g->epoch, g->vc};
+    bool reported = false; /* one report per access, not per word */
+    while (size) {
+        unsigned off = addr & 7;
+        size_t n = size < 8 - off ? size : 8 - off;
+        unsigned mask = ((1u << n) - 1) << off;
+        shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
+        shadow_t old = shadow_check(shadow_for(addr), &a, cur);
+        if (old && !reported) {
+            race_report(g, addr, n, cur, old, pc);
+            reported = true;
+        }
+        addr += n;
+        size -= n;
+    }
+}
+
+void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
+                 bool atomic, uintptr_t pc)
+{
+    if (!shadow_covers(addr) || !shadow_ready)
+        return;
+    note_stack(g, addr);
+    trace_access(g, pc, addr, size, write, atomic);
+    check_words(g, addr, size, write, atomic, pc);
+}
+
+void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
+                       uintptr_t pc)
+{
+    if (!size || !shadow_covers(addr) || !shadow_ready)
+        return;
+    note_stack(g, addr);
+    trace_access(g, pc, addr, size, write, false);
+    check_words(g, addr, size, write, false, pc);
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# End-to-end verdicts: every program in progs/ is compiled with
+# -fsanitize=thread by each compiler given, linked against the native
+# detector (no libtsan), and run RUNS times at GOMAXPROCS=1 and 2.
+# race_*.c must report a race (exit 66, a WARNING: DATA RACE block) on every
+# run; norace_*.c must exit 0 without one. Happens-before makes the verdict
+# independent of the schedule, so a single wrong run fails the test.
+#
+# usage: run_progs.sh SRC_DIR INCLUDE_DIR RACE_LIB INSTR_LIB OUT_DIR RUNS CC...
+set -u
+src=$1 inc=$2 racelib=$3 instrlib=$4 out=$5 runs=$6
+shift 6
+mkdir -p "$out"
+fail=0
+for cc in "$@"; do
+    command -v "$cc" >/dev/null 2>&1 || { echo "skip: no $cc"; continue; }
+    for f in "$src"/*.c; do
+        name=$(basename "$f" .c)
+        exe="$out/$name-$cc"
+        if ! "$cc" -fsanitize=thread -g -O1 -I"$inc" -c "$f" -o "$exe.o" ||
+           ! "$cc" "$exe.o" "$racelib" "$instrlib" -lunwind -ldw -lpthread -o "$exe"; then
+            echo "FAIL: $name ($cc): build"
+            fail=1
+            continue
+        fi
+        bad=0
+        for procs in 1 2; do
+            i=0
+            while [ $i -lt "$runs" ]; do
+                i=$((i + 1))
+                GOMAXPROCS=$procs "$exe" >"$exe.out" 2>"$exe.err"
+                rc=$?
+                warned=0
+                grep -q '^WARNING: DATA RACE$' "$exe.err" && warned=1
+                case $name in
+                race_*) want_rc=66 want_warn=1 ;;
+                *) want_rc=0 want_warn=0 ;;
+                esac
+                if [ $rc -ne $want_rc ] || [ $warned -ne $want_warn ]; then
+                    echo "FAIL: $name ($cc, GOMAXPROCS=$procs, run $i): exit $rc"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
+                if [ $want_warn = 1 ] && ! grep -q '^Found [0-9]* data race(s)$' "$exe.err"; then
+                    echo "FAIL: $name ($cc): no 'Found N data race(s)' line"
+                    bad=1
+                    break
+                fi
+                if [ "$name" = race_heap ] &&
+                   ! grep -q '^Location is heap block of size 16 at 0x[0-9a-f]* allocated by main goroutine:$' "$exe.err"; then
+                    echo "FAIL: $name ($cc): no heap block location"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
+            done
+        done
+        if [ $bad = 0 ]; then
+            echo "ok: $name ($cc)"
+        else
+            fail=1
+        fi
+    done
+done
+exit $fail

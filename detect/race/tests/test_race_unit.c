@@ -1,0 +1,355 @@
+/*
+ * Unit tests of the native race detector: vector clocks, shadow cells and
+ * their check, options, and every happens-before edge the runtime reports,
+ * exercised through the real instrumented runtime with accesses reported
+ * straight to the engine (race_access), so each test knows exactly which
+ * accesses exist. Check runs every test in its own process, so each one
+ * gets a fresh detector and one go_run.
+ */
+#include <check.h>
+#include <gorace.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../race.h"
+
+/* ---- vector clocks ------------------------------------------------------- */
+
+START_TEST(test_vc_join_assign)
+{
+    vclock *a = NULL, *b = NULL;
+    vc_set(&a, 0, 5);
+    vc_set(&a, 3, 2);
+    ck_assert_uint_eq(vc_get(a, 0), 5);
+    ck_assert_uint_eq(vc_get(a, 1), 0);
+    ck_assert_uint_eq(vc_get(a, 3), 2);
+    ck_assert_uint_eq(vc_get(a, 100), 0);
+    vc_set(&b, 1, 9);
+    ck_assert(vc_join(&b, a, 7, 4)); /* own entry 7 overrides a */
+    ck_assert_uint_eq(vc_get(b, 0), 5);
+    ck_assert_uint_eq(vc_get(b, 1), 9);
+    ck_assert_uint_eq(vc_get(b, 3), 2);
+    ck_assert_uint_eq(vc_get(b, 7), 4);
+    ck_assert(!vc_join(&b, a, SID_NONE, 0)); /* nothing new */
+    vc_assign(&b, a, SID_NONE, 0);
+    ck_assert_uint_eq(vc_get(b, 1), 0);
+    ck_assert_uint_eq(vc_get(b, 7), 0);
+    ck_assert_uint_eq(vc_get(b, 0), 5);
+    vc_unref(a);
+    vc_unref(b);
+}
+END_TEST
+
+START_TEST(test_vc_copy_on_write)
+{
+    vclock *parent = NULL;
+    vc_set(&parent, 2, 10);
+    vclock *child = vc_share(parent);
+    ck_assert_ptr_eq(child, parent);
+    vc_set(&child, 2, 11); /* shared: must copy, parent unchanged */
+    ck_assert_ptr_ne(child, parent);
+    ck_assert_uint_eq(vc_get(parent, 2), 10);
+    ck_assert_uint_eq(vc_get(child, 2), 11);
+    vclock *again = child;
+    vc_set(&child, 3, 1); /* private now: changed in place */
+    ck_assert_ptr_eq(child, again);
+    vc_unref(parent);
+    vc_unref(child);
+}
+END_TEST
+
+/* ---- shadow cells -------------------------------------------------------- */
+
+START_TEST(test_shadow_encoding)
+{
+    shadow_t s = shadow_make(MAX_SLOTS - 1, 0xfffffffe, 0xf0, true, true);
+    ck_assert_uint_eq(shadow_sid(s), MAX_SLOTS - 1);
+    ck_assert_uint_eq(shadow_epoch(s), 0xfffffffe);
+    ck_assert_uint_eq(shadow_mask(s), 0xf0);
+    ck_assert(shadow_write(s));
+    ck_assert(shadow_atomic(s));
+    s = shadow_make(3, 1, 0x01, false, false);
+    ck_assert_uint_eq(shadow_sid(s), 3);
+    ck_assert(!shadow_write(s) && !shadow_atomic(s));
+    ck_assert_uint_ne(s, 0);
+}
+END_TEST
+
+START_TEST(test_shadow_check_rules)
+{
+    _Atomic shadow_t cells[SHADOW_CELLS] = {0};
+    vclock *knows_nothing = NULL, *knows_1_at_5 = NULL;
+    vc_set(&knows_1_at_5, 1, 5);
+    accessor g1 = {1, 5, NULL}, g2 = {2, 1, knows_nothing},
+             g2hb = {2, 1, knows_1_at_5};
+
+    shadow_t w1 = shadow_make(1, 5, 0x0f, true, false);
+    ck_assert_uint_eq(shadow_check(cells, &g1, w1), 0);
+    /* disjoint bytes never race */
+    ck_assert_uint_eq(
+        shadow_check(cells, &g2, shadow_make(2, 1, 0xf0, true, false)), 0);
+    /* overlapping, unordered: race, and the earlier write is named */
+    ck_assert_uint_eq(
+        shadow_check(cells, &g2, shadow_make(2, 1, 0x01, false, false)), w1);
+    /* ordered by the clock: no race */
+    ck_assert_uint_eq(
+        shadow_check(cells, &g2hb, shadow_make(2, 1, 0x01, true, false)), 0);
+
+    /* two reads never race; a later write races with both */
+    _Atomic shadow_t c2[SHADOW_CELLS] = {0};
+    accessor g3 = {3, 1, NULL};
+    ck_assert_uint_eq(
+        shadow_check(c2, &g1, shadow_make(1, 5, 0xff, false, false)), 0);
+    ck_assert_uint_eq(
+        shadow_check(c2, &g2, shadow_make(2, 1, 0xff, false, false)), 0);
+    ck_assert_uint_ne(
+        shadow_check(c2, &g3, shadow_make(3, 1, 0x10, true, false)), 0);
+
+    /* two atomics never race; atomic vs plain does */
+    _Atomic shadow_t c3[SHADOW_CELLS] = {0};
+    ck_assert_uint_eq(
+        shadow_check(c3, &g1, shadow_make(1, 5, 0xff, true, true)), 0);
+    ck_assert_uint_eq(
+        shadow_check(c3, &g2, shadow_make(2, 1, 0xff, true, true)), 0);
+    ck_assert_uint_ne(
+        shadow_check(c3, &g3, shadow_make(3, 1, 0xff, false, false)), 0);
+
+    /* the same goroutine never races with itself */
+    _Atomic shadow_t c4[SHADOW_CELLS] = {0};
+    ck_assert_uint_eq(
+        shadow_check(c4, &g1, shadow_make(1, 2, 0xff, true, false)), 0);
+    ck_assert_uint_eq(
+        shadow_check(c4, &g1, shadow_make(1, 5, 0xff, false, false)), 0);
+    vc_unref(knows_1_at_5);
+}
+END_TEST
+
+START_TEST(test_shadow_mapping)
+{
+    static long global;
+    long *heap = malloc(64);
+    ck_assert(shadow_covers((uintptr_t)&global));
+    ck_assert(shadow_covers((uintptr_t)heap));
+    ck_assert_ptr_ne(shadow_for((uintptr_t)&global),
+                     shadow_for((uintptr_t)heap));
+    /* one word, one set of cells; the next word, the next set */
+    ck_assert_ptr_eq(shadow_for((uintptr_t)heap),
+                     shadow_for((uintptr_t)heap + 7));
+    ck_assert_ptr_eq(shadow_for((uintptr_t)heap) + SHADOW_CELLS,
+                     shadow_for((uintptr_t)heap + 8));
+    free(heap);
+}
+END_TEST
+
+/* ---- options ------------------------------------------------------------- */
+
+START_TEST(test_options)
+{
+    race_options o = {.exitcode = 66, .history_size = 1};
+    char err[256] = "";
+    ck_assert(race_parse_options(
+        &o,
+        "log_path=/tmp/x exitcode=3 halt_on_error=1 strip_path_prefix=/a/ "
+        "history_size=4 atexit_sleep_ms=0",
+        err, sizeof err));
+    ck_assert_str_eq(o.log_path, "/tmp/x");
+    ck_assert_int_eq(o.exitcode, 3);
+    ck_assert(o.halt_on_error);
+    ck_assert_str_eq(o.strip_path_prefix, "/a/");
+    ck_assert_int_eq(o.history_size, 4);
+    ck_assert_int_eq(o.atexit_sleep_ms, 0);
+    ck_assert(!race_parse_options(&o, "bogus=1", err, sizeof err));
+    ck_assert_str_eq(err, "race: unknown GORACE option \"bogus\"");
+    ck_assert(!race_parse_options(&o, "history_size=9", err, sizeof err));
+    ck_assert(!race_parse_options(&o, "exitcode", err, sizeof err));
+}
+END_TEST
+
+/* ---- happens-before edges through the runtime -----------------------------
+ */
+
+/* Accesses as the instrumented code would report them. */
+static void wr(void *p)
+{
+    race_access(race_cur(), (uintptr_t)p, sizeof(int), true, false,
+                (uintptr_t)__builtin_return_address(0));
+}
+static void rd(void *p)
+{
+    race_access(race_cur(), (uintptr_t)p, sizeof(int), false, false,
+                (uintptr_t)__builtin_return_address(0));
+}
+
+int __tsan_atomic32_load(const volatile int *a, int mo);
+void __tsan_atomic32_store(volatile int *a, int v, int mo);
+
+static int shared_x;
+static go_wg wg;
+static go_mutex mu;
+static go_rwmutex rw;
+static go_once once;
+static go_chan *ch;
+static go_ctx *ctx;
+
+/* main_fn returns this (not 0) so a found race does not end the process. */
+enum { DONE = 7 };
+
+static int run(int (*fn)(int, char **))
+{
+    race_opts.atexit_sleep_ms = 0;
+    static char *argv[] = {"t", NULL};
+    return go_run(fn, 1, argv);
+}
+
+#define EDGE_TEST(name, body_child, body_main, want_races)                     \
+    static void name##_child(void *arg)                                        \
+    {                                                                          \
+        (void)arg;                                                             \
+        body_child;                                                            \
+    }                                                                          \
+    static int name##_main(int argc, char **argv)                              \
+    {                                                                          \
+        (void)argc, (void)argv;                                                \
+        body_main;                                                             \
+        return DONE;                                                           \
+    }                                                                          \
+    START_TEST(test_##name)                                                    \
+    {                                                                          \
+        ck_assert_int_eq(run(name##_main), DONE);                              \
+        ck_assert_int_eq(race_count(), want_races);                            \
+    }                                                                          \
+    END_TEST
+
+/* no edge at all: a race whatever the schedule */
+EDGE_TEST(no_edge, wr(&shared_x), GO(no_edge_child, NULL); go_sleep(2000000);
+          rd(&shared_x), 1)
+/* goroutine creation */
+EDGE_TEST(create, rd(&shared_x), wr(&shared_x); GO(create_child, NULL);
+          go_sleep(2000000), 0)
+/* unbuffered send before the receive completes */
+EDGE_TEST(unbuffered_send, wr(&shared_x);
+          go_chan_send(ch, NULL), ch = go_chan_make(0, 0);
+          GO(unbuffered_send_child, NULL); go_chan_recv(ch, NULL);
+          rd(&shared_x), 0)
+/* unbuffered receive before the send completes */
+EDGE_TEST(unbuffered_recv, wr(&shared_x);
+          go_chan_recv(ch, NULL), ch = go_chan_make(0, 0);
+          GO(unbuffered_recv_child, NULL); go_chan_send(ch, NULL);
+          rd(&shared_x), 0)
+/* buffered: send before receive */
+EDGE_TEST(buffered_send, wr(&shared_x);
+          go_chan_send(ch, &(int){1}), ch = go_chan_make(sizeof(int), 2);
+          GO(buffered_send_child, NULL); go_chan_recv(ch, &(int){0});
+          rd(&shared_x), 0)
+/* capacity C: the k-th receive before the (k+C)-th send completes */
+EDGE_TEST(buffered_slot, wr(&shared_x); go_chan_recv(ch, &(int){0});
+          go_chan_recv(ch, &(int){0}), ch = go_chan_make(sizeof(int), 1);
+          go_chan_send(ch, &(int){1}); GO(buffered_slot_child, NULL);
+          go_chan_send(ch, &(int){2}); /* completes after receive 1 */
+          rd(&shared_x), 0)
+/* ... and a write after that receive is not covered */
+EDGE_TEST(buffered_slot_after, go_chan_recv(ch, &(int){0}); wr(&shared_x);
+          go_chan_recv(ch, &(int){0}), ch = go_chan_make(sizeof(int), 1);
+          go_chan_send(ch, &(int){1}); GO(buffered_slot_after_child, NULL);
+          go_chan_send(ch, &(int){2}); go_sleep(2000000); rd(&shared_x), 1)
+/* close before a receive that returns because of it */
+EDGE_TEST(close, wr(&shared_x); go_chan_close(ch), ch = go_chan_make(0, 0);
+          GO(close_child, NULL); go_chan_recv(ch, NULL); rd(&shared_x), 0)
+/* Mutex unlock before the next lock */
+EDGE_TEST(mutex, go_mutex_lock(&mu); wr(&shared_x);
+          go_mutex_unlock(&mu), GO(mutex_child, NULL); go_sleep(2000000);
+          go_mutex_lock(&mu); rd(&shared_x); go_mutex_unlock(&mu), 0)
+/* RWMutex: Unlock before RLock */
+EDGE_TEST(rw_unlock_rlock, go_rwmutex_lock(&rw); wr(&shared_x);
+          go_rwmutex_unlock(&rw), GO(rw_unlock_rlock_child, NULL);
+          go_sleep(2000000); go_rwmutex_rlock(&rw); rd(&shared_x);
+          go_rwmutex_runlock(&rw), 0)
+/* RWMutex: RUnlock before Lock */
+EDGE_TEST(rw_runlock_lock, go_rwmutex_rlock(&rw); rd(&shared_x);
+          go_rwmutex_runlock(&rw), GO(rw_runlock_lock_child, NULL);
+          go_sleep(2000000); go_rwmutex_lock(&rw); wr(&shared_x);
+          go_rwmutex_unlock(&rw), 0)
+/* two readers order nothing between them */
+EDGE_TEST(rw_readers, go_rwmutex_rlock(&rw); wr(&shared_x);
+          go_rwmutex_runlock(&rw), go_rwmutex_rlock(&rw);
+          GO(rw_readers_child, NULL); go_sleep(2000000); rd(&shared_x);
+          go_rwmutex_runlock(&rw), 1)
+/* WaitGroup Done before Wait returns */
+EDGE_TEST(waitgroup, wr(&shared_x); go_wg_done(&wg), go_wg_add(&wg, 1);
+          GO(waitgroup_child, NULL); go_wg_wait(&wg); rd(&shared_x), 0)
+
+static void once_fn(void *arg)
+{
+    (void)arg;
+    wr(&shared_x);
+}
+/* Once's function before any Do returns */
+EDGE_TEST(once, go_once_do(&once, once_fn, NULL);
+          go_wg_done(&wg), go_wg_add(&wg, 1); GO(once_child, NULL);
+          go_sleep(1000000); go_once_do(&once, once_fn, NULL); rd(&shared_x);
+          go_wg_wait(&wg), 0)
+/* context cancel before Done receivers */
+EDGE_TEST(ctx_cancel, wr(&shared_x);
+          go_cancel(ctx), ctx = go_with_cancel(go_background());
+          GO(ctx_cancel_child, NULL); go_chan_recv(go_ctx_done(ctx), NULL);
+          rd(&shared_x), 0)
+
+static atomic_int flag;
+/* release store / acquire load */
+EDGE_TEST(atomic_acq_rel, wr(&shared_x);
+          __tsan_atomic32_store((int *)&flag, 1, 3 /* release */),
+          GO(atomic_acq_rel_child, NULL);
+          while (!__tsan_atomic32_load((int *)&flag, 2 /* acquire */))
+              go_yield();
+          rd(&shared_x), 0)
+/* relaxed orders create no edge */
+EDGE_TEST(atomic_relaxed, wr(&shared_x);
+          __tsan_atomic32_store((int *)&flag, 1, 0),
+          GO(atomic_relaxed_child, NULL);
+          while (!__tsan_atomic32_load((int *)&flag, 0)) go_yield();
+          rd(&shared_x), 1)
+
+static Suite *race_suite(void)
+{
+    Suite *s = suite_create("race");
+    TCase *t = tcase_create("engine");
+    tcase_set_timeout(t, 20);
+    tcase_add_test(t, test_vc_join_assign);
+    tcase_add_test(t, test_vc_copy_on_write);
+    tcase_add_test(t, test_shadow_encoding);
+    tcase_add_test(t, test_shadow_check_rules);
+    tcase_add_test(t, test_shadow_mapping);
+    tcase_add_test(t, test_options);
+    suite_add_tcase(s, t);
+    TCase *e = tcase_create("edges");
+    tcase_set_timeout(e, 20);
+    tcase_add_test(e, test_no_edge);
+    tcase_add_test(e, test_create);
+    tcase_add_test(e, test_unbuffered_send);
+    tcase_add_test(e, test_unbuffered_recv);
+    tcase_add_test(e, test_buffered_send);
+    tcase_add_test(e, test_buffered_slot);
+    tcase_add_test(e, test_buffered_slot_after);
+    tcase_add_test(e, test_close);
+    tcase_add_test(e, test_mutex);
+    tcase_add_test(e, test_rw_unlock_rlock);
+    tcase_add_test(e, test_rw_runlock_lock);
+    tcase_add_test(e, test_rw_readers);
+    tcase_add_test(e, test_waitgroup);
+    tcase_add_test(e, test_once);
+    tcase_add_test(e, test_ctx_cancel);
+    tcase_add_test(e, test_atomic_acq_rel);
+    tcase_add_test(e, test_atomic_relaxed);
+    suite_add_tcase(s, e);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(race_suite());
+    srunner_set_fork_status(r, CK_FORK);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,550 @@
+/*
+ * The compiler's side: the __tsan_* callbacks that gcc and clang emit under
+ * -fsanitize=thread, implemented on our engine instead of libtsan, and the
+ * libc functions libtsan would intercept (memcpy, memmove, memset, malloc,
+ * calloc, realloc, free), which instrumented code calls uninstrumented.
+ *
+ * Atomics perform the operation (sequentially consistent, which is at least
+ * as strong as asked) between the release and the acquire they imply, and
+ * tell the engine: an atomic access to the
+ * shadow (two atomics never race), and for the orders that have them the
+ * acquire/release edges on the atomic's address. Loads acquire; stores
+ * release (a store replaces the release sequence, TSan's ReleaseStore);
+ * read-modify-writes merge into it, as they continue release sequences.
+ * Relaxed orders create no edge. Fences create none either (as in TSan).
+ * 128-bit atomics run under a striped lock: every 16-byte atomic of an
+ * instrumented program goes through here, and no libatomic is linked.
+ *
+ * Interceptors. Our memcpy & co. replace libc's for the whole program, the
+ * uninstrumented runtime and libraries included, but only calls from
+ * instrumented code are user accesses: the runtime reports its own copies
+ * of user memory through the mem_access hook, and its internal copies are
+ * ordered by locks the detector does not see. A call site is instrumented
+ * when its function calls __tsan_func_entry (both compilers emit it in any
+ * function that makes a call); the verdict is cached per call site.
+ */
+#include "race.h"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CALLER_PC() ((uintptr_t)__builtin_return_address(0))
+
+/* ---- init, functions ----------------------------------------------------- */
+
+void __tsan_init(void)
+{
+    race_init();
+}
+
+void __tsan_func_entry(void *pc)
+{
+    gstate *g = race_cur();
+    if (g->depth == g->stk_cap) {
+        uint32_t cap = g->stk_cap ? 2 * g->stk_cap : 16;
+        uintptr_t *n = race_alloc(cap * sizeof *n);
+        if (g->depth)
+            memcpy(n, g->stk, g->depth * sizeof *n);
+        race_free(g->stk);
+        g->stk = n;
+        g->stk_cap = cap;
+    }
+    g->stk[g->depth++] = (uintptr_t)pc;
+    trace_func_enter(g, (uintptr_t)pc);
+}
+
+void __tsan_func_exit(void)
+{
+    gstate *g = race_cur();
+    if (g->depth)
+        g->depth--;
+    trace_func_exit(g);
+}
+
+void __tsan_ignore_thread_begin(void) {}
+void __tsan_ignore_thread_end(void) {}
+
+/* ---- plain accesses ------------------------------------------------------ */
+
+static inline void plain_access(uintptr_t addr, size_t n, bool write,
+                                uintptr_t pc)
+{
+    race_access(race_cur(), addr, n, write, false, pc);
+}
+
+#define DEFINE_ACCESS(n)                                                       \
+    void __tsan_read##n(void *a)                                               \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+    }                                                                          \
+    void __tsan_write##n(void *a)                                              \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+    }                                                                          \
+    void __tsan_unaligned_read##n(void *a)                                     \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+    }                                                                          \
+    void __tsan_unaligned_write##n(void *a)                                    \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+    }                                                                          \
+    void __tsan_volatile_read##n(void *a)                                      \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+    }                                                                          \
+    void __tsan_volatile_write##n(void *a)                                     \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+    }                                                                          \
+    void __tsan_unaligned_volatile_read##n(void *a)                            \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+    }                                                                          \
+    void __tsan_unaligned_volatile_write##n(void *a)                           \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+    }                                                                          \
+    void __tsan_read##n##_pc(void *a, void *pc)                                \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, false, (uintptr_t)pc);                   \
+    }                                                                          \
+    void __tsan_write##n##_pc(void *a, void *pc)                               \
+    {                                                                          \
+        plain_access((uintptr_t)a, n, true, (uintptr_t)pc);                    \
+    }
+
+DEFINE_ACCESS(1)
+DEFINE_ACCESS(2)
+DEFINE_ACCESS(4)
+DEFINE_ACCESS(8)
+DEFINE_ACCESS(16)
+
+void __tsan_read_range(void *a, unsigned long n)
+{
+    race_access_range(race_cur(), (uintptr_t)a, n, false, CALLER_PC());
+}
+
+void __tsan_write_range(void *a, unsigned long n)
+{
+    race_access_range(race_cur(), (uintptr_t)a, n, true, CALLER_PC());
+}
+
+void __tsan_read_range_pc(void *a, unsigned long n, void *pc)
+{
+    race_access_range(race_cur(), (uintptr_t)a, n, false, (uintptr_t)pc);
+}
+
+void __tsan_write_range_pc(void *a, unsigned long n, void *pc)
+{
+    race_access_range(race_cur(), (uintptr_t)a, n, true, (uintptr_t)pc);
+}
+
+/* C++ virtual table pointers: an update is a write unless it stores the
+ * same value (constructors of derived classes), a read is a read. */
+void __tsan_vptr_update(void **vptr_p, void *new_val)
+{
+    if (*vptr_p != new_val)
+        plain_access((uintptr_t)vptr_p, sizeof(void *), true, CALLER_PC());
+}
+
+void __tsan_vptr_read(void **vptr_p)
+{
+    plain_access((uintptr_t)vptr_p, sizeof(void *), false, CALLER_PC());
+}
+
+/* ---- atomics ------------------------------------------------------------- */
+
+typedef enum {
+    mo_relaxed,
+    mo_consume,
+    mo_acquire,
+    mo_release,
+    mo_acq_rel,
+    mo_seq_cst
+} morder;
+
+static inline bool is_acquire(morder mo)
+{
+    return mo == mo_consume || mo == mo_acquire || mo == mo_acq_rel ||
+           mo == mo_seq_cst;
+}
+
+static inline bool is_release(morder mo)
+{
+    return mo == mo_release || mo == mo_acq_rel || mo == mo_seq_cst;
+}
+
+/* What an atomic operation means to the detector. A release is published
+ * before the operation makes its value visible and an acquire is taken after
+ * it read one, so whoever observes the value also finds the clock. The
+ * access is recorded before the release, in the epoch it publishes. */
+static bool atomic_pre(uintptr_t a, size_t n, bool write, bool rmw, morder mo,
+                       uintptr_t pc)
+{
+    if (!write || !is_release(mo))
+        return false;
+    gstate *g = race_cur();
+    race_access(g, a, n, true, true, pc);
+    race_release(g, a, rmw);
+    return true;
+}
+
+static void atomic_post(uintptr_t a, size_t n, bool write, bool rmw, morder mo,
+                        uintptr_t pc, bool recorded)
+{
+    gstate *g = race_cur();
+    if ((!write || rmw) && is_acquire(mo))
+        race_acquire(g, a);
+    if (!recorded)
+        race_access(g, a, n, write, true, pc);
+}
+
+#define PRE(a, n, rmw, mo)                                                     \
+    bool rec_ = atomic_pre((uintptr_t)(a), n, true, rmw, mo, CALLER_PC())
+#define POST(a, n, write, rmw, mo)                                             \
+    atomic_post((uintptr_t)(a), n, write, rmw, mo, CALLER_PC(), rec_)
+
+typedef char a8;
+typedef short a16;
+typedef int a32;
+typedef long a64;
+typedef __int128 a128;
+
+#define SC __ATOMIC_SEQ_CST
+#define DEFINE_ATOMIC(bits, T)                                                 \
+    T __tsan_atomic##bits##_load(const volatile T *a, morder mo)               \
+    {                                                                          \
+        T v = __atomic_load_n(a, SC);                                          \
+        atomic_post((uintptr_t)a, sizeof(T), false, false, mo, CALLER_PC(),    \
+                    false);                                                    \
+        return v;                                                              \
+    }                                                                          \
+    void __tsan_atomic##bits##_store(volatile T *a, T v, morder mo)            \
+    {                                                                          \
+        PRE(a, sizeof(T), false, mo);                                          \
+        __atomic_store_n(a, v, SC);                                            \
+        POST(a, sizeof(T), true, false, mo);                                   \
+    }                                                                          \
+    DEFINE_RMW(bits, T, exchange, __atomic_exchange_n)                         \
+    DEFINE_RMW(bits, T, fetch_add, __atomic_fetch_add)                         \
+    DEFINE_RMW(bits, T, fetch_sub, __atomic_fetch_sub)                         \
+    DEFINE_RMW(bits, T, fetch_and, __atomic_fetch_and)                         \
+    DEFINE_RMW(bits, T, fetch_or, __atomic_fetch_or)                           \
+    DEFINE_RMW(bits, T, fetch_xor, __atomic_fetch_xor)                         \
+    DEFINE_RMW(bits, T, fetch_nand, __atomic_fetch_nand)                       \
+    int __tsan_atomic##bits##_compare_exchange_strong(                         \
+        volatile T *a, T *c, T v, morder mo, morder fmo)                       \
+    {                                                                          \
+        PRE(a, sizeof(T), true, mo);                                           \
+        bool ok = __atomic_compare_exchange_n(a, c, v, false, SC, SC);         \
+        POST(a, sizeof(T), ok, true, ok ? mo : fmo);                           \
+        return ok;                                                             \
+    }                                                                          \
+    int __tsan_atomic##bits##_compare_exchange_weak(volatile T *a, T *c, T v,  \
+                                                    morder mo, morder fmo)     \
+    {                                                                          \
+        PRE(a, sizeof(T), true, mo);                                           \
+        bool ok = __atomic_compare_exchange_n(a, c, v, false, SC, SC);         \
+        POST(a, sizeof(T), ok, true, ok ? mo : fmo);                           \
+        return ok;                                                             \
+    }                                                                          \
+    T __tsan_atomic##bits##_compare_exchange_val(volatile T *a, T c, T v,      \
+                                                 morder mo, morder fmo)        \
+    {                                                                          \
+        PRE(a, sizeof(T), true, mo);                                           \
+        bool ok = __atomic_compare_exchange_n(a, &c, v, false, SC, SC);        \
+        POST(a, sizeof(T), ok, true, ok ? mo : fmo);                           \
+        return c;                                                              \
+    }
+
+#define DEFINE_RMW(bits, T, op, builtin)                                       \
+    T __tsan_atomic##bits##_##op(volatile T *a, T v, morder mo)                \
+    {                                                                          \
+        PRE(a, sizeof(T), true, mo);                                           \
+        T old = builtin(a, v, SC);                                             \
+        POST(a, sizeof(T), true, true, mo);                                    \
+        return old;                                                            \
+    }
+
+DEFINE_ATOMIC(8, a8)
+DEFINE_ATOMIC(16, a16)
+DEFINE_ATOMIC(32, a32)
+DEFINE_ATOMIC(64, a64)
+
+/* 128 bits: a striped lock instead of cmpxchg16b/libatomic. */
+static atomic_flag locks128[64];
+
+static atomic_flag *lock_for(const volatile void *a)
+{
+    return &locks128[((uintptr_t)a >> 4) % 64];
+}
+
+#define LOCKED128(a, body)                                                     \
+    do {                                                                       \
+        atomic_flag *l_ = lock_for(a);                                         \
+        spin_lock(l_);                                                         \
+        body;                                                                  \
+        spin_unlock(l_);                                                       \
+    } while (0)
+
+a128 __tsan_atomic128_load(const volatile a128 *a, morder mo)
+{
+    a128 v;
+    LOCKED128(a, v = *a);
+    atomic_post((uintptr_t)a, 16, false, false, mo, CALLER_PC(), false);
+    return v;
+}
+
+void __tsan_atomic128_store(volatile a128 *a, a128 v, morder mo)
+{
+    PRE(a, 16, false, mo);
+    LOCKED128(a, *a = v);
+    POST(a, 16, true, false, mo);
+}
+
+#define DEFINE_RMW128(op, expr)                                                \
+    a128 __tsan_atomic128_##op(volatile a128 *a, a128 v, morder mo)            \
+    {                                                                          \
+        a128 old;                                                              \
+        PRE(a, 16, true, mo);                                                  \
+        LOCKED128(a, old = *a; *a = (expr));                                   \
+        POST(a, 16, true, true, mo);                                           \
+        return old;                                                            \
+    }
+
+DEFINE_RMW128(exchange, v)
+DEFINE_RMW128(fetch_add, old + v)
+DEFINE_RMW128(fetch_sub, old - v)
+DEFINE_RMW128(fetch_and, old &v)
+DEFINE_RMW128(fetch_or, old | v)
+DEFINE_RMW128(fetch_xor, old ^ v)
+DEFINE_RMW128(fetch_nand, ~(old &v))
+
+static bool cas128(volatile a128 *a, a128 *c, a128 v)
+{
+    bool ok;
+    LOCKED128(a, ok = *a == *c; if (ok) *a = v; else *c = *a);
+    return ok;
+}
+
+int __tsan_atomic128_compare_exchange_strong(volatile a128 *a, a128 *c, a128 v,
+                                             morder mo, morder fmo)
+{
+    PRE(a, 16, true, mo);
+    bool ok = cas128(a, c, v);
+    POST(a, 16, ok, true, ok ? mo : fmo);
+    return ok;
+}
+
+int __tsan_atomic128_compare_exchange_weak(volatile a128 *a, a128 *c, a128 v,
+                                           morder mo, morder fmo)
+{
+    PRE(a, 16, true, mo);
+    bool ok = cas128(a, c, v);
+    POST(a, 16, ok, true, ok ? mo : fmo);
+    return ok;
+}
+
+a128 __tsan_atomic128_compare_exchange_val(volatile a128 *a, a128 c, a128 v,
+                                           morder mo, morder fmo)
+{
+    PRE(a, 16, true, mo);
+    bool ok = cas128(a, &c, v);
+    POST(a, 16, ok, true, ok ? mo : fmo);
+    return c;
+}
+
+void __tsan_atomic_thread_fence(morder mo)
+{
+    (void)mo;
+    __atomic_thread_fence(SC);
+}
+
+void __tsan_atomic_signal_fence(morder mo)
+{
+    (void)mo;
+    __atomic_signal_fence(SC);
+}
+
+/* ---- which call sites are instrumented ------------------------------------
+ */
+
+enum { VERDICT_CAP = 1 << 14 };
+/* key: call site | 1 if instrumented, | 2 if not; open addressing, never
+ * deleted (code does not move). */
+static uintptr_t verdicts[VERDICT_CAP];
+
+/* Does the function containing pc call target (a direct rel32 call)? */
+static bool function_calls(uintptr_t pc, uintptr_t target)
+{
+    unw_proc_info_t pi;
+    if (unw_get_proc_info_by_ip(unw_local_addr_space, pc, &pi, NULL) != 0)
+        return false;
+    const unsigned char *p = (const unsigned char *)pi.start_ip;
+    const unsigned char *end = (const unsigned char *)pi.end_ip;
+    for (; p + 5 <= end; p++)
+        if (*p == 0xe8) {
+            int32_t rel;
+            __builtin_memcpy(&rel, p + 1, 4);
+            if ((uintptr_t)(p + 5) + (intptr_t)rel == target)
+                return true;
+        }
+    return false;
+}
+
+static __thread int in_verdict;
+
+static bool instrumented_caller(uintptr_t pc)
+{
+    if (!shadow_ready || in_verdict)
+        return false;
+    size_t h = (pc * 0x9e3779b97f4a7c15ull) >> 50;
+    for (size_t i = 0; i < VERDICT_CAP; i++) {
+        size_t k = (h + i) % VERDICT_CAP;
+        uintptr_t v = __atomic_load_n(&verdicts[k], __ATOMIC_RELAXED);
+        if (!v) {
+            in_verdict = 1;
+            bool yes = function_calls(pc, (uintptr_t)__tsan_func_entry);
+            in_verdict = 0;
+            uintptr_t want = 0;
+            __atomic_compare_exchange_n(&verdicts[k], &want,
+                                        pc << 2 | (yes ? 1 : 2), false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            return yes;
+        }
+        if (v >> 2 == pc)
+            return v & 1;
+    }
+    return false;
+}
+
+/* ---- libc interceptors ----------------------------------------------------
+ */
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__memcpy_chk(void *, const void *, size_t, size_t);
+extern void *__memmove_chk(void *, const void *, size_t, size_t);
+extern void *__memset_chk(void *, int, size_t, size_t);
+
+/* libc's own copies, reached through pointers the compiler cannot fold
+ * back into calls to ours. */
+static void *(*volatile real_memcpy)(void *, const void *, size_t,
+                                     size_t) = __memcpy_chk;
+static void *(*volatile real_memmove)(void *, const void *, size_t,
+                                      size_t) = __memmove_chk;
+static void *(*volatile real_memset)(void *, int, size_t,
+                                     size_t) = __memset_chk;
+
+static void copy_accesses(void *dst, const void *src, size_t n, uintptr_t pc)
+{
+    gstate *g = race_cur();
+    race_access_range(g, (uintptr_t)src, n, false, pc);
+    race_access_range(g, (uintptr_t)dst, n, true, pc);
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    uintptr_t pc = CALLER_PC();
+    if (n && instrumented_caller(pc))
+        copy_accesses(dst, src, n, pc);
+    return real_memcpy(dst, src, n, (size_t)-1);
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+    uintptr_t pc = CALLER_PC();
+    if (n && instrumented_caller(pc))
+        copy_accesses(dst, src, n, pc);
+    return real_memmove(dst, src, n, (size_t)-1);
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    uintptr_t pc = CALLER_PC();
+    if (n && instrumented_caller(pc))
+        race_access_range(race_cur(), (uintptr_t)dst, n, true, pc);
+    return real_memset(dst, c, n, (size_t)-1);
+}
+
+/* Newer compilers call these for the memory intrinsics directly. */
+void *__tsan_memcpy(void *dst, const void *src, size_t n)
+{
+    copy_accesses(dst, src, n, CALLER_PC());
+    return real_memcpy(dst, src, n, (size_t)-1);
+}
+
+void *__tsan_memmove(void *dst, const void *src, size_t n)
+{
+    copy_accesses(dst, src, n, CALLER_PC());
+    return real_memmove(dst, src, n, (size_t)-1);
+}
+
+void *__tsan_memset(void *dst, int c, size_t n)
+{
+    race_access_range(race_cur(), (uintptr_t)dst, n, true, CALLER_PC());
+    return real_memset(dst, c, n, (size_t)-1);
+}
+
+/* A fresh block has no history: the memory may have been someone else's. */
+static void *fresh(void *p, size_t n, uintptr_t pc)
+{
+    if (p && shadow_ready) {
+        shadow_reset((uintptr_t)p, n);
+        if (instrumented_caller(pc))
+            heap_note_alloc(race_cur(), (uintptr_t)p, n, pc);
+    }
+    return p;
+}
+
+void *malloc(size_t n)
+{
+    return fresh(__libc_malloc(n), n, CALLER_PC());
+}
+
+void *calloc(size_t k, size_t n)
+{
+    return fresh(__libc_calloc(k, n), k * n, CALLER_PC());
+}
+
+void *realloc(void *old, size_t n)
+{
+    uintptr_t pc = CALLER_PC();
+    if (old && shadow_ready)
+        heap_note_free((uintptr_t)old);
+    return fresh(__libc_realloc(old, n), n, pc);
+}
+
+void free(void *p)
+{
+    if (p && shadow_ready)
+        heap_note_free((uintptr_t)p);
+    __libc_free(p);
+}
+
+void *memalign(size_t align, size_t n)
+{
+    return fresh(__libc_memalign(align, n), n, CALLER_PC());
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    return fresh(__libc_memalign(align, n), n, CALLER_PC());
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (align < sizeof(void *) || (align & (align - 1)))
+        return 22; /* EINVAL */
+    void *p = fresh(__libc_memalign(align, n), n, CALLER_PC());
+    if (!p)
+        return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
