@@ -26,7 +26,7 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@bench/compare
+	@bench/compare --build-dir $(BUILD)
 
 # The runtime and its unit tests under AddressSanitizer + UBSan.
 asan:

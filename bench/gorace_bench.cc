@@ -1,10 +1,15 @@
 /*
- * Microbenchmarks of the gorace runtime, through the public API only.
+ * Benchmarks of the gorace runtime, through the public API only.
  *
  * Every benchmark has a twin of the same name in bench/go/bench_test.go that
  * does the same work per op with real goroutines, so bench/compare can print
  * gorace ns/op beside Go's ns/op. Keep the two files in step: a change to the
  * work done here must be made there too.
+ *
+ * One source, three builds (bench/CMakeLists.txt): gorace_bench against the
+ * release runtime; gorace_bench_instr against the instrumented runtime, and
+ * when the native race detector exists, compiled with -fsanitize=thread and
+ * linked with it, so that it is the twin of `go test -race -bench`.
  *
  * Process structure. go_run may be called once per process, so main() only
  * parses Google Benchmark's flags and hands over to go_run; goroutine 1 then
@@ -21,30 +26,100 @@
  * b.N loops do: KeepRunningBatch(max_iterations) times the batch exactly once.
  * Goroutines they spawn are spawned inside the timed region, as in the twin.
  *
+ * Every benchmark also reports two counters: allocs_op, calls to malloc,
+ * calloc, realloc and their aligned kin per op (bench/malloc_count.c wraps
+ * them at link time, so the runtime's and this file's calls count, not the
+ * benchmark library's; stacks come from mmap and are not counted), and
+ * maxrss_kb, the process's peak RSS (getrusage) when the benchmark ends.
+ * bench/compare runs each benchmark in a process of its own, so that peak
+ * is the benchmark's.
+ *
  * What one "op" is, per benchmark:
  *   SpawnJoin          spawn a goroutine that signals a WaitGroup, wait for it
  *   PingPong           one round trip over a pair of unbuffered channels
  *   BufferedChan128    one send plus one receive through a cap-128 channel
  *   Select2            one select receiving from one of two cap-128 channels
- *   MutexContended     one Lock/increment/Unlock, GOMAXPROCS goroutines
+ *   MutexContended/k   one Lock/increment/Unlock, k goroutines contending
+ *   RWMutexReadMostly  one RLock/read/RUnlock, or every 100th op a
+ *                      Lock/write/Unlock, GOMAXPROCS goroutines
  *   WorkerPool8        one job through 8 workers (jobs and results cap 128)
+ *   FanOut10k          one round: 10k goroutines each write their own slot
+ *                      of a results array, one WaitGroup
  *   Cancel10k          one round: cancel a context 10k goroutines are parked
  *                      on and wait until all have exited (the spawning and
  *                      parking are not timed)
  *   Sleep1us           one go_sleep(1 µs)
- *   RWMutexReadMostly  one RLock/read/RUnlock, or every 100th op a
- *                      Lock/write/Unlock, GOMAXPROCS goroutines
+ *   After10k           one round: 10k concurrent go_after(1 µs), all received
  *   WaitGroup1k        one round: spawn 1000 goroutines that each call
  *                      Done, Wait for them
+ * Macro programs, the corpus/seeds patterns at realistic sizes (op = run):
+ *   MacroPool100k      004_worker_pool: 100k jobs through 8 workers
+ *   MacroFanOut1M      004_fan_out: 1M goroutines, index writes, WaitGroup
+ *   MacroPipeline3     generate -> square -> sum, 100k values, unbuffered
+ *   MacroCtxWorkers    003_ctx_worker_jobs: 4 workers select on ctx.Done()
+ *                      and jobs; 100k jobs, then cancel
+ * Cost growth, op = a round over n (bench/compare divides by n):
+ *   SpawnN/n           spawn n goroutines that park, wake them, join
+ *   ChanRingN/n        one lap of a token around a ring of n goroutines
+ *                      joined by unbuffered channels, each hop a write to
+ *                      the goroutine's slot (under the race build: race
+ *                      detection with n live goroutines)
+ *   SelectN/n          one send, then one select over n receive cases
+ *   TimersN/n          new + stop of one timer while n timers are pending
+ * n runs over 10^2..BENCH_MAXN (environment, default 10^6; select stops at
+ * 10^4, below Go's and our 65536-case limit).
  */
 #include <benchmark/benchmark.h>
 #include <gorace.h>
 
+#include <sys/resource.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <vector>
+
+extern "C" uint64_t bench_malloc_calls(void);
 
 namespace
 {
+
+/* GO_RECV_CASE in C++ terms: the C macro's compound literal leaves .ok to
+ * zero-initialisation, which g++ warns about. */
+go_case recv_case(go_chan *c, void *elem)
+{
+    go_case k = {};
+    k.chan = c;
+    k.dir = GO_RECV;
+    k.elem = elem;
+    return k;
+}
+
+/* ---- counters ------------------------------------------------------ */
+
+/* Reports allocs_op and maxrss_kb for the benchmark whose loop it spans. */
+class Footprint
+{
+  public:
+    explicit Footprint(benchmark::State &state)
+        : state_(state), mallocs_(bench_malloc_calls())
+    {
+    }
+    ~Footprint()
+    {
+        const double calls =
+            static_cast<double>(bench_malloc_calls() - mallocs_);
+        state_.counters["allocs_op"] =
+            benchmark::Counter(calls, benchmark::Counter::kAvgIterations);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        state_.counters["maxrss_kb"] = static_cast<double>(ru.ru_maxrss);
+    }
+
+  private:
+    benchmark::State &state_;
+    uint64_t mallocs_;
+};
 
 /* ---- SpawnJoin, WaitGroup1k ---------------------------------------- */
 
@@ -55,6 +130,7 @@ void signal_wg(void *wg)
 
 void SpawnJoin(benchmark::State &state)
 {
+    Footprint fp(state);
     go_wg wg = {};
     for (auto _ : state) {
         go_wg_add(&wg, 1);
@@ -67,6 +143,7 @@ constexpr int kWaitGroupFanout = 1000;
 
 void WaitGroup1k(benchmark::State &state)
 {
+    Footprint fp(state);
     go_wg wg = {};
     for (auto _ : state) {
         go_wg_add(&wg, kWaitGroupFanout);
@@ -94,6 +171,7 @@ void echo(void *arg)
 
 void PingPong(benchmark::State &state)
 {
+    Footprint fp(state);
     PingPongPair p = {};
     p.ping = go_chan_make(sizeof(int64_t), 0);
     p.pong = go_chan_make(sizeof(int64_t), 0);
@@ -131,6 +209,7 @@ void produce(void *arg)
 
 void BufferedChan128(benchmark::State &state)
 {
+    Footprint fp(state);
     const int64_t n = state.max_iterations;
     go_chan *c = go_chan_make(sizeof(int64_t), kChanCap);
     go_wg done = {};
@@ -153,6 +232,7 @@ void BufferedChan128(benchmark::State &state)
 
 void Select2(benchmark::State &state)
 {
+    Footprint fp(state);
     const int64_t n = state.max_iterations;
     go_chan *a = go_chan_make(sizeof(int64_t), kChanCap);
     go_chan *b = go_chan_make(sizeof(int64_t), kChanCap);
@@ -213,13 +293,15 @@ void mutex_increment(void *arg)
     go_wg_done(&w->s->done);
 }
 
+/* state.range(0) goroutines contend, 1..GOMAXPROCS of them. */
 void MutexContended(benchmark::State &state)
 {
+    Footprint fp(state);
     const int64_t n = state.max_iterations;
-    const int procs = go_maxprocs(0);
     MutexShared s = {};
     MutexWorker workers[256];
-    const int nw = procs < 256 ? procs : 256;
+    const int nw =
+        state.range(0) < 256 ? static_cast<int>(state.range(0)) : 256;
     while (state.KeepRunningBatch(n)) {
         go_wg_add(&s.done, nw);
         for (int i = 0; i < nw; i++) {
@@ -267,6 +349,7 @@ void rw_read_mostly(void *arg)
 
 void RWMutexReadMostly(benchmark::State &state)
 {
+    Footprint fp(state);
     const int64_t n = state.max_iterations;
     const int procs = go_maxprocs(0);
     RWShared s = {};
@@ -320,6 +403,7 @@ void pool_feeder(void *arg)
 
 void WorkerPool8(benchmark::State &state)
 {
+    Footprint fp(state);
     const int64_t n = state.max_iterations;
     Pool p = {};
     p.n = n;
@@ -364,6 +448,7 @@ void wait_for_cancel(void *arg)
 
 void Cancel10k(benchmark::State &state)
 {
+    Footprint fp(state);
     CancelRound r = {};
     for (auto _ : state) {
         state.PauseTiming();
@@ -389,36 +474,440 @@ void Cancel10k(benchmark::State &state)
 
 void Sleep1us(benchmark::State &state)
 {
+    Footprint fp(state);
     for (auto _ : state)
         go_sleep(GO_MICROSECOND);
 }
 
+extern int64_t macro_div;
+
+/* ---- FanOut10k, MacroFanOut1M -------------------------------------- */
+
+struct FanOutTask {
+    int64_t item;
+    int64_t *slot; /* results[i]: this goroutine's alone */
+    go_wg *wg;
+};
+
+int64_t process_item(int64_t x)
+{
+    return x * x + 1;
+}
+
+void fan_out_one(void *arg)
+{
+    auto *t = static_cast<FanOutTask *>(arg);
+    *t->slot = process_item(t->item);
+    go_wg_done(t->wg);
+}
+
+/* One fan-out round as 004_fan_out does it: Add(1) per item. */
+bool fan_out(int64_t n)
+{
+    std::vector<int64_t> results(n);
+    std::vector<FanOutTask> tasks(n);
+    go_wg wg = {};
+    for (int64_t i = 0; i < n; i++) {
+        tasks[i] = {i, &results[i], &wg};
+        go_wg_add(&wg, 1);
+        GO(fan_out_one, &tasks[i]);
+    }
+    go_wg_wait(&wg);
+    for (int64_t i = 0; i < n; i++)
+        if (results[i] != process_item(i))
+            return false;
+    return true;
+}
+
+void FanOut10k(benchmark::State &state)
+{
+    Footprint fp(state);
+    for (auto _ : state)
+        if (!fan_out(10000))
+            state.SkipWithError("fan-out lost a result");
+}
+
+void MacroFanOut1M(benchmark::State &state)
+{
+    Footprint fp(state);
+    for (auto _ : state)
+        if (!fan_out(1000000 / macro_div))
+            state.SkipWithError("fan-out lost a result");
+}
+
+/* ---- After10k ------------------------------------------------------ */
+
+constexpr int kAfters = 10000;
+
+void After10k(benchmark::State &state)
+{
+    Footprint fp(state);
+    std::vector<go_chan *> cs(kAfters);
+    for (auto _ : state) {
+        for (auto &c : cs)
+            c = go_after(GO_MICROSECOND);
+        for (auto c : cs)
+            go_chan_recv(c, nullptr);
+    }
+}
+
+/* ---- MacroPool100k ------------------------------------------------- */
+
+/* Macro sizes are divided by BENCH_MACRO_DIV (environment; the smoke run
+ * shrinks them): set by register_all before any benchmark runs. */
+int64_t macro_div = 1;
+int64_t kMacroJobs = 100000;
+
+/* A job's work: a few dozen ns of arithmetic, as a real job has some. */
+int64_t crunch(int64_t x)
+{
+    uint64_t h = static_cast<uint64_t>(x) | 1;
+    for (int i = 0; i < 32; i++)
+        h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+    return static_cast<int64_t>(h >> 1);
+}
+
+void macro_pool_worker(void *arg)
+{
+    auto *p = static_cast<Pool *>(arg);
+    int64_t job;
+    while (go_chan_recv(p->jobs, &job)) {
+        int64_t result = crunch(job);
+        go_chan_send(p->results, &result);
+    }
+    go_wg_done(&p->running);
+}
+
+void MacroPool100k(benchmark::State &state)
+{
+    Footprint fp(state);
+    int64_t want = 0;
+    for (int64_t i = 0; i < kMacroJobs; i++)
+        want += crunch(i);
+    for (auto _ : state) {
+        Pool p = {};
+        p.n = kMacroJobs;
+        p.jobs = go_chan_make(sizeof(int64_t), 100);
+        p.results = go_chan_make(sizeof(int64_t), 100);
+        go_wg_add(&p.running, kPoolWorkers + 1);
+        for (int i = 0; i < kPoolWorkers; i++)
+            GO(macro_pool_worker, &p);
+        GO(pool_feeder, &p);
+        int64_t sum = 0;
+        for (int64_t i = 0; i < kMacroJobs; i++) {
+            int64_t r;
+            go_chan_recv(p.results, &r);
+            sum += r;
+        }
+        go_wg_wait(&p.running);
+        go_chan_free(p.jobs);
+        go_chan_free(p.results);
+        if (sum != want)
+            state.SkipWithError("pool lost a job");
+    }
+}
+
+/* ---- MacroPipeline3 ------------------------------------------------ */
+
+struct Pipeline {
+    go_chan *nums, *squares;
+};
+
+void pipe_generate(void *arg)
+{
+    auto *p = static_cast<Pipeline *>(arg);
+    for (int64_t i = 0; i < kMacroJobs; i++)
+        go_chan_send(p->nums, &i);
+    go_chan_close(p->nums);
+}
+
+void pipe_square(void *arg)
+{
+    auto *p = static_cast<Pipeline *>(arg);
+    int64_t v;
+    while (go_chan_recv(p->nums, &v)) {
+        v *= v;
+        go_chan_send(p->squares, &v);
+    }
+    go_chan_close(p->squares);
+}
+
+void MacroPipeline3(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = kMacroJobs;
+    const int64_t want = (n - 1) * n * (2 * n - 1) / 6;
+    for (auto _ : state) {
+        Pipeline p = {go_chan_make(sizeof(int64_t), 0),
+                      go_chan_make(sizeof(int64_t), 0)};
+        GO(pipe_generate, &p);
+        GO(pipe_square, &p);
+        int64_t sum = 0, v;
+        while (go_chan_recv(p.squares, &v))
+            sum += v;
+        /* squares is closed only after square's last receive from nums. */
+        go_chan_free(p.nums);
+        go_chan_free(p.squares);
+        if (sum != want)
+            state.SkipWithError("pipeline lost a value");
+    }
+}
+
+/* ---- MacroCtxWorkers ----------------------------------------------- */
+
+constexpr int kCtxWorkers = 4;
+
+struct CtxJobs {
+    go_ctx *ctx;
+    go_chan *jobs;
+    go_mutex mu;
+    int64_t total; /* under mu */
+    go_wg wg;
+};
+
+void ctx_worker(void *arg)
+{
+    auto *w = static_cast<CtxJobs *>(arg);
+    int64_t job;
+    go_case cases[2] = {recv_case(go_ctx_done(w->ctx), nullptr),
+                        recv_case(w->jobs, &job)};
+    while (go_select(cases, 2, false) == 1) {
+        int64_t r = crunch(job);
+        go_mutex_lock(&w->mu);
+        w->total += r;
+        go_mutex_unlock(&w->mu);
+    }
+    go_wg_done(&w->wg);
+}
+
+void MacroCtxWorkers(benchmark::State &state)
+{
+    Footprint fp(state);
+    int64_t want = 0;
+    for (int64_t i = 0; i < kMacroJobs; i++)
+        want += crunch(i);
+    for (auto _ : state) {
+        CtxJobs w = {};
+        w.ctx = go_with_cancel(go_background());
+        w.jobs = go_chan_make(sizeof(int64_t), 0);
+        go_wg_add(&w.wg, kCtxWorkers);
+        for (int i = 0; i < kCtxWorkers; i++)
+            GO(ctx_worker, &w);
+        for (int64_t i = 0; i < kMacroJobs; i++)
+            go_chan_send(w.jobs, &i);
+        go_cancel(w.ctx);
+        go_wg_wait(&w.wg);
+        go_chan_free(w.jobs);
+        go_ctx_free(w.ctx);
+        if (w.total != want)
+            state.SkipWithError("a job was lost before the cancel");
+    }
+}
+
+/* ---- cost growth: SpawnN, ChanRingN, SelectN, TimersN -------------- */
+
+struct SpawnRound {
+    go_chan *release;
+    go_wg parked, exited;
+};
+
+void spawn_park(void *arg)
+{
+    auto *r = static_cast<SpawnRound *>(arg);
+    go_wg_done(&r->parked);
+    go_chan_recv(r->release, nullptr);
+    go_wg_done(&r->exited);
+}
+
+void SpawnN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    for (auto _ : state) {
+        SpawnRound r = {};
+        r.release = go_chan_make(0, 0);
+        go_wg_add(&r.parked, n);
+        go_wg_add(&r.exited, n);
+        for (int64_t i = 0; i < n; i++)
+            GO(spawn_park, &r);
+        go_wg_wait(&r.parked);
+        go_chan_close(r.release);
+        go_wg_wait(&r.exited);
+        go_chan_free(r.release);
+    }
+}
+
+struct Ring {
+    std::vector<go_chan *>
+        links; /* n + 1: hop i reads links[i], writes links[i+1] */
+    std::vector<int64_t> slots; /* slots[i]: goroutine i's alone */
+    go_wg exited;
+};
+
+struct RingMember {
+    Ring *ring;
+    int64_t i;
+};
+
+void ring_member(void *arg)
+{
+    auto *m = static_cast<RingMember *>(arg);
+    Ring *r = m->ring;
+    int64_t token;
+    while (go_chan_recv(r->links[m->i], &token)) {
+        r->slots[m->i] += token;
+        token++;
+        go_chan_send(r->links[m->i + 1], &token);
+    }
+    go_chan_close(r->links[m->i + 1]);
+    go_wg_done(&r->exited);
+}
+
+void ChanRingN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    Ring r;
+    r.links.resize(n + 1);
+    r.slots.assign(n, 0);
+    r.exited = {};
+    std::vector<RingMember> members(n);
+    for (auto &l : r.links)
+        l = go_chan_make(sizeof(int64_t), 0);
+    go_wg_add(&r.exited, n);
+    for (int64_t i = 0; i < n; i++) {
+        members[i] = {&r, i};
+        GO(ring_member, &members[i]);
+    }
+    int64_t laps = 0;
+    for (auto _ : state) {
+        int64_t token = 0;
+        go_chan_send(r.links[0], &token);
+        go_chan_recv(r.links[n], &token);
+        if (token != n)
+            state.SkipWithError("the token lost a hop");
+        laps++;
+    }
+    go_chan_close(r.links[0]);
+    go_wg_wait(&r.exited);
+    for (auto l : r.links)
+        go_chan_free(l);
+    if (r.slots[n - 1] != laps * (n - 1))
+        state.SkipWithError("a ring slot missed a lap");
+}
+
+void SelectN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    std::vector<go_chan *> cs(n);
+    std::vector<go_case> cases(n);
+    int64_t v = 0;
+    for (int64_t i = 0; i < n; i++) {
+        cs[i] = go_chan_make(sizeof(int64_t), 1);
+        cases[i] = recv_case(cs[i], &v);
+    }
+    int64_t i = 0, hits = 0;
+    for (auto _ : state) {
+        go_chan_send(cs[i], &i);
+        if (go_select(cases.data(), static_cast<int>(n), false) == i)
+            hits++;
+        if (++i == n)
+            i = 0;
+    }
+    for (auto c : cs)
+        go_chan_free(c);
+    if (hits != static_cast<int64_t>(state.iterations()))
+        state.SkipWithError("select chose a case that was not ready");
+}
+
+void TimersN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    std::vector<go_timer *> pending(n);
+    for (int64_t i = 0; i < n; i++)
+        pending[i] = go_timer_new(GO_SECOND * 3600 + i * GO_MICROSECOND);
+    for (auto _ : state) {
+        go_timer *t = go_timer_new(GO_SECOND * 7200);
+        if (!go_timer_stop(t))
+            state.SkipWithError("a 2 h timer fired");
+        go_timer_free(t);
+    }
+    for (auto t : pending) {
+        go_timer_stop(t);
+        go_timer_free(t);
+    }
+}
+
 /* ---- driver -------------------------------------------------------- */
+
+int64_t growth_max()
+{
+    const char *s = getenv("BENCH_MAXN");
+    int64_t v = s ? strtoll(s, nullptr, 10) : 0;
+    return v >= 100 ? v : 1000000;
+}
 
 void register_all()
 {
+    const char *div = getenv("BENCH_MACRO_DIV");
+    macro_div =
+        div && strtoll(div, nullptr, 10) > 0 ? strtoll(div, nullptr, 10) : 1;
+    kMacroJobs = 100000 / macro_div;
+    using Fn = void (*)(benchmark::State &);
     static const struct {
         const char *name;
-        void (*fn)(benchmark::State &);
-    } all[] = {
+        Fn fn;
+    } plain[] = {
         {"SpawnJoin", SpawnJoin},
         {"PingPong", PingPong},
         {"BufferedChan128", BufferedChan128},
         {"Select2", Select2},
-        {"MutexContended", MutexContended},
+        {"RWMutexReadMostly", RWMutexReadMostly},
         {"WorkerPool8", WorkerPool8},
+        {"FanOut10k", FanOut10k},
         {"Cancel10k", Cancel10k},
         {"Sleep1us", Sleep1us},
-        {"RWMutexReadMostly", RWMutexReadMostly},
+        {"After10k", After10k},
         {"WaitGroup1k", WaitGroup1k},
+        {"MacroPool100k", MacroPool100k},
+        {"MacroFanOut1M", MacroFanOut1M},
+        {"MacroPipeline3", MacroPipeline3},
+        {"MacroCtxWorkers", MacroCtxWorkers},
     };
-    for (const auto &b : all)
+    for (const auto &b : plain)
         benchmark::RegisterBenchmark(b.name, b.fn)->UseRealTime();
+
+    auto *mutex =
+        benchmark::RegisterBenchmark("MutexContended", MutexContended);
+    for (int k = 1; k <= go_maxprocs(0); k++)
+        mutex->Arg(k);
+    mutex->UseRealTime();
+
+    static const struct {
+        const char *name;
+        Fn fn;
+        int64_t max;
+    } growth[] = {
+        {"SpawnN", SpawnN, INT64_MAX},
+        {"ChanRingN", ChanRingN, INT64_MAX},
+        {"SelectN", SelectN, 10000},
+        {"TimersN", TimersN, INT64_MAX},
+    };
+    const int64_t maxn = growth_max();
+    for (const auto &b : growth) {
+        auto *bm = benchmark::RegisterBenchmark(b.name, b.fn);
+        for (int64_t n = 100; n <= maxn && n <= b.max; n *= 10)
+            bm->Arg(n);
+        bm->UseRealTime();
+    }
 }
 
 int bench_main(int, char **)
 {
     benchmark::AddCustomContext("GOMAXPROCS", std::to_string(go_maxprocs(0)));
+    register_all();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
@@ -431,6 +920,5 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;
-    register_all();
     return go_run(bench_main, argc, argv);
 }

@@ -5,13 +5,27 @@ package bench
 
 import (
 	"context"
+	"os"
+	"reflect"
 	"runtime"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
+// reportMaxRSS adds the process's peak RSS, as gorace_bench's maxrss_kb
+// counter does (bench/compare runs each benchmark in a process of its own).
+func reportMaxRSS(b *testing.B) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss), "maxrss_kb")
+	}
+}
+
 func BenchmarkSpawnJoin(b *testing.B) {
+	defer reportMaxRSS(b)
 	var wg sync.WaitGroup
 	for i := 0; i < b.N; i++ {
 		wg.Add(1)
@@ -23,6 +37,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 const waitGroupFanout = 1000
 
 func BenchmarkWaitGroup1k(b *testing.B) {
+	defer reportMaxRSS(b)
 	var wg sync.WaitGroup
 	for i := 0; i < b.N; i++ {
 		wg.Add(waitGroupFanout)
@@ -34,6 +49,7 @@ func BenchmarkWaitGroup1k(b *testing.B) {
 }
 
 func BenchmarkPingPong(b *testing.B) {
+	defer reportMaxRSS(b)
 	ping := make(chan int64)
 	pong := make(chan int64)
 	var done sync.WaitGroup
@@ -66,6 +82,7 @@ func produce(c chan<- int64, n int64, done *sync.WaitGroup) {
 }
 
 func BenchmarkBufferedChan128(b *testing.B) {
+	defer reportMaxRSS(b)
 	n := int64(b.N)
 	c := make(chan int64, chanCap)
 	var done sync.WaitGroup
@@ -84,6 +101,7 @@ func BenchmarkBufferedChan128(b *testing.B) {
 }
 
 func BenchmarkSelect2(b *testing.B) {
+	defer reportMaxRSS(b)
 	n := int64(b.N)
 	ca := make(chan int64, chanCap)
 	cb := make(chan int64, chanCap)
@@ -119,9 +137,16 @@ func shareOf(n int64, worker, workers int) int64 {
 	return s
 }
 
+// MutexContended/k: k goroutines contend, k = 1..GOMAXPROCS.
 func BenchmarkMutexContended(b *testing.B) {
+	for k := 1; k <= runtime.GOMAXPROCS(0); k++ {
+		b.Run(strconv.Itoa(k), func(b *testing.B) { mutexContended(b, k) })
+	}
+}
+
+func mutexContended(b *testing.B, nw int) {
+	defer reportMaxRSS(b)
 	n := int64(b.N)
-	nw := runtime.GOMAXPROCS(0)
 	var mu sync.Mutex
 	var counter int64
 	var done sync.WaitGroup
@@ -147,6 +172,7 @@ func BenchmarkMutexContended(b *testing.B) {
 const writeEvery = 100
 
 func BenchmarkRWMutexReadMostly(b *testing.B) {
+	defer reportMaxRSS(b)
 	n := int64(b.N)
 	nw := runtime.GOMAXPROCS(0)
 	var rw sync.RWMutex
@@ -185,6 +211,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 const poolWorkers = 8
 
 func BenchmarkWorkerPool8(b *testing.B) {
+	defer reportMaxRSS(b)
 	n := int64(b.N)
 	results := make(chan int64, chanCap)
 	var sum int64
@@ -222,6 +249,7 @@ const cancelWaiters = 10000
 // One op is one round: the spawning and parking of the 10k goroutines is
 // not timed; the cancel and the wait for all of them to exit is.
 func BenchmarkCancel10k(b *testing.B) {
+	defer reportMaxRSS(b)
 	var parked, exited sync.WaitGroup
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -244,7 +272,312 @@ func BenchmarkCancel10k(b *testing.B) {
 }
 
 func BenchmarkSleep1us(b *testing.B) {
+	defer reportMaxRSS(b)
 	for i := 0; i < b.N; i++ {
 		time.Sleep(time.Microsecond)
 	}
+}
+
+func processItem(x int64) int64 { return x*x + 1 }
+
+// fanOut is one round of 004_fan_out: Add(1) per item, one goroutine per item
+// writing its own slot.
+func fanOut(b *testing.B, n int) {
+	results := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			results[i] = processItem(int64(i))
+			wg.Done()
+		}(i)
+	}
+	wg.Wait()
+	for i := range results {
+		if results[i] != processItem(int64(i)) {
+			b.Fatal("fan-out lost a result")
+		}
+	}
+}
+
+func BenchmarkFanOut10k(b *testing.B) {
+	defer reportMaxRSS(b)
+	for i := 0; i < b.N; i++ {
+		fanOut(b, 10000)
+	}
+}
+
+func BenchmarkMacroFanOut1M(b *testing.B) {
+	defer reportMaxRSS(b)
+	for i := 0; i < b.N; i++ {
+		fanOut(b, 1000000/macroDiv)
+	}
+}
+
+const afters = 10000
+
+func BenchmarkAfter10k(b *testing.B) {
+	defer reportMaxRSS(b)
+	cs := make([]<-chan time.Time, afters)
+	for i := 0; i < b.N; i++ {
+		for j := range cs {
+			cs[j] = time.After(time.Microsecond)
+		}
+		for _, c := range cs {
+			<-c
+		}
+	}
+}
+
+// Macro sizes are divided by BENCH_MACRO_DIV (the smoke run shrinks them).
+var macroDiv = func() int {
+	if v, err := strconv.Atoi(os.Getenv("BENCH_MACRO_DIV")); err == nil && v > 0 {
+		return v
+	}
+	return 1
+}()
+
+var macroJobs = 100000 / macroDiv
+
+// crunch is a job's work, the same arithmetic as gorace_bench.cc's.
+func crunch(x int64) int64 {
+	h := uint64(x) | 1
+	for i := 0; i < 32; i++ {
+		h ^= h << 13
+		h ^= h >> 7
+		h ^= h << 17
+	}
+	return int64(h >> 1)
+}
+
+func BenchmarkMacroPool100k(b *testing.B) {
+	defer reportMaxRSS(b)
+	var want int64
+	for i := int64(0); i < int64(macroJobs); i++ {
+		want += crunch(i)
+	}
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		jobs := make(chan int64, 100)
+		results := make(chan int64, 100)
+		var running sync.WaitGroup
+		running.Add(poolWorkers + 1)
+		for w := 0; w < poolWorkers; w++ {
+			go func() {
+				for job := range jobs {
+					results <- crunch(job)
+				}
+				running.Done()
+			}()
+		}
+		go func() {
+			for i := int64(0); i < int64(macroJobs); i++ {
+				jobs <- i
+			}
+			close(jobs)
+			running.Done()
+		}()
+		var sum int64
+		for i := 0; i < macroJobs; i++ {
+			sum += <-results
+		}
+		running.Wait()
+		if sum != want {
+			b.Fatal("pool lost a job")
+		}
+	}
+}
+
+func BenchmarkMacroPipeline3(b *testing.B) {
+	defer reportMaxRSS(b)
+	n := int64(macroJobs)
+	want := (n - 1) * n * (2*n - 1) / 6
+	for it := 0; it < b.N; it++ {
+		nums := make(chan int64)
+		squares := make(chan int64)
+		go func() {
+			for i := int64(0); i < n; i++ {
+				nums <- i
+			}
+			close(nums)
+		}()
+		go func() {
+			for v := range nums {
+				squares <- v * v
+			}
+			close(squares)
+		}()
+		var sum int64
+		for v := range squares {
+			sum += v
+		}
+		if sum != want {
+			b.Fatal("pipeline lost a value")
+		}
+	}
+}
+
+const ctxWorkers = 4
+
+func BenchmarkMacroCtxWorkers(b *testing.B) {
+	defer reportMaxRSS(b)
+	var want int64
+	for i := int64(0); i < int64(macroJobs); i++ {
+		want += crunch(i)
+	}
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		jobs := make(chan int64)
+		var mu sync.Mutex
+		var total int64
+		var wg sync.WaitGroup
+		wg.Add(ctxWorkers)
+		for w := 0; w < ctxWorkers; w++ {
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case job := <-jobs:
+						r := crunch(job)
+						mu.Lock()
+						total += r
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		for i := int64(0); i < int64(macroJobs); i++ {
+			jobs <- i
+		}
+		cancel()
+		wg.Wait()
+		if total != want {
+			b.Fatal("a job was lost before the cancel")
+		}
+	}
+}
+
+// growthSizes is 10^2..BENCH_MAXN (default 10^6), capped at max.
+func growthSizes(max int) []int {
+	maxn := 1000000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_MAXN")); err == nil && v >= 100 {
+		maxn = v
+	}
+	var ns []int
+	for n := 100; n <= maxn && n <= max; n *= 10 {
+		ns = append(ns, n)
+	}
+	return ns
+}
+
+func growth(b *testing.B, max int, f func(b *testing.B, n int)) {
+	for _, n := range growthSizes(max) {
+		n := n
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			defer reportMaxRSS(b)
+			f(b, n)
+		})
+	}
+}
+
+func BenchmarkSpawnN(b *testing.B) {
+	growth(b, 1<<62, func(b *testing.B, n int) {
+		for it := 0; it < b.N; it++ {
+			release := make(chan struct{})
+			var parked, exited sync.WaitGroup
+			parked.Add(n)
+			exited.Add(n)
+			for i := 0; i < n; i++ {
+				go func() {
+					parked.Done()
+					<-release
+					exited.Done()
+				}()
+			}
+			parked.Wait()
+			close(release)
+			exited.Wait()
+		}
+	})
+}
+
+func BenchmarkChanRingN(b *testing.B) {
+	growth(b, 1<<62, func(b *testing.B, n int) {
+		links := make([]chan int64, n+1)
+		for i := range links {
+			links[i] = make(chan int64)
+		}
+		slots := make([]int64, n)
+		var exited sync.WaitGroup
+		exited.Add(n)
+		for i := 0; i < n; i++ {
+			go func(i int) {
+				for token := range links[i] {
+					slots[i] += token
+					links[i+1] <- token + 1
+				}
+				close(links[i+1])
+				exited.Done()
+			}(i)
+		}
+		b.ResetTimer()
+		for it := 0; it < b.N; it++ {
+			links[0] <- 0
+			if token := <-links[n]; token != int64(n) {
+				b.Fatal("the token lost a hop")
+			}
+		}
+		b.StopTimer()
+		close(links[0])
+		exited.Wait()
+		if slots[n-1] != int64(b.N)*int64(n-1) {
+			b.Fatal("a ring slot missed a lap")
+		}
+	})
+}
+
+// SelectN needs reflect.Select: Go compiles only selects with a fixed set of
+// cases, so Go's side pays reflection on top of the select itself.
+func BenchmarkSelectN(b *testing.B) {
+	growth(b, 10000, func(b *testing.B, n int) {
+		cs := make([]chan int64, n)
+		cases := make([]reflect.SelectCase, n)
+		for i := range cs {
+			cs[i] = make(chan int64, 1)
+			cases[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(cs[i])}
+		}
+		b.ResetTimer()
+		i := 0
+		for it := 0; it < b.N; it++ {
+			cs[i] <- int64(i)
+			if chosen, _, _ := reflect.Select(cases); chosen != i {
+				b.Fatal("select chose a case that was not ready")
+			}
+			if i++; i == n {
+				i = 0
+			}
+		}
+	})
+}
+
+func BenchmarkTimersN(b *testing.B) {
+	growth(b, 1<<62, func(b *testing.B, n int) {
+		pending := make([]*time.Timer, n)
+		for i := range pending {
+			pending[i] = time.NewTimer(time.Hour + time.Duration(i)*time.Microsecond)
+		}
+		b.ResetTimer()
+		for it := 0; it < b.N; it++ {
+			if !time.NewTimer(2 * time.Hour).Stop() {
+				b.Fatal("a 2 h timer fired")
+			}
+		}
+		b.StopTimer()
+		for _, t := range pending {
+			t.Stop()
+		}
+	})
 }

@@ -211,7 +211,9 @@ static const rt_hooks table = {
     .at_exit = on_at_exit,
 };
 
-__attribute__((constructor)) static void deadlock_engine_init(void)
+/* Priority 101: installed before the race detector (102), so its at_exit
+ * (the leak report) runs first and the race summary stays last. */
+__attribute__((constructor(101))) static void deadlock_engine_init(void)
 {
     parse_options();
     dl_root_exclude(&gs, sizeof gs);

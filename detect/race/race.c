@@ -548,20 +548,15 @@ static void atexit_sleep(void)
         usleep((useconds_t)race_opts.atexit_sleep_ms * 1000);
 }
 
-static void on_main_exit(int64_t gid, int code)
+/* The last word on the exit status (rt/hooks.h's at_exit). go_exit with a
+ * non-zero code exits at once, as os.Exit does under Go's -race. */
+static int on_at_exit(int64_t gid, int code, int from_go_exit)
 {
     (void)gid;
+    if (from_go_exit && code != 0)
+        return code;
     atexit_sleep();
-    race_finish(code, false);
-}
-
-static void on_go_exit(int64_t gid, int code)
-{
-    (void)gid;
-    if (code == 0) {
-        atexit_sleep();
-        race_finish(code, true);
-    }
+    return race_finish(code);
 }
 
 static const rt_hooks race_hooks = {
@@ -575,8 +570,7 @@ static const rt_hooks race_hooks = {
     .release_merge = on_release_merge,
     .chan_free = on_chan_free,
     .mem_access = on_mem_access,
-    .main_exit = on_main_exit,
-    .go_exit = on_go_exit,
+    .at_exit = on_at_exit,
 };
 
 /* Goroutine stacks: the runtime's size, so own-stack accesses are noticed. */
@@ -616,7 +610,9 @@ void race_init(void)
     rt_hooks_install(&race_hooks);
 }
 
-__attribute__((constructor(101))) static void race_ctor(void)
+/* Priority 102: after the deadlock detector (101), so that at exit its leak
+ * report comes before "Found N data race(s)", the last line, as in Go. */
+__attribute__((constructor(102))) static void race_ctor(void)
 {
     race_init();
 }

@@ -176,7 +176,9 @@ void trace_free(gstate *g);
 void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
                  shadow_t old, uintptr_t pc);
 int race_count(void);
-void race_finish(int code, bool from_go_exit);
+/* Program end: prints "Found N data race(s)" if any; returns the exit
+ * status (exitcode instead of 0 when races were found, as Go). */
+int race_finish(int code);
 
 void heap_note_alloc(gstate *g, uintptr_t p, size_t n, uintptr_t pc);
 void heap_note_free(uintptr_t p);

@@ -74,6 +74,20 @@ static bool parse_int(const char *v, long lo, long hi, int *out)
     return true;
 }
 
+/* GORACE is shared: the scheduler's and the deadlock detector's keys. */
+static bool foreign_option(const char *k)
+{
+    static const char *const keys[] = {
+        "seed",       "pct",           "pct_steps",    "steps_file",
+        "leaks",      "leak_grace_ms", "leak_ignore",  "leakcheck_interval",
+        "lock_cycle", "lock_order",    "unlock_other",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!strcmp(k, keys[i]))
+            return true;
+    return false;
+}
+
 static bool set_option(race_options *o, const char *k, const char *v, char *err,
                        size_t errlen)
 {
@@ -96,7 +110,7 @@ static bool set_option(race_options *o, const char *k, const char *v, char *err,
         ok = parse_int(v, 0, 7, &o->history_size);
     } else if (!strcmp(k, "atexit_sleep_ms")) {
         ok = parse_int(v, 0, 1000000, &o->atexit_sleep_ms);
-    } else {
+    } else if (!foreign_option(k)) {
         snprintf(err, errlen, "race: unknown GORACE option \"%s\"", k);
         return false;
     }
@@ -593,16 +607,13 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
     pthread_mutex_unlock(&report_mu);
 }
 
-void race_finish(int code, bool from_go_exit)
+int race_finish(int code)
 {
-    (void)from_go_exit;
     int n = race_count();
     if (!n)
-        return;
+        return code;
     pthread_mutex_lock(&report_mu);
     rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
-    fflush(NULL);
-    if (code == 0)
-        _exit(race_opts.exitcode);
     pthread_mutex_unlock(&report_mu);
+    return code == 0 ? race_opts.exitcode : code;
 }
