@@ -10,11 +10,12 @@
 // accounts in a global order (by id), whatever the direction.
 //
 // The instrumented build's lock-order analysis reports this inversion on
-// every run (corpus/deadlock/detector/lock_order_inversion.c checks that);
-// here it is turned off so the program measures schedule exploration alone.
+// every run, and its lock-cycle check stops a deadlocking schedule early
+// (corpus/deadlock/detector/ checks both); here both are off so the program
+// measures schedule exploration alone.
 //
 // expect: ok
-// gorace: lock_order=0
+// gorace: lock_order=0 lock_cycle=0
 // gomaxprocs: 1
 // stdout: alice 70, bob 130
 // bug: deadlock
