@@ -507,8 +507,12 @@ static void close_waiters(go_chan *c, rt_waitq *q, rt_sudog **list)
 
 void go_chan_close(go_chan *c)
 {
-    uintptr_t pc = RETURN_PC();
     rt_sched_point();
+    rt_chan_close(c, RETURN_PC());
+}
+
+void rt_chan_close(go_chan *c, uintptr_t pc)
+{
     if (!c)
         rt_panic("close of nil channel");
 

@@ -26,6 +26,10 @@
 bool rt_chan_trysend(go_chan *c, const void *elem);
 /* Throws away buffered values (timer Stop/Reset: no stale value is seen). */
 void rt_chan_drain(go_chan *c);
+/* go_chan_close without the scheduling point: for runtime code that may
+ * hold a lock (a context's), where yielding to another goroutine on the
+ * same M in seeded mode would deadlock on it. */
+void rt_chan_close(go_chan *c, uintptr_t pc);
 
 /* ---- Internals shared by chan.c and select.c -------------------------- */
 

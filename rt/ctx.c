@@ -36,6 +36,7 @@
 
 #include <gorace.h>
 
+#include "chan.h"
 #include "hooks.h"
 #include "lock.h"
 #include "sched.h"
@@ -133,7 +134,7 @@ static void cancel_locked(go_ctx *c, int err)
     __atomic_store_n(&c->err, err, __ATOMIC_RELEASE);
     RT_HOOK(ctx_cancel, rt_hook_gid(), c);
     if (c->done)
-        go_chan_close(c->done);
+        rt_chan_close(c->done, 0);
     if (c->has_timer)
         rt_timer_del(&c->timer);
     /* c is live (err was 0), so its owner reference keeps refs above this. */
@@ -254,7 +255,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
             /* Made after the cancel: close it as the canceller would, so
              * receivers still sync with go_cancel. */
             RT_HOOK(acquire, rt_hook_gid(), ctx);
-            go_chan_close(d);
+            rt_chan_close(d, 0);
         }
         __atomic_store_n(&ctx->done, d, __ATOMIC_RELEASE);
     }

@@ -187,8 +187,11 @@ tail -n 1 "$T/out" | grep -qx "stress: 7 runs, first failing run 7, seed 7" ||
     fail "stress summary: $(tail -n 1 "$T/out")"
 expect_run stress-range 1 "$GORACE" stress -j 3 -seeds 10..30 --pct=3 "$T/fake" panic 7
 has out "FAIL run 5 (seed 14)"
-has out "GORACE=\"seed=14 pct=3\""
-has out "gorace --seed 14 --pct=3 $T/fake"
+# The fake program reports no step count: PCT's window falls back to 1 step,
+# and the replay names it.
+has out "PCT change points over the first 1 steps"
+has out "GORACE=\"seed=14 pct=3 pct_steps=1\""
+has out "gorace --seed 14 --pct=3 --pct-steps=1 $T/fake"
 tail -n 1 "$T/out" | grep -qx "stress: 5 runs, first failing run 5, seed 14" ||
     fail "stress -j 3 summary: $(tail -n 1 "$T/out")"
 expect_run stress-stdout 1 "$GORACE" stress -runs 50 "$T/fake" stdout 6
