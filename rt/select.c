@@ -152,10 +152,20 @@ static void make_lockorder(const go_case *cases, const uint16_t *pollorder,
 
 /* ---- running the chosen case --------------------------------------------- */
 
-/* The select's copy of a send case's value, a read of the user's memory. */
-static inline void race_send_read(const go_case *cas, uintptr_t pc)
+/* Go evaluates every send case's value on entering the select, so each is
+ * a read of the user's memory by this goroutine before any synchronisation.
+ * (Reporting the read only once a parked sender wakes, as Go's runtime
+ * does, would put it after the receiver's write of a shared variable.) */
+static inline void race_send_reads(const go_case *cases, int n, uintptr_t pc)
 {
-    rt_chan_race_access(cas->elem, cas->chan->elemsize, false, pc);
+#ifdef GORACE_INSTR
+    for (int i = 0; i < n; i++)
+        if (cases[i].dir == GO_SEND && cases[i].chan)
+            rt_chan_race_access(cases[i].elem, cases[i].chan->elemsize, false,
+                                pc);
+#else
+    (void)cases, (void)n, (void)pc;
+#endif
 }
 
 /* The copy into a receive case's variable (a value or the zero value). */
@@ -197,10 +207,8 @@ static bool try_case(sel *s, go_case *cas, uintptr_t pc)
         rt_panic("send on closed channel");
     }
     if ((sg = rt_waitq_dequeue(&c->recvq))) {
-        race_send_read(cas, pc);
         rt_chan_send_to(c, sg, cas->elem, sel_unlock, s);
     } else if (c->qcount < c->dataqsiz) {
-        race_send_read(cas, pc);
         rt_chan_buf_put(c, cas->elem);
         sel_unlock(s);
     } else {
@@ -287,7 +295,6 @@ static int select_wait(sel *s, uintptr_t pc)
             sel_unlock(s);
             rt_panic("send on closed channel");
         }
-        race_send_read(cas, pc);
     } else {
         cas->ok = success;
         race_recv_write(cas, pc);
@@ -365,6 +372,7 @@ int go_select(go_case *cases, int n, bool has_default)
     if (n == 1)
         return select_one(&cases[0], has_default, pc);
 
+    race_send_reads(cases, n, pc);
     uint16_t stack_order[2 * SELECT_STACK_CASES];
     uint16_t *order = stack_order;
     if (n > SELECT_STACK_CASES) {

@@ -193,9 +193,16 @@ static void mutex_unlock(go_mutex *m)
         mutex_unlock_slow(m, new);
 }
 
+/* Go's Lock and Unlock are atomic accesses to the mutex word, which race
+ * with a plain write of it (overwriting a mutex in use): report them as
+ * reads, which never race with each other. */
+#define HOOK_MUTEX_WORD(m)                                                     \
+    HOOK(mem_access, &(m)->state, sizeof(m)->state, 0, RETURN_PC())
+
 void go_mutex_lock(go_mutex *m)
 {
     rt_sched_point();
+    HOOK_MUTEX_WORD(m);
     mutex_lock(m, RT_WAIT_MUTEX, m);
     HOOK(acquire, m);
     HOOK(mutex_lock, m, 1);
@@ -214,6 +221,7 @@ bool go_mutex_trylock(go_mutex *m)
 void go_mutex_unlock(go_mutex *m)
 {
     rt_sched_point();
+    HOOK_MUTEX_WORD(m);
     HOOK(mutex_unlock, m, 1);
     HOOK(release, m);
     mutex_unlock(m);

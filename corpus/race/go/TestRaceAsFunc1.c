@@ -66,7 +66,12 @@ __attribute__((noinline)) static struct slice hello(void)
 }
 GOFN(g)
 {
-    s = hello();
+    /* Field by field: gcc returns the struct straight into s through a
+     * hidden pointer, and does not instrument stores made that way. */
+    struct slice v = hello();
+    s.ptr = v.ptr;
+    s.len = v.len;
+    s.cap = v.cap;
     notify(c);
 }
 TEST
