@@ -261,19 +261,34 @@ static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
 static size_t stack_bytes = 64 << 10;
 static _Atomic long nlive, nblocked;
 
+/* The running goroutine's state, cached per thread: every instrumented
+ * access needs it. The runtime reports each resume (go_switch) on the thread
+ * where it happens, and go_switch(0) when the thread returns to the
+ * scheduler, so the cache is dropped exactly when it could go stale. */
+static __thread gstate *tls_cur __attribute__((tls_model("initial-exec")));
+
+static void on_go_switch(int64_t gid)
+{
+    (void)gid;
+    tls_cur = NULL;
+}
+
 gstate *race_cur(void)
 {
+    gstate *cached = tls_cur;
+    if (__builtin_expect(cached != NULL, 1))
+        return cached;
     void **det = rt_hook_gslot();
     if (!det)
         return &boot;
     gstate *g = *det;
     if (__builtin_expect(g != NULL, 1))
-        return g;
+        return tls_cur = g;
     g = id_get(rt_hook_gid());
     if (!g)
         return &boot;
     *det = g;
-    return g;
+    return tls_cur = g;
 }
 
 /* The state a hook names; boot (locked) for goroutine 0. */
@@ -562,6 +577,7 @@ static int on_at_exit(int64_t gid, int code, int from_go_exit)
 static const rt_hooks race_hooks = {
     .go_create = on_go_create,
     .go_start = on_go_start,
+    .go_switch = on_go_switch,
     .go_end = on_go_end,
     .go_block = on_go_block,
     .go_unblock = on_go_unblock,
