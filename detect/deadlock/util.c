@@ -192,17 +192,14 @@ void dl_map_each(const dl_map *m,
 
 void dl_stack_capture(dl_stack *s)
 {
-    unw_context_t ctx;
-    unw_cursor_t cur;
+    /* unw_backtrace takes libunwind's fast path (a cached frame-shape
+     * walk); stepping a cursor blocks signals around every step, which made
+     * capturing a stack at each spawn and lock cost microseconds. */
+    void *pcs[DL_STACK_MAX];
+    int n = unw_backtrace(pcs, DL_STACK_MAX);
     s->n = 0;
-    if (unw_getcontext(&ctx) || unw_init_local(&cur, &ctx))
-        return;
-    do {
-        unw_word_t ip;
-        if (unw_get_reg(&cur, UNW_REG_IP, &ip) || !ip)
-            break;
-        s->pc[s->n++] = (uintptr_t)ip;
-    } while (s->n < DL_STACK_MAX && unw_step(&cur) > 0);
+    for (int i = 0; i < n && pcs[i]; i++)
+        s->pc[s->n++] = (uintptr_t)pcs[i];
 }
 
 /* gorace's source root with its trailing '/': frames from root/rt/ and

@@ -222,7 +222,11 @@ static void slot_attach(gstate *g, const gstate *parent)
 static void slot_release(gstate *g)
 {
     race_slots_lock();
-    slot_at(g->sid)->epoch = g->epoch;
+    /* The last epoch its shadow cells can hold: the current one only if it
+     * was used. A goroutine that ends right after a release (WaitGroup
+     * Done, a send) is then fully known to whoever acquired that release,
+     * who can reuse the slot: spawn+join loops keep clocks short. */
+    slot_at(g->sid)->epoch = g->touched ? g->epoch : g->epoch - 1;
     if (nfree == free_cap) {
         size_t cap = free_cap ? 2 * free_cap : 1024;
         sid_t *n = race_alloc(cap * sizeof *n);
@@ -414,6 +418,7 @@ void race_acquire(gstate *g, uintptr_t addr)
 /* After releasing, the goroutine's later accesses are a new epoch. */
 static void advance(gstate *g)
 {
+    g->touched = false;
     g->epoch++;
     trace_epoch(g);
 }

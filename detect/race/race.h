@@ -120,6 +120,7 @@ typedef struct gstate {
     int64_t gid;
     sid_t sid;
     epoch_t epoch;       /* own clock entry, authoritative */
+    bool touched;        /* accessed memory in the current epoch */
     epoch_t start_epoch; /* first epoch of this incarnation of sid */
     vclock *vc;
     /* shadow call stack: return addresses pushed by __tsan_func_entry */

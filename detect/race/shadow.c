@@ -139,6 +139,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
                         bool atomic, uintptr_t pc)
 {
     accessor a = {g->sid, g->epoch, g->vc};
+    g->touched = true;
     bool reported = false; /* one report per access, not per word */
     while (size) {
         unsigned off = addr & 7;
