@@ -31,7 +31,7 @@ bench: build
 # The runtime and its unit tests under AddressSanitizer + UBSan.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
-	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_BENCH=OFF" test
+	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_BENCH=OFF -DGORACE_HARNESS=OFF" test
 
 clean:
 	rm -rf build build-asan
