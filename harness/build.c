@@ -176,6 +176,36 @@ static void push_cc(struct argvec *a)
     free(copy);
 }
 
+/* Is $CC clang? Asked once ($CC --version), as check workers build at the
+ * same time. */
+static bool cc_clang;
+static pthread_once_t cc_once = PTHREAD_ONCE_INIT;
+
+static void probe_cc(void)
+{
+    const char *cc = getenv("CC");
+    char cmd[4200];
+    strfmt(cmd, sizeof cmd, "%s --version 2>/dev/null", cc && *cc ? cc : "cc");
+    FILE *f = popen(cmd, "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strstr(line, "clang") != NULL)
+            cc_clang = true;
+    pclose(f);
+}
+
+/* -g, and for clang -gdwarf-aranges: without that table the runtime's
+ * symboliser finds no file:line for clang's code (gcc always emits it). */
+static void push_debug(struct argvec *a)
+{
+    pthread_once(&cc_once, probe_cc);
+    push(a, "-g");
+    if (cc_clang)
+        push(a, "-gdwarf-aranges");
+}
+
 static bool is_link_only(const char *f)
 {
     return strncmp(f, "-l", 2) == 0 || strncmp(f, "-L", 2) == 0 ||
@@ -247,7 +277,7 @@ bool build_program(char *const srcs[], size_t nsrcs, char *const flags[],
 
     if (release) {
         push_cc(&a);
-        push(&a, "-g");
+        push_debug(&a);
         push(&a, inc);
         for (size_t i = 0; i < nflags; i++)
             push(&a, flags[i]);
@@ -269,7 +299,7 @@ bool build_program(char *const srcs[], size_t nsrcs, char *const flags[],
         push(&objs, obj);
         push_cc(&a);
         push(&a, "-fsanitize=thread");
-        push(&a, "-g");
+        push_debug(&a);
         push(&a, inc);
         for (size_t j = 0; j < nflags; j++)
             if (!is_link_only(flags[j]))
