@@ -103,6 +103,9 @@ typedef enum dl_kind {
     DL_K_OTHER, /* runtime-internal waits: never a leak */
 } dl_kind;
 dl_kind dl_reason_kind(int reason);
+/* Waiting on a channel, select or sync object: the kind of wait that can
+ * last forever (not sleeping, runnable or in a system call). */
+bool dl_blocked_on_sync(const rt_ginfo *gi);
 
 /* ---- engine.c: per-goroutine records ---- */
 typedef struct dl_g {

@@ -101,26 +101,6 @@ static void snap_take(snap *s)
     rt_hook_goroutines(snap_add, s);
 }
 
-static bool blocked_for_good(const rt_ginfo *gi)
-{
-    if (gi->status != RT_GS_WAITING)
-        return false;
-    switch (dl_reason_kind(gi->wait_reason)) {
-    case DL_K_MUTEX:
-    case DL_K_RLOCK:
-    case DL_K_WLOCK:
-    case DL_K_CHAN:
-    case DL_K_NILCHAN:
-    case DL_K_SELECT:
-    case DL_K_WG:
-    case DL_K_COND:
-    case DL_K_SEMA:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static bool already_reported(int64_t id)
 {
     dl_gs_lock();
@@ -289,8 +269,8 @@ static size_t pick_blocked(snap *s, bool *pick, int64_t self, bool *busy)
     *busy = false;
     for (size_t i = 0; i < s->n; i++) {
         const rt_ginfo *gi = &s->g[i].gi;
-        pick[i] =
-            gi->id != self && blocked_for_good(gi) && !already_reported(gi->id);
+        pick[i] = gi->id != self && dl_blocked_on_sync(gi) &&
+                  !already_reported(gi->id);
         n += pick[i];
         if (gi->id != self &&
             (gi->status == RT_GS_RUNNABLE || gi->status == RT_GS_RUNNING))
@@ -363,7 +343,7 @@ static int leakcheck_run(int64_t self, uintptr_t self_lo)
             for (size_t i = 0; i < s.n; i++) {
                 const rt_ginfo *gi = &s.g[i].gi;
                 pick[i] = !s.g[i].live && gi->id != self &&
-                          blocked_for_good(gi) && !already_reported(gi->id);
+                          dl_blocked_on_sync(gi) && !already_reported(gi->id);
                 n += pick[i];
             }
             if (n)

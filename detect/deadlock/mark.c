@@ -365,26 +365,6 @@ static bool obj_reachable(marker *m, const void *obj)
     return true;
 }
 
-static bool is_leak_candidate(const rt_ginfo *gi)
-{
-    if (gi->status != RT_GS_WAITING)
-        return false;
-    switch (dl_reason_kind(gi->wait_reason)) {
-    case DL_K_MUTEX:
-    case DL_K_RLOCK:
-    case DL_K_WLOCK:
-    case DL_K_CHAN:
-    case DL_K_NILCHAN:
-    case DL_K_SELECT:
-    case DL_K_WG:
-    case DL_K_COND:
-    case DL_K_SEMA:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void add_roots(marker *m, int64_t self, uintptr_t self_lo)
 {
     for (size_t i = 0; i < m->ng; i++) {
@@ -394,7 +374,7 @@ static void add_roots(marker *m, int64_t self, uintptr_t self_lo)
         g->lo = g->hi = 0;
         if (gi->id == self && self_lo) {
             g->lo = self_lo;
-        } else if (is_leak_candidate(gi)) {
+        } else if (dl_blocked_on_sync(gi)) {
             continue;
         } else if (!gi->sp && gi->status != RT_GS_WAITING) {
             /* running (the world did not stop), in a system call or not

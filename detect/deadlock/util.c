@@ -290,3 +290,23 @@ size_t dl_traceback_saved_text(void *sp, char *buf, size_t len)
     buf[n] = 0;
     return (size_t)n;
 }
+
+bool dl_blocked_on_sync(const rt_ginfo *gi)
+{
+    if (gi->status != RT_GS_WAITING)
+        return false;
+    switch (dl_reason_kind(gi->wait_reason)) {
+    case DL_K_MUTEX:
+    case DL_K_RLOCK:
+    case DL_K_WLOCK:
+    case DL_K_CHAN:
+    case DL_K_NILCHAN:
+    case DL_K_SELECT:
+    case DL_K_WG:
+    case DL_K_COND:
+    case DL_K_SEMA:
+        return true;
+    default:
+        return false;
+    }
+}
