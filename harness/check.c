@@ -57,6 +57,7 @@ static const char usage_check[] =
     "                TEST_SHARD_INDEX and TEST_TOTAL_SHARDS\n"
     "  --release     use the release runtime (race/leak programs skipped)\n"
     "  --timeout D   deadline per run: 60s (default), 500ms, 2m, or seconds\n"
+    "  -count N      free-running runs per GOMAXPROCS value (default 1)\n"
     "  --seeds N     seeded runs per program (default 50; 0: none); a\n"
     "                header's `seeds:` directive can lower it\n"
     "  -v            print the output of failing runs\n"
@@ -85,6 +86,7 @@ struct opts {
     bool json, release, verbose;
     double timeout;
     long seeds;
+    long count; /* free runs per GOMAXPROCS value (go test -count) */
     long shard_i, shard_n;
     const char *release_reason;
 };
@@ -166,6 +168,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
         opt.jobs = 1;
     opt.timeout = 60;
     opt.seeds = 50;
+    opt.count = 1;
     opt.shard_i = 0;
     opt.shard_n = 1;
     const char *ti = getenv("TEST_SHARD_INDEX"),
@@ -208,6 +211,9 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
             opt.release = true;
         } else if (strcmp(a, "-v") == 0) {
             opt.verbose = true;
+        } else if ((v = flag_value(argc, argv, &i, "-count")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "--count")) != NULL) {
+            opt.count = parse_long("-count", v, 1);
         } else if ((v = flag_value(argc, argv, &i, "--seeds")) != NULL ||
                    (v = flag_value(argc, argv, &i, "-seeds")) != NULL) {
             opt.seeds = parse_long("--seeds", v, 0);
@@ -419,10 +425,15 @@ static void check_program(struct result *r)
         argv[i + 1] = e.args[i];
     r->status = ST_PASS;
     size_t nfree = e.ngomaxprocs ? e.ngomaxprocs : 1;
-    for (size_t k = 0; k < nfree && r->status == ST_PASS; k++) {
+    for (size_t n = 0; n < nfree * (size_t)opt.count && r->status == ST_PASS;
+         n++) {
+        size_t k = n % nfree;
         int procs = e.ngomaxprocs ? e.gomaxprocs[k] : 0;
         char label[64] = "";
-        if (procs > 0 && nfree > 1)
+        if (opt.count > 1)
+            strfmt(label, sizeof label, "GOMAXPROCS=%d, run %zu: ", procs,
+                   n / nfree + 1);
+        else if (procs > 0 && nfree > 1)
             strfmt(label, sizeof label, "GOMAXPROCS=%d: ", procs);
         struct schedule free_running = {.options = e.gorace};
         run_once(r, &e, argv, &free_running, procs, label);
