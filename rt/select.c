@@ -103,11 +103,15 @@ static inline uintptr_t sortkey(const go_case *cases, uint16_t i)
  * Fisher-Yates); returns how many there are. */
 static int make_pollorder(const go_case *cases, int n, uint16_t *pollorder)
 {
+    /* One draw from the runtime's generator seeds a local one for the
+     * shuffle: a select of two cases then costs one call, not two. */
+    uint64_t x = ((uint64_t)rt_fastrand() << 32) | rt_fastrand();
     int norder = 0;
     for (int i = 0; i < n; i++) {
         if (!cases[i].chan)
             continue;
-        uint32_t j = rt_fastrandn((uint32_t)norder + 1);
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t j = (uint32_t)(((x >> 32) * (uint64_t)(norder + 1)) >> 32);
         pollorder[norder] = pollorder[j];
         pollorder[j] = (uint16_t)i;
         norder++;
