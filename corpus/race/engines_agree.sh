@@ -12,7 +12,7 @@ gorace=$1
 build=$2
 export XDG_CACHE_HOME=${XDG_CACHE_HOME:-$(mktemp -d)}
 echo "== native engine"
-"$gorace" check -count 20 --seeds 0 -j 2 "$here" | tail -n 1
+"$gorace" check -count 20 --seeds 0 -j 2 "$here" | grep -E "^FAIL|passed,"
 native=${PIPESTATUS[0]}
 echo "== TSan engine"
 JOBS=2 "$here/verify_tsan.sh" --known "$here/tsan_known.txt" "$build" "$here"

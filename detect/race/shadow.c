@@ -87,45 +87,75 @@ static bool supersedes(shadow_t cur, shadow_t old)
            shadow_atomic(cur) == shadow_atomic(old);
 }
 
+/* Could old and cur race, were they unordered? */
+static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
+{
+    return (shadow_mask(old) & cm) && (shadow_write(old) || cw) &&
+           !(shadow_atomic(old) && ca);
+}
+
+/* Two goroutines accessing one word at the same moment on two threads
+ * would each miss the other with a plain read-then-store: both read before
+ * either stored. So the store is a CAS on the cell read (a cell changed
+ * underneath sends us round again), and after it a full fence and a second
+ * look at the other cells: of two concurrent accessors at least one then
+ * sees the other (Dekker), so a race is reported whatever the timing. */
 shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 {
-    shadow_t old[SHADOW_CELLS];
     unsigned cm = shadow_mask(cur);
     bool cw = shadow_write(cur), ca = shadow_atomic(cur);
-    int empty = -1, replace = -1;
-
-    for (int i = 0; i < SHADOW_CELLS; i++) {
-        shadow_t o = old[i] =
-            atomic_load_explicit(&cells[i], memory_order_relaxed);
-        if (o == cur)
-            return 0; /* this very access is already recorded */
-        if (!o) {
-            if (empty < 0)
-                empty = i;
-            continue;
-        }
-        if (shadow_sid(o) == a->sid) {
+    for (;;) {
+        shadow_t old[SHADOW_CELLS];
+        int empty = -1, replace = -1;
+        for (int i = 0; i < SHADOW_CELLS; i++) {
+            shadow_t o = old[i] =
+                atomic_load_explicit(&cells[i], memory_order_relaxed);
+            if (o == cur)
+                return 0; /* this very access is already recorded */
+            if (!o) {
+                if (empty < 0)
+                    empty = i;
+                continue;
+            }
+            if (shadow_sid(o) == a->sid) {
+                if (replace < 0 && supersedes(cur, o))
+                    replace = i;
+                continue;
+            }
+            if (!conflicts(o, cm, cw, ca))
+                continue;
+            if (!happens_before(a, o))
+                return o;
             if (replace < 0 && supersedes(cur, o))
                 replace = i;
-            continue;
         }
-        if (!(shadow_mask(o) & cm) || (!shadow_write(o) && !cw) ||
-            (shadow_atomic(o) && ca))
+        /* Dropping an earlier read of ours on a write would lose nothing,
+         * but keeping reads of other goroutines lets later writes race with
+         * them. */
+        int slot =
+            replace >= 0 ? replace
+            : empty >= 0
+                ? empty
+                : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) % SHADOW_CELLS);
+        shadow_t expect = old[slot];
+        if (!atomic_compare_exchange_strong_explicit(&cells[slot], &expect, cur,
+                                                     memory_order_seq_cst,
+                                                     memory_order_relaxed))
             continue;
-        if (!happens_before(a, o))
-            return o;
-        if (replace < 0 && supersedes(cur, o))
-            replace = i;
+#if !defined(__x86_64__)
+        /* x86's locked CAS is already a full barrier. */
+        atomic_thread_fence(memory_order_seq_cst);
+#endif
+        for (int i = 0; i < SHADOW_CELLS; i++) {
+            if (i == slot)
+                continue;
+            shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
+            if (o && o != old[i] && shadow_sid(o) != a->sid &&
+                conflicts(o, cm, cw, ca) && !happens_before(a, o))
+                return o;
+        }
+        return 0;
     }
-    /* Dropping an earlier read of ours on a write would lose nothing, but
-     * keeping reads of other goroutines lets later writes race with them. */
-    int slot =
-        replace >= 0 ? replace
-        : empty >= 0
-            ? empty
-            : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) % SHADOW_CELLS);
-    atomic_store_explicit(&cells[slot], cur, memory_order_relaxed);
-    return 0;
 }
 
 /* The goroutine's own stack accesses, to clean them when it ends. */
