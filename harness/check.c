@@ -98,30 +98,7 @@ static size_t next_job;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- flags ------------------------------------------------------------- */
-
-static double parse_duration(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || v <= 0)
-        usage_fail("check: bad --timeout \"%s\" (want e.g. 60s, 500ms)", s);
-    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
-        return v;
-    if (strcmp(end, "ms") == 0)
-        return v / 1000;
-    if (strcmp(end, "m") == 0)
-        return v * 60;
-    usage_fail("check: bad --timeout \"%s\" (want e.g. 60s, 500ms)", s);
-}
 
 static long parse_long(const char *flag, const char *s, long lo)
 {
@@ -204,7 +181,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
         } else if ((v = flag_value(argc, argv, &i, "--shard")) != NULL) {
             parse_shard(v, &opt.shard_i, &opt.shard_n);
         } else if ((v = flag_value(argc, argv, &i, "--timeout")) != NULL) {
-            opt.timeout = parse_duration(v);
+            opt.timeout = parse_duration("check: --timeout", v);
         } else if (strcmp(a, "--json") == 0) {
             opt.json = true;
         } else if (strcmp(a, "--release") == 0) {

@@ -30,6 +30,12 @@ bool race_lib_built(void);
 void strfmt(char *dst, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Monotonic seconds. */
+double now_seconds(void);
+/* "60s", "500ms", "2m" or plain seconds, > 0; else a usage error naming
+ * what (e.g. "check: --timeout"). */
+double parse_duration(const char *what, const char *s);
+
 /* One line on stderr, prefixed with "gorace: ". */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: one line, then exit 2. */

@@ -53,11 +53,27 @@ void usage_fail(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
-static double now_seconds(void)
+double now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double parse_duration(const char *what, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == 0 && end != s && v > 0) {
+        if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+            return v;
+        if (strcmp(end, "ms") == 0)
+            return v / 1000;
+        if (strcmp(end, "m") == 0)
+            return v * 60;
+    }
+    usage_fail("%s: bad duration \"%s\" (want e.g. 60s, 500ms, 2m)", what, s);
 }
 
 int spawn_wait(char *const argv[], char *const envp[], bool null_stdin,

@@ -96,30 +96,7 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static long next_run, first_fail, runs_done, workers_left;
 static struct outcome_rec failure;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- flags ------------------------------------------------------------- */
-
-static double parse_duration(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno == 0 && end != s && v > 0) {
-        if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
-            return v;
-        if (strcmp(end, "ms") == 0)
-            return v / 1000;
-        if (strcmp(end, "m") == 0)
-            return v * 60;
-    }
-    usage_fail("stress: bad -timeout \"%s\" (want e.g. 30s, 500ms)", s);
-}
 
 static long parse_positive(const char *flag, const char *s)
 {
@@ -210,7 +187,7 @@ static int parse_flags(int argc, char **argv)
         } else if ((v = value_of(argc, argv, &i, "seeds")) != NULL) {
             parse_seeds(v);
         } else if ((v = value_of(argc, argv, &i, "timeout")) != NULL) {
-            so.timeout = parse_duration(v);
+            so.timeout = parse_duration("stress: -timeout", v);
         } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
             so.jobs = (int)parse_positive("-j", a + 2);
         } else if ((v = value_of(argc, argv, &i, "j")) != NULL) {

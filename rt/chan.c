@@ -291,27 +291,34 @@ void rt_chan_block_forever(rt_wait_reason reason)
 
 /* ---- send ---------------------------------------------------------------- */
 
-/* Parks the current goroutine on c's sendq until a receiver takes *ep or the
- * channel is closed. c is locked; the park unlocks it. */
-static void send_wait(go_chan *c, const void *ep)
+/* Parks the current goroutine on queue q of c with element ep until a
+ * partner completes the operation (true) or c is closed (false; a receiver's
+ * *ep was zeroed by the closer). c is locked; the park unlocks it. */
+static bool park_on(go_chan *c, rt_waitq *q, void *ep, rt_wait_reason why)
 {
-    rt_g *gp = rt_chan_must_getg("channel send");
+    rt_g *gp = rt_chan_must_getg(why == RT_WAIT_CHAN_SEND ? "channel send"
+                                                          : "channel receive");
     rt_sudog *s = rt_sudog_get();
     s->g = gp;
-    s->elem = (void *)ep;
+    s->elem = ep;
     s->obj = c;
     gp->waiting = s;
     gp->param = NULL;
-    rt_waitq_enqueue(&c->sendq, s);
-    rt_park(rt_park_unlock_commit, &c->lock, RT_WAIT_CHAN_SEND, c);
+    rt_waitq_enqueue(q, s);
+    rt_park(rt_park_unlock_commit, &c->lock, why, c);
 
     if (gp->waiting != s)
         rt_throw("G waiting list is corrupted");
     gp->waiting = NULL;
     gp->param = NULL;
-    bool closed = !s->success;
+    bool ok = s->success;
     rt_sudog_put(s);
-    if (closed)
+    return ok;
+}
+
+static void send_wait(go_chan *c, const void *ep)
+{
+    if (!park_on(c, &c->sendq, (void *)ep, RT_WAIT_CHAN_SEND))
         rt_panic("send on closed channel");
 }
 
@@ -358,27 +365,9 @@ bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc)
 
 /* ---- receive ------------------------------------------------------------- */
 
-/* Parks the current goroutine on c's recvq; true if a value came, false if
- * the channel was closed (the closer zeroed *ep). c is locked. */
 static bool recv_wait(go_chan *c, void *ep)
 {
-    rt_g *gp = rt_chan_must_getg("channel receive");
-    rt_sudog *s = rt_sudog_get();
-    s->g = gp;
-    s->elem = ep;
-    s->obj = c;
-    gp->waiting = s;
-    gp->param = NULL;
-    rt_waitq_enqueue(&c->recvq, s);
-    rt_park(rt_park_unlock_commit, &c->lock, RT_WAIT_CHAN_RECV, c);
-
-    if (gp->waiting != s)
-        rt_throw("G waiting list is corrupted");
-    gp->waiting = NULL;
-    gp->param = NULL;
-    bool ok = s->success;
-    rt_sudog_put(s);
-    return ok;
+    return park_on(c, &c->recvq, ep, RT_WAIT_CHAN_RECV);
 }
 
 static void recv_closed(go_chan *c, void *ep)
