@@ -467,7 +467,25 @@ bool go_chan_recv(go_chan *c, void *out)
     rt_sched_point();
     bool received;
     rt_chan_recv(c, out, true, &received, RETURN_PC());
+    if (received && c->reclaim)
+        rt_chan_received(c);
     return received;
+}
+
+void rt_chan_set_reclaim(go_chan *c, void (*reclaim)(go_chan *, void *),
+                         void *arg)
+{
+    c->reclaim_arg = arg;
+    c->reclaim = reclaim;
+}
+
+void rt_chan_received(go_chan *c)
+{
+    rt_lock_acquire(&c->lock);
+    bool waited_on = c->recvq.first || c->sendq.first;
+    rt_lock_release(&c->lock);
+    if (!waited_on)
+        c->reclaim(c, c->reclaim_arg);
 }
 
 bool rt_chan_trysend(go_chan *c, const void *elem)

@@ -30,6 +30,12 @@ void rt_chan_drain(go_chan *c);
  * hold a lock (a context's), where yielding to another goroutine on the
  * same M in seeded mode would deadlock on it. */
 void rt_chan_close(go_chan *c, uintptr_t pc);
+/* Makes c runtime-owned: after a receive of a value from it completes,
+ * reclaim(c, arg) is called if no other goroutine waits on c. */
+void rt_chan_set_reclaim(go_chan *c, void (*reclaim)(go_chan *, void *),
+                         void *arg);
+/* Called by the public receive paths once they hold no channel lock. */
+void rt_chan_received(go_chan *c);
 
 /* ---- Internals shared by chan.c and select.c -------------------------- */
 
@@ -51,6 +57,10 @@ struct go_chan {
     size_t sendx; /* next slot to fill */
     size_t recvx; /* next slot to empty */
     rt_waitq recvq, sendq;
+    /* A channel the runtime owns and frees once a value was received from
+     * it (go_after's); NULL for user channels. */
+    void (*reclaim)(go_chan *c, void *arg);
+    void *reclaim_arg;
     _Alignas(max_align_t) unsigned char buf[];
 };
 

@@ -363,6 +363,16 @@ static int select_one(go_case *cas, bool has_default, uintptr_t pc)
     return 0;
 }
 
+/* A value received from a runtime-owned channel (go_after's) lets the
+ * runtime reclaim it, now that the select holds no channel lock. */
+static int after_select(go_case *cases, int casi)
+{
+    if (casi >= 0 && cases[casi].dir == GO_RECV && cases[casi].ok &&
+        cases[casi].chan->reclaim)
+        rt_chan_received(cases[casi].chan);
+    return casi;
+}
+
 int go_select(go_case *cases, int n, bool has_default)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
@@ -374,7 +384,7 @@ int go_select(go_case *cases, int n, bool has_default)
         rt_chan_block_forever(RT_WAIT_SELECT_NO_CASES);
     }
     if (n == 1)
-        return select_one(&cases[0], has_default, pc);
+        return after_select(cases, select_one(&cases[0], has_default, pc));
 
     race_send_reads(cases, n, pc);
     uint16_t stack_order[2 * SELECT_STACK_CASES];
@@ -387,5 +397,5 @@ int go_select(go_case *cases, int n, bool has_default)
     int casi = selectgo(cases, n, order, !has_default, pc);
     if (order != stack_order)
         free(order);
-    return casi;
+    return after_select(cases, casi);
 }

@@ -329,20 +329,19 @@ void go_sleep(int64_t ns)
 /* ---- go_after ---------------------------------------------------------------
  *
  * Go's GC frees a time.After channel when nobody references it; C cannot
- * know that, and reclaiming on receipt is unsafe here: the value may have
- * been handed straight to a select that, once it runs again, relocks every
- * channel it waited on, or the program may receive again in a loop (which
- * blocks forever in Go, but must not touch freed memory). So the runtime
- * keeps every go_after record (its timer and channel) on a global list for
- * the life of the process: the memory stays reachable from that list, so it
- * is never a leak (LeakSanitizer agrees), and process exit returns it. Each
- * call costs one small channel for good, hence API.md's advice to use a
- * go_timer in long loops.
+ * know that, so API.md makes the channel the runtime's: reclaimed once a
+ * value was received from it, else at exit. The receive paths (go_chan_recv,
+ * go_select) call after_reclaim once the operation is over and holds no
+ * channel lock (a select woken by the timer relocks all its channels before
+ * returning), and only if no other goroutine waits on the channel; the
+ * timer callback may still be returning from its send, so the record waits
+ * for it before freeing. Records not received from stay on the list, which
+ * keeps them reachable (LeakSanitizer agrees) until the process exits.
  */
 typedef struct after_rec {
     rt_timer timer;
     go_chan *c;
-    struct after_rec *next;
+    struct after_rec *next, *prev;
 } after_rec;
 
 static struct {
@@ -357,16 +356,36 @@ static void after_fire(void *arg, uintptr_t seq)
     rt_chan_trysend(((after_rec *)arg)->c, &now);
 }
 
+static void after_reclaim(go_chan *c, void *arg)
+{
+    after_rec *r = arg;
+    rt_timer_wait_idle(&r->timer);
+    rt_lock_acquire(&afters.lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        afters.head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    rt_lock_release(&afters.lock);
+    go_chan_free(c);
+    free(r);
+}
+
 go_chan *go_after(int64_t ns)
 {
     after_rec *r = malloc(sizeof *r);
     if (!r)
         rt_throw("out of memory allocating a go_after timer");
     r->c = go_chan_make(sizeof(int64_t), 1);
+    rt_chan_set_reclaim(r->c, after_reclaim, r);
     rt_timer_init(&r->timer, after_fire, r);
     r->timer.when = rt_when_after(ns);
     rt_lock_acquire(&afters.lock);
+    r->prev = NULL;
     r->next = afters.head;
+    if (afters.head)
+        afters.head->prev = r;
     afters.head = r;
     rt_lock_release(&afters.lock);
     rt_timer_add(&r->timer);
