@@ -46,8 +46,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1037,7 +1035,7 @@ static G *find_runnable(M *m)
             continue;
         }
         P *p = m->p;
-        int64_t next_timer = run_timers();
+        run_timers(); /* fire what is due while we hold a P */
         G *gp = NULL;
         if (p->schedtick % 61 == 0 && load_acq(&sched.runq_size) > 0)
             gp = globrunq_get(p, 1);
@@ -1060,7 +1058,6 @@ static G *find_runnable(M *m)
                 reset_spinning(m);
             return gp;
         }
-        (void)next_timer;
         drop_p_and_sleep(m);
     }
 }
