@@ -202,10 +202,36 @@ static void atomic_post(uintptr_t a, size_t n, bool write, bool rmw, morder mo,
         race_access(g, a, n, write, true, pc);
 }
 
+/* The detector's release, the operation and its acquire must happen as one
+ * step for each address, or its order of releases and acquires can differ
+ * from the memory's: a goroutine whose add came second could publish its
+ * clock before the first one's acquire reads it, and the first would then
+ * seem to come after it (a race missed). Ordered atomics on one address
+ * therefore run under a striped lock; relaxed ones make no edge and take
+ * none. */
+static atomic_flag order_locks[256];
+
+static atomic_flag *order_lock(const volatile void *a, morder mo)
+{
+    if (mo == mo_relaxed)
+        return NULL;
+    atomic_flag *l = &order_locks[((uintptr_t)a >> 3) % 256];
+    spin_lock(l);
+    return l;
+}
+
+static inline void order_unlock(atomic_flag *l)
+{
+    if (l)
+        spin_unlock(l);
+}
+
 #define PRE(a, n, rmw, mo)                                                     \
+    atomic_flag *ol_ = order_lock(a, mo);                                      \
     bool rec_ = atomic_pre((uintptr_t)(a), n, true, rmw, mo, CALLER_PC())
 #define POST(a, n, write, rmw, mo)                                             \
-    atomic_post((uintptr_t)(a), n, write, rmw, mo, CALLER_PC(), rec_)
+    atomic_post((uintptr_t)(a), n, write, rmw, mo, CALLER_PC(), rec_);         \
+    order_unlock(ol_)
 
 typedef char a8;
 typedef short a16;
@@ -217,9 +243,11 @@ typedef __int128 a128;
 #define DEFINE_ATOMIC(bits, T)                                                 \
     T __tsan_atomic##bits##_load(const volatile T *a, morder mo)               \
     {                                                                          \
+        atomic_flag *ol_ = order_lock(a, mo);                                  \
         T v = __atomic_load_n(a, SC);                                          \
         atomic_post((uintptr_t)a, sizeof(T), false, false, mo, CALLER_PC(),    \
                     false);                                                    \
+        order_unlock(ol_);                                                     \
         return v;                                                              \
     }                                                                          \
     void __tsan_atomic##bits##_store(volatile T *a, T v, morder mo)            \
@@ -293,8 +321,10 @@ static atomic_flag *lock_for(const volatile void *a)
 a128 __tsan_atomic128_load(const volatile a128 *a, morder mo)
 {
     a128 v;
+    atomic_flag *ol_ = order_lock(a, mo);
     LOCKED128(a, v = *a);
     atomic_post((uintptr_t)a, 16, false, false, mo, CALLER_PC(), false);
+    order_unlock(ol_);
     return v;
 }
 
