@@ -14,7 +14,21 @@
  * accesses are not covered by what it released. The runtime emits these
  * edges at Go's race-annotation points (channel slots, close, mutexes,
  * WaitGroup, Once, context); atomics with acquire/release orders emit them on
- * the atomic's address; creating a goroutine copies the parent's clock.
+ * the atomic's address; creating a goroutine gives the child the parent's
+ * clock.
+ *
+ * Keeping clocks cheap. The costs that matter are not single joins but the
+ * patterns that repeat them n times: a spawn loop, n Done()s into one
+ * WaitGroup, n waiters woken by one close. Each becomes O(1) per goroutine:
+ *  - a child shares its parent's clock (copy-on-write, clock.c) and keeps
+ *    the parent's own entry aside as its pin, so the parent's clock does not
+ *    change between spawns and n children share one clock;
+ *  - a sync object remembers which clock it last merged whole (joined_gen):
+ *    a release from a goroutine holding that clock merges its own entry and
+ *    pin only;
+ *  - a sync object remembers which clock it was found to cover (covers_gen):
+ *    an acquire by a goroutine holding that clock shares the object's clock
+ *    without comparing them again.
  *
  * Slots. Clock entries are indexed by slot, not by goroutine id, and a slot
  * is reused once its goroutine finished, so clocks do not grow with the
@@ -183,15 +197,40 @@ static void gstate_destroy(gstate *g)
     race_free(g);
 }
 
+/* g's clock entry for slot s. */
+static epoch_t knows(const gstate *g, sid_t s)
+{
+    if (s == g->sid)
+        return g->epoch;
+    epoch_t e = vc_get(g->vc, s);
+    return s == g->pin_sid && g->pin_epoch > e ? g->pin_epoch : e;
+}
+
+/* Moves g's pin into its clock (copying the clock if it is shared). */
+static void fold_pin(gstate *g)
+{
+    if (g->pin_sid == SID_NONE)
+        return;
+    if (vc_get(g->vc, g->pin_sid) < g->pin_epoch)
+        vc_set(&g->vc, g->pin_sid, g->pin_epoch);
+    g->pin_sid = SID_NONE;
+}
+
+/* Drops g's pin once its clock covers it. */
+static void drop_covered_pin(gstate *g)
+{
+    if (g->pin_sid != SID_NONE && vc_get(g->vc, g->pin_sid) >= g->pin_epoch)
+        g->pin_sid = SID_NONE;
+}
+
 /* A free slot the parent has joined, else a fresh one. Slots lock held. */
 static sid_t slot_pick(const gstate *parent)
 {
     for (size_t k = 0; k < nfree && k < REUSE_SCAN; k++) {
         size_t i = nfree - 1 - k;
         sid_t s = free_sids[i];
-        epoch_t known =
-            s == parent->sid ? parent->epoch : vc_get(parent->vc, s);
-        if (known >= slot_at(s)->epoch && slot_at(s)->epoch < UINT32_MAX / 2) {
+        if (knows(parent, s) >= slot_at(s)->epoch &&
+            slot_at(s)->epoch < UINT32_MAX / 2) {
             free_sids[i] = free_sids[--nfree];
             return s;
         }
@@ -323,6 +362,7 @@ typedef struct syncobj {
     uintptr_t addr;
     vclock *vc;
     uint64_t joined_gen; /* vc covers the goroutine clock of this gen */
+    uint64_t covers_gen; /* and this one, found by comparison */
 } syncobj;
 
 static struct syncshard {
@@ -402,15 +442,22 @@ void race_acquire(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, false);
-    if (o && o->vc && o->vc->gen != g->joined_gen) {
+    if (o && o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc) {
+        uint64_t gen = g->vc ? g->vc->gen : 0;
         /* Knowing less than the object: share its clock, copy nothing. */
-        if (vc_dominated(g->vc, o->vc, g->sid)) {
+        bool covered = gen == o->covers_gen;
+        if (!covered && vc_dominated(g->vc, o->vc, SID_NONE)) {
+            o->covers_gen = gen; /* valid while o->vc only grows */
+            covered = true;
+        }
+        if (covered || vc_dominated(g->vc, o->vc, g->sid)) {
             vc_unref(g->vc);
             g->vc = vc_share(o->vc);
         } else {
             vc_join(&g->vc, o->vc, SID_NONE, 0);
         }
         g->joined_gen = o->vc->gen;
+        drop_covered_pin(g);
     }
     spin_unlock(&s->lock);
 }
@@ -437,7 +484,10 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     } else {
         vc_assign(&o->vc, g->vc, g->sid, g->epoch);
         o->joined_gen = 0;
+        o->covers_gen = 0; /* the clock may have shrunk */
     }
+    if (g->pin_sid != SID_NONE)
+        vc_join(&o->vc, NULL, g->pin_sid, g->pin_epoch);
     spin_unlock(&s->lock);
     advance(g);
 }
@@ -455,9 +505,12 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     c->gid = child;
     c->parent = parent;
     c->created_at = stack_current(p, pc);
-    /* The child starts with everything the parent knows, own entry too. */
-    vc_set(&p->vc, p->sid, p->epoch);
+    /* The child starts with everything the parent knows: its clock, and
+     * its own entry as the child's pin. */
+    fold_pin(p);
     c->vc = vc_share(p->vc);
+    c->pin_sid = p->sid;
+    c->pin_epoch = p->epoch;
     race_slots_lock();
     slot_attach(c, p);
     race_slots_unlock();
@@ -626,6 +679,7 @@ void race_init(void)
     }
     race_slots_lock();
     boot.gid = 0;
+    boot.pin_sid = SID_NONE;
     slot_attach(&boot, &boot);
     race_slots_unlock();
     rt_hooks_install(&race_hooks);

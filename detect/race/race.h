@@ -91,13 +91,17 @@ typedef struct accessor {
     sid_t sid;
     epoch_t epoch;
     const vclock *vc; /* vc[sid] is ignored: epoch is authoritative */
+    sid_t pin_sid;    /* one entry known beyond vc (gstate.pin_sid) */
+    epoch_t pin_epoch;
 } accessor;
 
 static inline bool happens_before(const accessor *a, shadow_t old)
 {
     sid_t s = shadow_sid(old);
-    epoch_t known = s == a->sid ? a->epoch : vc_get(a->vc, s);
-    return shadow_epoch(old) <= known;
+    epoch_t e = shadow_epoch(old);
+    if (s == a->sid)
+        return e <= a->epoch;
+    return e <= vc_get(a->vc, s) || (s == a->pin_sid && e <= a->pin_epoch);
 }
 
 /* Checks `cur` against the cells of one word and records it. Returns 0 or
@@ -122,7 +126,13 @@ typedef struct gstate {
     epoch_t epoch;       /* own clock entry, authoritative */
     bool touched;        /* accessed memory in the current epoch */
     epoch_t start_epoch; /* first epoch of this incarnation of sid */
+    /* What g knows: vc, plus (pin_sid, pin_epoch) when pin_sid is not
+     * SID_NONE, plus its own epoch. The pin is the parent's entry at the
+     * spawn, kept aside so that a child can share its parent's clock
+     * unchanged: a spawn loop then copies no clock at all. */
     vclock *vc;
+    sid_t pin_sid;
+    epoch_t pin_epoch;
     /* shadow call stack: return addresses pushed by __tsan_func_entry */
     uintptr_t *stk;
     uint32_t depth, stk_cap;

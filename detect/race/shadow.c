@@ -168,7 +168,7 @@ static inline void note_stack(gstate *g, uintptr_t addr)
 static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
                         bool atomic, uintptr_t pc)
 {
-    accessor a = {g->sid, g->epoch, g->vc};
+    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
     g->touched = true;
     bool reported = false; /* one report per access, not per word */
     while (size) {

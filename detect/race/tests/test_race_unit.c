@@ -80,8 +80,10 @@ START_TEST(test_shadow_check_rules)
     _Atomic shadow_t cells[SHADOW_CELLS] = {0};
     vclock *knows_nothing = NULL, *knows_1_at_5 = NULL;
     vc_set(&knows_1_at_5, 1, 5);
-    accessor g1 = {1, 5, NULL}, g2 = {2, 1, knows_nothing},
-             g2hb = {2, 1, knows_1_at_5};
+    accessor g1 = {1, 5, NULL, SID_NONE, 0},
+             g2 = {2, 1, knows_nothing, SID_NONE, 0},
+             g2hb = {2, 1, knows_1_at_5, SID_NONE, 0},
+             g2pin = {2, 1, NULL, 1, 5}, g2pin_old = {2, 1, NULL, 1, 4};
 
     shadow_t w1 = shadow_make(1, 5, 0x0f, true, false);
     ck_assert_uint_eq(shadow_check(cells, &g1, w1), 0);
@@ -94,10 +96,17 @@ START_TEST(test_shadow_check_rules)
     /* ordered by the clock: no race */
     ck_assert_uint_eq(
         shadow_check(cells, &g2hb, shadow_make(2, 1, 0x01, true, false)), 0);
+    /* ordered by the pin (the parent's entry at the spawn), not before */
+    _Atomic shadow_t p1[SHADOW_CELLS] = {w1}, p2[SHADOW_CELLS] = {w1};
+    ck_assert_uint_eq(
+        shadow_check(p1, &g2pin, shadow_make(2, 1, 0x01, true, false)), 0);
+    ck_assert_uint_eq(
+        shadow_check(p2, &g2pin_old, shadow_make(2, 1, 0x01, true, false)),
+        w1);
 
     /* two reads never race; a later write races with both */
     _Atomic shadow_t c2[SHADOW_CELLS] = {0};
-    accessor g3 = {3, 1, NULL};
+    accessor g3 = {3, 1, NULL, SID_NONE, 0};
     ck_assert_uint_eq(
         shadow_check(c2, &g1, shadow_make(1, 5, 0xff, false, false)), 0);
     ck_assert_uint_eq(
