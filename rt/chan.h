@@ -126,11 +126,22 @@ static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
 static inline void rt_chan_race_notify(const go_chan *c, size_t i, int64_t gid)
 {
     (void)c, (void)i, (void)gid;
-    RT_HOOK(acquire, gid, rt_chan_slot_addr(c, i));
-    if (c->elemsize == 0)
-        RT_HOOK(release_merge, gid, rt_chan_slot_addr(c, i));
-    else
-        RT_HOOK(release, gid, rt_chan_slot_addr(c, i));
+#ifdef GORACE_INSTR
+    const void *slot = rt_chan_slot_addr(c, i);
+    for (int k = 0; k < rt_hooks_count; k++) {
+        const rt_hooks *h = rt_hooks_tables[k];
+        if (h->acquire_release) {
+            h->acquire_release(gid, slot);
+            continue;
+        }
+        if (h->acquire)
+            h->acquire(gid, slot);
+        if (c->elemsize == 0 && h->release_merge)
+            h->release_merge(gid, slot);
+        else if (c->elemsize && h->release)
+            h->release(gid, slot);
+    }
+#endif
 }
 
 /* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`

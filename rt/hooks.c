@@ -52,6 +52,13 @@ void **rt_hook_gslot(void)
     return g ? &g->det : NULL;
 }
 
+__thread rt_g *rt_hook_creating;
+
+void **rt_hook_created_gslot(void)
+{
+    return rt_hook_creating ? &rt_hook_creating->det : NULL;
+}
+
 /* The deadlock detector (detect/) defines the real one; without it there is
  * nothing to check with. */
 __attribute__((weak)) int go_leakcheck(void)

@@ -36,6 +36,10 @@ typedef struct rt_hooks {
     void (*acquire)(int64_t g, const void *addr);
     void (*release)(int64_t g, const void *addr);
     void (*release_merge)(int64_t g, const void *addr);
+    /* acquire then release_merge on addr in one step (Go's
+     * racereleaseacquire: a buffered channel slot). Optional: without it
+     * the runtime sends the two events. */
+    void (*acquire_release)(int64_t g, const void *addr);
     /* channels: slot is the buffer index used, -1 for a direct hand-off */
     void (*chan_make)(int64_t g, const void *c, size_t elem, size_t cap);
     void (*chan_send)(int64_t g, const void *c, long slot);
@@ -96,6 +100,10 @@ int64_t rt_hook_gid(void);
  * per-goroutine state on every instrumented memory access. Zeroed when a
  * goroutine is created. */
 void **rt_hook_gslot(void);
+/* The same slot of the goroutine being created, inside a go_create hook
+ * (NULL elsewhere): a detector attaches its state before the goroutine first
+ * runs, so go_start need not look it up. */
+void **rt_hook_created_gslot(void);
 
 /* ---- queries a detector may make (not events: call them, from a goroutine
  * or a hook, never from a signal handler) ---- */

@@ -699,7 +699,11 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.wait_since = 0;
     fetch_add(&sched.ngoroutines, 1);
     rt_explore_created(&gp->pub);
+#ifdef GORACE_INSTR
+    rt_hook_creating = &gp->pub;
     RT_HOOK(go_create, gp->parent, gp->pub.id, pc, file, line, func);
+    rt_hook_creating = NULL;
+#endif
     store_rel(&gp->status, G_RUNNABLE);
     return gp;
 }

@@ -14,6 +14,10 @@
  *
  * Lengths are trimmed to the highest slot that was ever set, so clocks stay
  * as short as the slots a goroutine actually learned about.
+ *
+ * Short clocks (the common case: a few goroutines talking) are made and
+ * dropped on every channel operation; each thread keeps a small stack of
+ * them for reuse rather than going through malloc.
  */
 #include "race.h"
 
@@ -25,11 +29,23 @@ static uint64_t next_gen(void)
     return atomic_fetch_add_explicit(&gens, 1, memory_order_relaxed) + 1;
 }
 
+enum { SMALL_CAP = 8, SMALL_KEEP = 256 };
+
+static __thread struct {
+    vclock *top[SMALL_KEEP];
+    unsigned n;
+} small_free __attribute__((tls_model("initial-exec")));
+
 vclock *vc_new(uint32_t cap)
 {
-    if (cap < 4)
-        cap = 4;
-    vclock *vc = race_alloc(sizeof(vclock) + cap * sizeof(epoch_t));
+    vclock *vc;
+    if (cap <= SMALL_CAP) {
+        cap = SMALL_CAP;
+        vc = small_free.n ? small_free.top[--small_free.n]
+                          : race_alloc(sizeof(vclock) + cap * sizeof(epoch_t));
+    } else {
+        vc = race_alloc(sizeof(vclock) + cap * sizeof(epoch_t));
+    }
     vc->ref = 1;
     vc->len = 0;
     vc->cap = cap;
@@ -39,7 +55,11 @@ vclock *vc_new(uint32_t cap)
 
 void vc_unref(vclock *vc)
 {
-    if (vc && __atomic_sub_fetch(&vc->ref, 1, __ATOMIC_ACQ_REL) == 0)
+    if (!vc || __atomic_sub_fetch(&vc->ref, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (vc->cap == SMALL_CAP && small_free.n < SMALL_KEEP)
+        small_free.top[small_free.n++] = vc;
+    else
         race_free(vc);
 }
 

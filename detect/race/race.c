@@ -86,6 +86,12 @@ static struct idshard *id_shard(int64_t gid)
     return &ids[(uint64_t)gid * 0x9e3779b97f4a7c15ull >> 56];
 }
 
+/* cap is a power of two. */
+static size_t id_hash(int64_t gid, size_t cap)
+{
+    return (uint64_t)gid & (cap - 1);
+}
+
 static void id_rehash(struct idshard *s)
 {
     size_t cap = s->cap ? 2 * s->cap : 64;
@@ -93,7 +99,7 @@ static void id_rehash(struct idshard *s)
     for (size_t i = 0; i < s->cap; i++)
         for (idnode *n = s->tab[i], *nx; n; n = nx) {
             nx = n->next;
-            size_t h = (uint64_t)n->gid % cap;
+            size_t h = id_hash(n->gid, cap);
             n->next = tab[h];
             tab[h] = n;
         }
@@ -111,7 +117,7 @@ static void id_put(int64_t gid, gstate *g)
     spin_lock(&s->lock);
     if (s->n >= s->cap)
         id_rehash(s);
-    size_t h = (uint64_t)gid % s->cap;
+    size_t h = id_hash(gid, s->cap);
     n->next = s->tab[h];
     s->tab[h] = n;
     s->n++;
@@ -124,7 +130,7 @@ static gstate *id_get(int64_t gid)
     gstate *g = NULL;
     spin_lock(&s->lock);
     if (s->cap)
-        for (idnode *n = s->tab[(uint64_t)gid % s->cap]; n; n = n->next)
+        for (idnode *n = s->tab[id_hash(gid, s->cap)]; n; n = n->next)
             if (n->gid == gid) {
                 g = n->g;
                 break;
@@ -139,7 +145,7 @@ static void id_del(int64_t gid)
     idnode *dead = NULL;
     spin_lock(&s->lock);
     if (s->cap)
-        for (idnode **p = &s->tab[(uint64_t)gid % s->cap]; *p; p = &(*p)->next)
+        for (idnode **p = &s->tab[id_hash(gid, s->cap)]; *p; p = &(*p)->next)
             if ((*p)->gid == gid) {
                 dead = *p;
                 *p = dead->next;
@@ -243,8 +249,10 @@ static sid_t slot_pick(const gstate *parent)
     return nslots++;
 }
 
-/* Makes g the new owner of a slot. Slots lock held. */
-static void slot_attach(gstate *g, const gstate *parent)
+/* Makes g the new owner of a slot. Slots lock held. Returns the
+ * incarnation that drops out of the slot's memory, for the caller to destroy
+ * once the lock is released (nothing can reach it any more). */
+static gstate *slot_attach(gstate *g, const gstate *parent)
 {
     sid_t s = slot_pick(parent);
     slot *sl = slot_at(s);
@@ -254,8 +262,7 @@ static void slot_attach(gstate *g, const gstate *parent)
     gstate *old = sl->inc[INC_KEEP - 1];
     memmove(&sl->inc[1], &sl->inc[0], (INC_KEEP - 1) * sizeof sl->inc[0]);
     sl->inc[0] = g;
-    if (old)
-        gstate_destroy(old);
+    return old;
 }
 
 static void slot_release(gstate *g)
@@ -376,9 +383,10 @@ static struct syncshard *sync_shard(uintptr_t a)
     return &syncs[(a * 0x9e3779b97f4a7c15ull) >> 54];
 }
 
+/* cap is a power of two. */
 static size_t sync_hash(uintptr_t a, size_t cap)
 {
-    return (a >> 3) * 0xff51afd7ed558ccdull % cap;
+    return ((a >> 3) * 0xff51afd7ed558ccdull >> 32) & (cap - 1);
 }
 
 static void sync_rehash(struct syncshard *s)
@@ -437,12 +445,10 @@ static void sync_forget(uintptr_t a)
     }
 }
 
-void race_acquire(gstate *g, uintptr_t addr)
+/* g joins o's clock. Shard lock held. */
+static void acquire_locked(gstate *g, syncobj *o)
 {
-    struct syncshard *s = sync_shard(addr);
-    spin_lock(&s->lock);
-    syncobj *o = sync_find(s, addr, false);
-    if (o && o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc) {
+    if (o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc) {
         uint64_t gen = g->vc ? g->vc->gen : 0;
         /* Knowing less than the object: share its clock, copy nothing. */
         bool covered = gen == o->covers_gen;
@@ -459,6 +465,15 @@ void race_acquire(gstate *g, uintptr_t addr)
         g->joined_gen = o->vc->gen;
         drop_covered_pin(g);
     }
+}
+
+void race_acquire(gstate *g, uintptr_t addr)
+{
+    struct syncshard *s = sync_shard(addr);
+    spin_lock(&s->lock);
+    syncobj *o = sync_find(s, addr, false);
+    if (o)
+        acquire_locked(g, o);
     spin_unlock(&s->lock);
 }
 
@@ -492,6 +507,30 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     advance(g);
 }
 
+/* Acquire then release on one object (a buffered channel slot, every send
+ * and receive): afterwards g and the object know the same, so they share one
+ * clock, which g updates in place whenever the object is its only other
+ * holder. A goroutine passing through slots that its partner filled then
+ * copies no clock at all. */
+void race_acquire_release(gstate *g, uintptr_t addr)
+{
+    struct syncshard *s = sync_shard(addr);
+    spin_lock(&s->lock);
+    syncobj *o = sync_find(s, addr, true);
+    acquire_locked(g, o); /* now g's clock covers the object's */
+    if (g->vc && g->vc == o->vc) {
+        vc_unref(o->vc); /* g's clock: private again if o was the other */
+        o->vc = NULL;
+    }
+    vc_set(&g->vc, g->sid, g->epoch);
+    fold_pin(g);
+    vc_unref(o->vc);
+    o->vc = vc_share(g->vc);
+    o->joined_gen = g->joined_gen = g->vc->gen;
+    spin_unlock(&s->lock);
+    advance(g);
+}
+
 /* ---- hooks --------------------------------------------------------------- */
 
 static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
@@ -512,19 +551,26 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     c->pin_sid = p->sid;
     c->pin_epoch = p->epoch;
     race_slots_lock();
-    slot_attach(c, p);
+    gstate *dropped = slot_attach(c, p);
     race_slots_unlock();
+    if (dropped)
+        gstate_destroy(dropped);
     advance(p);
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     id_put(child, c);
+    void **det = rt_hook_created_gslot();
+    if (det)
+        *det = c;
 }
 
 static void on_go_start(int64_t gid)
 {
-    gstate *g = id_get(gid);
     void **det = rt_hook_gslot();
-    if (!g || !det)
+    if (!det)
+        return;
+    gstate *g = *det ? *det : id_get(gid); /* attached at go_create */
+    if (!g)
         return;
     *det = g;
     /* We run at the top of g's stack: its frames all lie below. */
@@ -598,6 +644,14 @@ static void on_release_merge(int64_t gid, const void *addr)
     done_with(g);
 }
 
+static void on_acquire_release(int64_t gid, const void *addr)
+{
+    gstate *g = named(gid);
+    if (g)
+        race_acquire_release(g, (uintptr_t)addr);
+    done_with(g);
+}
+
 static void on_chan_free(int64_t gid, const void *c)
 {
     (void)gid;
@@ -642,6 +696,7 @@ static const rt_hooks race_hooks = {
     .acquire = on_acquire,
     .release = on_release,
     .release_merge = on_release_merge,
+    .acquire_release = on_acquire_release,
     .chan_free = on_chan_free,
     .mem_access = on_mem_access,
     .at_exit = on_at_exit,
@@ -680,7 +735,7 @@ void race_init(void)
     race_slots_lock();
     boot.gid = 0;
     boot.pin_sid = SID_NONE;
-    slot_attach(&boot, &boot);
+    (void)slot_attach(&boot, &boot);
     race_slots_unlock();
     rt_hooks_install(&race_hooks);
 }

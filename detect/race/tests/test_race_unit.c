@@ -101,8 +101,7 @@ START_TEST(test_shadow_check_rules)
     ck_assert_uint_eq(
         shadow_check(p1, &g2pin, shadow_make(2, 1, 0x01, true, false)), 0);
     ck_assert_uint_eq(
-        shadow_check(p2, &g2pin_old, shadow_make(2, 1, 0x01, true, false)),
-        w1);
+        shadow_check(p2, &g2pin_old, shadow_make(2, 1, 0x01, true, false)), w1);
 
     /* two reads never race; a later write races with both */
     _Atomic shadow_t c2[SHADOW_CELLS] = {0};
