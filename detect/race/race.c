@@ -160,8 +160,9 @@ static void id_del(int64_t gid)
 
 enum {
     SLOT_CHUNK = 4096,
-    INC_KEEP = 2,    /* incarnations of a slot kept for reports */
-    REUSE_SCAN = 16, /* free slots examined per spawn */
+    INC_KEEP = 2,      /* incarnations of a slot kept for reports */
+    REUSE_NEWEST = 4,  /* free slots examined per spawn, newest first ... */
+    REUSE_OLDEST = 12, /* ... then oldest first */
 };
 
 /* A slot: its last epoch, and its latest owners (newest first) so a report
@@ -173,8 +174,15 @@ typedef struct slot {
 
 static slot *slot_chunks[MAX_SLOTS / SLOT_CHUNK];
 static sid_t nslots;
-static sid_t *free_sids;
-static size_t nfree, free_cap;
+/* Free slots, a ring from oldest (head) to newest: a spawn+join loop reuses
+ * the slot it just joined (newest); a fan-out whose children end while the
+ * parent still spawns buries the slots it joined last round under ones it
+ * cannot reuse yet, and finds them at the head. Examined slots that cannot
+ * be reused go round to the back, so a stuck head does not block reuse. */
+static struct {
+    sid_t *sid;
+    size_t head, n, cap; /* cap: a power of two */
+} freeq;
 static atomic_flag slots_lock_ = ATOMIC_FLAG_INIT;
 
 void race_slots_lock(void)
@@ -229,17 +237,56 @@ static void drop_covered_pin(gstate *g)
         g->pin_sid = SID_NONE;
 }
 
+static sid_t *freeq_at(size_t i) /* i-th oldest */
+{
+    return &freeq.sid[(freeq.head + i) & (freeq.cap - 1)];
+}
+
+static void freeq_push(sid_t s)
+{
+    if (freeq.n == freeq.cap) {
+        size_t cap = freeq.cap ? 2 * freeq.cap : 1024;
+        sid_t *n = race_alloc(cap * sizeof *n);
+        for (size_t i = 0; i < freeq.n; i++)
+            n[i] = *freeq_at(i);
+        race_free(freeq.sid);
+        freeq.sid = n;
+        freeq.head = 0;
+        freeq.cap = cap;
+    }
+    *freeq_at(freeq.n++) = s;
+}
+
+static sid_t freeq_pop_oldest(void)
+{
+    sid_t s = *freeq_at(0);
+    freeq.head = (freeq.head + 1) & (freeq.cap - 1);
+    freeq.n--;
+    return s;
+}
+
+/* May the parent's child take slot s? See "Slots" above. */
+static bool reusable_by(const gstate *parent, sid_t s)
+{
+    epoch_t last = slot_at(s)->epoch;
+    return knows(parent, s) >= last && last < UINT32_MAX / 2;
+}
+
 /* A free slot the parent has joined, else a fresh one. Slots lock held. */
 static sid_t slot_pick(const gstate *parent)
 {
-    for (size_t k = 0; k < nfree && k < REUSE_SCAN; k++) {
-        size_t i = nfree - 1 - k;
-        sid_t s = free_sids[i];
-        if (knows(parent, s) >= slot_at(s)->epoch &&
-            slot_at(s)->epoch < UINT32_MAX / 2) {
-            free_sids[i] = free_sids[--nfree];
+    for (size_t k = 0; k < REUSE_NEWEST && k < freeq.n; k++) {
+        sid_t *p = freeq_at(freeq.n - 1 - k), s = *p;
+        if (reusable_by(parent, s)) {
+            *p = *freeq_at(--freeq.n); /* the newest fills the hole */
             return s;
         }
+    }
+    for (size_t k = 0; k < REUSE_OLDEST && k < freeq.n; k++) {
+        sid_t s = freeq_pop_oldest();
+        if (reusable_by(parent, s))
+            return s;
+        freeq_push(s);
     }
     if (nslots == MAX_SLOTS) {
         fprintf(stderr, "race: limit of %d live goroutines exceeded\n",
@@ -273,16 +320,7 @@ static void slot_release(gstate *g)
      * Done, a send) is then fully known to whoever acquired that release,
      * who can reuse the slot: spawn+join loops keep clocks short. */
     slot_at(g->sid)->epoch = g->touched ? g->epoch : g->epoch - 1;
-    if (nfree == free_cap) {
-        size_t cap = free_cap ? 2 * free_cap : 1024;
-        sid_t *n = race_alloc(cap * sizeof *n);
-        if (nfree)
-            memcpy(n, free_sids, nfree * sizeof *n);
-        race_free(free_sids);
-        free_sids = n;
-        free_cap = cap;
-    }
-    free_sids[nfree++] = g->sid;
+    freeq_push(g->sid);
     race_slots_unlock();
 }
 

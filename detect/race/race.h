@@ -137,6 +137,7 @@ typedef struct gstate {
     uintptr_t *stk;
     uint32_t depth, stk_cap;
     trace *tr;
+    struct tpart *tp;    /* tr's part being written: one load per event */
     uint64_t joined_gen; /* vc already covers the clock of this gen */
     const stackrec *created_at;
     int64_t parent;

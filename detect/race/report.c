@@ -258,6 +258,7 @@ static tpart *trace_next_part(gstate *g)
         p = t->parts[slot] = part_new(want);
     part_start(g, p);
     t->head = slot;
+    g->tp = p;
     if (t->count < TRACE_PARTS)
         t->count++;
     spin_unlock(&g->lock);
@@ -266,10 +267,9 @@ static tpart *trace_next_part(gstate *g)
 
 static inline void trace_put(gstate *g, uint64_t a, uint64_t b)
 {
-    trace *t = g->tr;
-    tpart *p = t ? t->parts[t->head] : NULL;
+    tpart *p = g->tp;
     uint32_t n = p ? atomic_load_explicit(&p->n, memory_order_relaxed) : 0;
-    if (!p || n == p->cap) {
+    if (__builtin_expect(!p || n == p->cap, 0)) {
         p = trace_next_part(g);
         n = 0;
     }
@@ -320,6 +320,7 @@ void trace_free(gstate *g)
         }
     race_free(t);
     g->tr = NULL;
+    g->tp = NULL;
 }
 
 /* Replays g's history for the last access of epoch ep that touched

@@ -170,9 +170,18 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
 {
     accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
     g->touched = true;
+    unsigned off = addr & 7;
+    if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
+        unsigned mask = ((1u << size) - 1) << off;
+        shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
+        shadow_t old = shadow_check(shadow_for(addr), &a, cur);
+        if (old)
+            race_report(g, addr, size, cur, old, pc);
+        return;
+    }
     bool reported = false; /* one report per access, not per word */
     while (size) {
-        unsigned off = addr & 7;
+        off = addr & 7;
         size_t n = size < 8 - off ? size : 8 - off;
         unsigned mask = ((1u << n) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
