@@ -29,7 +29,7 @@ static uint64_t next_gen(void)
     return atomic_fetch_add_explicit(&gens, 1, memory_order_relaxed) + 1;
 }
 
-enum { SMALL_CAP = 8, SMALL_KEEP = 256 };
+enum { SMALL_CAP = 16, SMALL_KEEP = 256 };
 
 static __thread struct {
     vclock *top[SMALL_KEEP];
