@@ -87,6 +87,24 @@ static bool supersedes(shadow_t cur, shadow_t old)
            shadow_atomic(cur) == shadow_atomic(old);
 }
 
+/* Is cur already said by a cell of the same goroutine and epoch: the same
+ * bytes or more, a write for a read, as atomic? Then it adds nothing a
+ * check or a report could use (TSan's fast path): a loop that reads what it
+ * just wrote costs a few loads. */
+static inline bool already_recorded(_Atomic shadow_t *cells, shadow_t cur)
+{
+    const shadow_t same = 0xffffffffffffffull; /* slot and epoch */
+    unsigned cm = shadow_mask(cur);
+    for (int i = 0; i < SHADOW_CELLS; i++) {
+        shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
+        if ((o & same) == (cur & same) && (shadow_mask(o) & cm) == cm &&
+            (shadow_write(o) || !shadow_write(cur)) &&
+            shadow_atomic(o) == shadow_atomic(cur))
+            return true;
+    }
+    return false;
+}
+
 /* Could old and cur race, were they unordered? */
 static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
 {
@@ -165,20 +183,28 @@ static inline void note_stack(gstate *g, uintptr_t addr)
         g->stack_min = addr;
 }
 
+/* Checks and records an access; the history event comes first, so that a
+ * report racing with it finds its stack. */
 static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
                         bool atomic, uintptr_t pc)
 {
     accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
-    g->touched = true;
     unsigned off = addr & 7;
     if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
         unsigned mask = ((1u << size) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
-        shadow_t old = shadow_check(shadow_for(addr), &a, cur);
+        _Atomic shadow_t *cells = shadow_for(addr);
+        if (already_recorded(cells, cur))
+            return;
+        g->touched = true;
+        trace_access(g, pc, addr, size, write, atomic);
+        shadow_t old = shadow_check(cells, &a, cur);
         if (old)
             race_report(g, addr, size, cur, old, pc);
         return;
     }
+    g->touched = true;
+    trace_access(g, pc, addr, size, write, atomic);
     bool reported = false; /* one report per access, not per word */
     while (size) {
         off = addr & 7;
@@ -201,7 +227,6 @@ void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
     if (!shadow_covers(addr) || !shadow_ready)
         return;
     note_stack(g, addr);
-    trace_access(g, pc, addr, size, write, atomic);
     check_words(g, addr, size, write, atomic, pc);
 }
 
@@ -211,6 +236,5 @@ void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
     if (!size || !shadow_covers(addr) || !shadow_ready)
         return;
     note_stack(g, addr);
-    trace_access(g, pc, addr, size, write, false);
     check_words(g, addr, size, write, false, pc);
 }
