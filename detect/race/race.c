@@ -382,6 +382,9 @@ gstate *race_cur(void)
 /* The state a hook names; boot (locked) for goroutine 0. */
 static gstate *named(int64_t gid)
 {
+    gstate *cur = tls_cur; /* the usual case: the running goroutine */
+    if (cur && cur->gid == gid)
+        return cur;
     if (gid == 0) {
         spin_lock(&boot_lock);
         return &boot;
@@ -484,25 +487,38 @@ static void sync_forget(uintptr_t a)
 }
 
 /* g joins o's clock. Shard lock held. */
+/* Does o's clock cover g's (but g's own entry)? Then g may take o's clock
+ * as its own, copying nothing. Shard lock held; o->vc is not NULL. */
+static bool covers(syncobj *o, const gstate *g)
+{
+    uint64_t gen = g->vc ? g->vc->gen : 0;
+    if (gen == o->covers_gen)
+        return true;
+    if (vc_dominated(g->vc, o->vc, SID_NONE)) {
+        o->covers_gen = gen; /* valid while o->vc only grows */
+        return true;
+    }
+    return vc_dominated(g->vc, o->vc, g->sid);
+}
+
+/* Has g still something to learn from o? */
+static bool news_for(const syncobj *o, const gstate *g)
+{
+    return o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc;
+}
+
 static void acquire_locked(gstate *g, syncobj *o)
 {
-    if (o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc) {
-        uint64_t gen = g->vc ? g->vc->gen : 0;
-        /* Knowing less than the object: share its clock, copy nothing. */
-        bool covered = gen == o->covers_gen;
-        if (!covered && vc_dominated(g->vc, o->vc, SID_NONE)) {
-            o->covers_gen = gen; /* valid while o->vc only grows */
-            covered = true;
-        }
-        if (covered || vc_dominated(g->vc, o->vc, g->sid)) {
-            vc_unref(g->vc);
-            g->vc = vc_share(o->vc);
-        } else {
-            vc_join(&g->vc, o->vc, SID_NONE, 0);
-        }
-        g->joined_gen = o->vc->gen;
-        drop_covered_pin(g);
+    if (!news_for(o, g))
+        return;
+    if (covers(o, g)) {
+        vc_unref(g->vc);
+        g->vc = vc_share(o->vc);
+    } else {
+        vc_join(&g->vc, o->vc, SID_NONE, 0);
     }
+    g->joined_gen = o->vc->gen;
+    drop_covered_pin(g);
 }
 
 void race_acquire(gstate *g, uintptr_t addr)
@@ -555,10 +571,17 @@ void race_acquire_release(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    acquire_locked(g, o); /* now g's clock covers the object's */
-    if (g->vc && g->vc == o->vc) {
-        vc_unref(o->vc); /* g's clock: private again if o was the other */
+    if (news_for(o, g) && covers(o, g)) {
+        vc_unref(g->vc); /* o's clock becomes g's: o's reference moves */
+        g->vc = o->vc;
         o->vc = NULL;
+        drop_covered_pin(g);
+    } else {
+        acquire_locked(g, o); /* now g's clock covers the object's */
+        if (g->vc && g->vc == o->vc) {
+            vc_unref(o->vc); /* g's clock: private again if o held the other */
+            o->vc = NULL;
+        }
     }
     vc_set(&g->vc, g->sid, g->epoch);
     fold_pin(g);
