@@ -410,7 +410,8 @@ typedef struct syncobj {
     uintptr_t addr;
     vclock *vc;
     uint64_t joined_gen; /* vc covers the goroutine clock of this gen */
-    uint64_t covers_gen; /* and this one, found by comparison */
+    uint64_t covers_gen; /* and this one but for entry covers_sid, found */
+    sid_t covers_sid;    /* by comparison */
 } syncobj;
 
 static struct syncshard {
@@ -492,13 +493,17 @@ static void sync_forget(uintptr_t a)
 static bool covers(syncobj *o, const gstate *g)
 {
     uint64_t gen = g->vc ? g->vc->gen : 0;
-    if (gen == o->covers_gen)
+    sid_t skip = o->covers_sid;
+    /* Found before for this clock, but for entry `skip`: n waiters woken by
+     * one close share a clock, each with its own slot. */
+    if (gen == o->covers_gen &&
+        (skip == g->sid || vc_get(g->vc, skip) <= vc_get(o->vc, skip)))
         return true;
-    if (vc_dominated(g->vc, o->vc, SID_NONE)) {
-        o->covers_gen = gen; /* valid while o->vc only grows */
-        return true;
-    }
-    return vc_dominated(g->vc, o->vc, g->sid);
+    if (!vc_dominated(g->vc, o->vc, g->sid))
+        return false;
+    o->covers_gen = gen; /* valid while o->vc only grows */
+    o->covers_sid = g->sid;
+    return true;
 }
 
 /* Has g still something to learn from o? */

@@ -188,7 +188,6 @@ static inline void note_stack(gstate *g, uintptr_t addr)
 static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
                         bool atomic, uintptr_t pc)
 {
-    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
     unsigned off = addr & 7;
     if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
         unsigned mask = ((1u << size) - 1) << off;
@@ -196,6 +195,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
         _Atomic shadow_t *cells = shadow_for(addr);
         if (already_recorded(cells, cur))
             return;
+        accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
         g->touched = true;
         trace_access(g, pc, addr, size, write, atomic);
         shadow_t old = shadow_check(cells, &a, cur);
@@ -203,6 +203,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
             race_report(g, addr, size, cur, old, pc);
         return;
     }
+    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
     g->touched = true;
     trace_access(g, pc, addr, size, write, atomic);
     bool reported = false; /* one report per access, not per word */
