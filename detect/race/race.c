@@ -41,10 +41,18 @@
  * owner's history, so "s >= e" means the same thing for every epoch e of
  * either owner: knowing the new owner implies knowing the old one. A spawn
  * with no joinable free slot takes a fresh one; MAX_SLOTS live goroutines
- * (4M) is the limit. We chose this over tree clocks because it keeps the
- * per-access check a plain array lookup, and because the clocks that matter
- * stay short: a child shares its parent's clock copy-on-write (clock.c), so
- * a million parked goroutines cost a reference each.
+ * (4M) is the limit.
+ *   One exception bounds memory: a program that never joins its goroutines
+ * (fire and forget) would leave every slot unreusable, and keep ~500 bytes
+ * per goroutine that ever lived. Past ADOPT_AFTER free slots, a spawn takes
+ * the oldest free slot even though nobody knows its last owner. That can
+ * only hide races, never invent one: a goroutine that later learns the new
+ * owner's epoch also covers the old owner's accesses to memory it then
+ * touches. TSan v3 bounds its slots with a similar loss of precision. We chose
+ * this over tree clocks because it keeps the per-access check a plain array
+ * lookup, and because the clocks that matter stay short: a child shares its
+ * parent's clock copy-on-write (clock.c), so a million parked goroutines cost a
+ * reference each.
  *
  * Shadow memory (shadow.c) is direct-mapped, FastTrack in TSan's form:
  * four cells of (slot, epoch, bytes, write, atomic) per 8-byte word, an
@@ -160,9 +168,10 @@ static void id_del(int64_t gid)
 
 enum {
     SLOT_CHUNK = 4096,
-    INC_KEEP = 2,      /* incarnations of a slot kept for reports */
-    REUSE_NEWEST = 4,  /* free slots examined per spawn, newest first ... */
-    REUSE_OLDEST = 12, /* ... then oldest first */
+    INC_KEEP = 2,          /* incarnations of a slot kept for reports */
+    REUSE_NEWEST = 4,      /* free slots examined per spawn, newest first ... */
+    REUSE_OLDEST = 12,     /* ... then oldest first */
+    ADOPT_AFTER = 1 << 14, /* free slots kept before reusing unjoined ones */
 };
 
 /* A slot: its last epoch, and its latest owners (newest first) so a report
@@ -287,6 +296,11 @@ static sid_t slot_pick(const gstate *parent)
         if (reusable_by(parent, s))
             return s;
         freeq_push(s);
+    }
+    while (freeq.n > ADOPT_AFTER) { /* see "fire and forget" above */
+        sid_t s = freeq_pop_oldest();
+        if (slot_at(s)->epoch < UINT32_MAX / 2)
+            return s;
     }
     if (nslots == MAX_SLOTS) {
         fprintf(stderr, "race: limit of %d live goroutines exceeded\n",

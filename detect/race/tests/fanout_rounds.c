@@ -1,10 +1,16 @@
-/* Slot reuse under fan-out: rounds of 1000 goroutines that each call Done,
- * joined by Wait, at GOMAXPROCS=2. Children end while the parent is still
- * spawning, so the slots it can reuse (last round's) lie under ones it
- * cannot (this round's). Were they not found, every goroutine would take a
- * fresh slot and keep its state: memory would grow by ~450 B per goroutine,
- * ~110 MB over these 250 rounds. Prints "ok" when the growth after warm-up
- * stays under 16 MB. */
+/* The detector's memory stays flat over many goroutines (prints "ok").
+ *
+ * fanout: rounds of 1000 goroutines that each call Done, joined by Wait, at
+ * GOMAXPROCS=2. Children end while the parent is still spawning, so the
+ * slots it can reuse (last round's) lie under ones it cannot (this round's).
+ * Were they not found, every goroutine would take a fresh slot and keep its
+ * state: ~450 B per goroutine, ~110 MB over these rounds.
+ *
+ * forget: rounds of 1000 goroutines that write heap memory and end, joined
+ * by nobody (fire and forget): no slot is ever known to be reusable, so past
+ * the detector's bound it reuses them anyway (race.c); ~530 B per goroutine
+ * without that. Then a planted race between two goroutines must still be
+ * found (exit 66). */
 #include <gorace.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +18,26 @@
 
 enum { ROUNDS = 300, WARMUP = 50, FANOUT = 1000, LIMIT_KB = 16 << 10 };
 static go_wg wg;
+long planted; /* not static: every access stays */
 
 static void done(void *arg)
 {
     (void)arg;
+    go_wg_done(&wg);
+}
+
+static void scribble(void *arg)
+{
+    long *p = malloc(8 * sizeof *p);
+    for (int i = 0; i < 8; i++)
+        p[i] = (long)arg + i;
+    __asm__ volatile("" ::"r"(p) : "memory"); /* the stores stay */
+    free(p);
+}
+
+static void racer(void *arg)
+{
+    planted = (long)arg;
     go_wg_done(&wg);
 }
 
@@ -32,23 +54,45 @@ static long rss_kb(void)
     return kb;
 }
 
+static void fanout_round(void)
+{
+    go_wg_add(&wg, FANOUT);
+    for (int i = 0; i < FANOUT; i++)
+        GO(done, NULL);
+    go_wg_wait(&wg);
+}
+
+static void forget_round(void)
+{
+    for (long i = 0; i < FANOUT; i++)
+        GO(scribble, (void *)i);
+    go_sleep(3 * 1000 * 1000); /* they end meanwhile; nobody joins them */
+}
+
 static int main_fn(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    bool forget = argc > 1 && !strcmp(argv[1], "forget");
+    int rounds = forget ? ROUNDS / 2 : ROUNDS;
     long base = 0;
-    for (int r = 0; r < ROUNDS; r++) {
+    for (int r = 0; r < rounds; r++) {
         if (r == WARMUP)
             base = rss_kb();
-        go_wg_add(&wg, FANOUT);
-        for (int i = 0; i < FANOUT; i++)
-            GO(done, NULL);
-        go_wg_wait(&wg);
+        if (forget)
+            forget_round();
+        else
+            fanout_round();
     }
     long grown = rss_kb() - base;
-    printf("rss growth over %d rounds: %ld kB\n", ROUNDS - WARMUP, grown);
+    printf("rss growth over %d rounds: %ld kB\n", rounds - WARMUP, grown);
     if (base <= 0 || grown > LIMIT_KB)
         return 1;
     printf("ok\n");
+    if (forget) {
+        go_wg_add(&wg, 2);
+        GO(racer, (void *)1);
+        GO(racer, (void *)2);
+        go_wg_wait(&wg);
+    }
     return 0;
 }
 
