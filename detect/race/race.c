@@ -526,18 +526,27 @@ static bool news_for(const syncobj *o, const gstate *g)
     return o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc;
 }
 
-static void acquire_locked(gstate *g, syncobj *o)
+/* g learns o's clock: takes it when it covers g's, copying nothing (with
+ * `move`, o's own reference passes to g and o is left without a clock),
+ * else joins it. Shard lock held; news_for(o, g). */
+static void learn(gstate *g, syncobj *o, bool move)
 {
-    if (!news_for(o, g))
-        return;
+    g->joined_gen = o->vc->gen;
     if (covers(o, g)) {
         vc_unref(g->vc);
-        g->vc = vc_share(o->vc);
+        g->vc = move ? o->vc : vc_share(o->vc);
+        if (move)
+            o->vc = NULL;
     } else {
         vc_join(&g->vc, o->vc, SID_NONE, 0);
     }
-    g->joined_gen = o->vc->gen;
     drop_covered_pin(g);
+}
+
+static void acquire_locked(gstate *g, syncobj *o)
+{
+    if (news_for(o, g))
+        learn(g, o, false);
 }
 
 void race_acquire(gstate *g, uintptr_t addr)
@@ -590,17 +599,11 @@ void race_acquire_release(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    if (news_for(o, g) && covers(o, g)) {
-        vc_unref(g->vc); /* o's clock becomes g's: o's reference moves */
-        g->vc = o->vc;
+    if (news_for(o, g))
+        learn(g, o, true); /* now g's clock covers the object's */
+    if (g->vc && g->vc == o->vc) {
+        vc_unref(o->vc); /* g's clock: private again if o held the other */
         o->vc = NULL;
-        drop_covered_pin(g);
-    } else {
-        acquire_locked(g, o); /* now g's clock covers the object's */
-        if (g->vc && g->vc == o->vc) {
-            vc_unref(o->vc); /* g's clock: private again if o held the other */
-            o->vc = NULL;
-        }
     }
     vc_set(&g->vc, g->sid, g->epoch);
     fold_pin(g);
