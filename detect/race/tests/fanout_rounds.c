@@ -4,7 +4,7 @@
  * GOMAXPROCS=2. Children end while the parent is still spawning, so the
  * slots it can reuse (last round's) lie under ones it cannot (this round's).
  * Were they not found, every goroutine would take a fresh slot and keep its
- * state: ~450 B per goroutine, ~110 MB over these rounds.
+ * state: ~450 B per goroutine, ~90 MB over these rounds.
  *
  * forget: rounds of 1000 goroutines that write heap memory and end, joined
  * by nobody (fire and forget): no slot is ever known to be reusable, so past
@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ROUNDS = 300, WARMUP = 50, FANOUT = 1000, LIMIT_KB = 16 << 10 };
+/* Warm-up: slots keep two incarnations each (race.c), reached once every
+ * slot has been reused twice. */
+enum { ROUNDS = 300, WARMUP = 100, FANOUT = 1000, LIMIT_KB = 24 << 10 };
 static go_wg wg;
 long planted; /* not static: every access stays */
 
@@ -66,13 +68,15 @@ static void forget_round(void)
 {
     for (long i = 0; i < FANOUT; i++)
         GO(scribble, (void *)i);
-    go_sleep(3 * 1000 * 1000); /* they end meanwhile; nobody joins them */
+    /* Let them end, without a happens-before edge: nobody joins them. */
+    while (go_num_goroutine() > 1)
+        go_sleep(1000 * 1000);
 }
 
 static int main_fn(int argc, char **argv)
 {
     bool forget = argc > 1 && !strcmp(argv[1], "forget");
-    int rounds = forget ? ROUNDS / 2 : ROUNDS;
+    int rounds = forget ? 2 * WARMUP : ROUNDS;
     long base = 0;
     for (int r = 0; r < rounds; r++) {
         if (r == WARMUP)
