@@ -108,39 +108,6 @@ void vc_set(vclock **vcp, sid_t i, epoch_t e)
     vc->e[i] = e;
 }
 
-/* Joins src[i] into d[i]; d has room. */
-static inline void join_one(vclock *d, uint32_t i, epoch_t e)
-{
-    if (i >= d->len)
-        grow_len(d, i + 1);
-    if (e > d->e[i])
-        d->e[i] = e;
-}
-
-/* Costs O(len(src)), not O(own): a goroutine on a high slot whose clock is
- * short (a fresh child) merges in constant time. */
-bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
-{
-    uint32_t n = src ? src->len : 0, i = 0;
-    bool own_grows = own != SID_NONE && own_epoch > vc_get(*dst, own);
-    /* Find the first entry that grows before deciding to copy. */
-    for (; i < n; i++)
-        if (i != own && src->e[i] > vc_get(*dst, i))
-            break;
-    if (i == n && !own_grows)
-        return false;
-    uint32_t need = n;
-    if (own_grows && own + 1 > need)
-        need = own + 1;
-    vclock *d = vc_own(dst, need);
-    for (; i < n; i++)
-        if (i != own)
-            join_one(d, i, src->e[i]);
-    if (own_grows)
-        join_one(d, own, own_epoch);
-    return true;
-}
-
 /* Does a[lo, hi) exceed b anywhere? Four entries per step with vector
  * compares: clocks as wide as many live goroutines are compared at every
  * hand-off. */
@@ -182,6 +149,41 @@ bool vc_dominated(const vclock *a, const vclock *b, sid_t own)
                !exceeds(a->e, b->e, own + 1, common);
     }
     return !exceeds(a->e, b->e, 0, common);
+}
+
+/* d[i] = max(d[i], s[i]) for i < n, four entries per step. */
+static void max_into(epoch_t *d, const epoch_t *s, uint32_t n)
+{
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4u x, y;
+        memcpy(&x, d + i, sizeof x);
+        memcpy(&y, s + i, sizeof y);
+        v4u more = (v4u)(y > x);
+        x = (x & ~more) | (y & more);
+        memcpy(d + i, &x, sizeof x);
+    }
+    for (; i < n; i++)
+        if (s[i] > d[i])
+            d[i] = s[i];
+}
+
+/* Costs O(len(src)), not O(own): a goroutine on a high slot whose clock is
+ * short (a fresh child) merges in constant time. Compares first, so that a
+ * join that teaches nothing copies no shared clock. */
+bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
+{
+    uint32_t n = src ? src->len : 0;
+    bool own_grows = own != SID_NONE && own_epoch > vc_get(*dst, own);
+    if (!own_grows && vc_dominated(src, *dst, SID_NONE))
+        return false;
+    uint32_t need = own_grows && own + 1 > n ? own + 1 : n;
+    vclock *d = vc_own(dst, need);
+    grow_len(d, need);
+    max_into(d->e, src ? src->e : NULL, n);
+    if (own_grows)
+        d->e[own] = own_epoch;
+    return true;
 }
 
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)

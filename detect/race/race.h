@@ -35,8 +35,9 @@ static inline epoch_t vc_get(const vclock *vc, sid_t i)
 /* Makes *vcp private (copying a shared clock) with room for index i. */
 vclock *vc_own(vclock **vcp, sid_t need_len);
 void vc_set(vclock **vcp, sid_t i, epoch_t e);
-/* *dst = max(*dst, src), with src[own] overridden by own_epoch when
- * own != SID_NONE. Returns whether dst changed. */
+/* *dst = max(*dst, src), and entry own raised to own_epoch unless
+ * own == SID_NONE (src[own] must not exceed own_epoch: it is the caller's
+ * own, possibly stale, entry). Returns whether dst changed. */
 bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
 /* Is a <= b on every entry but `own`? */
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own);

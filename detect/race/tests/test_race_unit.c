@@ -99,6 +99,34 @@ START_TEST(test_vc_dominated)
 }
 END_TEST
 
+/* vc_join on clocks long enough for the vector path, against the
+ * definition: every entry the max of both, own raised to its epoch. */
+START_TEST(test_vc_join_long)
+{
+    enum { N = 37 };
+    for (int shift = 0; shift < 3; shift++) {
+        vclock *a = NULL, *b = NULL;
+        for (sid_t i = 0; i < N; i++) {
+            vc_set(&a, i, (i * 7 + shift) % 11 + 1);
+            if (i < (sid_t)(N - 5 * shift))
+                vc_set(&b, i, (i * 5 + 3) % 13 + 1);
+        }
+        vclock *keep = vc_share(b); /* b is shared: the join must copy */
+        ck_assert(vc_join(&b, a, 40, 9));
+        ck_assert_ptr_ne(b, keep);
+        for (sid_t i = 0; i < N; i++) {
+            epoch_t x = vc_get(a, i), y = vc_get(keep, i);
+            ck_assert_uint_eq(vc_get(b, i), x > y ? x : y);
+        }
+        ck_assert_uint_eq(vc_get(b, 40), 9);
+        ck_assert(!vc_join(&b, a, 40, 9)); /* nothing new the second time */
+        vc_unref(keep);
+        vc_unref(a);
+        vc_unref(b);
+    }
+}
+END_TEST
+
 /* ---- shadow cells -------------------------------------------------------- */
 
 START_TEST(test_shadow_encoding)
@@ -366,6 +394,7 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_vc_join_assign);
     tcase_add_test(t, test_vc_copy_on_write);
     tcase_add_test(t, test_vc_dominated);
+    tcase_add_test(t, test_vc_join_long);
     tcase_add_test(t, test_shadow_encoding);
     tcase_add_test(t, test_shadow_check_rules);
     tcase_add_test(t, test_shadow_mapping);
