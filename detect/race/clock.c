@@ -23,10 +23,20 @@
 
 #include <string.h>
 
+/* Generations are drawn per thread (thread number in the top 24 bits), so a
+ * clock change costs no shared atomic. Never 0: that is "no clock". */
 static uint64_t next_gen(void)
 {
-    static _Atomic uint64_t gens;
-    return atomic_fetch_add_explicit(&gens, 1, memory_order_relaxed) + 1;
+    static _Atomic uint64_t threads;
+    static __thread uint64_t next __attribute__((tls_model("initial-exec")));
+    static __thread uint64_t end __attribute__((tls_model("initial-exec")));
+    if (__builtin_expect(next == end, 0)) {
+        uint64_t t =
+            atomic_fetch_add_explicit(&threads, 1, memory_order_relaxed) + 1;
+        next = t << 40;
+        end = next + (1ull << 40);
+    }
+    return ++next;
 }
 
 enum { SMALL_CAP = 16, SMALL_KEEP = 256 };

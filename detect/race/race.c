@@ -526,13 +526,13 @@ static bool news_for(const syncobj *o, const gstate *g)
     return o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc;
 }
 
-/* g learns o's clock: takes it when it covers g's, copying nothing (with
- * `move`, o's own reference passes to g and o is left without a clock),
- * else joins it. Shard lock held; news_for(o, g). */
-static void learn(gstate *g, syncobj *o, bool move)
+/* g learns o's clock: takes it when it covers g's (`covered`), copying
+ * nothing (with `move`, o's own reference passes to g and o is left without
+ * a clock), else joins it. Shard lock held; news_for(o, g). */
+static void learn(gstate *g, syncobj *o, bool covered, bool move)
 {
     g->joined_gen = o->vc->gen;
-    if (covers(o, g)) {
+    if (covered) {
         vc_unref(g->vc);
         g->vc = move ? o->vc : vc_share(o->vc);
         if (move)
@@ -546,7 +546,7 @@ static void learn(gstate *g, syncobj *o, bool move)
 static void acquire_locked(gstate *g, syncobj *o)
 {
     if (news_for(o, g))
-        learn(g, o, false);
+        learn(g, o, covers(o, g), false);
 }
 
 void race_acquire(gstate *g, uintptr_t addr)
@@ -599,16 +599,29 @@ void race_acquire_release(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    if (news_for(o, g))
-        learn(g, o, true); /* now g's clock covers the object's */
-    if (g->vc && g->vc == o->vc) {
-        vc_unref(o->vc); /* g's clock: private again if o held the other */
-        o->vc = NULL;
+    bool news = news_for(o, g), covered = news && covers(o, g);
+    if (news && !covered &&
+        __atomic_load_n(&o->vc->ref, __ATOMIC_ACQUIRE) == 1) {
+        /* Both learn from each other: merge g into the object's clock, which
+         * only the object holds, in place, and let g share the result. */
+        vc_join(&o->vc, g->vc, g->sid, g->epoch);
+        if (g->pin_sid != SID_NONE)
+            vc_join(&o->vc, NULL, g->pin_sid, g->pin_epoch);
+        g->pin_sid = SID_NONE;
+        vc_unref(g->vc);
+        g->vc = vc_share(o->vc);
+    } else {
+        if (news)
+            learn(g, o, covered, true); /* now g's clock covers o's */
+        if (g->vc && g->vc == o->vc) {
+            vc_unref(o->vc); /* private again if o held the other */
+            o->vc = NULL;
+        }
+        vc_set(&g->vc, g->sid, g->epoch);
+        fold_pin(g);
+        vc_unref(o->vc);
+        o->vc = vc_share(g->vc);
     }
-    vc_set(&g->vc, g->sid, g->epoch);
-    fold_pin(g);
-    vc_unref(o->vc);
-    o->vc = vc_share(g->vc);
     o->joined_gen = g->joined_gen = g->vc->gen;
     spin_unlock(&s->lock);
     advance(g);
