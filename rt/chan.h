@@ -150,10 +150,23 @@ static inline void rt_chan_race_sync(const go_chan *c, int64_t self,
                                      int64_t peer)
 {
     (void)c, (void)self, (void)peer;
-    RT_HOOK(release, self, c);
-    RT_HOOK(acquire, peer, c);
-    RT_HOOK(release, peer, c);
-    RT_HOOK(acquire, self, c);
+#ifdef GORACE_INSTR
+    for (int k = 0; k < rt_hooks_count; k++) {
+        const rt_hooks *h = rt_hooks_tables[k];
+        if (h->sync_pair) {
+            h->sync_pair(self, peer, c);
+            continue;
+        }
+        if (h->release)
+            h->release(self, c);
+        if (h->acquire)
+            h->acquire(peer, c);
+        if (h->release)
+            h->release(peer, c);
+        if (h->acquire)
+            h->acquire(self, c);
+    }
+#endif
 }
 
 /* The runtime reading or writing user memory on the current goroutine's

@@ -40,6 +40,10 @@ typedef struct rt_hooks {
      * racereleaseacquire: a buffered channel slot). Optional: without it
      * the runtime sends the two events. */
     void (*acquire_release)(int64_t g, const void *addr);
+    /* release by g, acquire+release by peer, acquire by g, on addr, in one
+     * step (Go's racesync: an unbuffered hand-off orders both parties both
+     * ways; peer is parked). Optional, as acquire_release. */
+    void (*sync_pair)(int64_t g, int64_t peer, const void *addr);
     /* channels: slot is the buffer index used, -1 for a direct hand-off */
     void (*chan_make)(int64_t g, const void *c, size_t elem, size_t cap);
     void (*chan_send)(int64_t g, const void *c, long slot);

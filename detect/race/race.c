@@ -627,6 +627,31 @@ void race_acquire_release(gstate *g, uintptr_t addr)
     advance(g);
 }
 
+/* Go's racesync in one step: g releases on addr, peer acquires and
+ * releases, g acquires. Afterwards both know what either knew, each its
+ * partner's epoch of the hand-off: one clock for both and the object. */
+void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
+{
+    struct syncshard *s = sync_shard(addr);
+    spin_lock(&s->lock);
+    syncobj *o = sync_find(s, addr, true);
+    vc_join(&g->vc, peer->vc, g->sid, g->epoch);
+    vc_join(&g->vc, NULL, peer->sid, peer->epoch);
+    fold_pin(g);
+    if (peer->pin_sid != SID_NONE)
+        vc_join(&g->vc, NULL, peer->pin_sid, peer->pin_epoch);
+    peer->pin_sid = SID_NONE;
+    vc_unref(peer->vc);
+    peer->vc = vc_share(g->vc);
+    vc_unref(o->vc);
+    o->vc = vc_share(g->vc);
+    o->joined_gen = g->joined_gen = peer->joined_gen = g->vc->gen;
+    o->covers_gen = 0; /* the object's clock was replaced */
+    spin_unlock(&s->lock);
+    advance(g);
+    advance(peer);
+}
+
 /* ---- hooks --------------------------------------------------------------- */
 
 static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
@@ -748,6 +773,23 @@ static void on_acquire_release(int64_t gid, const void *addr)
     done_with(g);
 }
 
+static void on_sync_pair(int64_t gid, int64_t peer, const void *addr)
+{
+    gstate *g = named(gid);
+    if (!g) {
+        done_with(g);
+        return;
+    }
+    gstate *p = gid == peer ? g : named(peer);
+    if (p && p != g)
+        race_sync_pair(g, p, (uintptr_t)addr);
+    else /* a partner unknown to us: still publish g's clock */
+        race_release(g, (uintptr_t)addr, false);
+    if (p != g)
+        done_with(p);
+    done_with(g);
+}
+
 static void on_chan_free(int64_t gid, const void *c)
 {
     (void)gid;
@@ -793,6 +835,7 @@ static const rt_hooks race_hooks = {
     .release = on_release,
     .release_merge = on_release_merge,
     .acquire_release = on_acquire_release,
+    .sync_pair = on_sync_pair,
     .chan_free = on_chan_free,
     .mem_access = on_mem_access,
     .at_exit = on_at_exit,

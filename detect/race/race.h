@@ -159,6 +159,7 @@ void race_slots_unlock(void);
 void race_acquire(gstate *g, uintptr_t addr);
 void race_release(gstate *g, uintptr_t addr, bool merge);
 void race_acquire_release(gstate *g, uintptr_t addr);
+void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr);
 
 /* memory accesses of the current goroutine */
 void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
