@@ -29,6 +29,10 @@
  *  - a sync object remembers which clock it was found to cover (covers_gen):
  *    an acquire by a goroutine holding that clock shares the object's clock
  *    without comparing them again.
+ * And the channel operations each cost one hook, not two or four: a buffered
+ * slot's acquire+release (Go's racereleaseacquire) and an unbuffered
+ * hand-off (racesync) leave the goroutines and the object sharing one clock,
+ * merged in place when nobody else holds it.
  *
  * Slots. Clock entries are indexed by slot, not by goroutine id, and a slot
  * is reused once its goroutine finished, so clocks do not grow with the
