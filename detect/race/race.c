@@ -216,11 +216,39 @@ static slot *slot_at(sid_t s)
     return &c[s % SLOT_CHUNK];
 }
 
+/* Dropped goroutine states are kept per thread, with their history buffers,
+ * for the next spawns there: a fan-out of 10k goroutines otherwise spends a
+ * fifth of its time in malloc and free. */
+enum { GSTATE_KEEP = 256 };
+static __thread struct {
+    gstate *g[GSTATE_KEEP];
+    unsigned n;
+} spare_gstates __attribute__((tls_model("initial-exec")));
+
+static gstate *gstate_new(void)
+{
+    if (!spare_gstates.n)
+        return race_calloc(sizeof(gstate));
+    gstate *g = spare_gstates.g[--spare_gstates.n];
+    trace *tr = g->tr; /* emptied by trace_reset */
+    memset(g, 0, sizeof *g);
+    g->tr = tr;
+    return g;
+}
+
+/* g is finished and out of every table. */
 static void gstate_destroy(gstate *g)
 {
-    trace_free(g);
     vc_unref(g->vc);
+    g->vc = NULL;
     race_free(g->stk);
+    g->stk = NULL;
+    if (spare_gstates.n < GSTATE_KEEP) {
+        trace_reset(g);
+        spare_gstates.g[spare_gstates.n++] = g;
+        return;
+    }
+    trace_free(g);
     race_free(g);
 }
 
@@ -665,7 +693,7 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     gstate *p = named(parent);
     if (!p)
         p = &boot;
-    gstate *c = race_calloc(sizeof *c);
+    gstate *c = gstate_new();
     c->gid = child;
     c->parent = parent;
     c->created_at = stack_current(p, pc);

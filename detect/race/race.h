@@ -187,6 +187,8 @@ void trace_func_enter(gstate *g, uintptr_t pc);
 void trace_func_exit(gstate *g);
 void trace_epoch(gstate *g);
 void trace_free(gstate *g);
+/* Empties g's history, keeping small buffers for a next goroutine. */
+void trace_reset(gstate *g);
 
 void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
                  shadow_t old, uintptr_t pc);

@@ -308,6 +308,22 @@ void trace_epoch(gstate *g)
         trace_put(g, EVA(EV_EPOCH, 0), g->epoch);
 }
 
+void trace_reset(gstate *g)
+{
+    trace *t = g->tr;
+    g->tp = NULL;
+    if (!t)
+        return;
+    for (int i = 0; i < TRACE_PARTS; i++)
+        if (t->parts[i] && (i > 0 || t->parts[i]->cap > FIRST_PART)) {
+            race_free(t->parts[i]->stack0);
+            race_free(t->parts[i]);
+            t->parts[i] = NULL;
+        }
+    t->head = -1;
+    t->count = 0;
+}
+
 void trace_free(gstate *g)
 {
     trace *t = g->tr;
