@@ -81,15 +81,10 @@
 
 enum { ID_SHARDS = 256 };
 
-typedef struct idnode {
-    struct idnode *next;
-    int64_t gid;
-    gstate *g;
-} idnode;
-
+/* States chain through gstate.id_next: no allocation per goroutine. */
 static struct idshard {
     atomic_flag lock;
-    idnode **tab;
+    gstate **tab;
     size_t n, cap;
 } ids[ID_SHARDS];
 
@@ -107,31 +102,28 @@ static size_t id_hash(int64_t gid, size_t cap)
 static void id_rehash(struct idshard *s)
 {
     size_t cap = s->cap ? 2 * s->cap : 64;
-    idnode **tab = race_calloc(cap * sizeof *tab);
+    gstate **tab = race_calloc(cap * sizeof *tab);
     for (size_t i = 0; i < s->cap; i++)
-        for (idnode *n = s->tab[i], *nx; n; n = nx) {
-            nx = n->next;
-            size_t h = id_hash(n->gid, cap);
-            n->next = tab[h];
-            tab[h] = n;
+        for (gstate *g = s->tab[i], *nx; g; g = nx) {
+            nx = g->id_next;
+            size_t h = id_hash(g->gid, cap);
+            g->id_next = tab[h];
+            tab[h] = g;
         }
     race_free(s->tab);
     s->tab = tab;
     s->cap = cap;
 }
 
-static void id_put(int64_t gid, gstate *g)
+static void id_put(gstate *g)
 {
-    struct idshard *s = id_shard(gid);
-    idnode *n = race_alloc(sizeof *n);
-    n->gid = gid;
-    n->g = g;
+    struct idshard *s = id_shard(g->gid);
     spin_lock(&s->lock);
     if (s->n >= s->cap)
         id_rehash(s);
-    size_t h = id_hash(gid, s->cap);
-    n->next = s->tab[h];
-    s->tab[h] = n;
+    size_t h = id_hash(g->gid, s->cap);
+    g->id_next = s->tab[h];
+    s->tab[h] = g;
     s->n++;
     spin_unlock(&s->lock);
 }
@@ -142,11 +134,9 @@ static gstate *id_get(int64_t gid)
     gstate *g = NULL;
     spin_lock(&s->lock);
     if (s->cap)
-        for (idnode *n = s->tab[id_hash(gid, s->cap)]; n; n = n->next)
-            if (n->gid == gid) {
-                g = n->g;
-                break;
-            }
+        for (g = s->tab[id_hash(gid, s->cap)]; g && g->gid != gid;
+             g = g->id_next)
+            ;
     spin_unlock(&s->lock);
     return g;
 }
@@ -154,18 +144,16 @@ static gstate *id_get(int64_t gid)
 static void id_del(int64_t gid)
 {
     struct idshard *s = id_shard(gid);
-    idnode *dead = NULL;
     spin_lock(&s->lock);
     if (s->cap)
-        for (idnode **p = &s->tab[id_hash(gid, s->cap)]; *p; p = &(*p)->next)
+        for (gstate **p = &s->tab[id_hash(gid, s->cap)]; *p;
+             p = &(*p)->id_next)
             if ((*p)->gid == gid) {
-                dead = *p;
-                *p = dead->next;
+                *p = (*p)->id_next;
                 s->n--;
                 break;
             }
     spin_unlock(&s->lock);
-    race_free(dead);
 }
 
 /* ---- slots --------------------------------------------------------------- */
@@ -231,8 +219,12 @@ static gstate *gstate_new(void)
         return race_calloc(sizeof(gstate));
     gstate *g = spare_gstates.g[--spare_gstates.n];
     trace *tr = g->tr; /* emptied by trace_reset */
+    uintptr_t *stk = g->stk;
+    uint32_t stk_cap = g->stk_cap;
     memset(g, 0, sizeof *g);
     g->tr = tr;
+    g->stk = stk;
+    g->stk_cap = stk_cap;
     return g;
 }
 
@@ -241,14 +233,13 @@ static void gstate_destroy(gstate *g)
 {
     vc_unref(g->vc);
     g->vc = NULL;
-    race_free(g->stk);
-    g->stk = NULL;
     if (spare_gstates.n < GSTATE_KEEP) {
         trace_reset(g);
         spare_gstates.g[spare_gstates.n++] = g;
         return;
     }
     trace_free(g);
+    race_free(g->stk);
     race_free(g);
 }
 
@@ -711,7 +702,7 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     advance(p);
     done_with(p);
     atomic_fetch_add(&nlive, 1);
-    id_put(child, c);
+    id_put(c);
     void **det = rt_hook_created_gslot();
     if (det)
         *det = c;
@@ -744,9 +735,12 @@ static void on_go_end(int64_t gid)
                      g->stack_hi - (g->stack_min & ~(uintptr_t)7));
     id_del(gid);
     atomic_fetch_sub(&nlive, 1);
-    race_free(g->stk);
-    g->stk = NULL;
-    g->depth = g->stk_cap = 0;
+    g->depth = 0; /* a small shadow stack buffer stays for a next life */
+    if (g->stk_cap > 64) {
+        race_free(g->stk);
+        g->stk = NULL;
+        g->stk_cap = 0;
+    }
     vc_unref(g->vc);
     g->vc = NULL;
     atomic_store(&g->finished, 1);
