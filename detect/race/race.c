@@ -146,8 +146,7 @@ static void id_del(int64_t gid)
     struct idshard *s = id_shard(gid);
     spin_lock(&s->lock);
     if (s->cap)
-        for (gstate **p = &s->tab[id_hash(gid, s->cap)]; *p;
-             p = &(*p)->id_next)
+        for (gstate **p = &s->tab[id_hash(gid, s->cap)]; *p; p = &(*p)->id_next)
             if ((*p)->gid == gid) {
                 *p = (*p)->id_next;
                 s->n--;
