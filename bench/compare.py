@@ -456,7 +456,7 @@ def main():
             else:
                 r = run_gorace(bins[v], name, r_reps, r_time, env, timeout, raw)
             results[name][v] = r
-            if r.get("error") == "timeout":
+            if r.get("error") == "timeout" or r.get("error", "").startswith("skipped:"):
                 timed_out.add(family)
             log(f"   {name:24s} {v:13s} " + (fmt_ns(r["ns_op"]) if "ns_op" in r else r["error"]))
     parked = parked_memory(bins, parked_sizes, env, 600)
@@ -497,10 +497,13 @@ def main():
         want = {n for n in names if "error" not in results[n].get("gorace", {"error": 1})}
         if len(want) != len(names):
             problems.append("some benchmarks did not run")
-    slow = [p for p in problems if p.endswith(": timeout")]
-    problems = [p for p in problems if not p.endswith(": timeout")]
+    def finding(p):
+        return p.endswith(": timeout") or ": skipped:" in p
+    slow = [p for p in problems if finding(p)]
+    problems = [p for p in problems if not finding(p)]
     if slow:
-        print("\ntimed out (a finding, not a failure: see the growth table):\n  " + "\n  ".join(slow))
+        print("\ntimed out or skipped (a finding, not a failure: see the growth table):\n  "
+              + "\n  ".join(slow))
     if problems:
         print("\nproblems:\n  " + "\n  ".join(problems))
         status = 1
