@@ -251,13 +251,18 @@ static epoch_t knows(const gstate *g, sid_t s)
     return s == g->pin_sid && g->pin_epoch > e ? g->pin_epoch : e;
 }
 
-/* Moves g's pin into its clock (copying the clock if it is shared). */
+/* Adds g's pin, if any, to the clock *vcp (copying it if it is shared and
+ * the pin is news). */
+static void join_pin(vclock **vcp, const gstate *g)
+{
+    if (g->pin_sid != SID_NONE)
+        vc_join(vcp, NULL, g->pin_sid, g->pin_epoch);
+}
+
+/* Moves g's pin into its own clock. */
 static void fold_pin(gstate *g)
 {
-    if (g->pin_sid == SID_NONE)
-        return;
-    if (vc_get(g->vc, g->pin_sid) < g->pin_epoch)
-        vc_set(&g->vc, g->pin_sid, g->pin_epoch);
+    join_pin(&g->vc, g);
     g->pin_sid = SID_NONE;
 }
 
@@ -605,8 +610,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
         o->joined_gen = 0;
         o->covers_gen = 0; /* the clock may have shrunk */
     }
-    if (g->pin_sid != SID_NONE)
-        vc_join(&o->vc, NULL, g->pin_sid, g->pin_epoch);
+    join_pin(&o->vc, g);
     spin_unlock(&s->lock);
     advance(g);
 }
@@ -627,8 +631,7 @@ void race_acquire_release(gstate *g, uintptr_t addr)
         /* Both learn from each other: merge g into the object's clock, which
          * only the object holds, in place, and let g share the result. */
         vc_join(&o->vc, g->vc, g->sid, g->epoch);
-        if (g->pin_sid != SID_NONE)
-            vc_join(&o->vc, NULL, g->pin_sid, g->pin_epoch);
+        join_pin(&o->vc, g);
         g->pin_sid = SID_NONE;
         vc_unref(g->vc);
         g->vc = vc_share(o->vc);
@@ -660,8 +663,7 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     vc_join(&g->vc, peer->vc, g->sid, g->epoch);
     vc_join(&g->vc, NULL, peer->sid, peer->epoch);
     fold_pin(g);
-    if (peer->pin_sid != SID_NONE)
-        vc_join(&g->vc, NULL, peer->pin_sid, peer->pin_epoch);
+    join_pin(&g->vc, peer);
     peer->pin_sid = SID_NONE;
     vc_unref(peer->vc);
     peer->vc = vc_share(g->vc);
