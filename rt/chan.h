@@ -126,22 +126,8 @@ static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
 static inline void rt_chan_race_notify(const go_chan *c, size_t i, int64_t gid)
 {
     (void)c, (void)i, (void)gid;
-#ifdef GORACE_INSTR
-    const void *slot = rt_chan_slot_addr(c, i);
-    for (int k = 0; k < rt_hooks_count; k++) {
-        const rt_hooks *h = rt_hooks_tables[k];
-        if (h->acquire_release) {
-            h->acquire_release(gid, slot);
-            continue;
-        }
-        if (h->acquire)
-            h->acquire(gid, slot);
-        if (c->elemsize == 0 && h->release_merge)
-            h->release_merge(gid, slot);
-        else if (c->elemsize && h->release)
-            h->release(gid, slot);
-    }
-#endif
+    RT_HOOK_FUSED(acquire_release, gid, rt_chan_slot_addr(c, i),
+                  c->elemsize == 0);
 }
 
 /* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`
@@ -150,23 +136,7 @@ static inline void rt_chan_race_sync(const go_chan *c, int64_t self,
                                      int64_t peer)
 {
     (void)c, (void)self, (void)peer;
-#ifdef GORACE_INSTR
-    for (int k = 0; k < rt_hooks_count; k++) {
-        const rt_hooks *h = rt_hooks_tables[k];
-        if (h->sync_pair) {
-            h->sync_pair(self, peer, c);
-            continue;
-        }
-        if (h->release)
-            h->release(self, c);
-        if (h->acquire)
-            h->acquire(peer, c);
-        if (h->release)
-            h->release(peer, c);
-        if (h->acquire)
-            h->acquire(self, c);
-    }
-#endif
+    RT_HOOK_FUSED(sync_pair, self, peer, c);
 }
 
 /* The runtime reading or writing user memory on the current goroutine's

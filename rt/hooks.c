@@ -27,6 +27,42 @@ void rt_hooks_install(const rt_hooks *h)
     rt_hooks_tables[rt_hooks_count++] = h;
 }
 
+void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge)
+{
+    for (int i = 0; i < rt_hooks_count; i++) {
+        const rt_hooks *h = rt_hooks_tables[i];
+        if (h->acquire_release) {
+            h->acquire_release(g, addr);
+            continue;
+        }
+        if (h->acquire)
+            h->acquire(g, addr);
+        void (*release)(int64_t, const void *) =
+            merge ? h->release_merge : h->release;
+        if (release)
+            release(g, addr);
+    }
+}
+
+void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr)
+{
+    for (int i = 0; i < rt_hooks_count; i++) {
+        const rt_hooks *h = rt_hooks_tables[i];
+        if (h->sync_pair) {
+            h->sync_pair(g, peer, addr);
+            continue;
+        }
+        if (h->release)
+            h->release(g, addr);
+        if (h->acquire)
+            h->acquire(peer, addr);
+        if (h->release)
+            h->release(peer, addr);
+        if (h->acquire)
+            h->acquire(g, addr);
+    }
+}
+
 int rt_hooks_at_exit(int64_t g, int code, int from_go_exit)
 {
     for (int i = 0; i < rt_hooks_count; i++)

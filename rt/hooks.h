@@ -93,6 +93,18 @@ extern int rt_hooks_count;
 #define RT_HOOK(ev, ...) ((void)0)
 #endif
 
+/* The fused events, sent to each table as its one entry or, where it has
+ * none, as the events they stand for (acquire then release, or
+ * release_merge when merge; racesync's four). Use them through
+ * RT_HOOK_FUSED so that the release build compiles them away. */
+void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge);
+void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr);
+#ifdef GORACE_INSTR
+#define RT_HOOK_FUSED(fn, ...) rt_hooks_##fn(__VA_ARGS__)
+#else
+#define RT_HOOK_FUSED(fn, ...) ((void)0)
+#endif
+
 /* Runs the at_exit chain (both builds; without tables it returns code). */
 int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
 
