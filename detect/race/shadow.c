@@ -105,6 +105,14 @@ static inline bool already_recorded(_Atomic shadow_t *cells, shadow_t cur)
     return false;
 }
 
+/* Are cur and old one goroutine's accesses of one kind in one epoch, to
+ * other bytes? Then one cell with both masks says both exactly. */
+static inline bool same_access_but_bytes(shadow_t cur, shadow_t old)
+{
+    const shadow_t mask_bits = (shadow_t)0xff << 54;
+    return ((cur ^ old) & ~mask_bits) == 0;
+}
+
 /* Could old and cur race, were they unordered? */
 static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
 {
@@ -124,7 +132,7 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
     bool cw = shadow_write(cur), ca = shadow_atomic(cur);
     for (;;) {
         shadow_t old[SHADOW_CELLS];
-        int empty = -1, replace = -1;
+        int empty = -1, replace = -1, widen = -1;
         for (int i = 0; i < SHADOW_CELLS; i++) {
             shadow_t o = old[i] =
                 atomic_load_explicit(&cells[i], memory_order_relaxed);
@@ -138,6 +146,8 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
             if (shadow_sid(o) == a->sid) {
                 if (replace < 0 && supersedes(cur, o))
                     replace = i;
+                else if (widen < 0 && same_access_but_bytes(cur, o))
+                    widen = i;
                 continue;
             }
             if (!conflicts(o, cm, cw, ca))
@@ -149,16 +159,24 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
         }
         /* Dropping an earlier read of ours on a write would lose nothing,
          * but keeping reads of other goroutines lets later writes race with
-         * them. */
-        int slot =
-            replace >= 0 ? replace
-            : empty >= 0
-                ? empty
-                : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) % SHADOW_CELLS);
+         * them. A byte loop of ours widens one cell rather than filling
+         * all four and evicting another goroutine's access. */
+        shadow_t store = cur;
+        int slot;
+        if (replace >= 0) {
+            slot = replace;
+        } else if (widen >= 0) {
+            slot = widen;
+            store = cur | (shadow_t)shadow_mask(old[widen]) << 54;
+        } else {
+            slot = empty >= 0 ? empty
+                              : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) %
+                                      SHADOW_CELLS);
+        }
         shadow_t expect = old[slot];
-        if (!atomic_compare_exchange_strong_explicit(&cells[slot], &expect, cur,
-                                                     memory_order_seq_cst,
-                                                     memory_order_relaxed))
+        if (!atomic_compare_exchange_strong_explicit(
+                &cells[slot], &expect, store, memory_order_seq_cst,
+                memory_order_relaxed))
             continue;
 #if !defined(__x86_64__)
         /* x86's locked CAS is already a full barrier. */
