@@ -76,6 +76,7 @@ struct result {
     long seeds_run, bug_seeds;
     char *seed_note; /* why the header turned seeded runs off */
     bool done;
+    bool timed_out; /* err then holds the goroutine dump */
 };
 
 struct opts {
@@ -346,6 +347,7 @@ static bool run_once(struct result *r, const struct expect *e, char **argv,
         return bug;
     }
     r->status = ST_FAIL;
+    r->timed_out = timed_out;
     if (e->has_bug) {
         char kind[64], name[64];
         run_kind(&run, kind, sizeof kind);
@@ -458,6 +460,16 @@ static void *worker(void *unused)
 
 /* ---- reports ----------------------------------------------------------- */
 
+/* A run that timed out was asked for its goroutine dump (SIGQUIT, as
+ * `go test -timeout`): show it, indented under the FAIL line. */
+static void print_dump(const struct result *r)
+{
+    if (!r->err || !r->errlen)
+        return;
+    printf("--- goroutine dump at the deadline:\n%s%s", r->err,
+           r->err[r->errlen - 1] == '\n' ? "" : "\n");
+}
+
 static void print_text(const struct result *r)
 {
     if (r->status == ST_PASS && r->bug_seeds)
@@ -474,6 +486,8 @@ static void print_text(const struct result *r)
         printf("skip %s: %s\n", r->path, r->msg);
     else
         printf("FAIL %s: %s\n", r->path, r->msg);
+    if (r->status == ST_FAIL && r->timed_out && !opt.verbose)
+        print_dump(r);
     if (opt.verbose && r->status == ST_FAIL) {
         if (r->out && r->outlen)
             printf("--- stdout:\n%s%s", r->out,

@@ -68,7 +68,7 @@ static const char usage_cc[] =
 
 static const char usage_run[] =
     "usage: gorace run [--release] [--seed N [--pct=D [--pct-steps=K]]]\n"
-    "                  [cc flags] file.c... [--] [args]\n"
+    "                  [--timeout D] [cc flags] file.c... [--] [args]\n"
     "\n"
     "Builds the program into the cache ($XDG_CACHE_HOME/gorace or\n"
     "~/.cache/gorace, keyed by the sources, flags and runtime) and runs it.\n"
@@ -81,7 +81,10 @@ static const char usage_run[] =
     "                 the interleaving, but not the addresses)\n"
     "  --pct=D        PCT of depth D instead of a random walk\n"
     "  --pct-steps=K  PCT's change points fall in the first K steps "
-    "(10000)\n";
+    "(10000)\n"
+    "  --timeout D    stop the program after D (500ms, 60s, 2m): it is\n"
+    "                 sent SIGQUIT and prints every goroutine's stack, as\n"
+    "                 'go test -timeout' does; exit status 2\n";
 
 static const char usage_exec[] =
     "usage: gorace [--seed N [--pct=D [--pct-steps=K]]] ./prog [args]\n"
@@ -235,8 +238,31 @@ static int cmd_cc(int argc, char **argv)
     return 0;
 }
 
+/* Runs the program under a deadline (gorace run --timeout): past it, the
+ * program prints its goroutine dump (spawn_wait's SIGQUIT) and is stopped. */
+static int run_with_timeout(const char *path, char **args, double timeout)
+{
+    size_t n = 0;
+    while (args[n])
+        n++;
+    char **v = calloc(n + 1, sizeof *v);
+    v[0] = (char *)path;
+    for (size_t i = 1; i < n; i++)
+        v[i] = args[i];
+    bool timed_out;
+    int st = spawn_wait(v, NULL, false, -1, -1, timeout, &timed_out);
+    free(v);
+    if (st == -1)
+        usage_fail("%s: %s", path, strerror(errno));
+    if (timed_out) {
+        errorf("run: %s timed out after %gs", args[0], timeout);
+        return 2;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 static int exec_program(const char *path, char **args,
-                        const struct schedule *sched)
+                        const struct schedule *sched, double timeout)
 {
     if (sched->seeded) {
         char *g = schedule_gorace(sched);
@@ -245,6 +271,8 @@ static int exec_program(const char *path, char **args,
     }
     if (sched->seeded || env_has_seed())
         fixed_addresses(true);
+    if (timeout > 0)
+        return run_with_timeout(path, args, timeout);
     execv(path, args);
     usage_fail("%s: %s", path, strerror(errno));
 }
@@ -252,6 +280,7 @@ static int exec_program(const char *path, char **args,
 static int cmd_run(int argc, char **argv, struct schedule *sched)
 {
     bool release = false;
+    double timeout = 0;
     char **srcs = calloc(argc + 1, sizeof *srcs);
     char **flags = calloc(argc + 1, sizeof *flags);
     size_t nsrcs = 0, nflags = 0;
@@ -271,6 +300,15 @@ static int cmd_run(int argc, char **argv, struct schedule *sched)
         if (gorace_flag("run", a, &release) ||
             schedule_flag("run", argc, argv, &i, sched))
             continue;
+        if (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0) {
+            if (!a[9] && i + 1 == argc)
+                usage_fail("run: --timeout needs a duration");
+            timeout =
+                parse_duration("run: --timeout", a[9] ? a + 10 : argv[++i]);
+            if (timeout <= 0)
+                usage_fail("run: --timeout must be positive");
+            continue;
+        }
         if (strncmp(a, "--", 2) == 0)
             usage_fail("run: unknown flag %s", a);
         if (strncmp(a, "-o", 2) == 0)
@@ -300,7 +338,7 @@ static int cmd_run(int argc, char **argv, struct schedule *sched)
     args[0] = srcs[0];
     for (int j = i; j < argc; j++)
         args[1 + j - i] = argv[j];
-    return exec_program(exe, args, sched);
+    return exec_program(exe, args, sched, timeout);
 }
 
 static int cmd_version(void)
@@ -337,7 +375,7 @@ int main(int argc, char **argv)
             usage_fail("%s applies to run and ./prog, not \"%s\"", argv[1],
                        argv[v]);
         schedule_validate("gorace", &sched);
-        return exec_program(argv[v], argv + v, &sched);
+        return exec_program(argv[v], argv + v, &sched, 0);
     }
     const char *verb = argv[1];
     if (strcmp(verb, "help") == 0 || is_help(verb)) {
@@ -373,7 +411,7 @@ int main(int argc, char **argv)
     if (strcmp(verb, "stress") == 0)
         return cmd_stress(argc - 2, argv + 2);
     if (strchr(verb, '/') != NULL)
-        return exec_program(verb, argv + 1, &sched);
+        return exec_program(verb, argv + 1, &sched, 0);
     usage_fail("unknown command \"%s\" (run 'gorace help'; a program in this "
                "directory is ./%s)",
                verb, verb);

@@ -76,6 +76,33 @@ double parse_duration(const char *what, const char *s)
     usage_fail("%s: bad duration \"%s\" (want e.g. 60s, 500ms, 2m)", what, s);
 }
 
+/* A run past its deadline gets SIGQUIT first, as `go test -timeout`
+ * panics: the runtime prints every goroutine's stack to the run's stderr,
+ * so the report says where the program hung. Whatever has not exited after
+ * the grace period is killed, with everything it started. */
+static int stop_timed_out(pid_t pid)
+{
+    enum { GRACE_MS = 3000 };
+    int status;
+    kill(pid, SIGQUIT);
+    for (int ms = 0; ms < GRACE_MS; ms += 10) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            kill(-pid, SIGKILL); /* its children, if any */
+            return status;
+        }
+        if (r < 0 && errno != EINTR)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
 int spawn_wait(char *const argv[], char *const envp[], bool null_stdin,
                int out_fd, int err_fd, double timeout, bool *timed_out)
 {
@@ -116,13 +143,9 @@ int spawn_wait(char *const argv[], char *const envp[], bool null_stdin,
         if (r < 0 && errno != EINTR)
             return -1;
         if (timeout > 0 && now_seconds() >= deadline) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
             if (timed_out)
                 *timed_out = true;
-            return status;
+            return stop_timed_out(pid);
         }
         if (r == 0) {
             struct timespec ts = {0, nap_us * 1000};

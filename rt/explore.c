@@ -26,18 +26,40 @@
  *     for n goroutines and k steps, whatever the program. k should be the
  *     run's length: `gorace stress` measures it with steps_file=PATH.
  *
- * Only the single M touches this state (timer callbacks included), so it
- * needs no lock.
+ * In the instrumented build atomics are scheduling points too, and function
+ * entries now and then (rt/hooks.h), so a spin-wait on an atomic flag
+ * terminates and atomics-only bugs can be interleaved.
+ *
+ * Only the M holding the one P touches this state (timer callbacks
+ * included), so it needs no lock; the P moves between Ms only through the
+ * scheduler's locks. The exception is the list of goroutines in system
+ * calls, which the M coming back from a call marks under sys.lock. sysmon
+ * reads the progress counter and the set's size without a lock, to tell a
+ * stalled schedule (rt/sysmon.c).
  */
+#define _GNU_SOURCE
 #include "explore.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "lock.h"
+#include "time.h"
 
 bool rt_explore_on;
 
-enum { MAX_PCT_DEPTH = 16 };
+enum {
+    MAX_PCT_DEPTH = 16,
+    CALL_POINT_SPACING = 64, /* a call is a point once per 1..64 calls */
+    SYSCALL_POLL_STEPS = 64,
+    SYSCALL_POLL_NS = 5 * 1000 * 1000,  /* the oldest call's grace, */
+    SYSCALL_IDLE_NS = 50 * 1000 * 1000, /* longer when nothing runs */
+    DEFAULT_STALL_MS = 2000,
+    SPIN_STEPS = 10000, /* steps without a park: the program spins */
+};
 
 typedef struct {
     rt_g *g;
@@ -53,8 +75,25 @@ static struct {
     entry *set;
     size_t n, cap;
     int64_t now;
+    uint64_t progress; /* steps and switches, read by sysmon */
+    uint32_t call_budget;
+    uint64_t spin_steps; /* scheduling steps since a goroutine parked */
+    int64_t stall_ms;
     char steps_file[512];
 } ex;
+
+/* Goroutines in system calls, oldest first. */
+typedef struct {
+    rt_g *g;
+    bool returned;
+} sys_entry;
+
+static struct {
+    rt_lock lock;
+    sys_entry *v;
+    size_t n, cap;
+    uint32_t returns; /* futex word: bumped by each return */
+} sys;
 
 static uint64_t next_rand(void)
 {
@@ -105,6 +144,7 @@ void rt_explore_init(void)
     bool have_seed = false;
     uint64_t seed = 0;
     ex.pct_steps = 10000;
+    ex.stall_ms = DEFAULT_STALL_MS;
     for (char *save, *tok = strtok_r(buf, " ,", &save); tok;
          tok = strtok_r(NULL, " ,", &save)) {
         char *eq = strchr(tok, '=');
@@ -127,6 +167,10 @@ void rt_explore_init(void)
             ex.pct = (int)d;
         } else if (!strcmp(tok, "steps_file")) {
             snprintf(ex.steps_file, sizeof ex.steps_file, "%s", val);
+        } else if (!strcmp(tok, "stall_ms")) {
+            ex.stall_ms = (int64_t)parse_u64(tok, val);
+            if (ex.stall_ms == 0)
+                bad_option(tok, val);
         } else if (!strcmp(tok, "pct_steps")) {
             ex.pct_steps = parse_u64(tok, val);
             if (ex.pct_steps == 0)
@@ -154,16 +198,21 @@ void rt_explore_created(rt_g *g)
     g->explore_prio = ex.pct ? (uint64_t)ex.pct + (next_rand() >> 8) : 0;
 }
 
+static void *grow(void *v, size_t *cap, size_t elem)
+{
+    *cap = *cap ? 2 * *cap : 64;
+    v = realloc(v, *cap * elem);
+    if (!v) {
+        fprintf(stderr, "fatal error: gorace: out of memory\n");
+        exit(2);
+    }
+    return v;
+}
+
 void rt_explore_put(rt_g *g)
 {
-    if (ex.n == ex.cap) {
-        ex.cap = ex.cap ? 2 * ex.cap : 64;
-        ex.set = realloc(ex.set, ex.cap * sizeof *ex.set);
-        if (!ex.set) {
-            fprintf(stderr, "fatal error: gorace: out of memory\n");
-            exit(2);
-        }
-    }
+    if (ex.n == ex.cap)
+        ex.set = grow(ex.set, &ex.cap, sizeof *ex.set);
     ex.set[ex.n++] = (entry){.g = g, .prio = g->explore_prio};
 }
 
@@ -178,8 +227,14 @@ static size_t pick_index(void)
     return best;
 }
 
+static void count_progress(void)
+{
+    __atomic_store_n(&ex.progress, ex.progress + 1, __ATOMIC_RELAXED);
+}
+
 rt_g *rt_explore_next(void)
 {
+    count_progress();
     if (ex.n == 0)
         return NULL;
     size_t i = pick_index();
@@ -189,11 +244,19 @@ rt_g *rt_explore_next(void)
     return g;
 }
 
+static bool admit(int64_t wait_ns, bool any);
+
 bool rt_explore_should_yield(rt_g *cur)
 {
     ex.steps++;
+    ex.spin_steps++;
+    count_progress();
+    if (sys.n && ex.steps % SYSCALL_POLL_STEPS == 0)
+        admit(SYSCALL_POLL_NS, false);
     if (!ex.pct)
         return ex.n > 0;
+    if (ex.spin_steps % SPIN_STEPS == 0)
+        cur->explore_prio = 0; /* PCT's spinner gives way to the lowest */
     for (int i = 0; i + 1 < ex.pct; i++)
         if (ex.change_at[i] == ex.steps)
             cur->explore_prio = (uint64_t)(ex.pct - 2 - i);
@@ -223,4 +286,125 @@ void rt_explore_advance(int64_t when)
 {
     if (when > ex.now)
         ex.now = when;
+}
+
+bool rt_explore_call_point(void)
+{
+    if (ex.call_budget > 1) {
+        ex.call_budget--;
+        return false;
+    }
+    ex.call_budget = 1 + (uint32_t)rand_below(CALL_POINT_SPACING);
+    return true;
+}
+
+/* ---- system calls -------------------------------------------------------- */
+
+void rt_explore_syscall_enter(rt_g *g)
+{
+    rt_lock_acquire(&sys.lock);
+    if (sys.n == sys.cap)
+        sys.v = grow(sys.v, &sys.cap, sizeof *sys.v);
+    sys.v[sys.n++] = (sys_entry){.g = g};
+    rt_lock_release(&sys.lock);
+}
+
+void rt_explore_syscall_exit(rt_g *g)
+{
+    rt_lock_acquire(&sys.lock);
+    for (size_t i = 0; i < sys.n; i++)
+        if (sys.v[i].g == g)
+            sys.v[i].returned = true;
+    rt_lock_release(&sys.lock);
+    __atomic_fetch_add(&sys.returns, 1, __ATOMIC_SEQ_CST);
+    rt_futex_wake(&sys.returns, INT_MAX);
+}
+
+static int64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Removes the oldest returned call (with !any: only if it is the oldest
+ * call) from the list; NULL if there is none. */
+static rt_g *take_returned(bool any)
+{
+    rt_g *g = NULL;
+    rt_lock_acquire(&sys.lock);
+    for (size_t i = 0; i < sys.n && !g; i++) {
+        if (sys.v[i].returned) {
+            g = sys.v[i].g;
+            memmove(&sys.v[i], &sys.v[i + 1], (sys.n - i - 1) * sizeof *sys.v);
+            sys.n--;
+        } else if (!any) {
+            break;
+        }
+    }
+    rt_lock_release(&sys.lock);
+    return g;
+}
+
+/* Admits a returned call's goroutine to the runnable set, waiting up to
+ * wait_ns of real time for one. True if it admitted one. */
+static bool admit(int64_t wait_ns, bool any)
+{
+    int64_t deadline = real_ns() + wait_ns;
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&sys.returns, __ATOMIC_SEQ_CST);
+        rt_g *g = take_returned(any);
+        if (g) {
+            rt_explore_put(g);
+            return true;
+        }
+        int64_t left = deadline - real_ns();
+        if (left <= 0)
+            return false;
+        rt_futex_wait(&sys.returns, seen, left);
+    }
+}
+
+bool rt_explore_await_syscall(bool timers_pending)
+{
+    if (!sys.n)
+        return false;
+    if (admit(SYSCALL_IDLE_NS, false))
+        return true;
+    /* The oldest call is slow: it may wait for a younger one, or for a
+     * timer. Determinism ends here; liveness comes first. */
+    if (admit(0, true))
+        return true;
+    if (timers_pending)
+        return false;
+    admit(SYSCALL_IDLE_NS, true);
+    return true; /* the caller looks again either way */
+}
+
+/* ---- sysmon's view ----------------------------------------------------- */
+
+uint64_t rt_explore_progress(void)
+{
+    return __atomic_load_n(&ex.progress, __ATOMIC_RELAXED);
+}
+
+bool rt_explore_others_waiting(void)
+{
+    return __atomic_load_n(&ex.n, __ATOMIC_RELAXED) > 0 ||
+           __atomic_load_n(&sys.n, __ATOMIC_RELAXED) > 0 || rt_timers_pending();
+}
+
+int64_t rt_explore_stall_ms(void)
+{
+    return ex.stall_ms;
+}
+
+void rt_explore_parked(void)
+{
+    ex.spin_steps = 0;
+}
+
+bool rt_explore_spinning(void)
+{
+    return ex.spin_steps >= SPIN_STEPS;
 }

@@ -41,4 +41,36 @@ void rt_explore_finish(void);
 /* The PRNG behind select's choice and every other random decision. */
 uint32_t rt_explore_rand(void);
 
+/* In the instrumented build a function entry is a scheduling point only
+ * now and then, at intervals drawn from the seed. */
+bool rt_explore_call_point(void);
+
+/* System calls (go_syscall_enter/exit). The goroutine leaves the seeded M
+ * while it blocks; once its call has returned it is admitted back to the
+ * runnable set at deterministic points: whenever nothing else can run, and
+ * every SYSCALL_POLL_STEPS scheduling steps, each time waiting a bounded
+ * real time for the oldest call in progress. Only past those bounds does
+ * the moment of admission follow real time. */
+void rt_explore_syscall_enter(rt_g *g); /* on the seeded M */
+void rt_explore_syscall_exit(rt_g *g);  /* on the returning M's g0 */
+/* Nothing is runnable: admits a returned call, waiting for one. False if
+ * none is in progress, or if the oldest is slow and timers may fire. */
+bool rt_explore_await_syscall(bool timers_pending);
+
+/* For sysmon's watch over a stalled seeded schedule: a counter of
+ * scheduling steps, whether anything else waits to run, and how long a
+ * goroutine may run without a step (GORACE stall_ms). */
+uint64_t rt_explore_progress(void);
+bool rt_explore_others_waiting(void);
+int64_t rt_explore_stall_ms(void);
+
+/* Spinning: goroutines keep reaching scheduling points (atomics, say) but
+ * none has parked for SPIN_STEPS steps. Virtual time then moves to the next
+ * timer even though goroutines can run, or a spin-wait on a timer-driven
+ * flag would never end; and under PCT the spinner drops to the lowest
+ * priority, or a spin-wait on a lower-priority goroutine would never end.
+ * rt_explore_parked restarts the count. */
+void rt_explore_parked(void);
+bool rt_explore_spinning(void);
+
 #endif

@@ -164,4 +164,20 @@ const char *rt_hook_wait_reason(int reason);
 bool rt_hook_stop_the_world(int64_t timeout_ns);
 void rt_hook_start_the_world(void);
 
+/* Scheduling points in user code. The race detector calls
+ * rt_user_sched_point at the compiler's callbacks: function entries
+ * (RT_POINT_CALL) and atomics (RT_POINT_ATOMIC), before it does anything
+ * else. Free-running, a goroutine that sysmon found running past its time
+ * slice yields there (Go's pre-1.14 prologue check); in seeded mode atomics
+ * are scheduling points like channel operations, and calls are drawn from
+ * the seed. One load and a branch otherwise. */
+enum { RT_POINT_CALL, RT_POINT_ATOMIC };
+extern uint32_t rt_sched_armed;
+void rt_user_sched_point_slow(int kind);
+static inline void rt_user_sched_point(int kind)
+{
+    if (__builtin_expect(__atomic_load_n(&rt_sched_armed, __ATOMIC_RELAXED), 0))
+        rt_user_sched_point_slow(kind);
+}
+
 #endif

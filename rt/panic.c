@@ -16,6 +16,7 @@
  * site of its creation.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,7 +90,8 @@ static void dump_others(int fd, G *skip)
         dump_header(fd, gp, status_word(gp));
         if ((st == G_WAITING || st == G_RUNNABLE) && gp->started && gp->sp)
             rt_traceback_saved(fd, gp->sp);
-        else if (st != G_WAITING && st != G_RUNNABLE)
+        else if (st != G_WAITING && st != G_RUNNABLE &&
+                 !rt_dump_running_on(fd, gp))
             rt_fdprintf(fd, "\tgoroutine running on other thread; stack "
                             "unavailable\n");
         dump_created_by(fd, gp);
@@ -227,6 +229,52 @@ void rt_signal_stack_install(M *m)
     sigaltstack(&ss, NULL);
 }
 
+/* ---- stacks of goroutines running on other threads ----------------------
+ * A running goroutine's stack is live, so only its own thread can unwind
+ * it: the dumper sends that thread SIGURG (Go's preemption signal, rarely
+ * used by programs) and waits for it to print from the signal context.
+ * This is how a dump names the function where a spinning or blocked
+ * goroutine is. One request at a time: dumps happen only while dying. */
+
+static struct {
+    G *gp;
+    int fd;
+    uint32_t done; /* 1: printed, 2: gp was no longer there */
+} remote;
+
+static void sigurg_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si;
+    G *want = load_acq(&remote.gp);
+    M *m = getm();
+    if (!want || !m)
+        return;
+    if (m->curg != want) {
+        store_rel(&remote.done, 2);
+        return;
+    }
+    rt_traceback_ucontext(remote.fd, uc);
+    store_rel(&remote.done, 1);
+}
+
+bool rt_dump_running_on(int fd, G *gp)
+{
+    M *m = load_acq(&gp->m);
+    if (!m || !m->thread || m == getm())
+        return false;
+    remote.fd = fd;
+    store_rel(&remote.done, 0);
+    store_rel(&remote.gp, gp);
+    bool ok = false;
+    if (pthread_kill(m->thread, SIGURG) == 0) {
+        for (int i = 0; i < 2000 && !load_acq(&remote.done); i++)
+            usleep(500); /* at most a second */
+        ok = load_acq(&remote.done) == 1;
+    }
+    store_rel(&remote.gp, NULL);
+    return ok;
+}
+
 /* Go's SIGQUIT: every goroutine's stack, then exit 2. */
 static void sigquit_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -256,4 +304,7 @@ void rt_signals_install(void)
     sigaction(SIGFPE, &sa, NULL);
     sa.sa_sigaction = sigquit_handler;
     sigaction(SIGQUIT, &sa, NULL);
+    sa.sa_sigaction = sigurg_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigaction(SIGURG, &sa, NULL);
 }

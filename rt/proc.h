@@ -8,7 +8,9 @@
 #ifndef RT_PROC_H
 #define RT_PROC_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "lock.h"
@@ -70,7 +72,8 @@ struct P {
     uint32_t runqtail; /* only the owner stores it */
     G *runq[RUNQ_SIZE];
     G *runnext;
-    uint32_t schedtick;
+    uint32_t schedtick; /* time slices begun: sysmon watches it */
+    uint32_t preempt;   /* sysmon asks the running goroutine to yield */
     G *gfree;
     int ngfree;
     rt_sudog *sudogs[SUDOG_CACHE];
@@ -93,6 +96,15 @@ struct M {
     bool (*commit)(rt_g *, void *);
     void *commit_arg;
     void *altstack;
+    pthread_t thread;
+    pid_t tid;
+    /* P ownership against sysmon's retake (rt/sysmon.c): pins > 0 while
+     * the M runs runtime code that may touch its P (always on g0); retake
+     * is sysmon's verdict; lost: the P was retaken under the running
+     * goroutine, which rejoins at its next scheduling point. */
+    uint32_t pins;
+    uint32_t retake;
+    bool lost;
 };
 
 struct rt_sched {
@@ -130,6 +142,9 @@ struct rt_sched {
     uint32_t dying; /* a fatal error is being printed */
     uint32_t stw;   /* a detector stopped the world */
     bool started;
+    /* sysmon sleeps on sysmon_note while every P is idle */
+    bool sysmon_wait;
+    rt_note sysmon_note;
 };
 
 extern struct rt_sched sched;
@@ -154,6 +169,38 @@ static inline G *curg(void)
 #define store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 
+/* ---- P ownership: the pin protocol with sysmon's retake ------------------
+ *
+ * sysmon may take the P of an M whose goroutine has run user code for a
+ * whole time slice (rt/sysmon.c). It may do so only while the M is in user
+ * code, which the M advertises by pins == 0. Runtime code that uses m->p on
+ * a goroutine's stack brackets that use with pin_p/unpin_p; g0 holds one pin
+ * throughout. pin_p returns the P the M still owns, or NULL once sysmon took
+ * it, after which the M runs without a P, as in a system call.
+ *
+ * The pin is a Dekker handshake: the M stores pins then loads retake;
+ * sysmon stores retake then loads pins. sysmon issues a process-wide memory
+ * barrier (membarrier) between its two steps so that the M's side, on every
+ * runtime call, needs only plain accesses and a compiler barrier. */
+enum { RETAKE_NONE, RETAKE_DECIDING, RETAKE_TAKEN };
+
+void p_retake_noticed(M *m);
+
+static inline P *pin_p(M *m)
+{
+    __atomic_store_n(&m->pins, m->pins + 1, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (__builtin_expect(__atomic_load_n(&m->retake, __ATOMIC_RELAXED), 0))
+        p_retake_noticed(m);
+    return m->p;
+}
+
+static inline void unpin_p(M *m)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&m->pins, m->pins - 1, __ATOMIC_RELEASE);
+}
+
 /* ---- across the scheduler's files ---- */
 
 /* wait_since's clock: a few ms of resolution, virtual in seeded mode */
@@ -166,5 +213,17 @@ void rt_dump_current(int fd, int skip);
 void rt_report_deadlock(void) __attribute__((noreturn));
 void rt_signals_install(void);
 void rt_signal_stack_install(M *m);
+/* Prints the goroutine running on another M by asking that M's thread to
+ * unwind itself (SIGURG); false if it did not answer in time. */
+bool rt_dump_running_on(int fd, G *gp);
+
+/* sysmon.c */
+void rt_sysmon_start(void);
+/* Called with sched.lock held when a P leaves the idle list. */
+void rt_sysmon_wake_locked(void);
+/* sched.c: the M whose P sysmon took rejoins as after a system call;
+ * sysmon hands a retaken P to another M. */
+void rt_rejoin(M *m);
+void rt_handoff_p(P *p);
 
 #endif

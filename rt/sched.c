@@ -12,6 +12,14 @@
  * keeps producer/consumer pairs on one cache. Overflow and yielded goroutines
  * go to the global queue, polled every 61 schedules for fairness.
  *
+ * Time slices. A goroutine taken from runnext inherits the slice of the one
+ * that readied it (Go's inheritTime): schedtick counts only new slices, so
+ * a ping-pong pair or a spawn-and-wait loop shares one. sysmon (rt/sysmon.c)
+ * ends a slice older than 10 ms: the goroutine yields at its next
+ * scheduling point, or, if it reaches none, loses its P to another M. Then
+ * the local and global queues get their turn; nothing starves behind a
+ * chain of goroutines handing the P to each other.
+ *
  * Spinning. An M that finds no work may spin, stealing from other Ps, but at
  * most half of the busy Ps' worth of Ms spin at once (Go's bound). Readying a
  * goroutine wakes an idle P only when nobody spins: the spinner will find it.
@@ -63,6 +71,7 @@
 
 struct rt_sched sched;
 P allp[MAX_PROCS];
+uint32_t rt_sched_armed;
 
 static __thread M *tls_m __attribute__((tls_model("initial-exec")));
 
@@ -254,12 +263,15 @@ static inline void prefetch_next(P *p, uint32_t h, uint32_t t)
     }
 }
 
-static G *runq_get(P *p)
+/* *inherit: gp came from runnext and runs in the current time slice. */
+static G *runq_get(P *p, bool *inherit)
 {
     G *next = load_relaxed(&p->runnext);
+    *inherit = next != NULL;
     if (next && __atomic_compare_exchange_n(&p->runnext, &next, NULL, false,
                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return next;
+    *inherit = false;
     for (;;) {
         uint32_t h = load_acq(&p->runqhead);
         uint32_t t = p->runqtail;
@@ -352,8 +364,19 @@ static G *globrunq_get(P *p, int max)
 /* ---- idle Ps and Ms --------------------------------------------------------
  * Both lists are protected by sched.lock. */
 
+/* Clears sysmon's preemption request on p; true if there was one. */
+static bool take_preempt(P *p)
+{
+    if (!load_relaxed(&p->preempt) ||
+        !__atomic_exchange_n(&p->preempt, 0, __ATOMIC_ACQ_REL))
+        return false;
+    fetch_add(&rt_sched_armed, -1);
+    return true;
+}
+
 static void pidle_put_locked(P *p)
 {
+    take_preempt(p); /* nobody left to preempt */
     p->status = P_IDLE;
     p->m = NULL;
     p->link = sched.pidle;
@@ -367,6 +390,7 @@ static P *pidle_get_locked(void)
     if (p) {
         sched.pidle = p->link;
         __atomic_store_n(&sched.npidle, sched.npidle - 1, __ATOMIC_SEQ_CST);
+        rt_sysmon_wake_locked();
     }
     return p;
 }
@@ -378,6 +402,7 @@ static bool pidle_take_locked(P *want)
         if (*pp == want) {
             *pp = want->link;
             __atomic_store_n(&sched.npidle, sched.npidle - 1, __ATOMIC_SEQ_CST);
+            rt_sysmon_wake_locked();
             return true;
         }
     }
@@ -457,6 +482,11 @@ static void startm(P *p, bool spinning)
     m_spawn_thread(m);
 }
 
+void rt_handoff_p(P *p)
+{
+    startm(p, false);
+}
+
 /* Wakes an idle P to look for work if nobody is spinning already. */
 static void wakep(void)
 {
@@ -492,7 +522,7 @@ static void stopm(M *m, int64_t timer_when)
     sched.nmidle++;
     /* A timer added while we looked has no deadline in timer_when: watch
      * it coarsely rather than sleep through it. */
-    if (timer_when == INT64_MAX && rt_timers_pending())
+    if (timer_when == INT64_MAX && !rt_explore_on && rt_timers_pending())
         timer_when = rt_nanotime() + 1000000;
     bool watch = timer_when != INT64_MAX && sched.timer_sleeper == NULL;
     if (watch) {
@@ -517,7 +547,7 @@ static void stopm(M *m, int64_t timer_when)
     }
     if (!m->nextp) {
         /* Timed out (or woken for a timer): leave the idle list and try to
-         * get a P to run timers with. */
+         * get a P to run timers with (seeded mode has only the one P). */
         for (M **mp = &sched.midle; *mp; mp = &(*mp)->schedlink) {
             if (*mp == m) {
                 *mp = m->schedlink;
@@ -525,7 +555,8 @@ static void stopm(M *m, int64_t timer_when)
                 break;
             }
         }
-        m->nextp = pidle_get_locked();
+        if (!rt_explore_on)
+            m->nextp = pidle_get_locked();
     }
     rt_lock_release(&sched.lock);
 }
@@ -551,8 +582,8 @@ void rt_sched_timer_added(int64_t when)
 static void checkdead_locked(void)
 {
     if (!sched.started || load_relaxed(&sched.main_done) ||
-        load_relaxed(&sched.exiting))
-        return;
+        load_relaxed(&sched.exiting) || rt_explore_on)
+        return; /* seeded mode: explore_find_runnable checks */
     if (sched.nmidle < sched.mcount || sched.runq_size > 0)
         return;
     if (load_relaxed(&sched.nsyscall) > 0 || rt_timers_pending())
@@ -634,11 +665,14 @@ static G *g_alloc(void)
 rt_sudog *rt_sudog_get(void)
 {
     M *m = getm();
-    P *p = m ? m->p : NULL;
+    P *p = m ? pin_p(m) : NULL;
     rt_sudog *s = NULL;
     if (p && p->nsudog > 0) {
         s = p->sudogs[--p->nsudog];
+        unpin_p(m);
     } else {
+        if (m)
+            unpin_p(m);
         rt_lock_acquire(&sched.sudog_lock);
         s = sched.sudog_free;
         if (s)
@@ -654,11 +688,14 @@ rt_sudog *rt_sudog_get(void)
 void rt_sudog_put(rt_sudog *s)
 {
     M *m = getm();
-    P *p = m ? m->p : NULL;
+    P *p = m ? pin_p(m) : NULL;
     if (p && p->nsudog < SUDOG_CACHE) {
         p->sudogs[p->nsudog++] = s;
+        unpin_p(m);
         return;
     }
+    if (m)
+        unpin_p(m);
     rt_lock_acquire(&sched.sudog_lock);
     s->next = sched.sudog_free;
     sched.sudog_free = s;
@@ -674,8 +711,10 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
                   const char *func, uintptr_t pc)
 {
     M *m = getm();
-    P *p = m ? m->p : NULL;
+    P *p = m ? pin_p(m) : NULL;
     G *gp = p ? gfree_get(p) : NULL;
+    if (m)
+        unpin_p(m);
     if (!gp)
         gp = g_alloc();
     G *parent = m ? m->curg : NULL;
@@ -708,30 +747,43 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     return gp;
 }
 
+/* Queues a runnable gp as next on this M's P, or globally without one. */
+static void ready_put(G *gp)
+{
+    M *m = getm();
+    P *p = m ? pin_p(m) : NULL;
+    if (p) {
+        runq_put(p, gp, true);
+        unpin_p(m);
+        return;
+    }
+    if (m)
+        unpin_p(m);
+    rt_lock_acquire(&sched.lock);
+    globrunq_put_locked(gp);
+    rt_lock_release(&sched.lock);
+}
+
 void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
               const char *func, uintptr_t pc)
 {
-    G *gp = newproc(fn, arg, file, line, func, pc);
-    M *m = getm();
-    if (!m || !m->p) {
-        rt_lock_acquire(&sched.lock);
-        globrunq_put_locked(gp);
-        rt_lock_release(&sched.lock);
-    } else {
-        runq_put(m->p, gp, true);
-    }
+    ready_put(newproc(fn, arg, file, line, func, pc));
     if (load_relaxed(&sched.started))
         wakep();
 }
 
+/* Spawning is a scheduling point, as newproc's prologue is in Go: a loop
+ * that only spawns yields when its time slice is over. */
 void go_spawn_at(void (*fn)(void *), void *arg, const char *file, int line,
                  const char *func)
 {
+    rt_sched_point();
     rt_spawn(fn, arg, file, line, func, (uintptr_t)__builtin_return_address(0));
 }
 
 void go_spawn(void (*fn)(void *), void *arg)
 {
+    rt_sched_point();
     rt_spawn(fn, arg, NULL, 0, NULL, (uintptr_t)__builtin_return_address(0));
 }
 
@@ -759,10 +811,19 @@ static void switch_to_g0(M *m, G *gp, mreq req)
 {
     check_canary(gp);
     m->req = req;
+    pin_p(m); /* g0 keeps it until execute() */
     rt_ctx_switch(&gp->sp, m->g0_sp);
 }
 
-static void execute(M *m, G *gp)
+/* A goroutine that does not inherit its predecessor's time slice starts a
+ * new one: sysmon measures slices by schedtick (Go's inheritTime). */
+static void start_slice(P *p)
+{
+    store_rel(&p->schedtick, p->schedtick + 1);
+    take_preempt(p);
+}
+
+static void execute(M *m, G *gp, bool inherit)
 {
     m->curg = gp;
     gp->m = m;
@@ -773,12 +834,21 @@ static void execute(M *m, G *gp)
         gp->started = true;
     }
     store_rel(&gp->status, G_RUNNING);
-    m->p->schedtick++;
+    if (!inherit)
+        start_slice(m->p);
     RT_HOOK(go_switch, gp->pub.id);
+    unpin_p(m); /* user code from here on: sysmon may take the P */
     rt_ctx_switch(&m->g0_sp, gp->sp);
 }
 
 static void goexit0(M *m, G *gp);
+
+/* The M that lost its P to sysmon is back under the scheduler's rules. */
+static void rejoined(M *m)
+{
+    m->lost = false;
+    fetch_add(&rt_sched_armed, -1);
+}
 
 /* Runs on g0 once the goroutine that switched here has stopped. Returns a
  * goroutine to resume at once (a park whose commit declined), or NULL. */
@@ -790,9 +860,13 @@ static G *finish_request(M *m)
     RT_HOOK(go_switch, 0); /* this thread is back in scheduler context */
     m->curg = NULL;
     gp->m = NULL;
+    if (m->lost)
+        rejoined(m); /* m->p is NULL: the M idles after the request */
     switch (req) {
     case REQ_PARK:
         store_rel(&gp->status, G_WAITING);
+        if (rt_explore_on)
+            rt_explore_parked();
         if (m->commit && !m->commit(&gp->pub, m->commit_arg)) {
             store_rel(&gp->status, G_RUNNABLE);
             return gp;
@@ -803,6 +877,8 @@ static G *finish_request(M *m)
         rt_lock_acquire(&sched.lock);
         globrunq_put_locked(gp);
         rt_lock_release(&sched.lock);
+        if (!m->p)
+            wakep(); /* its P was retaken: this M will not run it */
         return NULL;
     case REQ_EXIT:
         goexit0(m, gp);
@@ -814,6 +890,10 @@ static G *finish_request(M *m)
          * goroutine: a P released since go_syscall_exit looked would
          * otherwise go to sleep without seeing it (Go's exitsyscall0). */
         store_rel(&gp->status, G_RUNNABLE);
+        if (rt_explore_on) {
+            rt_explore_syscall_exit(&gp->pub);
+            return NULL;
+        }
         rt_lock_acquire(&sched.lock);
         P *p = pidle_get_locked();
         if (!p)
@@ -863,14 +943,7 @@ void rt_ready(rt_g *g)
         rt_throw("gorace internal: rt_ready of goroutine %lld in status %u",
                  (long long)gp->pub.id, want);
     RT_HOOK(go_unblock, gp->pub.id, rt_hook_gid());
-    M *m = getm();
-    if (m && m->p) {
-        runq_put(m->p, gp, true);
-    } else {
-        rt_lock_acquire(&sched.lock);
-        globrunq_put_locked(gp);
-        rt_lock_release(&sched.lock);
-    }
+    ready_put(gp);
     wakep();
 }
 
@@ -938,7 +1011,8 @@ static void retire_p(M *m)
         rt_lock_release(&sched.lock);
         return;
     }
-    while ((gp = runq_get(p)))
+    bool inherit;
+    while ((gp = runq_get(p, &inherit)))
         globrunq_put_locked(gp);
     releasep(m);
     p->status = P_RETIRED;
@@ -994,20 +1068,33 @@ static G *explore_find_runnable(void)
                 pause();
         }
         int64_t next_timer = run_timers();
+        if (next_timer != INT64_MAX && rt_explore_spinning()) {
+            rt_explore_parked();
+            rt_explore_advance(next_timer);
+            continue;
+        }
         rt_g *g = rt_explore_next();
         if (g)
             return (G *)g;
+        /* Nothing can run: a goroutine in a system call comes back first
+         * (its I/O takes no virtual time), then time moves. */
+        if (rt_explore_await_syscall(next_timer != INT64_MAX))
+            continue;
         if (next_timer == INT64_MAX)
             rt_report_deadlock();
         rt_explore_advance(next_timer);
     }
 }
 
-void rt_sched_point_slow(void)
+/* Seeded mode, an M without the one P (it was in a system call): idle
+ * until the P is handed to it. */
+static void explore_idle(M *m)
 {
-    G *gp = curg();
-    if (gp && rt_explore_should_yield(&gp->pub))
-        go_yield();
+    stopm(m, INT64_MAX);
+    if (m->nextp) {
+        acquirep(m, m->nextp);
+        m->nextp = NULL;
+    }
 }
 
 static void wait_for_world(void)
@@ -1016,11 +1103,16 @@ static void wait_for_world(void)
         usleep(50);
 }
 
-static G *find_runnable(M *m)
+static G *find_runnable(M *m, bool *inherit)
 {
-    if (rt_explore_on)
-        return explore_find_runnable();
+    *inherit = false;
     for (;;) {
+        if (rt_explore_on) {
+            if (m->p)
+                return explore_find_runnable();
+            explore_idle(m); /* the seeded P is elsewhere */
+            continue;
+        }
         wait_for_world();
         if (load_relaxed(&sched.exiting)) {
             for (;;)
@@ -1044,7 +1136,7 @@ static G *find_runnable(M *m)
         if (p->schedtick % 61 == 0 && load_acq(&sched.runq_size) > 0)
             gp = globrunq_get(p, 1);
         if (!gp)
-            gp = runq_get(p);
+            gp = runq_get(p, inherit);
         if (!gp)
             gp = globrunq_get(p, 0);
         if (!gp) {
@@ -1091,9 +1183,11 @@ static void g_entry(void)
 static void m_loop(M *m)
 {
     for (;;) {
-        G *gp = find_runnable(m);
+        bool inherit;
+        G *gp = find_runnable(m, &inherit);
         do {
-            execute(m, gp);
+            execute(m, gp, inherit);
+            inherit = true;
             gp = finish_request(m);
         } while (gp);
     }
@@ -1103,6 +1197,9 @@ static void *m_thread_main(void *arg)
 {
     M *m = arg;
     tls_m = m;
+    m->thread = pthread_self();
+    m->tid = gettid();
+    m->pins = 1; /* g0 */
     rt_signal_stack_install(m);
     if (m->nextp) {
         acquirep(m, m->nextp);
@@ -1114,17 +1211,28 @@ static void *m_thread_main(void *arg)
 
 /* ---- system calls (Go's entersyscall / exitsyscall) ---------------------- */
 
-/* The P is handed off at once rather than retaken later by a monitor
- * thread: simpler, and a blocking call is what the user told us about. */
+/* The P is handed off at once rather than retaken later by sysmon: a
+ * blocking call is what the user told us about. In seeded mode the seeded
+ * P goes to another M, which carries on with the schedule, and the
+ * goroutine rejoins it at a deterministic point (rt/explore.c). */
 void go_syscall_enter(void)
 {
-    if (rt_explore_on)
-        return; /* one M runs everything: a blocking call blocks all */
     M *m = getm();
     G *gp = m->curg;
+    P *p = pin_p(m);
     store_rel(&gp->status, G_SYSCALL);
     fetch_add(&sched.nsyscall, 1);
-    P *p = releasep(m);
+    m->oldp = NULL;
+    if (p)
+        releasep(m);
+    unpin_p(m);
+    if (!p)
+        return; /* sysmon took it already */
+    if (rt_explore_on) {
+        rt_explore_syscall_enter(&gp->pub);
+        startm(p, false);
+        return;
+    }
     m->oldp = p;
     rt_lock_acquire(&sched.lock);
     bool work = !runq_empty(p) || sched.runq_size > 0 || rt_timers_pending();
@@ -1135,28 +1243,74 @@ void go_syscall_enter(void)
         startm(p, false);
 }
 
-void go_syscall_exit(void)
+/* Gets gp's M a P again: old if it is idle, else any idle one; without
+ * one, gp waits in the global queue and the M idles. */
+static void exitsyscall(M *m, G *gp, P *old)
 {
-    if (rt_explore_on)
-        return;
-    M *m = getm();
-    G *gp = m->curg;
-    P *old = m->oldp, *p = NULL;
+    P *p = NULL;
     m->oldp = NULL;
     rt_lock_acquire(&sched.lock);
-    if (old->status == P_IDLE && old->id < sched.nprocs &&
+    if (old && old->status == P_IDLE && old->id < sched.nprocs &&
         pidle_take_locked(old))
         p = old;
     else
         p = pidle_get_locked();
     rt_lock_release(&sched.lock);
-    fetch_add(&sched.nsyscall, -1);
     if (p) {
         acquirep(m, p);
         store_rel(&gp->status, G_RUNNING);
         return;
     }
     switch_to_g0(m, gp, REQ_SYSCALL_EXIT);
+}
+
+void go_syscall_exit(void)
+{
+    M *m = getm();
+    G *gp = m->curg;
+    fetch_add(&sched.nsyscall, -1);
+    if (m->lost)
+        rejoined(m);
+    if (rt_explore_on)
+        switch_to_g0(m, gp, REQ_SYSCALL_EXIT); /* wait to be admitted */
+    else
+        exitsyscall(m, gp, m->oldp);
+}
+
+void rt_rejoin(M *m)
+{
+    rejoined(m);
+    exitsyscall(m, m->curg, NULL);
+}
+
+/* ---- scheduling points ------------------------------------------------------
+ */
+
+void rt_sched_point_slow(void)
+{
+    M *m = getm();
+    G *gp = m ? m->curg : NULL;
+    if (!gp)
+        return; /* scheduler context, or a thread gorace did not start */
+    if (rt_explore_on) {
+        if (rt_explore_should_yield(&gp->pub))
+            go_yield();
+        return;
+    }
+    P *p = pin_p(m);
+    bool preempt = p && take_preempt(p);
+    unpin_p(m);
+    if (preempt)
+        go_yield(); /* Go's gopreempt_m: to the back of the global queue */
+    else if (m->lost)
+        rt_rejoin(m);
+}
+
+void rt_user_sched_point_slow(int kind)
+{
+    if (rt_explore_on && kind == RT_POINT_CALL && !rt_explore_call_point())
+        return;
+    rt_sched_point_slow();
 }
 
 /* ---- spinning for sync.Mutex ------------------------------------------------
@@ -1175,7 +1329,12 @@ bool rt_can_spin(int iter)
         load_relaxed(&sched.npidle) + load_relaxed(&sched.nmspinning) + 1)
         return false;
     M *m = getm();
-    return !rt_explore_on && m && m->p && runq_empty(m->p);
+    if (rt_explore_on || !m)
+        return false;
+    P *p = pin_p(m);
+    bool idle = p && runq_empty(p);
+    unpin_p(m);
+    return idle;
 }
 
 void rt_do_spin(void)
@@ -1290,6 +1449,8 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         pidle_put_locked(&allp[i]);
     sched.nprocs = n;
     global_rand_state = (uint64_t)rt_nanotime();
+    if (rt_explore_on)
+        rt_sched_armed = 1; /* every scheduling point consults the seed */
     rt_signals_install();
 
     main_args args = {main_fn, argc, argv};
@@ -1299,6 +1460,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     globrunq_put_locked(gp);
     rt_lock_release(&sched.lock);
     store_rel(&sched.started, true);
+    rt_sysmon_start();
     startm(NULL, false);
     rt_note_sleep(&sched.main_note);
     fflush(stdout);

@@ -119,13 +119,16 @@ void rt_throw(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
 /* A scheduling point: every public sync operation calls it first. Free-
- * running it costs one predictable branch; in seeded mode (rt/explore.h)
- * the running goroutine may yield here. */
+ * running it costs one predictable branch on rt_sched_armed, which is
+ * non-zero only in seeded mode (rt/explore.h: the running goroutine may
+ * yield here) or while sysmon has asked a goroutine to give way: its time
+ * slice is over (it yields), or its P was retaken (it rejoins). */
 extern bool rt_explore_on;
+extern uint32_t rt_sched_armed;
 void rt_sched_point_slow(void);
 static inline void rt_sched_point(void)
 {
-    if (__builtin_expect(rt_explore_on, 0))
+    if (__builtin_expect(__atomic_load_n(&rt_sched_armed, __ATOMIC_RELAXED), 0))
         rt_sched_point_slow();
 }
 

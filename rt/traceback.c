@@ -14,10 +14,10 @@
  * What is printed mirrors Go's traceback.go:
  *   - the runtime's own frames are hidden (Go's showframe hides runtime.*):
  *     a frame is the runtime's when its source file lives in this directory
- *     (rt/, found from __FILE__), or, without line info, when its name starts
- *     with "rt_". GOTRACEBACK=system or crash shows them. A crash
- *     (rt_traceback_ucontext) shows runtime frames at the top, where the
- *     fault is, as Go does when the runtime throws;
+ *     (rt/, found from __FILE__) or in the detectors' (detect/), or, without
+ * line info, when its name starts with "rt_". GOTRACEBACK=system or crash shows
+ * them. A crash (rt_traceback_ucontext) shows runtime frames at the top, where
+ * the fault is, as Go does when the runtime throws;
  *   - the walk stops at the goroutine entry trampoline (rt_gogo_trampoline,
  *     whose CFI also ends the stack), after main, and before libc's thread
  *     and process start frames, which are noise (they are recognised as the
@@ -340,8 +340,15 @@ static bool is_runtime_frame(const tb_frame *f)
     size_t n = runtime_dir(&dir);
     if (n == 0)
         return false;
-    if (dir[0] == '/')
-        return strncmp(f->file, dir, n) == 0;
+    if (dir[0] == '/') {
+        /* rt/ and its sibling detect/: a dump taken while a goroutine is
+         * inside the detector's callbacks shows the user's frame on top */
+        static const char det[] = "detect/";
+        size_t root = n >= 3 ? n - 3 : 0;
+        return strncmp(f->file, dir, n) == 0 ||
+               (strncmp(f->file, dir, root) == 0 &&
+                strncmp(f->file + root, det, sizeof det - 1) == 0);
+    }
     /* relative __FILE__: match the directory as a path component */
     for (const char *s = strstr(f->file, dir); s != NULL;
          s = strstr(s + 1, dir))

@@ -15,6 +15,10 @@
  * 128-bit atomics run under a striped lock: every 16-byte atomic of an
  * instrumented program goes through here, and no libatomic is linked.
  *
+ * Function entries and atomics are also scheduling points (rt/hooks.h):
+ * where a goroutine that sysmon found hogging its P gives way, and where a
+ * seeded schedule may switch goroutines.
+ *
  * Interceptors. Our memcpy & co. replace libc's for the whole program, the
  * uninstrumented runtime and libraries included, but only calls from
  * instrumented code are user accesses: the runtime reports its own copies
@@ -24,6 +28,8 @@
  * function that makes a call); the verdict is cached per call site.
  */
 #include "race.h"
+
+#include "../../rt/hooks.h"
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -41,6 +47,7 @@ void __tsan_init(void)
 
 void __tsan_func_entry(void *pc)
 {
+    rt_user_sched_point(RT_POINT_CALL);
     gstate *g = race_cur();
     if (g->depth == g->stk_cap) {
         uint32_t cap = g->stk_cap ? 2 * g->stk_cap : 16;
@@ -211,8 +218,10 @@ static void atomic_post(uintptr_t a, size_t n, bool write, bool rmw, morder mo,
  * none. */
 static atomic_flag order_locks[256];
 
+/* Also the atomics' scheduling point (rt/hooks.h), taken before any lock. */
 static atomic_flag *order_lock(const volatile void *a, morder mo)
 {
+    rt_user_sched_point(RT_POINT_ATOMIC);
     if (mo == mo_relaxed)
         return NULL;
     atomic_flag *l = &order_locks[((uintptr_t)a >> 3) % 256];
