@@ -58,12 +58,14 @@ enum {
     SYSCALL_POLL_NS = 5 * 1000 * 1000,  /* the oldest call's grace, */
     SYSCALL_IDLE_NS = 50 * 1000 * 1000, /* longer when nothing runs */
     DEFAULT_STALL_MS = 2000,
-    SPIN_STEPS = 10000, /* steps without a park: the program spins */
+    SPIN_STEPS = 10000,   /* steps without a park: the program spins */
+    STARVE_STEPS = 10000, /* PCT: steps a runnable goroutine may wait */
 };
 
 typedef struct {
     rt_g *g;
     uint64_t prio;
+    uint64_t since; /* ex.steps when it became runnable */
 } entry;
 
 static struct {
@@ -213,7 +215,17 @@ void rt_explore_put(rt_g *g)
 {
     if (ex.n == ex.cap)
         ex.set = grow(ex.set, &ex.cap, sizeof *ex.set);
-    ex.set[ex.n++] = (entry){.g = g, .prio = g->explore_prio};
+    ex.set[ex.n++] =
+        (entry){.g = g, .prio = g->explore_prio, .since = ex.steps};
+}
+
+/* PCT starves a low-priority goroutine for as long as higher ones can run,
+ * which in a program that never ends on its own (a loop waiting for the
+ * starved one's message) is forever. One that has waited STARVE_STEPS
+ * steps runs next: the order stays a function of the seed. */
+static bool starving(const entry *e)
+{
+    return ex.steps - e->since >= STARVE_STEPS;
 }
 
 static size_t pick_index(void)
@@ -223,6 +235,9 @@ static size_t pick_index(void)
     size_t best = 0;
     for (size_t i = 1; i < ex.n; i++)
         if (ex.set[i].prio > ex.set[best].prio)
+            best = i;
+    for (size_t i = 0; i < ex.n; i++)
+        if (starving(&ex.set[i]) && ex.set[i].since < ex.set[best].since)
             best = i;
     return best;
 }
@@ -261,7 +276,7 @@ bool rt_explore_should_yield(rt_g *cur)
         if (ex.change_at[i] == ex.steps)
             cur->explore_prio = (uint64_t)(ex.pct - 2 - i);
     for (size_t i = 0; i < ex.n; i++)
-        if (ex.set[i].prio > cur->explore_prio)
+        if (ex.set[i].prio > cur->explore_prio || starving(&ex.set[i]))
             return true;
     return false;
 }

@@ -79,6 +79,20 @@ $PROGRAMS
 EOF2
 check_program interleave_trace_pct "$T/interleave_trace" "pct=3 pct_steps=50" 5
 
+# The instrumented build's scheduling points at atomics and calls replay
+# too, and reach the atomics-only bug for some seeds (two outputs); a
+# bracketed read leaves the seeded thread and rejoins deterministically.
+"$GR" cc -O1 "$SRC/corpus/sched/atomic_only_check_then_act.c" -o "$T/atomic_only" ||
+    fail "build atomic_only_check_then_act.c"
+"$GR" cc -O1 "$SRC/corpus/liveness/spin_atomic_flag_seeded.c" -o "$T/spin_seeded" ||
+    fail "build spin_atomic_flag_seeded.c"
+"$GR" cc --release -O1 "$SRC/corpus/liveness/bracketed_read.c" -o "$T/bracketed_read" ||
+    fail "build bracketed_read.c"
+SEEDS=30
+check_program atomic_only "$T/atomic_only" "" 2
+check_program spin_seeded "$T/spin_seeded" "" 1
+check_program bracketed_read "$T/bracketed_read" "" 1
+
 if [ $fails -ne 0 ]; then
     echo "determinism: $fails failure(s)"
     exit 1

@@ -5,11 +5,13 @@
 #include <string.h>
 
 int data; /* not static: the compiler must keep every access */
+static atomic_int wrote; /* relaxed: tells main when, orders nothing */
 
 static void producer(void *arg)
 {
     go_chan_send(arg, &(int){1});
     data = 2;
+    atomic_store_explicit(&wrote, 1, memory_order_relaxed);
 }
 
 static int main_fn(int argc, char **argv)
@@ -20,7 +22,10 @@ static int main_fn(int argc, char **argv)
     int v;
     go_chan_recv(c, &v);
     int d = data;
-    go_sleep(GO_MILLISECOND);
+    /* Wait until the write happened, however the producer was scheduled,
+     * without ordering it: relaxed atomics create no edge. */
+    while (!atomic_load_explicit(&wrote, memory_order_relaxed))
+        go_sleep(GO_MILLISECOND);
     return d == 12345;
 }
 
