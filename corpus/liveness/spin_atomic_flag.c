@@ -8,8 +8,7 @@
 // expect: ok
 // gomaxprocs: 1,2
 // stdout: flag seen
-// seeds: 0 release build: the spin has no scheduling point a seed can use
-// (spin_atomic_flag_seeded.c covers seeds)
+// seeds: 0 the release build has no scheduling point in the spin
 #include <gorace.h>
 #include <stdatomic.h>
 #include <stdio.h>

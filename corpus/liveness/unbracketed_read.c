@@ -10,8 +10,7 @@
 // expect: ok
 // gomaxprocs: 1,2
 // stdout: read hello
-// seeds: 0 an unbracketed blocking call cannot be interleaved by a seeded
-// schedule (it stops with a fatal error after stall_ms)
+// seeds: 0 a seed cannot interleave an unbracketed blocking call
 #include <gorace.h>
 #include <stdio.h>
 #include <unistd.h>
