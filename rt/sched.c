@@ -1198,6 +1198,8 @@ static void *m_thread_main(void *arg)
     M *m = arg;
     tls_m = m;
     m->thread = pthread_self();
+    /* A thread inherits its creator's name, which may be sysmon's. */
+    pthread_setname_np(m->thread, program_invocation_short_name);
     m->tid = gettid();
     m->pins = 1; /* g0 */
     rt_signal_stack_install(m);

@@ -251,25 +251,27 @@ static bool retake(int64_t now, int64_t *grace_end)
         }
         if (now - w->since < SLICE_NS)
             continue;
-        if (!w->preempted) {
+        /* The slice is over. Ask again even if asked before: a goroutine
+         * that yielded may have handed its slice on through runnext. */
+        if (!load_relaxed(&p->preempt)) {
             request_preempt(p);
             acted = true;
-        } else if (now - w->preempted < PREEMPT_GRACE_NS) {
-            if (w->preempted + PREEMPT_GRACE_NS < *grace_end)
-                *grace_end = w->preempted + PREEMPT_GRACE_NS;
-            continue;
-        } else if (hogging(w, load_acq(&p->m), now)) {
-            if (try_retake(p, tick))
-                w->since = 0;
+        }
+        if (w->preempted && now - w->preempted >= PREEMPT_GRACE_NS &&
+            hogging(w, load_acq(&p->m), now) && try_retake(p, tick)) {
+            w->since = 0;
             acted = true;
             continue;
         }
-        /* (Re)start the grace period, measuring the M's CPU time. */
-        w->preempted = now;
-        w->m = load_acq(&p->m);
-        w->cpu = thread_cpu_ns(w->m);
-        if (now + PREEMPT_GRACE_NS < *grace_end)
-            *grace_end = now + PREEMPT_GRACE_NS;
+        if (!w->preempted || now - w->preempted >= PREEMPT_GRACE_NS) {
+            /* (Re)start the grace period, measuring the M's CPU time:
+             * one retake attempt per period at most. */
+            w->preempted = now;
+            w->m = load_acq(&p->m);
+            w->cpu = thread_cpu_ns(w->m);
+        }
+        if (w->preempted + PREEMPT_GRACE_NS < *grace_end)
+            *grace_end = w->preempted + PREEMPT_GRACE_NS;
     }
     return acted;
 }
@@ -338,6 +340,7 @@ static bool sleep_if_idle(void)
 static void *sysmon_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "sysmon"); /* top -H, gdb, /proc */
     int64_t delay_us = DELAY_MIN_US;
     int idle = 0;
     for (;;) {

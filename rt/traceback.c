@@ -341,13 +341,15 @@ static bool is_runtime_frame(const tb_frame *f)
     if (n == 0)
         return false;
     if (dir[0] == '/') {
-        /* rt/ and its sibling detect/: a dump taken while a goroutine is
-         * inside the detector's callbacks shows the user's frame on top */
+        /* rt/, and the detectors beside it (detect/, less their tests'
+         * programs): a dump taken while a goroutine is inside a detector
+         * callback shows the user's frame on top */
         static const char det[] = "detect/";
         size_t root = n >= 3 ? n - 3 : 0;
         return strncmp(f->file, dir, n) == 0 ||
                (strncmp(f->file, dir, root) == 0 &&
-                strncmp(f->file + root, det, sizeof det - 1) == 0);
+                strncmp(f->file + root, det, sizeof det - 1) == 0 &&
+                !strstr(f->file + root, "/tests/"));
     }
     /* relative __FILE__: match the directory as a path component */
     for (const char *s = strstr(f->file, dir); s != NULL;

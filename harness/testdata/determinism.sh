@@ -88,7 +88,7 @@ check_program interleave_trace_pct "$T/interleave_trace" "pct=3 pct_steps=50" 5
     fail "build spin_atomic_flag_seeded.c"
 "$GR" cc --release -O1 "$SRC/corpus/liveness/bracketed_read.c" -o "$T/bracketed_read" ||
     fail "build bracketed_read.c"
-SEEDS=30
+SEEDS=20
 check_program atomic_only "$T/atomic_only" "" 2
 check_program spin_seeded "$T/spin_seeded" "" 1
 check_program bracketed_read "$T/bracketed_read" "" 1
