@@ -61,6 +61,19 @@ static void dump_created_by(int fd, G *gp)
                             gp->parent);
 }
 
+/* A goroutine that has not run yet is shown at its function, as Go shows
+ * its start PC. */
+static void dump_entry(int fd, G *gp)
+{
+    const char *func, *file;
+    int line;
+    if (rt_symbolize((uintptr_t)gp->fn, 0, &func, &file, &line) != 0)
+        return;
+    rt_fdprintf(fd, "%s(...)\n", func);
+    if (line > 0)
+        rt_fdprintf(fd, "\t%s:%d\n", file, line);
+}
+
 static const char *status_word(G *gp)
 {
     switch (gp->status) {
@@ -90,6 +103,8 @@ static void dump_others(int fd, G *skip)
         dump_header(fd, gp, status_word(gp));
         if ((st == G_WAITING || st == G_RUNNABLE) && gp->started && gp->sp)
             rt_traceback_saved(fd, gp->sp);
+        else if (st == G_RUNNABLE && !gp->started && gp->fn)
+            dump_entry(fd, gp);
         else if (st != G_WAITING && st != G_RUNNABLE &&
                  !rt_dump_running_on(fd, gp))
             rt_fdprintf(fd, "\tgoroutine running on other thread; stack "

@@ -98,6 +98,8 @@ enum {
 typedef struct {
     uint32_t tick;
     int64_t since;     /* when tick was first seen; 0: not running */
+    int64_t since_cpu; /* the M's thread CPU time then; -1: unknown */
+    M *since_m;        /* the M running it then */
     int64_t preempted; /* when the preemption request was made */
     int64_t cpu;       /* the M's thread CPU time then; -1: unknown */
     M *m;              /* the M running it then */
@@ -168,17 +170,30 @@ static bool thread_blocked(M *m)
 }
 
 /* A slice that has lasted 10 ms of wall time may have run for much less:
- * on a loaded machine the OS may not have run the M's thread at all, and
+ * on a loaded machine the OS may not have run the M's thread at all. Ending
+ * such a slice would reorder a program by the machine's load (a goroutine
+ * preempted at its first go_spawn lets the child run first, which a program
+ * at GOMAXPROCS=1 may rightly not expect, and Go's race tests do not), and
  * retaking its P would only put one more thread to work than GOMAXPROCS.
- * So sysmon retakes only from a thread that used the CPU for at least half
- * of the time since it asked for the preemption, or that is blocked in the
- * kernel. */
-static bool hogging(const pwatch *w, M *m, int64_t now)
+ * So sysmon ends a slice only when the M's thread used the CPU for at least
+ * half of it, or is blocked in the kernel; the same rule, over the grace
+ * period, decides a retake. */
+static bool used_cpu(M *then_m, int64_t then_cpu, int64_t span, M *m)
 {
     int64_t cpu = thread_cpu_ns(m);
-    if (w->m != m || w->cpu < 0 || cpu < 0)
+    if (then_m != m || then_cpu < 0 || cpu < 0)
         return true; /* cannot tell: Go's rule, wall time */
-    return cpu - w->cpu >= (now - w->preempted) / 2 || thread_blocked(m);
+    return cpu - then_cpu >= span / 2 || thread_blocked(m);
+}
+
+static bool slice_used(const pwatch *w, M *m, int64_t now)
+{
+    return used_cpu(w->since_m, w->since_cpu, now - w->since, m);
+}
+
+static bool hogging(const pwatch *w, M *m, int64_t now)
+{
+    return used_cpu(w->m, w->cpu, now - w->preempted, m);
 }
 
 /* ---- preemption and retake ---------------------------------------------- */
@@ -246,10 +261,15 @@ static bool retake(int64_t now, int64_t *grace_end)
             continue;
         }
         if (w->since == 0 || w->tick != tick) {
-            *w = (pwatch){.tick = tick, .since = now};
+            M *m = load_acq(&p->m);
+            *w = (pwatch){.tick = tick,
+                          .since = now,
+                          .since_m = m,
+                          .since_cpu = thread_cpu_ns(m)};
             continue;
         }
-        if (now - w->since < SLICE_NS)
+        if (now - w->since < SLICE_NS ||
+            (!w->preempted && !slice_used(w, load_acq(&p->m), now)))
             continue;
         /* The slice is over. Ask again even if asked before: a goroutine
          * that yielded may have handed its slice on through runnext. */
