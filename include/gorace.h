@@ -146,6 +146,7 @@ go_ticker *go_ticker_new(int64_t ns);
 go_chan *go_ticker_chan(go_ticker *t);
 void go_ticker_stop(go_ticker *t);
 void go_ticker_free(go_ticker *t);
+go_timer *go_after_func(int64_t ns, void (*fn)(void *), void *arg);
 
 /* ---- context ----------------------------------------------------------- */
 
@@ -160,6 +161,32 @@ go_chan *go_ctx_done(go_ctx *ctx);
 int go_ctx_err(go_ctx *ctx);
 const char *go_ctx_err_str(go_ctx *ctx);
 void go_ctx_free(go_ctx *ctx);
+go_ctx *go_with_value(go_ctx *parent, const void *key, void *val);
+void *go_ctx_value(go_ctx *ctx, const void *key);
+go_ctx *go_with_cancel_cause(go_ctx *parent);
+void go_cancel_cause(go_ctx *ctx, const char *cause);
+const char *go_ctx_cause(go_ctx *ctx);
+go_ctx *go_without_cancel(go_ctx *parent);
+typedef struct go_stop go_stop;
+go_stop *go_ctx_after_func(go_ctx *ctx, void (*fn)(void *), void *arg);
+bool go_stop_call(go_stop *s);
+
+/* ---- Groups (x/sync/errgroup) and weighted semaphores (x/sync/semaphore) */
+
+typedef struct go_group go_group;
+go_group *go_group_new(go_ctx *parent, go_ctx **ctx_out);
+void go_group_set_limit(go_group *g, int n);
+void go_group_go(go_group *g, int (*fn)(void *), void *arg);
+bool go_group_try_go(go_group *g, int (*fn)(void *), void *arg);
+int go_group_wait(go_group *g);
+void go_group_free(go_group *g);
+
+typedef struct go_sem go_sem;
+go_sem *go_sem_new(int64_t n);
+int go_sem_acquire(go_sem *s, go_ctx *ctx, int64_t n);
+bool go_sem_try_acquire(go_sem *s, int64_t n);
+void go_sem_release(go_sem *s, int64_t n);
+void go_sem_free(go_sem *s);
 
 #ifdef __cplusplus
 }

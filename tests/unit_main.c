@@ -7,10 +7,13 @@ Suite *suite_select(void);
 Suite *suite_sync(void);
 Suite *suite_time(void);
 Suite *suite_context(void);
+Suite *suite_context2(void);
+Suite *suite_xsync(void);
 
 int main(void)
 {
     Suite *suites[] = {suite_goroutine(), suite_chan(), suite_select(),
-                       suite_sync(),      suite_time(), suite_context()};
+                       suite_sync(),      suite_time(), suite_context(),
+                       suite_context2(),  suite_xsync()};
     return gt_run_suites(suites, sizeof suites / sizeof suites[0]);
 }
