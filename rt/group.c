@@ -173,7 +173,8 @@ void go_group_free(go_group *g)
         rt_panic("errgroup: go_group_free while %d goroutines in the group "
                  "are still active",
                  running);
-    g->magic = GROUP_FREED;
+    /* volatile: a plain store before free() may be optimised away */
+    *(volatile uint32_t *)&g->magic = GROUP_FREED;
     go_ctx_free(g->ctx);
     go_chan_free(g->sem);
     for (size_t i = 0; i < g->nold; i++)

@@ -205,6 +205,7 @@ void go_sem_free(go_sem *s)
     if (s->head)
         rt_panic("semaphore: go_sem_free with goroutines waiting in "
                  "go_sem_acquire");
-    s->magic = SEM_FREED;
+    /* volatile: a plain store just before free() is optimised away */
+    *(volatile uint32_t *)&s->magic = SEM_FREED;
     free(s);
 }
