@@ -52,6 +52,7 @@ void go_panic(const char *fmt, ...)
  * goroutine's processor is handed to other goroutines until go_syscall_exit.
  * Go's entersyscall/exitsyscall. Between the two, call no go_ function. */
 void go_syscall_enter(void);
+/* Ends the bracket: the goroutine takes a processor back before going on. */
 void go_syscall_exit(void);
 
 /* Instrumented builds: reports now (WARNING: GOROUTINE LEAK) every goroutine
