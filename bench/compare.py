@@ -12,7 +12,8 @@ then parked_mem and its Go twin at 10k/100k/1M goroutines. Prints one table
 peak RSS), the cost-growth curves (ns per item against n, flagging anything
 that grows faster than n), and memory per parked goroutine; appends one JSON
 line to the history (bench/history.jsonl) and redraws the dashboard
-(bench/dashboard/index.html).
+(bench/dashboard/index.html) and the README's headline table
+(bench/readme_table.py) from it.
 
 The regression gate (--gate, default auto) builds the runtime of a baseline
 commit from `git archive` into a temporary directory (auto: HEAD when rt/ or
@@ -472,6 +473,12 @@ def main():
     subprocess.run([sys.executable, os.path.join(HERE, "dashboard", "make_dashboard.py"),
                     a.history, a.dashboard], check=True)
     log(f"== history: {a.history}; dashboard: {a.dashboard}")
+    # The README's headline table shows the same run as the dashboard.
+    readme = os.path.join(HERE, "..", "README.md")
+    if not a.smoke and os.path.abspath(a.history) == os.path.join(HERE, "history.jsonl"):
+        subprocess.run([sys.executable, os.path.join(HERE, "readme_table.py"),
+                        a.history, "--write", readme], check=True)
+        log("== README.md: headline table from this run")
 
     status = 0
     if gate_spec != "none":

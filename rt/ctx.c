@@ -26,13 +26,37 @@
  * still lock it, so the owner may free a parent before its children. A
  * context whose err is 0 still holds its owner reference (go_ctx_free
  * cancels first), so a cancel in progress never drops the last reference.
+ *
+ * The rest of Go's package (1.21: WithValue, WithCancelCause, Cause,
+ * WithoutCancel, AfterFunc) adds three kinds next to the cancel context:
+ *  - a value context carries one key/value pair and is never cancelled on
+ *    its own: its done channel and error are those of `base`, its nearest
+ *    cancel ancestor (Go's valueCtx delegates Done/Err to its parent), and a
+ *    cancel context made under it links under that base;
+ *  - a detached context (WithoutCancel) has the background as base, so it is
+ *    never done, but keeps its parent's values;
+ *  - an after-func context (AfterFunc's afterFuncCtx) is a cancel context
+ *    that, when cancelled by its parent, starts fn in a goroutine, once; the
+ *    go_stop handed to the user is this context.
+ * Values are found through `vals`, the nearest value context strictly above
+ * (for a value context) or at or above (for the others) the parent: a chain
+ * of value contexts, each immutable once published. `vals` and `base` are
+ * counted references, dropped when the context is destroyed, so a value or
+ * a done channel stays readable however the owners free the ancestors.
+ * The cause (WithCancelCause) is copied at cancel, under the lock before err
+ * is published, and handed down to the children cancelled with it.
  * Invariants:
  *   - child->parent is guarded by the child's lock; children, prev, next and
  *     linked are guarded by the parent's lock;
  *   - err goes from 0 to non-zero once, under the lock; go_ctx_err reads it
- *     without the lock (release/acquire).
+ *     without the lock (release/acquire); cause is written before err and
+ *     never again;
+ *   - kind, base, vals, key, val, after_fn, after_arg never change after
+ *     the context is published; only cancel kinds (base == NULL) are ever
+ *     cancelled or linked under a parent.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <gorace.h>
 
@@ -54,6 +78,23 @@ struct go_ctx {
     bool linked;         /* in the parent's list */
     bool has_timer;      /* set before the context is published */
     rt_timer timer;
+    uint8_t kind;    /* ctx_kind */
+    go_ctx *base;    /* value/detached: where done and err come from */
+    go_ctx *vals;    /* the next value context up, or NULL */
+    const void *key; /* value context */
+    void *val;
+    char *cause;              /* owned; NULL: err's own text */
+    void (*after_fn)(void *); /* after-func context */
+    void *after_arg;
+    uintptr_t after_pc;  /* go_ctx_after_func's caller, for tracebacks */
+    uint32_t after_once; /* 0 until fn started or go_stop_call; atomic */
+};
+
+enum ctx_kind { CTX_CANCEL, CTX_VALUE, CTX_DETACHED, CTX_AFTER };
+
+/* go_stop is the after-func context itself. */
+struct go_stop {
+    go_ctx ctx;
 };
 
 /* Never cancelled, no done channel, no deadline, not reference counted. */
@@ -74,17 +115,58 @@ static go_ctx *ctx_new(int64_t deadline)
     return c;
 }
 
+/* The context that gives c its done channel and error. */
+static go_ctx *base_of(go_ctx *c)
+{
+    return c->base ? c->base : c;
+}
+
+/* The first value context to search from c. */
+static go_ctx *values_of(go_ctx *c)
+{
+    return c->kind == CTX_VALUE ? c : c->vals;
+}
+
+/* Takes a counted reference to r (which may be NULL or the background). */
+static go_ctx *ctx_ref(go_ctx *r)
+{
+    if (r && r != &background)
+        __atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+    return r;
+}
+
+/* Drops n references; a context that reached zero goes on *dead (through
+ * its next field: it is in no sibling list any more). */
+static void ctx_drop(go_ctx *c, uint32_t n, go_ctx **dead)
+{
+    if (c && c != &background && n &&
+        __atomic_sub_fetch(&c->refs, n, __ATOMIC_ACQ_REL) == 0) {
+        c->next = *dead;
+        *dead = c;
+    }
+}
+
 static void ctx_destroy(go_ctx *c)
 {
     if (c->done)
         go_chan_free(c->done);
+    free(c->cause);
     free(c);
 }
 
+/* A loop, not recursion: destroying a context may release a long chain of
+ * ancestors, more than a goroutine stack holds frames for. */
 static void ctx_unref(go_ctx *c, uint32_t n)
 {
-    if (n && __atomic_sub_fetch(&c->refs, n, __ATOMIC_ACQ_REL) == 0)
-        ctx_destroy(c);
+    go_ctx *dead = NULL;
+    ctx_drop(c, n, &dead);
+    while (dead) {
+        go_ctx *d = dead;
+        dead = d->next;
+        ctx_drop(d->vals, 1, &dead);
+        ctx_drop(d->base, 1, &dead);
+        ctx_destroy(d);
+    }
 }
 
 static void unlink_child_locked(go_ctx *p, go_ctx *c)
@@ -99,13 +181,13 @@ static void unlink_child_locked(go_ctx *p, go_ctx *c)
     c->linked = false;
 }
 
-static void cancel_locked(go_ctx *c, int err);
+static void cancel_locked(go_ctx *c, int err, const char *cause);
 
 /* Cancels every child of p (p locked) and empties the list. Every write to
  * a child happens under its lock, so once we let go of it, its owner may
  * free it. Returns how many children we detached, i.e. references on p to
  * drop once p's lock is released. */
-static uint32_t cancel_children_locked(go_ctx *p, int err)
+static uint32_t cancel_children_locked(go_ctx *p, int err, const char *cause)
 {
     uint32_t detached = 0;
     go_ctx *c = p->children;
@@ -113,7 +195,7 @@ static uint32_t cancel_children_locked(go_ctx *p, int err)
         go_ctx *next = c->next;
         rt_lock_acquire(&c->lock);
         if (!c->err)
-            cancel_locked(c, err);
+            cancel_locked(c, err, cause);
         if (c->parent == p) {
             c->parent = NULL;
             detached++;
@@ -127,10 +209,24 @@ static uint32_t cancel_children_locked(go_ctx *p, int err)
     return detached;
 }
 
-/* Go's cancelCtx.cancel with c locked and not yet cancelled. */
-static void cancel_locked(go_ctx *c, int err)
+static void after_start(go_ctx *a);
+
+static char *cause_dup(const char *cause)
+{
+    if (!cause)
+        return NULL;
+    char *d = strdup(cause);
+    if (!d)
+        rt_throw("out of memory copying a context's cause");
+    return d;
+}
+
+/* Go's cancelCtx.cancel with c locked and not yet cancelled. cause NULL:
+ * the cause is err itself. */
+static void cancel_locked(go_ctx *c, int err, const char *cause)
 {
     RT_HOOK(release, rt_hook_gid(), c);
+    c->cause = cause_dup(cause);
     __atomic_store_n(&c->err, err, __ATOMIC_RELEASE);
     RT_HOOK(ctx_cancel, rt_hook_gid(), c);
     if (c->done)
@@ -138,19 +234,21 @@ static void cancel_locked(go_ctx *c, int err)
     if (c->has_timer)
         rt_timer_del(&c->timer);
     /* c is live (err was 0), so its owner reference keeps refs above this. */
-    uint32_t detached = cancel_children_locked(c, err);
+    uint32_t detached = cancel_children_locked(c, err, c->cause);
     __atomic_sub_fetch(&c->refs, detached, __ATOMIC_RELEASE);
+    if (c->kind == CTX_AFTER)
+        after_start(c);
 }
 
 /* Cancels c and removes it from its parent (removeFromParent = true). */
-static void ctx_cancel(go_ctx *c, int err)
+static void ctx_cancel(go_ctx *c, int err, const char *cause)
 {
     rt_lock_acquire(&c->lock);
     if (c->err) {
         rt_lock_release(&c->lock);
         return;
     }
-    cancel_locked(c, err);
+    cancel_locked(c, err, cause);
     go_ctx *p = c->parent;
     c->parent = NULL;
     rt_lock_release(&c->lock);
@@ -163,16 +261,17 @@ static void ctx_cancel(go_ctx *c, int err)
     ctx_unref(p, 1);
 }
 
-/* Go's propagateCancel: links child under parent, or cancels it at once if
- * the parent is already cancelled. The background never cancels. */
+/* Go's propagateCancel: links child under parent's base, or cancels it at
+ * once if that is already cancelled. The background never cancels. */
 static void propagate_cancel(go_ctx *parent, go_ctx *child)
 {
+    parent = base_of(parent);
     if (parent == &background)
         return;
     rt_lock_acquire(&parent->lock);
     if (parent->err) {
         rt_lock_acquire(&child->lock);
-        cancel_locked(child, parent->err);
+        cancel_locked(child, parent->err, parent->cause);
         rt_lock_release(&child->lock);
     } else {
         __atomic_add_fetch(&parent->refs, 1, __ATOMIC_RELAXED);
@@ -192,10 +291,19 @@ static void check_parent(go_ctx *parent)
         rt_panic("cannot create context from nil parent");
 }
 
-go_ctx *go_with_cancel(go_ctx *parent)
+/* A context of the given kind under parent, inheriting its values. */
+static go_ctx *ctx_child(go_ctx *parent, int64_t deadline, enum ctx_kind kind)
 {
     check_parent(parent);
-    go_ctx *c = ctx_new(parent->deadline);
+    go_ctx *c = ctx_new(deadline);
+    c->kind = kind;
+    c->vals = ctx_ref(values_of(parent));
+    return c;
+}
+
+go_ctx *go_with_cancel(go_ctx *parent)
+{
+    go_ctx *c = ctx_child(parent, parent ? parent->deadline : 0, CTX_CANCEL);
     propagate_cancel(parent, c);
     return c;
 }
@@ -203,7 +311,7 @@ go_ctx *go_with_cancel(go_ctx *parent)
 static void deadline_fire(void *arg, uintptr_t seq)
 {
     (void)seq;
-    ctx_cancel(arg, GO_DEADLINE_EXCEEDED);
+    ctx_cancel(arg, GO_DEADLINE_EXCEEDED, NULL);
 }
 
 go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
@@ -211,13 +319,13 @@ go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
     check_parent(parent);
     if (parent->deadline < deadline_ns)
         return go_with_cancel(parent); /* the parent's deadline comes first */
-    go_ctx *c = ctx_new(deadline_ns);
+    go_ctx *c = ctx_child(parent, deadline_ns, CTX_CANCEL);
     rt_timer_init(&c->timer, deadline_fire, c);
     c->timer.when = deadline_ns;
     c->has_timer = true;
     propagate_cancel(parent, c);
     if (deadline_ns <= go_now()) {
-        ctx_cancel(c, GO_DEADLINE_EXCEEDED);
+        ctx_cancel(c, GO_DEADLINE_EXCEEDED, NULL);
         return c;
     }
     rt_lock_acquire(&c->lock);
@@ -233,15 +341,23 @@ go_ctx *go_with_timeout(go_ctx *parent, int64_t ns)
     return go_with_deadline(parent, rt_when_after(ns));
 }
 
+/* Only cancel kinds cancel: a value or detached context has no cancel
+ * function in Go, so cancelling one is a no-op, as for the background. */
+static bool cancellable(go_ctx *ctx)
+{
+    return ctx && ctx != &background && !ctx->base;
+}
+
 void go_cancel(go_ctx *ctx)
 {
     rt_sched_point();
-    if (ctx && ctx != &background)
-        ctx_cancel(ctx, GO_CANCELED);
+    if (cancellable(ctx))
+        ctx_cancel(ctx, GO_CANCELED, NULL);
 }
 
 go_chan *go_ctx_done(go_ctx *ctx)
 {
+    ctx = base_of(ctx);
     if (ctx == &background)
         return NULL;
     go_chan *d = __atomic_load_n(&ctx->done, __ATOMIC_ACQUIRE);
@@ -266,15 +382,16 @@ go_chan *go_ctx_done(go_ctx *ctx)
 int go_ctx_err(go_ctx *ctx)
 {
     rt_sched_point();
+    ctx = base_of(ctx);
     int err = __atomic_load_n(&ctx->err, __ATOMIC_ACQUIRE);
     if (err)
         RT_HOOK(acquire, rt_hook_gid(), ctx);
     return err;
 }
 
-const char *go_ctx_err_str(go_ctx *ctx)
+static const char *err_text(int err)
 {
-    switch (go_ctx_err(ctx)) {
+    switch (err) {
     case GO_CANCELED:
         return "context canceled";
     case GO_DEADLINE_EXCEEDED:
@@ -282,6 +399,11 @@ const char *go_ctx_err_str(go_ctx *ctx)
     default:
         return "";
     }
+}
+
+const char *go_ctx_err_str(go_ctx *ctx)
+{
+    return err_text(go_ctx_err(ctx));
 }
 
 /* The caller guarantees no goroutine uses ctx or its done channel any more
@@ -294,10 +416,109 @@ void go_ctx_free(go_ctx *ctx)
 {
     if (!ctx || ctx == &background)
         return;
-    ctx_cancel(ctx, GO_CANCELED);
+    if (cancellable(ctx))
+        ctx_cancel(ctx, GO_CANCELED, NULL);
     if (ctx->has_timer) {
         rt_timer_del(&ctx->timer);
         rt_timer_wait_idle(&ctx->timer); /* a deadline firing right now */
     }
     ctx_unref(ctx, 1);
+}
+
+/* ---- values, causes, WithoutCancel, AfterFunc (Go 1.21) ------------------ */
+
+go_ctx *go_with_value(go_ctx *parent, const void *key, void *val)
+{
+    check_parent(parent);
+    if (!key)
+        rt_panic("nil key");
+    go_ctx *c = ctx_child(parent, parent->deadline, CTX_VALUE);
+    c->base = ctx_ref(base_of(parent));
+    c->key = key;
+    c->val = val;
+    return c;
+}
+
+void *go_ctx_value(go_ctx *ctx, const void *key)
+{
+    for (go_ctx *c = values_of(ctx); c; c = c->vals)
+        if (c->key == key)
+            return c->val;
+    return NULL;
+}
+
+go_ctx *go_with_cancel_cause(go_ctx *parent)
+{
+    return go_with_cancel(parent);
+}
+
+void go_cancel_cause(go_ctx *ctx, const char *cause)
+{
+    rt_sched_point();
+    if (cancellable(ctx))
+        ctx_cancel(ctx, GO_CANCELED, cause);
+}
+
+/* Go's Cause: the cause recorded by the nearest cancel context, which is
+ * immutable once its err is visible. */
+const char *go_ctx_cause(go_ctx *ctx)
+{
+    go_ctx *b = base_of(ctx);
+    int err = go_ctx_err(b);
+    if (!err)
+        return "";
+    return b->cause ? b->cause : err_text(err);
+}
+
+go_ctx *go_without_cancel(go_ctx *parent)
+{
+    go_ctx *c = ctx_child(parent, INT64_MAX, CTX_DETACHED);
+    c->base = &background;
+    return c;
+}
+
+/* The after-func goroutine: the registration happens before fn runs (Go's
+ * mutex orders them; here an explicit edge), and a reference keeps a
+ * alive until fn and arg are read, whatever go_stop_call does meanwhile. */
+static void after_run(void *arg)
+{
+    go_ctx *a = arg;
+    RT_HOOK(acquire, rt_hook_gid(), &a->after_fn);
+    void (*fn)(void *) = a->after_fn;
+    void *fn_arg = a->after_arg;
+    ctx_unref(a, 1);
+    fn(fn_arg);
+}
+
+/* Go's afterFuncCtx.cancel: a.once.Do(func() { go a.f() }). Runs with a's
+ * lock held, maybe in scheduler context (a deadline): rt_spawn may. */
+static void after_start(go_ctx *a)
+{
+    if (__atomic_exchange_n(&a->after_once, 1, __ATOMIC_ACQ_REL))
+        return;
+    ctx_ref(a);
+    rt_spawn(after_run, a, NULL, 0, NULL, a->after_pc);
+}
+
+go_stop *go_ctx_after_func(go_ctx *ctx, void (*fn)(void *), void *arg)
+{
+    go_ctx *a = ctx_child(ctx, INT64_MAX, CTX_AFTER);
+    a->after_fn = fn;
+    a->after_arg = arg;
+    a->after_pc = (uintptr_t)__builtin_return_address(0);
+    RT_HOOK(release_merge, rt_hook_gid(), &a->after_fn);
+    propagate_cancel(ctx, a); /* starts fn now if ctx is done */
+    return (go_stop *)a;
+}
+
+/* Go's stop func: true if it kept fn from starting. Then, as Go, cancels
+ * the after-func context and leaves the parent; either way s is freed. */
+bool go_stop_call(go_stop *s)
+{
+    go_ctx *a = &s->ctx;
+    rt_sched_point();
+    bool stopped = !__atomic_exchange_n(&a->after_once, 1, __ATOMIC_ACQ_REL);
+    ctx_cancel(a, GO_CANCELED, NULL);
+    ctx_unref(a, 1);
+    return stopped;
 }

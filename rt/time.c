@@ -48,6 +48,10 @@
  *    unreceived in the buffer means the timer had not yet "fired" for the
  *    program: Stop/Reset drain it and report the timer as active.
  *  - go_after: see after_rec below for who frees what.
+ *  - go_after_func (time.AfterFunc) is a go_timer without a channel: its
+ *    fire spawns fn(arg) in a new goroutine instead of sending, under the
+ *    same lock and sequence check, so Stop and Reset work unchanged (with
+ *    no buffer to drain, active means armed).
  */
 #include "time.h"
 
@@ -396,11 +400,16 @@ go_chan *go_after(int64_t ns)
 
 struct go_timer {
     rt_timer timer;
-    rt_lock lock;  /* orders a fire against Stop/Reset */
-    go_chan *c;    /* int64_t, cap 1 */
-    uintptr_t seq; /* current generation; older fires are stale */
-    bool armed;    /* will deliver a value unless stopped */
+    rt_lock lock;       /* orders a fire against Stop/Reset */
+    go_chan *c;         /* int64_t, cap 1 */
+    uintptr_t seq;      /* current generation; older fires are stale */
+    bool armed;         /* will deliver a value unless stopped */
+    void (*fn)(void *); /* go_after_func: run instead of sending (c NULL) */
+    void *fn_arg;
+    uintptr_t fn_pc; /* go_after_func's caller, for tracebacks */
 };
+
+static void after_func_fire(struct go_timer *t);
 
 struct go_ticker {
     struct go_timer t;
@@ -410,7 +419,9 @@ static void chan_timer_fire(void *arg, uintptr_t seq)
 {
     struct go_timer *t = arg;
     rt_lock_acquire(&t->lock);
-    if (seq == t->seq && t->armed) {
+    if (seq == t->seq && t->armed && t->fn) {
+        after_func_fire(t);
+    } else if (seq == t->seq && t->armed) {
         int64_t now = rt_nanotime();
         rt_chan_trysend(t->c, &now);
         if (t->timer.period == 0)
@@ -483,6 +494,8 @@ bool go_timer_stop(go_timer *t)
 
 bool go_timer_reset(go_timer *t, int64_t ns)
 {
+    if (t->fn)
+        RT_HOOK(release_merge, rt_hook_gid(), t); /* see after_func_run */
     rt_lock_acquire(&t->lock);
     bool active = chan_timer_disarm_locked(t);
     t->timer.when = rt_when_after(ns);
@@ -523,4 +536,50 @@ void go_ticker_free(go_ticker *tk)
 {
     if (tk)
         chan_timer_free(&tk->t);
+}
+
+/* ---- go_after_func ------------------------------------------------------- */
+
+typedef struct after_func_call {
+    void (*fn)(void *);
+    void *arg;
+    const void *sync; /* the timer's address, for the happens-before edge */
+} after_func_call;
+
+/* The goroutine a fire starts. As in Go's race runtime (addtimer releases,
+ * the fire acquires), go_after_func and go_timer_reset happen before fn;
+ * the timer itself may be freed by now, so everything comes from call. */
+static void after_func_run(void *arg)
+{
+    after_func_call call = *(after_func_call *)arg;
+    free(arg);
+    RT_HOOK(acquire, rt_hook_gid(), call.sync);
+    call.fn(call.arg);
+}
+
+/* With t->lock held, in scheduler context: a one-shot fire. */
+static void after_func_fire(struct go_timer *t)
+{
+    after_func_call *call = malloc(sizeof *call);
+    if (!call)
+        rt_throw("out of memory starting a go_after_func goroutine");
+    *call = (after_func_call){.fn = t->fn, .arg = t->fn_arg, .sync = t};
+    t->armed = false;
+    rt_spawn(after_func_run, call, NULL, 0, NULL, t->fn_pc);
+}
+
+go_timer *go_after_func(int64_t ns, void (*fn)(void *), void *arg)
+{
+    struct go_timer *t = calloc(1, sizeof *t);
+    if (!t)
+        rt_throw("out of memory allocating a go_after_func timer");
+    t->fn = fn;
+    t->fn_arg = arg;
+    t->fn_pc = (uintptr_t)__builtin_return_address(0);
+    RT_HOOK(release_merge, rt_hook_gid(), t);
+    rt_timer_init(&t->timer, chan_timer_fire, t);
+    t->timer.when = rt_when_after(ns);
+    t->armed = true;
+    rt_timer_add(&t->timer);
+    return t;
 }

@@ -7,12 +7,14 @@ Suite *suite_select(void);
 Suite *suite_sync(void);
 Suite *suite_time(void);
 Suite *suite_context(void);
+Suite *suite_context2(void);
+Suite *suite_xsync(void);
 Suite *suite_liveness(void);
 
 int main(void)
 {
-    Suite *suites[] = {suite_goroutine(), suite_chan(), suite_select(),
-                       suite_sync(),      suite_time(), suite_context(),
-                       suite_liveness()};
+    Suite *suites[] = {suite_goroutine(), suite_chan(),  suite_select(),
+                       suite_sync(),      suite_time(),  suite_context(),
+                       suite_context2(),  suite_xsync(), suite_liveness()};
     return gt_run_suites(suites, sizeof suites / sizeof suites[0]);
 }

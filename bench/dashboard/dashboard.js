@@ -17,7 +17,7 @@ function fmtNs(v) {
   if (v == null) return '-';
   if (v >= 1e6) return (v / 1e6).toFixed(2) + ' ms';
   if (v >= 1e4) return (v / 1e3).toFixed(1) + ' µs';
-  return v.toFixed(1);
+  return v.toFixed(1) + ' ns';  // every cell names its unit
 }
 
 function el(tag, attrs, text) {
@@ -73,11 +73,48 @@ function median(a) {
 
 // ---- charts ------------------------------------------------------------
 
-// series: [{label, color, dash, points: [[x, y], ...]}]; x and y may be log.
+// Each chart has one unit, written in its caption and used by every tick
+// label. Time charts pick theirs from the data: the largest of s, ms, µs,
+// ns that the lowest tick still reaches, so labels are whole numbers of it.
+const TIME_UNITS = [{name: 's', f: 1e9}, {name: 'ms', f: 1e6}, {name: 'µs', f: 1e3}, {name: 'ns', f: 1}];
+
+function timeUnit(lowest) {
+  return TIME_UNITS.find(u => lowest >= u.f) || TIME_UNITS[TIME_UNITS.length - 1];
+}
+
+// 1, 2 or 5 times a power of ten, at least x.
+function niceStep(x) {
+  const p = Math.pow(10, Math.floor(Math.log10(x)));
+  return [1, 2, 5, 10].map(m => m * p).find(v => v >= x);
+}
+
+// The y axis: log (decades) by default, linear from 0 with opts.linearY.
+function yAxis(pts, opts, H, T, B) {
+  if (opts.linearY) {
+    const top = Math.max(...pts.map(p => p[1]));
+    const step = niceStep(top / 5);
+    const y1 = Math.ceil(top * 1.05 / step) * step;
+    const ticks = [];
+    for (let k = 0; k * step <= y1; k++) ticks.push(k * step);
+    return {ticks, Y: v => H - B - v / y1 * (H - T - B)};
+  }
+  const ty = Math.log10;
+  const y0 = Math.floor(Math.min(...pts.map(p => ty(p[1]))));
+  let y1 = Math.ceil(Math.max(...pts.map(p => ty(p[1]))));
+  if (y1 === y0) y1 += 1;
+  const ticks = [];
+  for (let e = y0; e <= y1; e++) ticks.push(Math.pow(10, e));
+  return {ticks, Y: v => H - B - (ty(v) - y0) / (y1 - y0) * (H - T - B)};
+}
+
+// series: [{label, color, dash, points: [[x, y], ...]}]; x may be log.
+// opts.unit: a fixed {name, f}, else a time unit fitted to the data;
+// opts.caption(unitName) the caption.
 function chart(parent, title, series, opts) {
   expected++;
-  const fig = el('figure', {'class': 'chart', 'data-title': title});
-  fig.appendChild(el('figcaption', null, title));
+  const fig = el('figure', {'class': 'chart', 'data-title': title, 'data-scale': opts.linearY ? 'linear' : 'log'});
+  const cap = el('figcaption', null, title);
+  fig.appendChild(cap);
   const W = opts.width || 380, H = opts.height || 210;
   const cv = el('canvas', {width: W, height: H});
   fig.appendChild(cv);
@@ -90,21 +127,22 @@ function chart(parent, title, series, opts) {
     drawn++;
     return;
   }
-  const tx = opts.logX ? Math.log10 : (v => v), ty = Math.log10;
+  const tx = opts.logX ? Math.log10 : (v => v);
   let x0 = Math.min(...pts.map(p => tx(p[0]))), x1 = Math.max(...pts.map(p => tx(p[0])));
-  let y0 = Math.floor(Math.min(...pts.map(p => ty(p[1])))), y1 = Math.ceil(Math.max(...pts.map(p => ty(p[1]))));
   if (x1 === x0) { x0 -= 0.5; x1 += 0.5; }
-  if (y1 === y0) y1 += 1;
   const L = 62, R = 10, T = 8, B = 34;
   const X = v => L + (tx(v) - x0) / (x1 - x0) * (W - L - R);
-  const Y = v => H - B - (ty(v) - y0) / (y1 - y0) * (H - T - B);
+  const axis = yAxis(pts, opts, H, T, B), Y = axis.Y;
+  const unit = opts.unit || timeUnit(axis.ticks[0]);
+  fig.dataset.unit = unit.name;
+  cap.textContent = opts.caption ? opts.caption(unit.name) : title + ' (' + unit.name + ')';
   ctx.font = '10px sans-serif';
   ctx.strokeStyle = '#e5e5e5';
   ctx.fillStyle = '#555';
-  for (let e = y0; e <= y1; e++) {
-    const y = Y(Math.pow(10, e));
+  for (const v of axis.ticks) {
+    const y = Y(v);
     ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
-    ctx.fillText((opts.yfmt || fmtNs)(Math.pow(10, e)), 4, y + 3);
+    ctx.fillText((v / unit.f).toLocaleString('en', {maximumFractionDigits: 3}), 4, y + 3);
   }
   for (const t of opts.xticks) {
     const x = X(t.v);
@@ -166,7 +204,8 @@ function drawHistory() {
       points: RUNS.map((r, i) => [i, ((r.benchmarks || {})[name] || {})[v.key]])
         .filter(p => p[1]).map(p => [p[0], p[1].ns_op]),
     }));
-    chart(box, name, series, {xticks: runTicks(), xlabel: 'run (date)'});
+    chart(box, name, series, {xticks: runTicks(), xlabel: 'run (date)',
+      caption: u => name + ' (' + u + '/op, log scale)'});
   }
 }
 
@@ -184,8 +223,10 @@ function drawGrowth() {
         return [n, r ? r.ns_op / (base === 'TimersN' ? 1 : n) : 0];  // TimersN's op is one timer
       }),
     }));
-    chart(box, base + (base === 'TimersN' ? ': ns per timer op, n pending' : ': ns per item'), series,
-      {logX: true, xticks: ns.map(n => ({v: n, label: '1e' + Math.round(Math.log10(n))})), xlabel: 'n (log)'});
+    const per = base === 'TimersN' ? ' per timer op, n pending' : ' per item';
+    chart(box, base, series,
+      {logX: true, xticks: ns.map(n => ({v: n, label: '1e' + Math.round(Math.log10(n))})), xlabel: 'n (log)',
+        caption: u => base + ': ' + u + per + ' (log-log)'});
   }
 }
 
@@ -201,8 +242,11 @@ function drawParked() {
       label: v.label, color: v.color, dash: [],
       points: RUNS.map((r, i) => [i, ((r.parked_bytes || {})[side] || {})[n]]).filter(p => p[1] > 0),
     }));
-    chart(box, 'bytes per parked goroutine, n=' + Number(n).toLocaleString('en'), series,
-      {xticks: runTicks(), xlabel: 'run (date)', yfmt: v => v.toLocaleString('en') + ' B'});
+    // Linear from 0: the values differ by tens of percent, which a log
+    // axis squeezes into a sliver near the top decade line.
+    chart(box, 'parked goroutine, n=' + Number(n).toLocaleString('en'), series,
+      {xticks: runTicks(), xlabel: 'run (date)', linearY: true, unit: {name: 'bytes', f: 1},
+        caption: u => u + ' per parked goroutine, n=' + Number(n).toLocaleString('en')});
   }
 }
 
@@ -223,7 +267,7 @@ function drawLatest() {
     (prev ? '; changes against ' + (prev.date || '?') + ' (' + (prev.commit || '').slice(0, 12) + ')' : '');
   const t = el('table');
   const head = el('tr');
-  for (const h of ['benchmark', 'gorace ns/op', 'Go ns/op', 'gorace/Go', 'instr ns/op', 'Go -race ns/op',
+  for (const h of ['benchmark', 'gorace time/op', 'Go time/op', 'gorace/Go', 'instr time/op', 'Go -race time/op',
     'instr/release', 'Go race/plain', 'allocs/op', 'peak RSS MB', 'vs previous', 'p'])
     head.appendChild(el('th', null, h));
   t.appendChild(head);

@@ -9,10 +9,14 @@ on plain canvases:
     (dashed), on a log scale;
   - one chart per cost-growth family (SpawnN, ChanRingN, ...): ns per item
     against n for the latest run, log-log, each variant a line;
-  - memory per parked goroutine over the runs, gorace beside Go;
+  - memory per parked goroutine over the runs, gorace beside Go, on a
+    linear axis from 0 (a log axis flattened them against a decade line);
   - a table of the latest run, each benchmark's change from the previous run
     of the same machine, and regressions (Mann-Whitney U on the runs'
     repetition samples, p < 0.05 and the median > 5% slower) in red.
+
+Every chart has one unit, named in its caption (figure[data-unit]) and
+used by all its tick labels; time charts pick s, ms, µs or ns to fit.
 
 When the page has drawn, <body> carries data-charts (charts drawn),
 data-expected (charts it should draw) and data-errors (script errors caught),

@@ -12,6 +12,8 @@
 #   - one chart per benchmark and per growth family and parked size was drawn
 #     (body[data-charts] equals body[data-expected] and the count computed
 #     here from the history; document.title ends with "N charts");
+#   - every chart declares its one unit (figure[data-unit]), and the memory
+#     charts are linear, in bytes;
 #   - a screenshot, kept as OUT_DIR/dashboard.png.
 set -euo pipefail
 bench=$(cd "$1" && pwd)
@@ -113,6 +115,12 @@ check(attrs.get("expected") == str(want), f"charts expected by the page {attrs.g
 check(title is not None and title.group(1).endswith(f"{want} charts"),
       f"title {title.group(1) if title else None!r}")
 check(dom.count("<canvas") == want, f"{dom.count('<canvas')} canvases, want {want}")
+figs = re.findall(r"<figure([^>]*)>", dom)
+units = [re.search(r'data-unit="([^"]+)"', f) for f in figs]
+check(len(figs) == want and all(units), "a chart without its one unit (data-unit)")
+parked = [f for f in figs if 'data-title="parked goroutine' in f]
+check(bool(parked) and all('data-scale="linear"' in f and 'data-unit="bytes"' in f for f in parked),
+      "memory charts are not linear charts in bytes")
 console = [l for l in log.splitlines() if "CONSOLE" in l or "Uncaught" in l]
 check(not console, "console messages:\n    " + "\n    ".join(console))
 import os
