@@ -27,7 +27,6 @@
 #include "../../rt/hooks.h"
 
 /* ---- options (GORACE="key=value ...") ---- */
-enum { DL_UNLOCK_OTHER_OFF, DL_UNLOCK_OTHER_WARN };
 enum { DL_MAX_IGNORE = 16 };
 typedef struct dl_options {
     bool leaks;          /* leaks=1: report leaks at exit */
@@ -35,9 +34,9 @@ typedef struct dl_options {
     int64_t interval_ms; /* leakcheck_interval: 0 off */
     int nignore;         /* leak_ignore=f1;f2 */
     char *ignore[DL_MAX_IGNORE];
-    int unlock_other; /* unlock_other=warn|off */
-    bool lock_cycle;  /* lock_cycle=1 */
-    bool lock_order;  /* lock_order=1 */
+    bool unlock_other; /* unlock_other=1: warn (legal in Go, so opt-in) */
+    bool lock_cycle;   /* lock_cycle=1 */
+    bool lock_order;   /* lock_order=1 */
 } dl_options;
 extern dl_options dl_opt;
 
@@ -80,8 +79,10 @@ typedef struct dl_stack {
 void dl_stack_capture(dl_stack *s);
 /* Go's layout, hiding runtime and detector frames. */
 void dl_stack_print(int fd, const dl_stack *s);
-/* The first frame dl_stack_print would show, or "?". */
+/* The first frame dl_stack_print would show: its function, or "?"; its pc,
+ * or 0 (a call site, e.g. to report a site once). */
 const char *dl_stack_top_func(const dl_stack *s);
+uintptr_t dl_stack_top_pc(const dl_stack *s);
 
 /* A parked goroutine's stack rendered into buf (NUL-terminated) through
  * rt_traceback_saved; returns the length. */

@@ -12,8 +12,10 @@
  *   leak_grace_ms=100     how long blocked goroutines get to finish first
  *   leak_ignore=f1;f2     never report a goroutine whose top frame is f1/f2
  *   leakcheck_interval=0  ms between reachability checks while running
- *   unlock_other=warn     warn when a Mutex is unlocked by a goroutine that
- *                         did not lock it (legal in Go), or off
+ *   unlock_other=0        1 (or warn): warn, once per call site, when a
+ *                         Mutex is unlocked by a goroutine that did not
+ *                         lock it; legal in Go (a binary semaphore), so
+ *                         off by default
  *   lock_cycle=1          fatal error when a lock wait closes a cycle
  *   lock_order=1          report lock-order inversions
  *
@@ -32,7 +34,6 @@ const int gorace_deadlock_engine = 1;
 dl_options dl_opt = {
     .leaks = true,
     .grace_ns = 100 * 1000000LL,
-    .unlock_other = DL_UNLOCK_OTHER_WARN,
     .lock_cycle = true,
     .lock_order = true,
 };
@@ -96,8 +97,7 @@ static void parse_option(char *kv)
     else if (strcmp(k, "leakcheck_interval") == 0)
         dl_opt.interval_ms = atoll(v);
     else if (strcmp(k, "unlock_other") == 0)
-        dl_opt.unlock_other =
-            strcmp(v, "off") == 0 ? DL_UNLOCK_OTHER_OFF : DL_UNLOCK_OTHER_WARN;
+        dl_opt.unlock_other = opt_bool(v);
     else if (strcmp(k, "lock_cycle") == 0)
         dl_opt.lock_cycle = opt_bool(v);
     else if (strcmp(k, "lock_order") == 0)

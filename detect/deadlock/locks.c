@@ -34,8 +34,10 @@
  * deadlock detector reports it: each new edge is checked once, so each
  * cycle is reported once, when its last edge appears.
  *
- * Misuse. Unlocking a Mutex locked by another goroutine is legal in Go and
- * reported only as a warning (unlock_other=warn|off). A Mutex found locked
+ * Misuse. Unlocking a Mutex locked by another goroutine is legal in Go (a
+ * Mutex as a binary semaphore, RLocker handed to another goroutine), so it
+ * is reported only on request (unlock_other=1), as a warning, once per
+ * unlock site. A Mutex found locked
  * at an address where no Lock ever happened was copied while locked (the
  * copy carries the locked state): reported when the copy is unlocked, the
  * one moment that is certain (a waiter on such a copy could be racing with
@@ -278,13 +280,37 @@ static void report_inversion(const inversion *inv)
 /* ---- lock and unlock ------------------------------------------------------
  */
 
-static void report_unlock_other(int64_t g, const void *m, int64_t owner,
-                                const held *h, const dl_stack *now)
+static const char *lock_type(int write)
 {
+    return write == RT_LOCK_RW ? "sync.RWMutex" : "sync.Mutex";
+}
+
+/* Call sites already warned about: a loop unlocking on behalf of others
+ * (a binary semaphore) gets one warning, not one per iteration. */
+static dl_spin sites_lock;
+static dl_map unlock_sites;
+
+static bool first_at_site(uintptr_t pc)
+{
+    dl_spin_lock(&sites_lock);
+    bool first = pc == 0 || !dl_map_get(&unlock_sites, pc);
+    if (pc)
+        dl_map_put(&unlock_sites, pc, (void *)1);
+    dl_spin_unlock(&sites_lock);
+    return first;
+}
+
+static void report_unlock_other(int64_t g, const void *m, int write,
+                                int64_t owner, const held *h,
+                                const dl_stack *now)
+{
+    if (!first_at_site(dl_stack_top_pc(now)))
+        return;
     dl_report_begin();
     int fd = 2;
-    rt_fdprintf(fd, "WARNING: sync.Mutex unlocked by a goroutine that did "
-                    "not lock it\n");
+    rt_fdprintf(fd,
+                "WARNING: %s unlocked by a goroutine that did not lock it\n",
+                lock_type(write));
     rt_fdprintf(fd,
                 "Mutex %p locked by goroutine %lld, unlocked by goroutine "
                 "%lld at:\n",
@@ -299,11 +325,12 @@ static void report_unlock_other(int64_t g, const void *m, int64_t owner,
     dl_report_end();
 }
 
-static void report_copied(int64_t g, const void *m, const dl_stack *now)
+static void report_copied(int64_t g, const void *m, int write,
+                          const dl_stack *now)
 {
     dl_report_begin();
     int fd = 2;
-    rt_fdprintf(fd, "WARNING: sync.Mutex copied after first use\n");
+    rt_fdprintf(fd, "WARNING: %s copied after first use\n", lock_type(write));
     rt_fdprintf(fd,
                 "Mutex %p is locked but was never locked at this address: "
                 "it is a copy of a locked mutex.\nUnlocked by goroutine %lld "
@@ -376,10 +403,10 @@ void dl_locks_mutex_unlock(int64_t g, const void *m, int write)
     dl_spin_unlock(&L);
     if (copied) {
         dl_stack_capture(&now);
-        report_copied(g, m, &now);
-    } else if (other && dl_opt.unlock_other == DL_UNLOCK_OTHER_WARN) {
+        report_copied(g, m, write, &now);
+    } else if (other && dl_opt.unlock_other) {
         dl_stack_capture(&now);
-        report_unlock_other(g, m, owner, have_h ? &h_copy : NULL, &now);
+        report_unlock_other(g, m, write, owner, have_h ? &h_copy : NULL, &now);
     }
 }
 
