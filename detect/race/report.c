@@ -460,6 +460,7 @@ static bool heap_find(uintptr_t addr, hblock *out)
 
 static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
 static int nreports;
+static bool verdict_given; /* race_finish ran (under report_mu) */
 static int log_fd = -1;
 
 enum { SEEN_CAP = 4096 };
@@ -578,6 +579,10 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
                  shadow_t old, uintptr_t pc)
 {
     pthread_mutex_lock(&report_mu);
+    if (verdict_given) { /* the exit status is decided: stay consistent */
+        pthread_mutex_unlock(&report_mu);
+        return;
+    }
     int64_t pgid = 0;
     bool pfinished = false;
     const stackrec *pstk = NULL, *pcreated = NULL;
@@ -627,13 +632,16 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
     pthread_mutex_unlock(&report_mu);
 }
 
+/* Counted under report_mu: a report being printed (symbolising its stacks
+ * can take milliseconds) is finished and counted first, so a printed
+ * report always sets the exit status, and none starts after the verdict. */
 int race_finish(int code)
 {
-    int n = race_count();
-    if (!n)
-        return code;
     pthread_mutex_lock(&report_mu);
-    rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
+    int n = race_count();
+    verdict_given = true;
+    if (n)
+        rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
     pthread_mutex_unlock(&report_mu);
-    return code == 0 ? race_opts.exitcode : code;
+    return n && code == 0 ? race_opts.exitcode : code;
 }

@@ -20,7 +20,7 @@ static int main_fn(int argc, char **argv)
     int v;
     go_chan_recv(c, &v);
     int d = data;
-    go_sleep(GO_MILLISECOND);
+    go_sleep(20 * GO_MILLISECOND); /* the write happens meanwhile */
     return d == 12345;
 }
 
