@@ -241,10 +241,12 @@ void dl_stack_print(int fd, const dl_stack *s)
 {
     int shown = 0;
     for (int i = 0; i < s->n; i++) {
-        const char *func, *file;
+        const char *func, *file, *module;
         int line;
+        uintptr_t off;
         /* unw_backtrace's first entry is an ip, the others return addresses */
-        rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
+        rt_symbolize_module(s->pc[i], i > 0, &func, &file, &line, &module,
+                            &off);
         if (is_stack_end(func))
             break;
         if (is_hidden_frame(func, file))
@@ -252,8 +254,9 @@ void dl_stack_print(int fd, const dl_stack *s)
         rt_fdprintf(fd, "%s(...)\n", func);
         if (strcmp(file, "?") != 0)
             rt_fdprintf(fd, "\t%s:%d\n", file, line);
-        else
-            rt_fdprintf(fd, "\t?+0x%lx\n", (unsigned long)s->pc[i]);
+        else /* no line info: where the traceback would say it is */
+            rt_fdprintf(fd, "\t%s+0x%lx\n", module ? module : "?",
+                        (unsigned long)off);
         shown++;
         if (strcmp(func, "main") == 0)
             break;

@@ -504,15 +504,20 @@ static void print_stack(int fd, const stackrec *s)
 {
     int printed = 0;
     for (uint32_t i = 0; s && i < s->depth; i++) {
-        const char *func, *file;
+        const char *func, *file, *module;
         int line;
-        rt_symbolize(s->pc[i], 1, &func, &file, &line);
+        uintptr_t off;
+        rt_symbolize_module(s->pc[i], 1, &func, &file, &line, &module, &off);
         if (runtime_frame(func, file))
             continue;
         size_t strip = strlen(race_opts.strip_path_prefix);
         if (strip && !strncmp(file, race_opts.strip_path_prefix, strip))
             file += strip;
-        rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
+        if (strcmp(file, "?") != 0)
+            rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
+        else /* built without -g: the symbol table named it */
+            rt_fdprintf(fd, "  %s()\n      %s+0x%lx\n", func,
+                        module ? module : "?", (unsigned long)off);
         printed++;
     }
     if (!printed)
