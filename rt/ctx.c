@@ -37,12 +37,14 @@
 #include <gorace.h>
 
 #include "chan.h"
+#include "freed.h"
 #include "hooks.h"
 #include "lock.h"
 #include "sched.h"
 #include "time.h"
 
 struct go_ctx {
+    uint32_t magic; /* RT_MAGIC_CTX until go_ctx_free (freed.h) */
     rt_lock lock;
     uint32_t refs;       /* owner + linked children; atomic */
     int err;             /* 0, GO_CANCELED, GO_DEADLINE_EXCEEDED */
@@ -57,7 +59,14 @@ struct go_ctx {
 };
 
 /* Never cancelled, no done channel, no deadline, not reference counted. */
-static go_ctx background = {.deadline = INT64_MAX};
+static go_ctx background = {.magic = RT_MAGIC_CTX, .deadline = INT64_MAX};
+
+/* Throws if ctx was freed (a NULL ctx is the caller's own crash). */
+static void ctx_check(const go_ctx *ctx, const char *call)
+{
+    if (ctx)
+        rt_obj_check(ctx->magic, RT_MAGIC_CTX, call, "context");
+}
 
 go_ctx *go_background(void)
 {
@@ -69,6 +78,7 @@ static go_ctx *ctx_new(int64_t deadline)
     go_ctx *c = calloc(1, sizeof *c);
     if (!c)
         rt_throw("out of memory allocating a context");
+    c->magic = RT_MAGIC_CTX;
     c->refs = 1;
     c->deadline = deadline;
     return c;
@@ -78,7 +88,7 @@ static void ctx_destroy(go_ctx *c)
 {
     if (c->done)
         go_chan_free(c->done);
-    free(c);
+    rt_quarantine(c);
 }
 
 static void ctx_unref(go_ctx *c, uint32_t n)
@@ -194,6 +204,7 @@ static void check_parent(go_ctx *parent)
 
 go_ctx *go_with_cancel(go_ctx *parent)
 {
+    ctx_check(parent, "go_with_cancel");
     check_parent(parent);
     go_ctx *c = ctx_new(parent->deadline);
     propagate_cancel(parent, c);
@@ -208,6 +219,7 @@ static void deadline_fire(void *arg, uintptr_t seq)
 
 go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
 {
+    ctx_check(parent, "go_with_deadline");
     check_parent(parent);
     if (parent->deadline < deadline_ns)
         return go_with_cancel(parent); /* the parent's deadline comes first */
@@ -229,12 +241,14 @@ go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
 
 go_ctx *go_with_timeout(go_ctx *parent, int64_t ns)
 {
+    ctx_check(parent, "go_with_timeout");
     check_parent(parent);
     return go_with_deadline(parent, rt_when_after(ns));
 }
 
 void go_cancel(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_cancel");
     rt_sched_point();
     if (ctx && ctx != &background)
         ctx_cancel(ctx, GO_CANCELED);
@@ -242,6 +256,7 @@ void go_cancel(go_ctx *ctx)
 
 go_chan *go_ctx_done(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_done");
     if (ctx == &background)
         return NULL;
     go_chan *d = __atomic_load_n(&ctx->done, __ATOMIC_ACQUIRE);
@@ -265,6 +280,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
 
 int go_ctx_err(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_err");
     rt_sched_point();
     int err = __atomic_load_n(&ctx->err, __ATOMIC_ACQUIRE);
     if (err)
@@ -274,6 +290,7 @@ int go_ctx_err(go_ctx *ctx)
 
 const char *go_ctx_err_str(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_err_str");
     switch (go_ctx_err(ctx)) {
     case GO_CANCELED:
         return "context canceled";
@@ -294,10 +311,12 @@ void go_ctx_free(go_ctx *ctx)
 {
     if (!ctx || ctx == &background)
         return;
+    ctx_check(ctx, "go_ctx_free");
     ctx_cancel(ctx, GO_CANCELED);
     if (ctx->has_timer) {
         rt_timer_del(&ctx->timer);
         rt_timer_wait_idle(&ctx->timer); /* a deadline firing right now */
     }
+    __atomic_store_n(&ctx->magic, 0, __ATOMIC_RELAXED);
     ctx_unref(ctx, 1);
 }

@@ -134,9 +134,6 @@ bool dl_is_lock_wait(int reason);
 void dl_leak_init(void);
 void dl_leak_started(void);
 int dl_leak_at_exit(int64_t g);
-void dl_leak_chan_free(int64_t g, const void *c);
-void dl_leak_block(int reason);
-void dl_leak_unblock(void);
 
 /* ---- mark.c ---- */
 /* A goroutine as the mark phase sees it. */

@@ -185,11 +185,6 @@ static void on_mutex_unlock(int64_t g, const void *m, int write)
     dl_locks_mutex_unlock(g, m, write);
 }
 
-static void on_chan_free(int64_t g, const void *c)
-{
-    dl_leak_chan_free(g, c);
-}
-
 static int on_at_exit(int64_t g, int code, int from_go_exit)
 {
     __atomic_store_n(&dl_exiting_g, g ? g : -1, __ATOMIC_SEQ_CST);
@@ -207,7 +202,6 @@ static const rt_hooks table = {
     .go_unblock = on_go_unblock,
     .mutex_lock = on_mutex_lock,
     .mutex_unlock = on_mutex_unlock,
-    .chan_free = on_chan_free,
     .at_exit = on_at_exit,
 };
 

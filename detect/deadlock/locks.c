@@ -67,7 +67,6 @@ typedef struct lgst {
     held *held;
     int wait_reason; /* 0: not blocked */
     const void *wait_obj;
-    bool chan_wait;
 } lgst;
 
 typedef struct lk lk;
@@ -102,12 +101,6 @@ bool dl_is_lock_wait(int reason)
 static bool is_read_wait(int reason)
 {
     return dl_reason_kind(reason) == DL_K_RLOCK;
-}
-
-static bool is_chan_wait(int reason)
-{
-    dl_kind k = dl_reason_kind(reason);
-    return k == DL_K_CHAN || k == DL_K_SELECT;
 }
 
 /* ---- records ----------------------------------------------------------------
@@ -613,9 +606,6 @@ void dl_locks_block(int64_t g, int reason, const void *obj)
     lgst *s = gst_get(g, true);
     s->wait_reason = reason;
     s->wait_obj = obj;
-    s->chan_wait = is_chan_wait(reason);
-    if (s->chan_wait)
-        dl_leak_block(reason);
     if (dl_opt.lock_cycle && obj && dl_is_lock_wait(reason)) {
         walk w = {.start = g, .c = &c};
         c.g[0] = g;
@@ -639,11 +629,8 @@ void dl_locks_unblock(int64_t g)
     dl_spin_lock(&L);
     lgst *s = gst_get(g, false);
     if (s) {
-        if (s->chan_wait)
-            dl_leak_unblock();
         s->wait_reason = 0;
         s->wait_obj = NULL;
-        s->chan_wait = false;
     }
     dl_spin_unlock(&L);
 }
