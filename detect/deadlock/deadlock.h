@@ -34,11 +34,21 @@ typedef struct dl_options {
     int64_t interval_ms; /* leakcheck_interval: 0 off */
     int nignore;         /* leak_ignore=f1;f2 */
     char *ignore[DL_MAX_IGNORE];
-    bool unlock_other; /* unlock_other=1: warn (legal in Go, so opt-in) */
-    bool lock_cycle;   /* lock_cycle=1 */
-    bool lock_order;   /* lock_order=1 */
+    bool unlock_other;      /* unlock_other=1: warn (legal in Go, so opt-in) */
+    bool lock_cycle;        /* lock_cycle=1 */
+    bool lock_order;        /* lock_order=1 */
+    const char *log_path;   /* log_path, as the race detector's */
+    const char *strip_path; /* strip_path_prefix */
 } dl_options;
 extern dl_options dl_opt;
+
+/* Where reports go (GORACE log_path: stderr, stdout or PATH.pid, the race
+ * detector's file when it is linked in). */
+int dl_out_fd(void);
+/* file without the strip_path_prefix option's prefix. */
+const char *dl_strip(const char *file);
+/* Writes a rendered traceback, its file paths stripped. */
+void dl_print_text(int fd, const char *text);
 
 /* Reports made (exit status 66 at the end when non-zero). */
 void dl_count_report(void);

@@ -18,13 +18,20 @@
  *                         off by default
  *   lock_cycle=1          fatal error when a lock wait closes a cycle
  *   lock_order=1          report lock-order inversions
+ *   log_path, strip_path_prefix: as the race detector's (one file for both)
  *
  * The exit status is 66 when anything was reported, as for a data race.
  */
 #include "deadlock.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../../rt/traceback.h"
 
 #include "../common/heap.h"
 
@@ -102,6 +109,10 @@ static void parse_option(char *kv)
         dl_opt.lock_cycle = opt_bool(v);
     else if (strcmp(k, "lock_order") == 0)
         dl_opt.lock_order = opt_bool(v);
+    else if (strcmp(k, "log_path") == 0)
+        dl_opt.log_path = v;
+    else if (strcmp(k, "strip_path_prefix") == 0)
+        dl_opt.strip_path = v;
 }
 
 static void parse_options(void)
@@ -116,6 +127,59 @@ static void parse_options(void)
     for (char *kv = strtok_r(copy, " \t", &save); kv;
          kv = strtok_r(NULL, " \t", &save))
         parse_option(kv);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+extern int gorace_race_log_fd(void) __attribute__((weak));
+
+static int log_fd = 2;
+
+static void open_log(void)
+{
+    const char *p = dl_opt.log_path;
+    if (!p || !*p || strcmp(p, "stderr") == 0)
+        return;
+    if (strcmp(p, "stdout") == 0) {
+        log_fd = 1;
+        return;
+    }
+    char name[600];
+    snprintf(name, sizeof name, "%s.%d", p, (int)getpid());
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        log_fd = fd;
+}
+
+int dl_out_fd(void)
+{
+    if (gorace_race_log_fd)
+        return gorace_race_log_fd();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, open_log);
+    return log_fd;
+}
+
+const char *dl_strip(const char *file)
+{
+    const char *p = dl_opt.strip_path;
+    size_t n = p ? strlen(p) : 0;
+    return file && n && strncmp(file, p, n) == 0 ? file + n : file;
+}
+
+/* A rendered traceback: its location lines start with a tab. */
+void dl_print_text(int fd, const char *text)
+{
+    for (const char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (l[0] == '\t') {
+            const char *s = dl_strip(l + 1);
+            rt_fdprintf(fd, "\t%.*s\n", (int)(n - (size_t)(s - l)), s);
+        } else {
+            rt_fdprintf(fd, "%.*s\n", (int)n, l);
+        }
+        l += n + (l[n] == '\n');
+    }
 }
 
 /* ---- goroutine records ----------------------------------------------------

@@ -141,7 +141,7 @@ static bool same_site(const rt_ginfo *a, const rt_ginfo *b)
 static void print_site(int fd, const rt_ginfo *gi)
 {
     if (gi->create_file) {
-        rt_fdprintf(fd, "%s:%d", gi->create_file, gi->create_line);
+        rt_fdprintf(fd, "%s:%d", dl_strip(gi->create_file), gi->create_line);
         return;
     }
     const char *func, *file;
@@ -149,7 +149,7 @@ static void print_site(int fd, const rt_ginfo *gi)
     if (gi->create_pc &&
         rt_symbolize(gi->create_pc, 1, &func, &file, &line) == 0 &&
         strcmp(file, "?") != 0)
-        rt_fdprintf(fd, "%s:%d", file, line);
+        rt_fdprintf(fd, "%s:%d", dl_strip(file), line);
     else
         rt_fdprintf(fd, "?");
 }
@@ -172,7 +172,7 @@ static void print_creation_stack(int fd, int64_t id)
  * creation site; clears their flags. */
 static void report_site(snap *s, bool *pick, size_t first, char **texts)
 {
-    int fd = 2;
+    int fd = dl_out_fd();
     const rt_ginfo *rep = &s->g[first].gi;
     int count = 0;
     int64_t longest = 0, now = go_now();
@@ -194,8 +194,8 @@ static void report_site(snap *s, bool *pick, size_t first, char **texts)
                 (long long)(tenths % 10));
     rt_fdprintf(fd, "goroutine %lld [%s]:\n", (long long)rep->id,
                 rt_hook_wait_reason(rep->wait_reason));
-    rt_fdprintf(fd, "%s", texts[first]);
-    rt_print_created_by(fd, rep->create_func, rep->create_file,
+    dl_print_text(fd, texts[first]);
+    rt_print_created_by(fd, rep->create_func, dl_strip(rep->create_file),
                         rep->create_line, rep->create_pc, rep->parent);
     print_creation_stack(fd, rep->id);
     if (count > 1) {

@@ -245,7 +245,7 @@ static bool order_add(lk *from, lk *to, const dl_stack *from_at,
 static void report_inversion(const inversion *inv)
 {
     dl_report_begin();
-    int fd = 2;
+    int fd = dl_out_fd();
     rt_fdprintf(fd, "WARNING: POTENTIAL DEADLOCK (lock order inversion)\n");
     rt_fdprintf(fd, "Cycle in lock order graph: ");
     for (int i = 0; i < inv->n; i++)
@@ -300,7 +300,7 @@ static void report_unlock_other(int64_t g, const void *m, int write,
     if (!first_at_site(dl_stack_top_pc(now)))
         return;
     dl_report_begin();
-    int fd = 2;
+    int fd = dl_out_fd();
     rt_fdprintf(fd,
                 "WARNING: %s unlocked by a goroutine that did not lock it\n",
                 lock_type(write));
@@ -322,7 +322,7 @@ static void report_copied(int64_t g, const void *m, int write,
                           const dl_stack *now)
 {
     dl_report_begin();
-    int fd = 2;
+    int fd = dl_out_fd();
     rt_fdprintf(fd, "WARNING: %s copied after first use\n", lock_type(write));
     rt_fdprintf(fd,
                 "Mutex %p is locked but was never locked at this address: "
@@ -503,9 +503,9 @@ static void collect_parked(const rt_ginfo *gi, void *arg)
 {
     parked *p = arg;
     for (int i = 0; i < p->n; i++)
-        if (p->ids[i] == gi->id && gi->status == RT_GS_WAITING && gi->sp) {
+        if (p->ids[i] == gi->id) { /* its creation site, in any state */
             p->gi[i] = *gi;
-            p->ok[i] = true;
+            p->ok[i] = gi->status == RT_GS_WAITING && gi->sp;
         }
 }
 
@@ -529,10 +529,19 @@ static void wait_parked(const cycle *c, parked *p)
     }
 }
 
+/* A parked goroutine's stack, paths stripped as everywhere else. */
+static void print_saved(int fd, void *sp)
+{
+    char *text = dl_alloc(16384);
+    dl_traceback_saved_text(sp, text, 16384);
+    dl_print_text(fd, text);
+    dl_free(text);
+}
+
 static void report_cycle(const cycle *c) __attribute__((noreturn));
 static void report_cycle(const cycle *c)
 {
-    int fd = 2;
+    int fd = dl_out_fd();
     parked p;
     dl_stack self;
     dl_stack_capture(&self);
@@ -561,13 +570,14 @@ static void report_cycle(const cycle *c)
         if (i == 0)
             dl_stack_print(fd, &self);
         else if (p.ok[i])
-            rt_traceback_saved(fd, p.gi[i].sp);
+            print_saved(fd, p.gi[i].sp);
         else
             rt_fdprintf(fd, "\t(still switching out)\n");
-        if (i > 0 && p.ok[i])
-            rt_print_created_by(fd, p.gi[i].create_func, p.gi[i].create_file,
-                                p.gi[i].create_line, p.gi[i].create_pc,
-                                p.gi[i].parent);
+        /* every goroutine of the cycle but main says where it came from */
+        if (p.gi[i].id == c->g[i] && p.gi[i].parent != 0)
+            rt_print_created_by(
+                fd, p.gi[i].create_func, dl_strip(p.gi[i].create_file),
+                p.gi[i].create_line, p.gi[i].create_pc, p.gi[i].parent);
     }
     fflush(stderr);
     _exit(2);

@@ -253,7 +253,7 @@ void dl_stack_print(int fd, const dl_stack *s)
             continue;
         rt_fdprintf(fd, "%s(...)\n", func);
         if (strcmp(file, "?") != 0)
-            rt_fdprintf(fd, "\t%s:%d\n", file, line);
+            rt_fdprintf(fd, "\t%s:%d\n", dl_strip(file), line);
         else /* no line info: where the traceback would say it is */
             rt_fdprintf(fd, "\t%s+0x%lx\n", module ? module : "?",
                         (unsigned long)off);

@@ -474,10 +474,24 @@ int race_count(void)
     return __atomic_load_n(&nreports, __ATOMIC_ACQUIRE);
 }
 
+static void open_log(void);
+
+/* One fd for the life of the process: the deadlock detector writes to it
+ * too (gorace_race_log_fd), so the two never truncate each other's file. */
 static int out_fd(void)
 {
-    if (log_fd >= 0)
-        return log_fd;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, open_log);
+    return log_fd;
+}
+
+int gorace_race_log_fd(void)
+{
+    return out_fd();
+}
+
+static void open_log(void)
+{
     const char *p = race_opts.log_path;
     if (!*p || !strcmp(p, "stderr")) {
         log_fd = 2;
@@ -490,7 +504,6 @@ static int out_fd(void)
         if (log_fd < 0)
             log_fd = 2;
     }
-    return log_fd;
 }
 
 /* Frames of the runtime and its goroutine entry are not the user's. */
