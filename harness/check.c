@@ -58,8 +58,9 @@ static const char usage_check[] =
     "  --release     use the release runtime (race/leak programs skipped)\n"
     "  --timeout D   deadline per run: 60s (default), 500ms, 2m, or seconds\n"
     "  -count N      free-running runs per GOMAXPROCS value (default 1)\n"
-    "  --seeds N     seeded runs per program (default 50; 0: none); a\n"
-    "                header's `seeds:` directive can lower it\n"
+    "  --seeds N     seeded runs per program: seeds 1..N (default 50; 0:\n"
+    "                none), or --seeds A..B; a header's `seeds:` directive\n"
+    "                can lower the count\n"
     "  -v            print the output of failing runs\n"
     "Exit status: 0 if nothing failed, 1 if something failed, 2 on bad "
     "usage.\n";
@@ -86,8 +87,9 @@ struct opts {
     const char *junit;
     bool json, release, verbose;
     double timeout;
-    long seeds;
-    long count; /* free runs per GOMAXPROCS value (go test -count) */
+    long seeds;            /* how many seeded runs ... */
+    unsigned long seed_lo; /* ... from this seed on (--seeds A..B) */
+    long count;            /* free runs per GOMAXPROCS value (go test -count) */
     long shard_i, shard_n;
     const char *release_reason;
 };
@@ -139,6 +141,25 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name)
     return NULL;
 }
 
+/* --seeds N (seeds 1..N) or A..B, the same spelling as stress's. */
+static void parse_seeds(const char *v)
+{
+    const char *dots = strstr(v, "..");
+    if (!dots) {
+        opt.seed_lo = 1;
+        opt.seeds = parse_long("--seeds", v, 0);
+        return;
+    }
+    char lo[32];
+    strfmt(lo, sizeof lo, "%.*s", (int)(dots - v), v);
+    long a = parse_long("--seeds", lo, 1),
+         b = parse_long("--seeds", dots + 2, 1);
+    if (b < a)
+        usage_fail("check: bad --seeds \"%s\" (want A..B with A <= B)", v);
+    opt.seed_lo = (unsigned long)a;
+    opt.seeds = b - a + 1;
+}
+
 static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
 {
     opt.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -146,6 +167,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
         opt.jobs = 1;
     opt.timeout = 60;
     opt.seeds = 50;
+    opt.seed_lo = 1;
     opt.count = 1;
     opt.shard_i = 0;
     opt.shard_n = 1;
@@ -181,7 +203,8 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
             opt.junit = v;
         } else if ((v = flag_value(argc, argv, &i, "--shard")) != NULL) {
             parse_shard(v, &opt.shard_i, &opt.shard_n);
-        } else if ((v = flag_value(argc, argv, &i, "--timeout")) != NULL) {
+        } else if ((v = flag_value(argc, argv, &i, "--timeout")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "-timeout")) != NULL) {
             opt.timeout = parse_duration("check: --timeout", v);
         } else if (strcmp(a, "--json") == 0) {
             opt.json = true;
@@ -194,7 +217,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
             opt.count = parse_long("-count", v, 1);
         } else if ((v = flag_value(argc, argv, &i, "--seeds")) != NULL ||
                    (v = flag_value(argc, argv, &i, "-seeds")) != NULL) {
-            opt.seeds = parse_long("--seeds", v, 0);
+            parse_seeds(v);
         } else if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0) {
             usage_fail("check: --seed replays one program (gorace run --seed "
                        "N file.c); check takes --seeds N");
@@ -422,10 +445,11 @@ static void check_program(struct result *r)
         r->seed_note = e.seeds_reason ? strdup(e.seeds_reason) : NULL;
     fixed_addresses(true);
     for (long k = 1; k <= nseeds && r->status == ST_PASS; k++) {
+        unsigned long long seed = opt.seed_lo + (unsigned long long)k - 1;
         struct schedule sched = {
-            .seeded = true, .seed = (unsigned long long)k, .options = e.gorace};
+            .seeded = true, .seed = seed, .options = e.gorace};
         char label[64];
-        strfmt(label, sizeof label, "seed %ld: ", k);
+        strfmt(label, sizeof label, "seed %llu: ", seed);
         r->bug_seeds += run_once(r, &e, argv, &sched, 0, label);
         r->seeds_run++;
         if (r->status == ST_FAIL) {

@@ -185,6 +185,11 @@ static void test_judge(void)
     CHECK(!judge_run(&e, &dead, msg, sizeof msg) && bug_shown(&e, &dead));
     CHECK(!judge_run(&e, &panic, msg, sizeof msg) && !bug_shown(&e, &panic));
     CHECK(!judge_run(&e, &wrong, msg, sizeof msg) && !bug_shown(&e, &wrong));
+    struct run warned = mkrun(W_EXITCODE(0, 0), "2\n",
+                              "x\nWARNING: sync.Mutex unlocked by a goroutine "
+                              "that did not lock it\n");
+    CHECK(!judge_run(&e, &warned, msg, sizeof msg));
+    CHECK(strstr(msg, "detector warning") != NULL);
     expect_free(&e);
     CHECK(parse("// expect: ok\n// stdout: 2\n// bug: stdout\n", &e, err));
     CHECK(bug_shown(&e, &wrong) && !bug_shown(&e, &dead));

@@ -341,6 +341,18 @@ static int cmd_run(int argc, char **argv, struct schedule *sched)
     return exec_program(exe, args, sched, timeout);
 }
 
+/* gorace --seed N file.c: say what would work. */
+__attribute__((noreturn)) static void source_not_program(char **argv, int v)
+{
+    char flags[1024] = "";
+    for (int i = 1; i < v; i++)
+        strfmt(flags + strlen(flags), sizeof flags - strlen(flags), "%s ",
+               argv[i]);
+    usage_fail("%s runs a built program, not a source file; build and run "
+               "%s with 'gorace run %s%s'",
+               argv[1], argv[v], flags, argv[v]);
+}
+
 static int cmd_version(void)
 {
     const struct rtpaths *p = rt_paths();
@@ -371,6 +383,8 @@ int main(int argc, char **argv)
                        argv[1]);
         if (strcmp(argv[v], "run") == 0)
             return cmd_run(argc - v - 1, argv + v + 1, &sched);
+        if (is_source(argv[v]))
+            source_not_program(argv, v);
         if (strchr(argv[v], '/') == NULL)
             usage_fail("%s applies to run and ./prog, not \"%s\"", argv[1],
                        argv[v]);
@@ -389,6 +403,9 @@ int main(int argc, char **argv)
             return cmd_check(1, (char *[]){"--help", NULL});
         else if (argc > 2 && strcmp(argv[2], "stress") == 0)
             return cmd_stress(1, (char *[]){"--help", NULL});
+        else if (argc > 2)
+            usage_fail("help: unknown command \"%s\" (run 'gorace help')",
+                       argv[2]);
         else
             fputs(usage_main, stdout);
         return 0;

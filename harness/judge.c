@@ -7,7 +7,8 @@
  * error), and exit 66 with a "WARNING: DATA RACE" or "WARNING: GOROUTINE
  * LEAK" report. check compares a run with the whole expectation; stress
  * also needs the coarser questions: did it crash, and did it show the bug
- * the header declares.
+ * the header declares. A run that meets an ok or exit expectation must
+ * also be free of detector warnings.
  */
 #define _GNU_SOURCE
 #include "expect.h"
@@ -64,6 +65,16 @@ static bool outcome_stderr_ok(enum outcome o, const char *err,
     default:
         return true;
     }
+}
+
+/* A detector's warning line ("WARNING: ..."), or NULL. */
+static const char *warning_line(const char *err)
+{
+    for (const char *l = err; l && *l;
+         l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (starts_with(l, "WARNING: "))
+            return l;
+    return NULL;
 }
 
 static bool outcome_shown(enum outcome o, int code, const struct run *r)
@@ -129,6 +140,18 @@ bool judge_run(const struct expect *e, const struct run *r, char *msg,
                    ? "lacks"
                    : "does not start with",
                want, outcome_name(e->outcome), *line ? line : "(empty)");
+        return false;
+    }
+    /* A program that ends well must not have been warned about either (Go
+     * accepts it), unless it expects the detectors' exit status, 66. */
+    const char *warn =
+        (e->outcome == OUT_OK || e->outcome == OUT_EXIT) && e->exit_code != 66
+            ? warning_line(r->err)
+            : NULL;
+    if (warn) {
+        first_line(warn, line, sizeof line);
+        strfmt(msg, msglen, "stderr has a detector warning (expect %s): %s",
+               outcome_name(e->outcome), line);
         return false;
     }
     if (e->stderr_prefix && !starts_with(r->err, e->stderr_prefix)) {

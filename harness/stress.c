@@ -46,7 +46,7 @@ static const char usage_stress[] =
     "printed with the commands that replay it. A file.c is built like\n"
     "'gorace run'.\n"
     "  -runs N          at most N runs (default 1000, or the -seeds range)\n"
-    "  -seeds A..B      the seeds to use (default 1..runs); -seeds A: A on\n"
+    "  -seeds A..B      the seeds to use (default 1..runs); -seeds N: 1..N\n"
     "  --pct=D          PCT of depth D instead of a random walk\n"
     "  --pct-steps=K    PCT's change points fall in the first K steps\n"
     "  --free           free-running threads, no seed (GOMAXPROCS from the\n"
@@ -64,7 +64,7 @@ struct stress_opts {
     long runs;
     bool runs_set;
     unsigned long long seed_lo, seed_hi;
-    bool seeds_set, seed_open;
+    bool seeds_set;
     struct schedule sched; /* pct, pct_steps; the seed varies per run */
     bool free_running;
     int procs; /* --free: GOMAXPROCS to set, 0: the environment's */
@@ -126,8 +126,11 @@ static void parse_seeds(const char *v)
     const char *end;
     so.seed_lo = parse_seed(v, v, &end);
     so.seeds_set = true;
-    if (*end == '\0') {
-        so.seed_open = true;
+    if (*end == '\0') { /* -seeds N: 1..N, as check's --seeds N */
+        so.seed_hi = so.seed_lo;
+        so.seed_lo = 1;
+        if (so.seed_hi < 1)
+            usage_fail("stress: bad -seeds \"%s\" (want N >= 1 or A..B)", v);
         return;
     }
     if (strncmp(end, "..", 2) != 0)
@@ -216,7 +219,7 @@ static int parse_flags(int argc, char **argv)
                    so.seeds_set ? "-seeds" : "--pct");
     if (so.sched.pct_steps && !so.sched.pct)
         usage_fail("stress: --pct-steps needs --pct");
-    if (so.seeds_set && !so.seed_open) {
+    if (so.seeds_set) {
         unsigned long long span = so.seed_hi - so.seed_lo + 1;
         if (!so.runs_set || (unsigned long long)so.runs > span)
             so.runs =

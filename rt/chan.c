@@ -471,18 +471,21 @@ go_chan *go_chan_make(size_t elem_size, size_t cap)
         rt_throw("runtime: out of memory");
     c->elemsize = elem_size;
     c->dataqsiz = cap;
+    c->magic = RT_MAGIC_CHAN;
     RT_HOOK(chan_make, rt_hook_gid(), c, elem_size, cap);
     return c;
 }
 
 void go_chan_send(go_chan *c, const void *elem)
 {
+    rt_chan_check(c, "go_chan_send");
     rt_sched_point();
     rt_chan_send(c, elem, true, RETURN_PC());
 }
 
 bool go_chan_recv(go_chan *c, void *out)
 {
+    rt_chan_check(c, "go_chan_recv");
     rt_sched_point();
     bool received;
     rt_chan_recv(c, out, true, &received, RETURN_PC());
@@ -533,6 +536,7 @@ static void close_waiters(go_chan *c, rt_waitq *q, rt_sudog **list)
 
 void go_chan_close(go_chan *c)
 {
+    rt_chan_check(c, "go_chan_close");
     rt_sched_point();
     rt_chan_close(c, RETURN_PC());
 }
@@ -567,11 +571,13 @@ void rt_chan_close(go_chan *c, uintptr_t pc)
 
 size_t go_chan_len(go_chan *c)
 {
+    rt_chan_check(c, "go_chan_len");
     return c ? __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) : 0;
 }
 
 size_t go_chan_cap(go_chan *c)
 {
+    rt_chan_check(c, "go_chan_cap");
     return c ? c->dataqsiz : 0;
 }
 
@@ -603,20 +609,21 @@ void rt_chan_drain(go_chan *c)
 
 /*
  * The caller guarantees that no goroutine will use c again and that none is
- * running an operation on it. A goroutine still parked on c (a leaked one,
- * abandoned when main returns) keeps referencing it through its sudog, so
- * such a channel is left allocated rather than freed under it.
+ * running an operation on it. A goroutine still parked on c would be
+ * stranded for good: a fatal error, in both builds, rather than silence.
+ * The memory goes to the quarantine, so a use right after is caught.
  */
 void go_chan_free(go_chan *c)
 {
     if (!c)
         return;
+    rt_chan_check(c, "go_chan_free");
     rt_lock_acquire(&c->lock);
     bool parked_on = c->recvq.first || c->sendq.first;
     rt_lock_release(&c->lock);
-    /* Told even when parked_on: the deadlock detector reports the misuse. */
-    RT_HOOK(chan_free, rt_hook_gid(), c);
     if (parked_on)
-        return;
-    free(c);
+        rt_throw("go_chan_free of a channel goroutines are blocked on");
+    RT_HOOK(chan_free, rt_hook_gid(), c);
+    c->magic = 0;
+    rt_quarantine(c);
 }

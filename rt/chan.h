@@ -17,6 +17,7 @@
 
 #include <gorace.h>
 
+#include "freed.h"
 #include "hooks.h"
 #include "lock.h"
 #include "sched.h"
@@ -51,6 +52,7 @@ typedef struct rt_waitq {
 struct go_chan {
     rt_lock lock;
     uint32_t closed;
+    uint32_t magic;  /* RT_MAGIC_CHAN until freed (freed.h) */
     size_t qcount;   /* values in the buffer */
     size_t dataqsiz; /* buffer capacity; 0: unbuffered */
     size_t elemsize;
@@ -74,6 +76,13 @@ bool rt_chan_recv(go_chan *c, void *ep, bool block, bool *received,
 rt_g *rt_chan_must_getg(const char *op);
 /* Parks the current goroutine for good (NULL channel, empty select). */
 void rt_chan_block_forever(rt_wait_reason reason) __attribute__((noreturn));
+
+/* Throws if c (non-NULL) was freed: "fatal error: CALL on a freed channel". */
+static inline void rt_chan_check(const go_chan *c, const char *call)
+{
+    if (c)
+        rt_obj_check(c->magic, RT_MAGIC_CHAN, call, "channel");
+}
 
 /* Drops the channel locks a hand-off holds (one channel, or a select's). */
 typedef void (*rt_chan_unlockf)(void *arg);

@@ -61,12 +61,14 @@
 #include <gorace.h>
 
 #include "chan.h"
+#include "freed.h"
 #include "hooks.h"
 #include "lock.h"
 #include "sched.h"
 #include "time.h"
 
 struct go_ctx {
+    uint32_t magic; /* RT_MAGIC_CTX until go_ctx_free (freed.h) */
     rt_lock lock;
     uint32_t refs;       /* owner + linked children; atomic */
     int err;             /* 0, GO_CANCELED, GO_DEADLINE_EXCEEDED */
@@ -98,7 +100,14 @@ struct go_stop {
 };
 
 /* Never cancelled, no done channel, no deadline, not reference counted. */
-static go_ctx background = {.deadline = INT64_MAX};
+static go_ctx background = {.magic = RT_MAGIC_CTX, .deadline = INT64_MAX};
+
+/* Throws if ctx was freed (a NULL ctx is the caller's own crash). */
+static void ctx_check(const go_ctx *ctx, const char *call)
+{
+    if (ctx)
+        rt_obj_check(ctx->magic, RT_MAGIC_CTX, call, "context");
+}
 
 go_ctx *go_background(void)
 {
@@ -110,6 +119,7 @@ static go_ctx *ctx_new(int64_t deadline)
     go_ctx *c = calloc(1, sizeof *c);
     if (!c)
         rt_throw("out of memory allocating a context");
+    c->magic = RT_MAGIC_CTX;
     c->refs = 1;
     c->deadline = deadline;
     return c;
@@ -151,7 +161,7 @@ static void ctx_destroy(go_ctx *c)
     if (c->done)
         go_chan_free(c->done);
     free(c->cause);
-    free(c);
+    rt_quarantine(c);
 }
 
 /* A loop, not recursion: destroying a context may release a long chain of
@@ -285,8 +295,9 @@ static void propagate_cancel(go_ctx *parent, go_ctx *child)
     rt_lock_release(&parent->lock);
 }
 
-static void check_parent(go_ctx *parent)
+static void check_parent(go_ctx *parent, const char *call)
 {
+    ctx_check(parent, call);
     if (!parent)
         rt_panic("cannot create context from nil parent");
 }
@@ -294,7 +305,6 @@ static void check_parent(go_ctx *parent)
 /* A context of the given kind under parent, inheriting its values. */
 static go_ctx *ctx_child(go_ctx *parent, int64_t deadline, enum ctx_kind kind)
 {
-    check_parent(parent);
     go_ctx *c = ctx_new(deadline);
     c->kind = kind;
     c->vals = ctx_ref(values_of(parent));
@@ -303,7 +313,8 @@ static go_ctx *ctx_child(go_ctx *parent, int64_t deadline, enum ctx_kind kind)
 
 go_ctx *go_with_cancel(go_ctx *parent)
 {
-    go_ctx *c = ctx_child(parent, parent ? parent->deadline : 0, CTX_CANCEL);
+    check_parent(parent, "go_with_cancel");
+    go_ctx *c = ctx_child(parent, parent->deadline, CTX_CANCEL);
     propagate_cancel(parent, c);
     return c;
 }
@@ -316,7 +327,7 @@ static void deadline_fire(void *arg, uintptr_t seq)
 
 go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
 {
-    check_parent(parent);
+    check_parent(parent, "go_with_deadline");
     if (parent->deadline < deadline_ns)
         return go_with_cancel(parent); /* the parent's deadline comes first */
     go_ctx *c = ctx_child(parent, deadline_ns, CTX_CANCEL);
@@ -337,7 +348,7 @@ go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
 
 go_ctx *go_with_timeout(go_ctx *parent, int64_t ns)
 {
-    check_parent(parent);
+    check_parent(parent, "go_with_timeout");
     return go_with_deadline(parent, rt_when_after(ns));
 }
 
@@ -350,6 +361,7 @@ static bool cancellable(go_ctx *ctx)
 
 void go_cancel(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_cancel");
     rt_sched_point();
     if (cancellable(ctx))
         ctx_cancel(ctx, GO_CANCELED, NULL);
@@ -357,6 +369,7 @@ void go_cancel(go_ctx *ctx)
 
 go_chan *go_ctx_done(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_done");
     ctx = base_of(ctx);
     if (ctx == &background)
         return NULL;
@@ -381,6 +394,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
 
 int go_ctx_err(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_err");
     rt_sched_point();
     ctx = base_of(ctx);
     int err = __atomic_load_n(&ctx->err, __ATOMIC_ACQUIRE);
@@ -403,6 +417,7 @@ static const char *err_text(int err)
 
 const char *go_ctx_err_str(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_err_str");
     return err_text(go_ctx_err(ctx));
 }
 
@@ -416,12 +431,14 @@ void go_ctx_free(go_ctx *ctx)
 {
     if (!ctx || ctx == &background)
         return;
+    ctx_check(ctx, "go_ctx_free");
     if (cancellable(ctx))
         ctx_cancel(ctx, GO_CANCELED, NULL);
     if (ctx->has_timer) {
         rt_timer_del(&ctx->timer);
         rt_timer_wait_idle(&ctx->timer); /* a deadline firing right now */
     }
+    __atomic_store_n(&ctx->magic, 0, __ATOMIC_RELAXED);
     ctx_unref(ctx, 1);
 }
 
@@ -429,7 +446,7 @@ void go_ctx_free(go_ctx *ctx)
 
 go_ctx *go_with_value(go_ctx *parent, const void *key, void *val)
 {
-    check_parent(parent);
+    check_parent(parent, "go_with_value");
     if (!key)
         rt_panic("nil key");
     go_ctx *c = ctx_child(parent, parent->deadline, CTX_VALUE);
@@ -441,6 +458,7 @@ go_ctx *go_with_value(go_ctx *parent, const void *key, void *val)
 
 void *go_ctx_value(go_ctx *ctx, const void *key)
 {
+    ctx_check(ctx, "go_ctx_value");
     for (go_ctx *c = values_of(ctx); c; c = c->vals)
         if (c->key == key)
             return c->val;
@@ -454,6 +472,7 @@ go_ctx *go_with_cancel_cause(go_ctx *parent)
 
 void go_cancel_cause(go_ctx *ctx, const char *cause)
 {
+    ctx_check(ctx, "go_cancel_cause");
     rt_sched_point();
     if (cancellable(ctx))
         ctx_cancel(ctx, GO_CANCELED, cause);
@@ -463,6 +482,7 @@ void go_cancel_cause(go_ctx *ctx, const char *cause)
  * immutable once its err is visible. */
 const char *go_ctx_cause(go_ctx *ctx)
 {
+    ctx_check(ctx, "go_ctx_cause");
     go_ctx *b = base_of(ctx);
     int err = go_ctx_err(b);
     if (!err)
@@ -472,6 +492,7 @@ const char *go_ctx_cause(go_ctx *ctx)
 
 go_ctx *go_without_cancel(go_ctx *parent)
 {
+    check_parent(parent, "go_without_cancel");
     go_ctx *c = ctx_child(parent, INT64_MAX, CTX_DETACHED);
     c->base = &background;
     return c;
@@ -502,6 +523,7 @@ static void after_start(go_ctx *a)
 
 go_stop *go_ctx_after_func(go_ctx *ctx, void (*fn)(void *), void *arg)
 {
+    check_parent(ctx, "go_ctx_after_func");
     go_ctx *a = ctx_child(ctx, INT64_MAX, CTX_AFTER);
     a->after_fn = fn;
     a->after_arg = arg;
@@ -516,7 +538,9 @@ go_stop *go_ctx_after_func(go_ctx *ctx, void (*fn)(void *), void *arg)
 bool go_stop_call(go_stop *s)
 {
     go_ctx *a = &s->ctx;
+    ctx_check(a, "go_stop_call");
     rt_sched_point();
+    __atomic_store_n(&a->magic, 0, __ATOMIC_RELAXED);
     bool stopped = !__atomic_exchange_n(&a->after_once, 1, __ATOMIC_ACQ_REL);
     ctx_cancel(a, GO_CANCELED, NULL);
     ctx_unref(a, 1);

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { RT_LOCK_READ = 0, RT_LOCK_MUTEX = 1, RT_LOCK_RW = 2 };
+
 typedef struct rt_hooks {
     /* goroutine life */
     void (*go_create)(int64_t parent, int64_t child, uintptr_t pc,
@@ -50,7 +52,8 @@ typedef struct rt_hooks {
     void (*chan_recv)(int64_t g, const void *c, long slot);
     void (*chan_close)(int64_t g, const void *c);
     void (*chan_free)(int64_t g, const void *c);
-    /* sync */
+    /* sync: write is RT_LOCK_READ (RWMutex.RLock), RT_LOCK_MUTEX or
+     * RT_LOCK_RW (RWMutex.Lock); non-zero means exclusive */
     void (*mutex_lock)(int64_t g, const void *m, int write);
     void (*mutex_unlock)(int64_t g, const void *m, int write);
     void (*wg_add)(int64_t g, const void *wg, int64_t delta);

@@ -339,6 +339,7 @@ static void check_cases(const go_case *cases, int n)
         rt_panic("go_select: NULL cases array with %d cases", n);
     for (int i = 0; i < n; i++) {
         const go_case *cas = &cases[i];
+        rt_chan_check(cas->chan, "go_select");
         if (cas->dir != GO_SEND && cas->dir != GO_RECV)
             rt_panic("go_select: case %d: dir is %d, neither GO_SEND nor "
                      "GO_RECV",

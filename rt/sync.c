@@ -205,7 +205,7 @@ void go_mutex_lock(go_mutex *m)
     HOOK_MUTEX_WORD(m);
     mutex_lock(m, RT_WAIT_MUTEX, m);
     HOOK(acquire, m);
-    HOOK(mutex_lock, m, 1);
+    HOOK(mutex_lock, m, RT_LOCK_MUTEX);
 }
 
 bool go_mutex_trylock(go_mutex *m)
@@ -214,7 +214,7 @@ bool go_mutex_trylock(go_mutex *m)
     if (!mutex_trylock(m))
         return false;
     HOOK(acquire, m);
-    HOOK(mutex_lock, m, 1);
+    HOOK(mutex_lock, m, RT_LOCK_MUTEX);
     return true;
 }
 
@@ -222,7 +222,7 @@ void go_mutex_unlock(go_mutex *m)
 {
     rt_sched_point();
     HOOK_MUTEX_WORD(m);
-    HOOK(mutex_unlock, m, 1);
+    HOOK(mutex_unlock, m, RT_LOCK_MUTEX);
     HOOK(release, m);
     mutex_unlock(m);
 }
@@ -244,7 +244,7 @@ static void rwmutex_read_locked(go_rwmutex *rw)
 {
     (void)rw;
     HOOK(acquire, &rw->reader_sem);
-    HOOK(mutex_lock, rw, 0);
+    HOOK(mutex_lock, rw, RT_LOCK_READ);
 }
 
 static void rwmutex_write_locked(go_rwmutex *rw)
@@ -252,7 +252,7 @@ static void rwmutex_write_locked(go_rwmutex *rw)
     (void)rw;
     HOOK(acquire, &rw->reader_sem);
     HOOK(acquire, &rw->writer_sem);
-    HOOK(mutex_lock, rw, 1);
+    HOOK(mutex_lock, rw, RT_LOCK_RW);
 }
 
 void go_rwmutex_rlock(go_rwmutex *rw)
@@ -288,7 +288,7 @@ static void rwmutex_runlock_slow(go_rwmutex *rw, int32_t r)
 void go_rwmutex_runlock(go_rwmutex *rw)
 {
     rt_sched_point();
-    HOOK(mutex_unlock, rw, 0);
+    HOOK(mutex_unlock, rw, RT_LOCK_READ);
     HOOK(release_merge, &rw->writer_sem);
     int32_t r = add32(&rw->reader_count, -1);
     if (r < 0)
@@ -326,7 +326,7 @@ bool go_rwmutex_trylock(go_rwmutex *rw)
 void go_rwmutex_unlock(go_rwmutex *rw)
 {
     rt_sched_point();
-    HOOK(mutex_unlock, rw, 1);
+    HOOK(mutex_unlock, rw, RT_LOCK_RW);
     HOOK(release, &rw->reader_sem);
     /* Let readers in again, and wake those that queued meanwhile. */
     int32_t r = add32(&rw->reader_count, RWMUTEX_MAX_READERS);

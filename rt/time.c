@@ -62,6 +62,7 @@
 #include <gorace.h>
 
 #include "chan.h"
+#include "freed.h"
 #include "hooks.h"
 #include "lock.h"
 #include "sched.h"
@@ -399,6 +400,7 @@ go_chan *go_after(int64_t ns)
 /* ---- go_timer, go_ticker ------------------------------------------------ */
 
 struct go_timer {
+    uint32_t magic; /* RT_MAGIC_TIMER until freed (freed.h) */
     rt_timer timer;
     rt_lock lock;       /* orders a fire against Stop/Reset */
     go_chan *c;         /* int64_t, cap 1 */
@@ -432,6 +434,7 @@ static void chan_timer_fire(void *arg, uintptr_t seq)
 
 static void chan_timer_start(struct go_timer *t, int64_t ns, int64_t period)
 {
+    t->magic = RT_MAGIC_TIMER;
     t->c = go_chan_make(sizeof(int64_t), 1);
     rt_timer_init(&t->timer, chan_timer_fire, t);
     t->timer.when = rt_when_after(ns);
@@ -470,7 +473,14 @@ static void chan_timer_free(struct go_timer *t)
     chan_timer_stop(t);
     rt_timer_wait_idle(&t->timer);
     go_chan_free(t->c);
-    free(t);
+    t->magic = 0;
+    rt_quarantine(t);
+}
+
+static void timer_check(const struct go_timer *t, const char *call,
+                        const char *what)
+{
+    rt_obj_check(t->magic, RT_MAGIC_TIMER, call, what);
 }
 
 go_timer *go_timer_new(int64_t ns)
@@ -484,16 +494,19 @@ go_timer *go_timer_new(int64_t ns)
 
 go_chan *go_timer_chan(go_timer *t)
 {
+    timer_check(t, "go_timer_chan", "timer");
     return t->c;
 }
 
 bool go_timer_stop(go_timer *t)
 {
+    timer_check(t, "go_timer_stop", "timer");
     return chan_timer_stop(t);
 }
 
 bool go_timer_reset(go_timer *t, int64_t ns)
 {
+    timer_check(t, "go_timer_reset", "timer");
     if (t->fn)
         RT_HOOK(release_merge, rt_hook_gid(), t); /* see after_func_run */
     rt_lock_acquire(&t->lock);
@@ -507,8 +520,10 @@ bool go_timer_reset(go_timer *t, int64_t ns)
 
 void go_timer_free(go_timer *t)
 {
-    if (t)
+    if (t) {
+        timer_check(t, "go_timer_free", "timer");
         chan_timer_free(t);
+    }
 }
 
 go_ticker *go_ticker_new(int64_t ns)
@@ -524,18 +539,22 @@ go_ticker *go_ticker_new(int64_t ns)
 
 go_chan *go_ticker_chan(go_ticker *tk)
 {
+    timer_check(&tk->t, "go_ticker_chan", "ticker");
     return tk->t.c;
 }
 
 void go_ticker_stop(go_ticker *tk)
 {
+    timer_check(&tk->t, "go_ticker_stop", "ticker");
     chan_timer_stop(&tk->t);
 }
 
 void go_ticker_free(go_ticker *tk)
 {
-    if (tk)
+    if (tk) {
+        timer_check(&tk->t, "go_ticker_free", "ticker");
         chan_timer_free(&tk->t);
+    }
 }
 
 /* ---- go_after_func ------------------------------------------------------- */
@@ -573,6 +592,7 @@ go_timer *go_after_func(int64_t ns, void (*fn)(void *), void *arg)
     struct go_timer *t = calloc(1, sizeof *t);
     if (!t)
         rt_throw("out of memory allocating a go_after_func timer");
+    t->magic = RT_MAGIC_TIMER;
     t->fn = fn;
     t->fn_arg = arg;
     t->fn_pc = (uintptr_t)__builtin_return_address(0);

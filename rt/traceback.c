@@ -690,8 +690,9 @@ static void resolve_job_run(void *arg)
     resolve(j->pc, j->is_ra, NULL, j->out);
 }
 
-int rt_symbolize(uintptr_t pc, int is_ra, const char **func, const char **file,
-                 int *line)
+int rt_symbolize_module(uintptr_t pc, int is_ra, const char **func,
+                        const char **file, int *line, const char **module,
+                        uintptr_t *modoff)
 {
     tb_pc p = {.n = 0};
     resolve_job j = {pc, is_ra != 0, &p};
@@ -700,7 +701,17 @@ int rt_symbolize(uintptr_t pc, int is_ra, const char **func, const char **file,
     *func = f != NULL && f->func != NULL ? f->func : "?";
     *file = f != NULL && f->file != NULL ? f->file : "?";
     *line = f != NULL && f->file != NULL ? f->line : 0;
+    *module = p.module;
+    *modoff = p.module != NULL ? p.modoff : pc;
     return f != NULL ? 0 : -1;
+}
+
+int rt_symbolize(uintptr_t pc, int is_ra, const char **func, const char **file,
+                 int *line)
+{
+    const char *module;
+    uintptr_t off;
+    return rt_symbolize_module(pc, is_ra, func, file, line, &module, &off);
 }
 
 void rt_print_created_by(int fd, const char *func, const char *file, int line,

@@ -34,6 +34,15 @@ void rt_print_created_by(int fd, const char *func, const char *file, int line,
 int rt_symbolize(uintptr_t pc, int is_ra, const char **func, const char **file,
                  int *line);
 
+/* rt_symbolize, plus where pc lies for a frame without line info (a
+ * program built without -g, whose functions are named from the ELF symbol
+ * table): its module, the mapped file (NULL if unknown), and pc's offset
+ * from the module's load address (pc itself when no module), as
+ * tracebacks print it ("\t/path/prog+0x1234"). */
+int rt_symbolize_module(uintptr_t pc, int is_ra, const char **func,
+                        const char **file, int *line, const char **module,
+                        uintptr_t *modoff);
+
 /* Formatted write to fd without stdio buffering or malloc. */
 void rt_fdprintf(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

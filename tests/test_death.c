@@ -6,6 +6,8 @@
  * line byte for byte, the exit status, and that a goroutine dump follows:
  * a blank line, then a line starting "goroutine ".
  *
+ * Also API.md's "Misuse of freed objects": a use right after a _free.
+ *
  * Not here: the detector's rows (data race, goroutine leak, lock-order
  * inversion, and the lock cycle report) need the instrumented build and the
  * detector; they are tested with it. "Add called concurrently with Wait"
@@ -645,6 +647,132 @@ START_TEST(test_go_exit)
 }
 END_TEST
 
+/* ---- Misuse of freed objects (API.md) ---------------------------------- */
+
+static int chan_free_twice(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_chan *c = go_chan_make(sizeof(int), 1);
+    go_chan_free(c);
+    go_chan_free(c);
+    return 0;
+}
+
+static int chan_send_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_chan *c = go_chan_make(sizeof(int), 1);
+    go_chan_free(c);
+    go_chan_send(c, &(int){1});
+    return 0;
+}
+
+static int select_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_chan *c = go_chan_make(0, 0);
+    go_chan_free(c);
+    go_case cases[] = {GO_RECV_CASE(c, NULL)};
+    go_select(cases, 1, true);
+    return 0;
+}
+
+static void recv_forever(void *arg)
+{
+    go_chan_recv(arg, NULL);
+}
+
+/* The receiver would be stranded on freed memory. */
+static int chan_free_with_receiver(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_chan *c = go_chan_make(sizeof(int), 0);
+    GO(recv_forever, c);
+    go_sleep(20 * GO_MILLISECOND);
+    go_chan_free(c);
+    block_main();
+    return 0;
+}
+
+static int ctx_cancel_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_ctx *ctx = go_with_cancel(go_background());
+    go_ctx_free(ctx);
+    go_cancel(ctx);
+    return 0;
+}
+
+static int ctx_done_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_ctx *ctx = go_with_timeout(go_background(), GO_SECOND);
+    go_cancel(ctx);
+    go_ctx_free(ctx);
+    go_ctx_done(ctx);
+    return 0;
+}
+
+static int ctx_err_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_ctx *ctx = go_with_cancel(go_background());
+    go_ctx_free(ctx);
+    printf("%d\n", go_ctx_err(ctx));
+    return 0;
+}
+
+static int timer_stop_after_free(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_timer *t = go_timer_new(GO_SECOND);
+    go_timer_free(t);
+    go_timer_stop(t);
+    return 0;
+}
+
+static int ticker_free_twice(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_ticker *t = go_ticker_new(GO_SECOND);
+    go_ticker_free(t);
+    go_ticker_free(t);
+    return 0;
+}
+
+START_TEST(test_use_after_free)
+{
+    expect_fatal(chan_free_twice,
+                 "fatal error: go_chan_free on a freed channel",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(chan_send_after_free,
+                 "fatal error: go_chan_send on a freed channel",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_after_free, "fatal error: go_select on a freed channel",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(chan_free_with_receiver,
+                 "fatal error: go_chan_free of a channel goroutines are "
+                 "blocked on",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(ctx_cancel_after_free,
+                 "fatal error: go_cancel on a freed context",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(ctx_done_after_free,
+                 "fatal error: go_ctx_done on a freed context",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(ctx_err_after_free,
+                 "fatal error: go_ctx_err on a freed context",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    ck_assert_str_eq(res.out, ""); /* no garbage value printed */
+    expect_fatal(timer_stop_after_free,
+                 "fatal error: go_timer_stop on a freed timer",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(ticker_free_twice,
+                 "fatal error: go_ticker_free on a freed ticker",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+}
+END_TEST
+
 static Suite *suite_death(void)
 {
     Suite *s = suite_create("death");
@@ -660,6 +788,7 @@ static Suite *suite_death(void)
     tcase_add_test(tc, test_deadlock);
     tcase_add_test(tc, test_go_panic);
     tcase_add_test(tc, test_go_exit);
+    tcase_add_test(tc, test_use_after_free);
     suite_add_tcase(s, tc);
     return s;
 }

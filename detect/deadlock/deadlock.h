@@ -27,7 +27,6 @@
 #include "../../rt/hooks.h"
 
 /* ---- options (GORACE="key=value ...") ---- */
-enum { DL_UNLOCK_OTHER_OFF, DL_UNLOCK_OTHER_WARN };
 enum { DL_MAX_IGNORE = 16 };
 typedef struct dl_options {
     bool leaks;          /* leaks=1: report leaks at exit */
@@ -35,11 +34,21 @@ typedef struct dl_options {
     int64_t interval_ms; /* leakcheck_interval: 0 off */
     int nignore;         /* leak_ignore=f1;f2 */
     char *ignore[DL_MAX_IGNORE];
-    int unlock_other; /* unlock_other=warn|off */
-    bool lock_cycle;  /* lock_cycle=1 */
-    bool lock_order;  /* lock_order=1 */
+    bool unlock_other;      /* unlock_other=1: warn (legal in Go, so opt-in) */
+    bool lock_cycle;        /* lock_cycle=1 */
+    bool lock_order;        /* lock_order=1 */
+    const char *log_path;   /* log_path, as the race detector's */
+    const char *strip_path; /* strip_path_prefix */
 } dl_options;
 extern dl_options dl_opt;
+
+/* Where reports go (GORACE log_path: stderr, stdout or PATH.pid, the race
+ * detector's file when it is linked in). */
+int dl_out_fd(void);
+/* file without the strip_path_prefix option's prefix. */
+const char *dl_strip(const char *file);
+/* Writes a rendered traceback, its file paths stripped. */
+void dl_print_text(int fd, const char *text);
 
 /* Reports made (exit status 66 at the end when non-zero). */
 void dl_count_report(void);
@@ -80,8 +89,10 @@ typedef struct dl_stack {
 void dl_stack_capture(dl_stack *s);
 /* Go's layout, hiding runtime and detector frames. */
 void dl_stack_print(int fd, const dl_stack *s);
-/* The first frame dl_stack_print would show, or "?". */
+/* The first frame dl_stack_print would show: its function, or "?"; its pc,
+ * or 0 (a call site, e.g. to report a site once). */
 const char *dl_stack_top_func(const dl_stack *s);
+uintptr_t dl_stack_top_pc(const dl_stack *s);
 
 /* A parked goroutine's stack rendered into buf (NUL-terminated) through
  * rt_traceback_saved; returns the length. */
@@ -133,9 +144,6 @@ bool dl_is_lock_wait(int reason);
 void dl_leak_init(void);
 void dl_leak_started(void);
 int dl_leak_at_exit(int64_t g);
-void dl_leak_chan_free(int64_t g, const void *c);
-void dl_leak_block(int reason);
-void dl_leak_unblock(void);
 
 /* ---- mark.c ---- */
 /* A goroutine as the mark phase sees it. */

@@ -12,17 +12,26 @@
  *   leak_grace_ms=100     how long blocked goroutines get to finish first
  *   leak_ignore=f1;f2     never report a goroutine whose top frame is f1/f2
  *   leakcheck_interval=0  ms between reachability checks while running
- *   unlock_other=warn     warn when a Mutex is unlocked by a goroutine that
- *                         did not lock it (legal in Go), or off
+ *   unlock_other=0        1 (or warn): warn, once per call site, when a
+ *                         Mutex is unlocked by a goroutine that did not
+ *                         lock it; legal in Go (a binary semaphore), so
+ *                         off by default
  *   lock_cycle=1          fatal error when a lock wait closes a cycle
  *   lock_order=1          report lock-order inversions
+ *   log_path, strip_path_prefix: as the race detector's (one file for both)
  *
  * The exit status is 66 when anything was reported, as for a data race.
  */
 #include "deadlock.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../../rt/traceback.h"
 
 #include "../common/heap.h"
 
@@ -32,7 +41,6 @@ const int gorace_deadlock_engine = 1;
 dl_options dl_opt = {
     .leaks = true,
     .grace_ns = 100 * 1000000LL,
-    .unlock_other = DL_UNLOCK_OTHER_WARN,
     .lock_cycle = true,
     .lock_order = true,
 };
@@ -96,12 +104,15 @@ static void parse_option(char *kv)
     else if (strcmp(k, "leakcheck_interval") == 0)
         dl_opt.interval_ms = atoll(v);
     else if (strcmp(k, "unlock_other") == 0)
-        dl_opt.unlock_other =
-            strcmp(v, "off") == 0 ? DL_UNLOCK_OTHER_OFF : DL_UNLOCK_OTHER_WARN;
+        dl_opt.unlock_other = opt_bool(v);
     else if (strcmp(k, "lock_cycle") == 0)
         dl_opt.lock_cycle = opt_bool(v);
     else if (strcmp(k, "lock_order") == 0)
         dl_opt.lock_order = opt_bool(v);
+    else if (strcmp(k, "log_path") == 0)
+        dl_opt.log_path = v;
+    else if (strcmp(k, "strip_path_prefix") == 0)
+        dl_opt.strip_path = v;
 }
 
 static void parse_options(void)
@@ -116,6 +127,59 @@ static void parse_options(void)
     for (char *kv = strtok_r(copy, " \t", &save); kv;
          kv = strtok_r(NULL, " \t", &save))
         parse_option(kv);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+extern int gorace_race_log_fd(void) __attribute__((weak));
+
+static int log_fd = 2;
+
+static void open_log(void)
+{
+    const char *p = dl_opt.log_path;
+    if (!p || !*p || strcmp(p, "stderr") == 0)
+        return;
+    if (strcmp(p, "stdout") == 0) {
+        log_fd = 1;
+        return;
+    }
+    char name[600];
+    snprintf(name, sizeof name, "%s.%d", p, (int)getpid());
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        log_fd = fd;
+}
+
+int dl_out_fd(void)
+{
+    if (gorace_race_log_fd)
+        return gorace_race_log_fd();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, open_log);
+    return log_fd;
+}
+
+const char *dl_strip(const char *file)
+{
+    const char *p = dl_opt.strip_path;
+    size_t n = p ? strlen(p) : 0;
+    return file && n && strncmp(file, p, n) == 0 ? file + n : file;
+}
+
+/* A rendered traceback: its location lines start with a tab. */
+void dl_print_text(int fd, const char *text)
+{
+    for (const char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (l[0] == '\t') {
+            const char *s = dl_strip(l + 1);
+            rt_fdprintf(fd, "\t%.*s\n", (int)(n - (size_t)(s - l)), s);
+        } else {
+            rt_fdprintf(fd, "%.*s\n", (int)n, l);
+        }
+        l += n + (l[n] == '\n');
+    }
 }
 
 /* ---- goroutine records ----------------------------------------------------
@@ -185,11 +249,6 @@ static void on_mutex_unlock(int64_t g, const void *m, int write)
     dl_locks_mutex_unlock(g, m, write);
 }
 
-static void on_chan_free(int64_t g, const void *c)
-{
-    dl_leak_chan_free(g, c);
-}
-
 static int on_at_exit(int64_t g, int code, int from_go_exit)
 {
     __atomic_store_n(&dl_exiting_g, g ? g : -1, __ATOMIC_SEQ_CST);
@@ -207,7 +266,6 @@ static const rt_hooks table = {
     .go_unblock = on_go_unblock,
     .mutex_lock = on_mutex_lock,
     .mutex_unlock = on_mutex_unlock,
-    .chan_free = on_chan_free,
     .at_exit = on_at_exit,
 };
 

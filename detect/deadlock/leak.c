@@ -33,8 +33,8 @@
  * leak_ignore names functions (goleak's IgnoreTopFunction): a goroutine
  * whose top user frame is one of them is never reported.
  *
- * Misuse: go_chan_free while goroutines are blocked on the channel is
- * reported at the free (they would wake on freed memory).
+ * (go_chan_free while goroutines are blocked on the channel is the
+ * runtime's own fatal error, in both builds.)
  */
 #define _GNU_SOURCE
 #include "deadlock.h"
@@ -51,23 +51,11 @@ enum { TEXT_MAX = 16384, STW_TIMEOUT_NS = 200 * 1000000LL };
 
 static pthread_mutex_t check_lock = PTHREAD_MUTEX_INITIALIZER;
 static int started;
-static int chan_waiters; /* goroutines blocked in chan ops or select */
 
 void dl_leak_started(void)
 {
     if (!__atomic_load_n(&started, __ATOMIC_RELAXED))
         __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-}
-
-void dl_leak_block(int reason)
-{
-    (void)reason;
-    __atomic_add_fetch(&chan_waiters, 1, __ATOMIC_RELAXED);
-}
-
-void dl_leak_unblock(void)
-{
-    __atomic_sub_fetch(&chan_waiters, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- snapshots
@@ -153,7 +141,7 @@ static bool same_site(const rt_ginfo *a, const rt_ginfo *b)
 static void print_site(int fd, const rt_ginfo *gi)
 {
     if (gi->create_file) {
-        rt_fdprintf(fd, "%s:%d", gi->create_file, gi->create_line);
+        rt_fdprintf(fd, "%s:%d", dl_strip(gi->create_file), gi->create_line);
         return;
     }
     const char *func, *file;
@@ -161,7 +149,7 @@ static void print_site(int fd, const rt_ginfo *gi)
     if (gi->create_pc &&
         rt_symbolize(gi->create_pc, 1, &func, &file, &line) == 0 &&
         strcmp(file, "?") != 0)
-        rt_fdprintf(fd, "%s:%d", file, line);
+        rt_fdprintf(fd, "%s:%d", dl_strip(file), line);
     else
         rt_fdprintf(fd, "?");
 }
@@ -184,7 +172,7 @@ static void print_creation_stack(int fd, int64_t id)
  * creation site; clears their flags. */
 static void report_site(snap *s, bool *pick, size_t first, char **texts)
 {
-    int fd = 2;
+    int fd = dl_out_fd();
     const rt_ginfo *rep = &s->g[first].gi;
     int count = 0;
     int64_t longest = 0, now = go_now();
@@ -206,8 +194,8 @@ static void report_site(snap *s, bool *pick, size_t first, char **texts)
                 (long long)(tenths % 10));
     rt_fdprintf(fd, "goroutine %lld [%s]:\n", (long long)rep->id,
                 rt_hook_wait_reason(rep->wait_reason));
-    rt_fdprintf(fd, "%s", texts[first]);
-    rt_print_created_by(fd, rep->create_func, rep->create_file,
+    dl_print_text(fd, texts[first]);
+    rt_print_created_by(fd, rep->create_func, dl_strip(rep->create_file),
                         rep->create_line, rep->create_pc, rep->parent);
     print_creation_stack(fd, rep->id);
     if (count > 1) {
@@ -395,57 +383,4 @@ void dl_leak_init(void)
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     pthread_create(&t, &a, interval_thread, NULL);
     pthread_attr_destroy(&a);
-}
-
-/* ---- go_chan_free misuse
- * ------------------------------------------------------
- */
-
-typedef struct free_scan {
-    const void *c;
-    snap s;
-} free_scan;
-
-static void find_waiters(const rt_ginfo *gi, void *arg)
-{
-    free_scan *f = arg;
-    if (gi->status != RT_GS_WAITING)
-        return;
-    for (int k = 0; k < gi->nobjs; k++)
-        if (gi->objs[k] == f->c) {
-            snap_add(gi, &f->s);
-            return;
-        }
-}
-
-void dl_leak_chan_free(int64_t g, const void *c)
-{
-    if (!c || !__atomic_load_n(&chan_waiters, __ATOMIC_RELAXED))
-        return;
-    free_scan f = {.c = c};
-    rt_hook_goroutines(find_waiters, &f);
-    if (!f.s.n)
-        return;
-    dl_stack now;
-    dl_stack_capture(&now);
-    int fd = 2;
-    dl_report_begin();
-    rt_fdprintf(fd, "WARNING: channel freed while goroutines are blocked on "
-                    "it\n");
-    rt_fdprintf(fd, "go_chan_free(%p) by goroutine %lld at:\n", c,
-                (long long)g);
-    dl_stack_print(fd, &now);
-    for (size_t i = 0; i < f.s.n; i++) {
-        const rt_ginfo *gi = &f.s.g[i].gi;
-        rt_fdprintf(fd, "\ngoroutine %lld [%s]:\n", (long long)gi->id,
-                    rt_hook_wait_reason(gi->wait_reason));
-        if (gi->sp)
-            rt_traceback_saved(fd, gi->sp);
-        rt_print_created_by(fd, gi->create_func, gi->create_file,
-                            gi->create_line, gi->create_pc, gi->parent);
-    }
-    rt_fdprintf(fd, "==================\n");
-    dl_report_end();
-    dl_count_report();
-    dl_free(f.s.g);
 }

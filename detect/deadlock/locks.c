@@ -34,8 +34,10 @@
  * deadlock detector reports it: each new edge is checked once, so each
  * cycle is reported once, when its last edge appears.
  *
- * Misuse. Unlocking a Mutex locked by another goroutine is legal in Go and
- * reported only as a warning (unlock_other=warn|off). A Mutex found locked
+ * Misuse. Unlocking a Mutex locked by another goroutine is legal in Go (a
+ * Mutex as a binary semaphore, RLocker handed to another goroutine), so it
+ * is reported only on request (unlock_other=1), as a warning, once per
+ * unlock site. A Mutex found locked
  * at an address where no Lock ever happened was copied while locked (the
  * copy carries the locked state): reported when the copy is unlocked, the
  * one moment that is certain (a waiter on such a copy could be racing with
@@ -65,7 +67,6 @@ typedef struct lgst {
     held *held;
     int wait_reason; /* 0: not blocked */
     const void *wait_obj;
-    bool chan_wait;
 } lgst;
 
 typedef struct lk lk;
@@ -100,12 +101,6 @@ bool dl_is_lock_wait(int reason)
 static bool is_read_wait(int reason)
 {
     return dl_reason_kind(reason) == DL_K_RLOCK;
-}
-
-static bool is_chan_wait(int reason)
-{
-    dl_kind k = dl_reason_kind(reason);
-    return k == DL_K_CHAN || k == DL_K_SELECT;
 }
 
 /* ---- records ----------------------------------------------------------------
@@ -250,7 +245,7 @@ static bool order_add(lk *from, lk *to, const dl_stack *from_at,
 static void report_inversion(const inversion *inv)
 {
     dl_report_begin();
-    int fd = 2;
+    int fd = dl_out_fd();
     rt_fdprintf(fd, "WARNING: POTENTIAL DEADLOCK (lock order inversion)\n");
     rt_fdprintf(fd, "Cycle in lock order graph: ");
     for (int i = 0; i < inv->n; i++)
@@ -278,13 +273,37 @@ static void report_inversion(const inversion *inv)
 /* ---- lock and unlock ------------------------------------------------------
  */
 
-static void report_unlock_other(int64_t g, const void *m, int64_t owner,
-                                const held *h, const dl_stack *now)
+static const char *lock_type(int write)
 {
+    return write == RT_LOCK_RW ? "sync.RWMutex" : "sync.Mutex";
+}
+
+/* Call sites already warned about: a loop unlocking on behalf of others
+ * (a binary semaphore) gets one warning, not one per iteration. */
+static dl_spin sites_lock;
+static dl_map unlock_sites;
+
+static bool first_at_site(uintptr_t pc)
+{
+    dl_spin_lock(&sites_lock);
+    bool first = pc == 0 || !dl_map_get(&unlock_sites, pc);
+    if (pc)
+        dl_map_put(&unlock_sites, pc, (void *)1);
+    dl_spin_unlock(&sites_lock);
+    return first;
+}
+
+static void report_unlock_other(int64_t g, const void *m, int write,
+                                int64_t owner, const held *h,
+                                const dl_stack *now)
+{
+    if (!first_at_site(dl_stack_top_pc(now)))
+        return;
     dl_report_begin();
-    int fd = 2;
-    rt_fdprintf(fd, "WARNING: sync.Mutex unlocked by a goroutine that did "
-                    "not lock it\n");
+    int fd = dl_out_fd();
+    rt_fdprintf(fd,
+                "WARNING: %s unlocked by a goroutine that did not lock it\n",
+                lock_type(write));
     rt_fdprintf(fd,
                 "Mutex %p locked by goroutine %lld, unlocked by goroutine "
                 "%lld at:\n",
@@ -299,11 +318,12 @@ static void report_unlock_other(int64_t g, const void *m, int64_t owner,
     dl_report_end();
 }
 
-static void report_copied(int64_t g, const void *m, const dl_stack *now)
+static void report_copied(int64_t g, const void *m, int write,
+                          const dl_stack *now)
 {
     dl_report_begin();
-    int fd = 2;
-    rt_fdprintf(fd, "WARNING: sync.Mutex copied after first use\n");
+    int fd = dl_out_fd();
+    rt_fdprintf(fd, "WARNING: %s copied after first use\n", lock_type(write));
     rt_fdprintf(fd,
                 "Mutex %p is locked but was never locked at this address: "
                 "it is a copy of a locked mutex.\nUnlocked by goroutine %lld "
@@ -376,10 +396,10 @@ void dl_locks_mutex_unlock(int64_t g, const void *m, int write)
     dl_spin_unlock(&L);
     if (copied) {
         dl_stack_capture(&now);
-        report_copied(g, m, &now);
-    } else if (other && dl_opt.unlock_other == DL_UNLOCK_OTHER_WARN) {
+        report_copied(g, m, write, &now);
+    } else if (other && dl_opt.unlock_other) {
         dl_stack_capture(&now);
-        report_unlock_other(g, m, owner, have_h ? &h_copy : NULL, &now);
+        report_unlock_other(g, m, write, owner, have_h ? &h_copy : NULL, &now);
     }
 }
 
@@ -483,9 +503,9 @@ static void collect_parked(const rt_ginfo *gi, void *arg)
 {
     parked *p = arg;
     for (int i = 0; i < p->n; i++)
-        if (p->ids[i] == gi->id && gi->status == RT_GS_WAITING && gi->sp) {
+        if (p->ids[i] == gi->id) { /* its creation site, in any state */
             p->gi[i] = *gi;
-            p->ok[i] = true;
+            p->ok[i] = gi->status == RT_GS_WAITING && gi->sp;
         }
 }
 
@@ -509,10 +529,19 @@ static void wait_parked(const cycle *c, parked *p)
     }
 }
 
+/* A parked goroutine's stack, paths stripped as everywhere else. */
+static void print_saved(int fd, void *sp)
+{
+    char *text = dl_alloc(16384);
+    dl_traceback_saved_text(sp, text, 16384);
+    dl_print_text(fd, text);
+    dl_free(text);
+}
+
 static void report_cycle(const cycle *c) __attribute__((noreturn));
 static void report_cycle(const cycle *c)
 {
-    int fd = 2;
+    int fd = dl_out_fd();
     parked p;
     dl_stack self;
     dl_stack_capture(&self);
@@ -541,13 +570,14 @@ static void report_cycle(const cycle *c)
         if (i == 0)
             dl_stack_print(fd, &self);
         else if (p.ok[i])
-            rt_traceback_saved(fd, p.gi[i].sp);
+            print_saved(fd, p.gi[i].sp);
         else
             rt_fdprintf(fd, "\t(still switching out)\n");
-        if (i > 0 && p.ok[i])
-            rt_print_created_by(fd, p.gi[i].create_func, p.gi[i].create_file,
-                                p.gi[i].create_line, p.gi[i].create_pc,
-                                p.gi[i].parent);
+        /* every goroutine of the cycle but main says where it came from */
+        if (p.gi[i].id == c->g[i] && p.gi[i].parent != 0)
+            rt_print_created_by(
+                fd, p.gi[i].create_func, dl_strip(p.gi[i].create_file),
+                p.gi[i].create_line, p.gi[i].create_pc, p.gi[i].parent);
     }
     fflush(stderr);
     _exit(2);
@@ -586,9 +616,6 @@ void dl_locks_block(int64_t g, int reason, const void *obj)
     lgst *s = gst_get(g, true);
     s->wait_reason = reason;
     s->wait_obj = obj;
-    s->chan_wait = is_chan_wait(reason);
-    if (s->chan_wait)
-        dl_leak_block(reason);
     if (dl_opt.lock_cycle && obj && dl_is_lock_wait(reason)) {
         walk w = {.start = g, .c = &c};
         c.g[0] = g;
@@ -612,11 +639,8 @@ void dl_locks_unblock(int64_t g)
     dl_spin_lock(&L);
     lgst *s = gst_get(g, false);
     if (s) {
-        if (s->chan_wait)
-            dl_leak_unblock();
         s->wait_reason = 0;
         s->wait_obj = NULL;
-        s->chan_wait = false;
     }
     dl_spin_unlock(&L);
 }

@@ -241,19 +241,22 @@ void dl_stack_print(int fd, const dl_stack *s)
 {
     int shown = 0;
     for (int i = 0; i < s->n; i++) {
-        const char *func, *file;
+        const char *func, *file, *module;
         int line;
+        uintptr_t off;
         /* unw_backtrace's first entry is an ip, the others return addresses */
-        rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
+        rt_symbolize_module(s->pc[i], i > 0, &func, &file, &line, &module,
+                            &off);
         if (is_stack_end(func))
             break;
         if (is_hidden_frame(func, file))
             continue;
         rt_fdprintf(fd, "%s(...)\n", func);
         if (strcmp(file, "?") != 0)
-            rt_fdprintf(fd, "\t%s:%d\n", file, line);
-        else
-            rt_fdprintf(fd, "\t?+0x%lx\n", (unsigned long)s->pc[i]);
+            rt_fdprintf(fd, "\t%s:%d\n", dl_strip(file), line);
+        else /* no line info: where the traceback would say it is */
+            rt_fdprintf(fd, "\t%s+0x%lx\n", module ? module : "?",
+                        (unsigned long)off);
         shown++;
         if (strcmp(func, "main") == 0)
             break;
@@ -262,7 +265,8 @@ void dl_stack_print(int fd, const dl_stack *s)
         rt_fdprintf(fd, "\t(no frames)\n");
 }
 
-const char *dl_stack_top_func(const dl_stack *s)
+/* Index of the first frame dl_stack_print would show, or -1. */
+static int top_frame(const dl_stack *s, const char **func_out)
 {
     for (int i = 0; i < s->n; i++) {
         const char *func, *file;
@@ -270,10 +274,26 @@ const char *dl_stack_top_func(const dl_stack *s)
         rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
         if (is_stack_end(func))
             break;
-        if (!is_hidden_frame(func, file))
-            return func;
+        if (!is_hidden_frame(func, file)) {
+            *func_out = func;
+            return i;
+        }
     }
-    return "?";
+    return -1;
+}
+
+const char *dl_stack_top_func(const dl_stack *s)
+{
+    const char *func = "?";
+    top_frame(s, &func);
+    return func;
+}
+
+uintptr_t dl_stack_top_pc(const dl_stack *s)
+{
+    const char *func;
+    int i = top_frame(s, &func);
+    return i < 0 ? 0 : s->pc[i];
 }
 
 size_t dl_traceback_saved_text(void *sp, char *buf, size_t len)

@@ -460,6 +460,7 @@ static bool heap_find(uintptr_t addr, hblock *out)
 
 static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
 static int nreports;
+static bool verdict_given; /* race_finish ran (under report_mu) */
 static int log_fd = -1;
 
 enum { SEEN_CAP = 4096 };
@@ -473,10 +474,24 @@ int race_count(void)
     return __atomic_load_n(&nreports, __ATOMIC_ACQUIRE);
 }
 
+static void open_log(void);
+
+/* One fd for the life of the process: the deadlock detector writes to it
+ * too (gorace_race_log_fd), so the two never truncate each other's file. */
 static int out_fd(void)
 {
-    if (log_fd >= 0)
-        return log_fd;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, open_log);
+    return log_fd;
+}
+
+int gorace_race_log_fd(void)
+{
+    return out_fd();
+}
+
+static void open_log(void)
+{
     const char *p = race_opts.log_path;
     if (!*p || !strcmp(p, "stderr")) {
         log_fd = 2;
@@ -489,7 +504,6 @@ static int out_fd(void)
         if (log_fd < 0)
             log_fd = 2;
     }
-    return log_fd;
 }
 
 /* Frames of the runtime and its goroutine entry are not the user's. */
@@ -503,15 +517,20 @@ static void print_stack(int fd, const stackrec *s)
 {
     int printed = 0;
     for (uint32_t i = 0; s && i < s->depth; i++) {
-        const char *func, *file;
+        const char *func, *file, *module;
         int line;
-        rt_symbolize(s->pc[i], 1, &func, &file, &line);
+        uintptr_t off;
+        rt_symbolize_module(s->pc[i], 1, &func, &file, &line, &module, &off);
         if (runtime_frame(func, file))
             continue;
         size_t strip = strlen(race_opts.strip_path_prefix);
         if (strip && !strncmp(file, race_opts.strip_path_prefix, strip))
             file += strip;
-        rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
+        if (strcmp(file, "?") != 0)
+            rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
+        else /* built without -g: the symbol table named it */
+            rt_fdprintf(fd, "  %s()\n      %s+0x%lx\n", func,
+                        module ? module : "?", (unsigned long)off);
         printed++;
     }
     if (!printed)
@@ -578,6 +597,10 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
                  shadow_t old, uintptr_t pc)
 {
     pthread_mutex_lock(&report_mu);
+    if (verdict_given) { /* the exit status is decided: stay consistent */
+        pthread_mutex_unlock(&report_mu);
+        return;
+    }
     int64_t pgid = 0;
     bool pfinished = false;
     const stackrec *pstk = NULL, *pcreated = NULL;
@@ -627,13 +650,16 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
     pthread_mutex_unlock(&report_mu);
 }
 
+/* Counted under report_mu: a report being printed (symbolising its stacks
+ * can take milliseconds) is finished and counted first, so a printed
+ * report always sets the exit status, and none starts after the verdict. */
 int race_finish(int code)
 {
-    int n = race_count();
-    if (!n)
-        return code;
     pthread_mutex_lock(&report_mu);
-    rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
+    int n = race_count();
+    verdict_given = true;
+    if (n)
+        rt_fdprintf(out_fd(), "Found %d data race(s)\n", n);
     pthread_mutex_unlock(&report_mu);
-    return code == 0 ? race_opts.exitcode : code;
+    return n && code == 0 ? race_opts.exitcode : code;
 }

@@ -531,15 +531,34 @@ void *__tsan_memset(void *dst, int c, size_t n)
     return real_memset(dst, c, n, (size_t)-1);
 }
 
+/* The deadlock detector's heap registry (detect/common/heap.c), when it is
+ * linked in: these interposers replace its own, so they must feed it, or
+ * go_leakcheck finds no heap to mark and gives no verdict. Weak: a program
+ * with the race detector alone has no registry. */
+extern void det_heap_note_alloc(void *p, size_t size, uintptr_t pc)
+    __attribute__((weak));
+extern void det_heap_note_free(void *p) __attribute__((weak));
+extern size_t malloc_usable_size(void *p);
+
 /* A fresh block has no history: the memory may have been someone else's. */
 static void *fresh(void *p, size_t n, uintptr_t pc)
 {
+    if (p && det_heap_note_alloc)
+        det_heap_note_alloc(p, n, pc);
     if (p && shadow_ready) {
         shadow_reset((uintptr_t)p, n);
         if (instrumented_caller(pc))
             heap_note_alloc(race_cur(), (uintptr_t)p, n, pc);
     }
     return p;
+}
+
+static void forget(void *p)
+{
+    if (shadow_ready)
+        heap_note_free((uintptr_t)p);
+    if (det_heap_note_free)
+        det_heap_note_free(p);
 }
 
 void *malloc(size_t n)
@@ -552,18 +571,26 @@ void *calloc(size_t k, size_t n)
     return fresh(__libc_calloc(k, n), k * n, CALLER_PC());
 }
 
+/* The old block is forgotten first: glibc may hand its address to another
+ * thread the moment realloc moves it. A failed realloc keeps it. */
 void *realloc(void *old, size_t n)
 {
     uintptr_t pc = CALLER_PC();
-    if (old && shadow_ready)
-        heap_note_free((uintptr_t)old);
-    return fresh(__libc_realloc(old, n), n, pc);
+    size_t was = old ? malloc_usable_size(old) : 0;
+    if (old)
+        forget(old);
+    void *p = __libc_realloc(old, n);
+    if (!p && old && n && det_heap_note_alloc)
+        det_heap_note_alloc(old, was, pc);
+    if (!p)
+        return NULL;
+    return fresh(p, n, pc);
 }
 
 void free(void *p)
 {
-    if (p && shadow_ready)
-        heap_note_free((uintptr_t)p);
+    if (p)
+        forget(p);
     __libc_free(p);
 }
 

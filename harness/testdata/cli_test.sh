@@ -38,6 +38,14 @@ done
 expect_run version 0 "$GORACE" version
 has out "gorace version"
 has out "race runtime: $T/no-such-libgorace_race.a (not built)"
+expect_run badhelp 2 "$GORACE" help frobnicate
+lines err 1
+has err "help: unknown command \"frobnicate\""
+expect_run seedsrc 2 "$GORACE" --seed 3 "$DATA/echo_exit.c"
+lines err 1
+has err "with 'gorace run --seed 3 $DATA/echo_exit.c'"
+expect_run seedsrc-rel 2 "$GORACE" --seed 3 echo_exit.c
+has err "build and run echo_exit.c with 'gorace run --seed 3 echo_exit.c'"
 expect_run badverb 2 "$GORACE" frobnicate
 lines err 1
 has err "unknown command \"frobnicate\""
@@ -239,6 +247,16 @@ has out "FAIL $S/wrong_bug.c: seed 5: exit status 3, want 0 (expect ok) (declare
 has out "2 passed, 2 failed"
 expect_run check-seeds2 0 "$GORACE" check --release --seeds 2 -run 'fail_seed|bug_' "$S"
 has out "2 passed, 0 failed"
+# one spelling across verbs: --seeds N or A..B, -timeout or --timeout
+expect_run check-range 1 "$GORACE" check --release --seeds 3..4 -timeout 30s -run 'fail_seed' "$S"
+has out "FAIL $S/fail_seed.c: seed 3: stdout line 1"
+expect_run check-range-after 0 "$GORACE" check --release --seeds 4..5 -run 'fail_seed' "$S"
+has out "2 seeds)"
+expect_run check-badrange 2 "$GORACE" check --seeds 5..1 "$S"
+lines err 1
+expect_run stress-seedsn 0 "$GORACE" stress --seeds 6 --timeout 30s "$T/fake" panic 7
+tail -n 1 "$T/out" | grep -qx "stress: 6 runs, no failure (seeds 1..6)" ||
+    fail "stress --seeds 6 summary: $(tail -n 1 "$T/out")"
 expect_run check-noseeds 0 "$GORACE" check --release --seeds 0 "$S"
 has out "4 passed, 0 failed"
 

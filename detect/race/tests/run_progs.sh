@@ -1,15 +1,16 @@
 #!/bin/sh
-# End-to-end verdicts: every program in progs/ is compiled with
-# -fsanitize=thread by each compiler given, linked against the native
-# detector (no libtsan), and run RUNS times at GOMAXPROCS=1 and 2.
+# End-to-end verdicts: every program in progs/ is built as users build it,
+# by `gorace cc -O1` with each compiler given as $CC (-fsanitize=thread,
+# linked against the native detectors, no libtsan), and run RUNS times at
+# GOMAXPROCS=1 and 2.
 # race_*.c must report a race (exit 66, a WARNING: DATA RACE block) on every
 # run; norace_*.c must exit 0 without one. Happens-before makes the verdict
 # independent of the schedule, so a single wrong run fails the test.
 #
-# usage: run_progs.sh SRC_DIR INCLUDE_DIR RACE_LIB INSTR_LIB OUT_DIR RUNS CC...
+# usage: run_progs.sh SRC_DIR GORACE OUT_DIR RUNS CC...
 set -u
-src=$1 inc=$2 racelib=$3 instrlib=$4 out=$5 runs=$6
-shift 6
+src=$1 gorace=$2 out=$3 runs=$4
+shift 4
 mkdir -p "$out"
 fail=0
 for cc in "$@"; do
@@ -17,8 +18,7 @@ for cc in "$@"; do
     for f in "$src"/*.c; do
         name=$(basename "$f" .c)
         exe="$out/$name-$cc"
-        if ! "$cc" -fsanitize=thread -g -O1 -I"$inc" -c "$f" -o "$exe.o" ||
-           ! "$cc" "$exe.o" "$racelib" "$instrlib" -lunwind -ldw -lpthread -o "$exe"; then
+        if ! CC=$cc "$gorace" cc -O1 "$f" -o "$exe"; then
             echo "FAIL: $name ($cc): build"
             fail=1
             continue
