@@ -12,18 +12,20 @@
  *
  * Time slices. A P's schedtick counts the slices begun on it; a goroutine
  * taken from runnext inherits its predecessor's slice (rt/sched.c
- * execute()). When sysmon sees the same tick for 10 ms (Go's
- * forcePreemptNS) the running goroutine has had its turn:
+ * execute()). When sysmon sees the same tick while its M's thread used
+ * 10 ms of CPU (Go's forcePreemptNS, but in CPU time: see used_cpu) or
+ * slept in the kernel, the running goroutine has had its turn:
  *   1. sysmon sets p->preempt: at its next scheduling point (every channel,
  *      select, sync and context operation; in the instrumented build also
  *      every function entry and atomic, rt/hooks.h) the goroutine yields to
  *      the back of the global queue, as Go's cooperative preemption does;
- *   2. if the slice is still unchanged 5 ms later, the goroutine is not
- *      reaching scheduling points: sysmon retakes its P and hands it to
- *      another M. The goroutine keeps its OS thread, as if in a system call,
- *      and rejoins through the system-call exit path at its next scheduling
- *      point (rt_rejoin). Go retakes the P of a blocking system call the
- *      same way, which covers an unbracketed read(2) too.
+ *   2. if the slice is still unchanged after 5 ms more of CPU, the
+ *      goroutine is not reaching scheduling points: sysmon retakes its P
+ *      and hands it to another M. The goroutine keeps its OS thread, as if
+ *      in a system call, and rejoins through the system-call exit path at
+ *      its next scheduling point (rt_rejoin). Go retakes the P of a
+ *      blocking system call the same way, which covers an unbracketed
+ *      read(2) too.
  *
  * Why not preempt asynchronously, as Go 1.14 does? Go can stop a goroutine
  * at almost any instruction because the compiler records, for every PC,
@@ -169,31 +171,31 @@ static bool thread_blocked(M *m)
     return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
 }
 
-/* A slice that has lasted 10 ms of wall time may have run for much less:
- * on a loaded machine the OS may not have run the M's thread at all. Ending
- * such a slice would reorder a program by the machine's load (a goroutine
+/* Slices are measured in the M's CPU time, not in wall time as Go does. On
+ * a loaded machine the OS may not run the M's thread for 10 ms: ending that
+ * slice would reorder a program by the machine's load (a goroutine
  * preempted at its first go_spawn lets the child run first, which a program
  * at GOMAXPROCS=1 may rightly not expect, and Go's race tests do not), and
- * retaking its P would only put one more thread to work than GOMAXPROCS.
- * So sysmon ends a slice only when the M's thread used the CPU for at least
- * half of it, or is blocked in the kernel; the same rule, over the grace
- * period, decides a retake. */
-static bool used_cpu(M *then_m, int64_t then_cpu, int64_t span, M *m)
+ * retaking its P would put one more thread to work than GOMAXPROCS. A
+ * fraction of the wall time would not do either: a thread that gets a
+ * third of a CPU would never be preempted. A thread blocked in the kernel
+ * uses no CPU and has had its turn all the same. */
+static bool used_cpu(M *then_m, int64_t then_cpu, int64_t need, M *m)
 {
     int64_t cpu = thread_cpu_ns(m);
     if (then_m != m || then_cpu < 0 || cpu < 0)
         return true; /* cannot tell: Go's rule, wall time */
-    return cpu - then_cpu >= span / 2 || thread_blocked(m);
+    return cpu - then_cpu >= need || thread_blocked(m);
 }
 
-static bool slice_used(const pwatch *w, M *m, int64_t now)
+static bool slice_used(const pwatch *w, M *m)
 {
-    return used_cpu(w->since_m, w->since_cpu, now - w->since, m);
+    return used_cpu(w->since_m, w->since_cpu, SLICE_NS, m);
 }
 
-static bool hogging(const pwatch *w, M *m, int64_t now)
+static bool hogging(const pwatch *w, M *m)
 {
-    return used_cpu(w->m, w->cpu, now - w->preempted, m);
+    return used_cpu(w->m, w->cpu, PREEMPT_GRACE_NS, m);
 }
 
 /* ---- preemption and retake ---------------------------------------------- */
@@ -269,7 +271,7 @@ static bool retake(int64_t now, int64_t *grace_end)
             continue;
         }
         if (now - w->since < SLICE_NS ||
-            (!w->preempted && !slice_used(w, load_acq(&p->m), now)))
+            (!w->preempted && !slice_used(w, load_acq(&p->m))))
             continue;
         /* The slice is over. Ask again even if asked before: a goroutine
          * that yielded may have handed its slice on through runnext. */
@@ -278,7 +280,7 @@ static bool retake(int64_t now, int64_t *grace_end)
             acted = true;
         }
         if (w->preempted && now - w->preempted >= PREEMPT_GRACE_NS &&
-            hogging(w, load_acq(&p->m), now) && try_retake(p, tick)) {
+            hogging(w, load_acq(&p->m)) && try_retake(p, tick)) {
             w->since = 0;
             acted = true;
             continue;
