@@ -1,7 +1,7 @@
 #!/bin/bash
 # engines_agree.sh GORACE BUILD_DIR: the two race engines check each other.
 # Every program of corpus/race must get its expected verdict from the native
-# engine (gorace check, race mode, 20 runs at each of GOMAXPROCS 1 and 2:
+# engine (gorace check, race mode, 10 runs at each of GOMAXPROCS 1 and 2:
 # happens-before means the verdict holds whatever the schedule) and from the TSan
 # engine (verify_tsan.sh), but for the TSan engine's known blind spots listed
 # with their reasons in tsan_known.txt. Both agreeing with the expectation,
@@ -12,7 +12,7 @@ gorace=$1
 build=$2
 export XDG_CACHE_HOME=${XDG_CACHE_HOME:-$(mktemp -d)}
 echo "== native engine"
-"$gorace" check -count 20 --seeds 0 -j 2 "$here" | grep -E "^FAIL|passed,"
+"$gorace" check -count 10 --seeds 0 -j 2 "$here" | grep -E "^FAIL|passed,"
 native=${PIPESTATUS[0]}
 echo "== TSan engine"
 JOBS=2 "$here/verify_tsan.sh" --known "$here/tsan_known.txt" "$build" "$here"
