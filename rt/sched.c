@@ -15,7 +15,7 @@
  * Time slices. A goroutine taken from runnext inherits the slice of the one
  * that readied it (Go's inheritTime): schedtick counts only new slices, so
  * a ping-pong pair or a spawn-and-wait loop shares one. sysmon (rt/sysmon.c)
- * ends a slice older than 10 ms: the goroutine yields at its next
+ * ends a slice that has used 10 ms of CPU: the goroutine yields at its next
  * scheduling point, or, if it reaches none, loses its P to another M. Then
  * the local and global queues get their turn; nothing starves behind a
  * chain of goroutines handing the P to each other.
