@@ -5,8 +5,13 @@
 // locks; main waits for both: all asleep. (Go's profile: both leaked in
 // sync.Mutex.Lock.)
 //
+// The deadlock detector would name the AB-BA cycle instead when it closes
+// while main has yet to reach Wait (some seeds do that); this program checks
+// Go's diagnosis, abba_lock_cycle.c checks the detector's.
+//
 // expect: deadlock
 // gomaxprocs: 1,2
+// gorace: lock_cycle=0
 #include <gorace.h>
 
 static go_mutex coalesced_mu, raft_mu, replica_mu;
