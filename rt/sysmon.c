@@ -60,10 +60,11 @@
  * Seeded mode runs every goroutine on one M and must not depend on time,
  * so sysmon neither preempts nor retakes there. It only watches for a
  * schedule that cannot move: a goroutine that reaches no scheduling point
- * for stall_ms (GORACE, default 2000) while others wait to run is a spin
- * loop that no seed can interleave (in the release build, which has no
- * callbacks at atomics). sysmon then stops the program with a fatal error
- * naming the goroutine and its stack, never a silent hang.
+ * for stall_ms of CPU (GORACE, default 2000) while others wait to run is a
+ * spin loop that no seed can interleave (in the release build, which has
+ * no callbacks at atomics), and one blocked in the kernel that long made a
+ * blocking call nobody bracketed. sysmon then stops the program with a fatal
+ * error naming the goroutine and its stack, never a silent hang.
  *
  * Invariants: sysmon holds no P and runs no goroutine; it takes sched.lock
  * only to sleep and to hand a P off. Each outstanding preemption request
@@ -302,9 +303,22 @@ static bool retake(int64_t now, int64_t *grace_end)
 
 static struct {
     uint64_t progress;
-    int64_t since;
+    int64_t since; /* when progress last changed */
+    int64_t cpu;   /* the M's thread CPU time then; -1: unknown */
 } stall;
 
+static void stall_restart(uint64_t progress, int64_t now, M *m)
+{
+    stall.progress = progress;
+    stall.since = now;
+    stall.cpu = thread_cpu_ns(m);
+}
+
+/* A goroutine that spins burns stall_ms of CPU; one blocked in a system
+ * call nobody bracketed burns none, so for it the wall clock counts. CPU
+ * time, not wall time, for the spin: a long computation under the race
+ * detector on a loaded machine (a million-element copy takes 4 s of wall
+ * time at load 8 for 0.6 s of CPU) is not a spin. */
 static void watch_seeded(int64_t now)
 {
     uint64_t progress = rt_explore_progress();
@@ -313,18 +327,26 @@ static void watch_seeded(int64_t now)
     bool in_user = gp && load_acq(&m->pins) == 0;
     if (progress != stall.progress || !in_user ||
         !rt_explore_others_waiting()) {
-        stall.progress = progress;
-        stall.since = now;
+        stall_restart(progress, now, m);
         return;
     }
-    int64_t ms = (now - stall.since) / 1000000;
-    if (ms >= rt_explore_stall_ms())
+    int64_t limit = rt_explore_stall_ms(), cpu = thread_cpu_ns(m);
+    int64_t wall_ms = (now - stall.since) / 1000000;
+    int64_t cpu_ms =
+        cpu < 0 || stall.cpu < 0 ? wall_ms : (cpu - stall.cpu) / 1000000;
+    if (cpu_ms >= limit)
         rt_throw("seeded schedule stalled: goroutine %lld ran %lld ms "
                  "without reaching a scheduling point while other "
                  "goroutines waited (a spin loop the seeded scheduler "
                  "cannot interleave: run it free, or build it with the "
                  "detector, whose atomics are scheduling points)",
-                 (long long)gp->pub.id, (long long)ms);
+                 (long long)gp->pub.id, (long long)cpu_ms);
+    if (wall_ms >= limit && thread_blocked(m))
+        rt_throw("seeded schedule stalled: goroutine %lld has been blocked "
+                 "in the kernel for %lld ms while other goroutines waited "
+                 "(a blocking call outside go_syscall_enter/exit: the "
+                 "seeded scheduler cannot run anything meanwhile)",
+                 (long long)gp->pub.id, (long long)wall_ms);
 }
 
 /* ---- the loop ------------------------------------------------------------ */

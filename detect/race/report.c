@@ -83,7 +83,7 @@ static bool foreign_option(const char *k)
     static const char *const keys[] = {
         "seed",       "pct",           "pct_steps",    "steps_file",
         "leaks",      "leak_grace_ms", "leak_ignore",  "leakcheck_interval",
-        "lock_cycle", "lock_order",    "unlock_other",
+        "lock_cycle", "lock_order",    "unlock_other", "stall_ms",
     };
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (!strcmp(k, keys[i]))
