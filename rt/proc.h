@@ -36,7 +36,8 @@ typedef enum {
     G_DEAD
 } gstatus;
 
-typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRED } pstatus;
+/* P_RETIRED is zero: the Ps above GOMAXPROCS stay untouched zero pages. */
+typedef enum { P_RETIRED, P_IDLE, P_RUNNING, P_SYSCALL } pstatus;
 
 /* What a goroutine asks g0 to do after switching to it. */
 typedef enum { REQ_NONE, REQ_PARK, REQ_YIELD, REQ_EXIT, REQ_SYSCALL_EXIT } mreq;
