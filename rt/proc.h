@@ -217,6 +217,11 @@ void rt_signal_stack_install(M *m);
  * unwind itself (SIGURG); false if it did not answer in time. */
 bool rt_dump_running_on(int fd, G *gp);
 
+/* threads.c: threads gorace did not start may call in (never an
+ * underestimate); such a call readying a goroutine is checked first. */
+#define rt_foreign_threads rt_hook_foreign_threads
+void rt_foreign_call_check(void);
+
 /* sysmon.c */
 void rt_sysmon_start(void);
 /* Called with sched.lock held when a P leaves the idle list. */

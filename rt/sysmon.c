@@ -83,6 +83,7 @@
 #include <unistd.h>
 
 #include "explore.h"
+#include "hooks.h"
 #include "proc.h"
 #include "time.h"
 
@@ -360,6 +361,7 @@ static bool sleep_if_idle(void)
 static void *sysmon_main(void *arg)
 {
     (void)arg;
+    rt_hook_own_thread(1);                        /* sysmon never ends */
     pthread_setname_np(pthread_self(), "sysmon"); /* top -H, gdb, /proc */
     int64_t delay_us = DELAY_MIN_US;
     int idle = 0;

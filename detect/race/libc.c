@@ -27,6 +27,9 @@
  * address), on top of the caller, so a report reads `strcpy()` then the
  * user's line, as TSan's `#0 strcpy` does.
  *
+ * pthread_create and pthread_join are the edges TSan makes of them, and a
+ * thread the program starts gets a history of its own (race.c).
+ *
  * The printf family writes its buffer (sprintf, snprintf and their v
  * forms: the bytes written, terminator included); the strings its %s
  * arguments read are not tracked. Fortified variants (__strcpy_chk & co.,
@@ -36,9 +39,11 @@
 #include "race.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CALLER_PC() ((uintptr_t)__builtin_return_address(0))
 
@@ -480,4 +485,73 @@ int sprintf(char *buf, const char *fmt, ...)
     int r = print_all((const void *)sprintf, CALLER_PC(), buf, fmt, ap);
     va_end(ap);
     return r;
+}
+
+/* ---- threads the program starts ------------------------------------------
+ * pthread_create happens before the thread runs and its end before the
+ * pthread_join that waits for it, as TSan makes them; each such thread has
+ * its own state (race.c). Only threads started from instrumented code: the
+ * runtime's Ms, sysmon and detector threads are not the program's. A
+ * thread left through pthread_exit skips the end: its join gets no edge. */
+
+typedef struct trampoline {
+    void *(*fn)(void *);
+    void *arg;
+    gstate *g;
+} trampoline;
+
+static uintptr_t stack_lo_of_self(void)
+{
+    pthread_attr_t a;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        pthread_attr_getstack(&a, &lo, &size);
+        pthread_attr_destroy(&a);
+    }
+    return (uintptr_t)lo;
+}
+
+/* Named so that reports hide it (report.c), as they hide g_entry. */
+void *race_thread_main(void *arg);
+void *race_thread_main(void *arg)
+{
+    trampoline t = *(trampoline *)arg;
+    race_free(arg);
+    race_thread_start(t.g, gettid(), stack_lo_of_self());
+    void *r = t.fn(t.arg);
+    race_thread_end(t.g, (uintptr_t)pthread_self());
+    return r;
+}
+
+int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                   void *(*fn)(void *), void *arg)
+{
+    static int (*real_create)(pthread_t *, const pthread_attr_t *,
+                              void *(*)(void *), void *);
+    if (!real_create)
+        real_create = dlsym(RTLD_NEXT, "pthread_create");
+    uintptr_t pc = CALLER_PC();
+    if (!USER_CALL())
+        return real_create(th, attr, fn, arg);
+    trampoline *t = race_alloc(sizeof *t);
+    *t = (trampoline){fn, arg, race_thread_new(pc)};
+    int err = real_create(th, attr, race_thread_main, t);
+    if (err)
+        race_free(t); /* its state stays unused: rare */
+    return err;
+}
+
+int pthread_join(pthread_t th, void **ret)
+{
+    static int (*real_join)(pthread_t, void **);
+    if (!real_join)
+        real_join = dlsym(RTLD_NEXT, "pthread_join");
+    uintptr_t pc = CALLER_PC();
+    int err = real_join(th, ret);
+    if (!err && USER_CALL()) {
+        race_acquire(race_cur(), (uintptr_t)th);
+        race_sync_forget((uintptr_t)th);
+    }
+    return err;
 }
