@@ -447,6 +447,7 @@ static void m_spawn_thread(M *m)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t t;
+    rt_own_thread_spawn();
     int err = pthread_create(&t, &attr, m_thread_main, m);
     pthread_attr_destroy(&attr);
     if (err)
@@ -1097,7 +1098,7 @@ static G *explore_find_runnable(void)
          * (its I/O takes no virtual time), then time moves. */
         if (rt_explore_await_syscall(next_timer != INT64_MAX))
             continue;
-        if (next_timer == INT64_MAX && rt_foreign_threads() > 0)
+        if (next_timer == INT64_MAX && rt_foreign_threads_settled() > 0)
             rt_throw("all goroutines are asleep, but a thread gorace did not "
                      "start may still wake one (not supported under a seed)");
         if (next_timer == INT64_MAX)
@@ -1216,7 +1217,7 @@ static void m_loop(M *m)
 static void *m_thread_main(void *arg)
 {
     M *m = arg;
-    rt_hook_own_thread(1); /* Ms never end */
+    rt_own_thread_begin(); /* Ms never end */
     tls_m = m;
     m->thread = pthread_self();
     /* A thread inherits its creator's name, which may be sysmon's. */

@@ -18,6 +18,10 @@
  * runs and uncounts itself before it ends, so the difference can only
  * overstate the foreign threads: a check that should fire may wait (the
  * last idle M looks again every 10 ms), one that should not never fires.
+ * The runtime's own threads that were created but have not counted
+ * themselves yet (sysmon and an M, just started) are `starting`: while
+ * there are any the answer is unknown, which counts as foreign, except
+ * under a seed, which waits for them so that every run says the same.
  *
  * Seeded schedules run every goroutine on one thread and decide every
  * step from the seed; a call from a foreign thread would race with that
@@ -34,11 +38,22 @@
 #include "explore.h"
 #include "hooks.h"
 
-static int32_t own_threads;
+static int32_t own_threads, starting;
 
 void rt_hook_own_thread(int delta)
 {
     __atomic_add_fetch(&own_threads, delta, __ATOMIC_SEQ_CST);
+}
+
+void rt_own_thread_spawn(void)
+{
+    __atomic_add_fetch(&starting, 1, __ATOMIC_SEQ_CST);
+}
+
+void rt_own_thread_begin(void)
+{
+    rt_hook_own_thread(1);
+    __atomic_add_fetch(&starting, -1, __ATOMIC_SEQ_CST);
 }
 
 /* Field 20 of /proc/self/stat, num_threads; 0 if it cannot be read. The
@@ -63,9 +78,19 @@ static int32_t process_threads(void)
 
 int rt_hook_foreign_threads(void)
 {
+    if (__atomic_load_n(&starting, __ATOMIC_SEQ_CST) > 0)
+        return 1; /* unknown yet */
     int32_t n =
         process_threads() - __atomic_load_n(&own_threads, __ATOMIC_SEQ_CST);
     return n > 0 ? n : 0;
+}
+
+int rt_foreign_threads_settled(void)
+{
+    for (int i = 0; i < 20000 && __atomic_load_n(&starting, __ATOMIC_SEQ_CST);
+         i++)
+        usleep(100); /* a thread starts in microseconds */
+    return rt_hook_foreign_threads();
 }
 
 /* A thread outside the scheduler readies a goroutine or spawns one. */
