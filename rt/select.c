@@ -356,6 +356,8 @@ static int select_wait(sel *s, uintptr_t pc)
     enqueue_all(s, gp);
     go_case *timeout = s->timeout >= 0 ? &s->cases[s->timeout] : NULL;
     rt_sudog *won = park_select(gp, timeout);
+    if (!won && !timeout)
+        rt_throw("selectgo: bad wakeup");
 
     sel_lock(s);
     __atomic_store_n(&gp->select_done, 0, __ATOMIC_RELAXED);
