@@ -56,6 +56,11 @@
  *                      parking are not timed)
  *   Sleep1us           one go_sleep(1 µs)
  *   After10k           one round: 10k concurrent go_after(1 µs), all received
+ *   TimeoutLoop        one round of the per-iteration timeout idiom: spawn
+ *                      a goroutine that sends its result on a cap-1
+ *                      channel, select on the result and a 1 ms timeout
+ *                      (GO_AFTER_CASE; Go: time.After), free the channel;
+ *                      maxrss_kb shows what the rounds keep
  *   WaitGroup1k        one round: spawn 1000 goroutines that each call
  *                      Done, Wait for them
  * Macro programs, the corpus/seeds patterns at realistic sizes (op = run):
@@ -495,6 +500,34 @@ void Sleep1us(benchmark::State &state)
         go_sleep(GO_MICROSECOND);
 }
 
+/* ---- TimeoutLoop --------------------------------------------------- */
+
+void send_result(void *arg)
+{
+    int64_t v = 1;
+    go_chan_send(static_cast<go_chan *>(arg), &v);
+}
+
+void TimeoutLoop(benchmark::State &state)
+{
+    Footprint fp(state);
+    int64_t timeouts = 0;
+    for (auto _ : state) {
+        go_chan *res = go_chan_make(sizeof(int64_t), 1);
+        GO(send_result, res);
+        int64_t v;
+        go_case cs[2] = {recv_case(res, &v), {}};
+        cs[1].dir = GO_AFTER;
+        cs[1].after = GO_MILLISECOND;
+        if (go_select(cs, 2, false) == 1) {
+            timeouts++;
+            go_chan_recv(res, &v); /* the worker still sends */
+        }
+        go_chan_free(res);
+    }
+    state.counters["timeouts"] = static_cast<double>(timeouts);
+}
+
 extern int64_t macro_div;
 
 /* ---- FanOut10k, MacroFanOut1M -------------------------------------- */
@@ -898,6 +931,7 @@ void register_all()
         {"Cancel10k", Cancel10k},
         {"Sleep1us", Sleep1us},
         {"After10k", After10k},
+        {"TimeoutLoop", TimeoutLoop},
         {"WaitGroup1k", WaitGroup1k},
         {"MacroPool100k", MacroPool100k},
         {"MacroFanOut1M", MacroFanOut1M},

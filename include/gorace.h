@@ -81,14 +81,16 @@ void go_chan_free(go_chan *c);
 
 /* ---- Select ------------------------------------------------------------ */
 
-/* A select case's direction. */
-enum { GO_SEND = 1, GO_RECV = 2 };
-/* A select case: send *elem, or receive into elem (ok: a value came). */
+/* A select case's direction; GO_AFTER is a timeout with no channel. */
+enum { GO_SEND = 1, GO_RECV = 2, GO_AFTER = 3 };
+/* A select case: send *elem, or receive into elem (ok: a value came); a
+ * GO_AFTER case is ready after `after` ns and stores go_now() into elem. */
 typedef struct {
     go_chan *chan;
     int dir;
     void *elem;
     bool ok;
+    int64_t after;
 } go_case;
 /* A case sending *ptr on ch. */
 #define GO_SEND_CASE(ch, ptr)                                                  \
@@ -96,6 +98,10 @@ typedef struct {
 /* A case receiving from ch into ptr (may be NULL). */
 #define GO_RECV_CASE(ch, ptr)                                                  \
     ((go_case){.chan = (ch), .dir = GO_RECV, .elem = (ptr)})
+/* `case t := <-time.After(ns)` without a channel: nothing to reclaim, so
+ * safe in loops; ptr (an int64_t *, may be NULL) gets the time. */
+#define GO_AFTER_CASE(ns, ptr)                                                 \
+    ((go_case){.dir = GO_AFTER, .elem = (ptr), .after = (ns)})
 /* select: runs one ready case (random among them); its index, -1: default. */
 int go_select(go_case *cases, int n, bool has_default);
 

@@ -146,6 +146,9 @@ static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
          sg = sg->waitlink)
         if (sg->obj)
             gi->objs[gi->nobjs++] = sg->obj;
+    /* Its GO_AFTER timer will wake it: no object to reach. */
+    if (gp->pub.select_timed)
+        gi->nobjs = 0;
 }
 
 void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg)

@@ -111,6 +111,15 @@ void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr);
 /* Runs the at_exit chain (both builds; without tables it returns code). */
 int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
 
+/* Threads (rt/threads.c). A detector's own thread calls
+ * rt_hook_own_thread(1) first thing and (-1) before it ends, so that it
+ * does not count as a thread gorace did not start; rt_hook_foreign_threads
+ * says how many such threads are alive (an overestimate, never an
+ * underestimate): while there are any, a goroutine blocked on an object no
+ * goroutine can reach may still be woken by one of them. */
+void rt_hook_own_thread(int delta);
+int rt_hook_foreign_threads(void);
+
 /* Goroutine id for hook arguments: 0 in scheduler context. */
 int64_t rt_hook_gid(void);
 

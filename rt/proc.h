@@ -218,6 +218,17 @@ void rt_signal_stack_install(M *m);
  * unwind itself (SIGURG); false if it did not answer in time. */
 bool rt_dump_running_on(int fd, G *gp);
 
+/* threads.c: threads gorace did not start may call in (never an
+ * underestimate); such a call readying a goroutine is checked first. */
+#define rt_foreign_threads rt_hook_foreign_threads
+void rt_foreign_call_check(void);
+/* The same, once the runtime's threads being started have started. */
+int rt_foreign_threads_settled(void);
+/* The runtime's own threads: spawn before pthread_create, begin first
+ * thing in the new thread. */
+void rt_own_thread_spawn(void);
+void rt_own_thread_begin(void);
+
 /* sysmon.c */
 void rt_sysmon_start(void);
 /* Called with sched.lock held when a P leaves the idle list. */

@@ -69,6 +69,10 @@
 #include "time.h"
 #include "traceback.h"
 
+/* How often the last idle M looks for the deadlock again while threads
+ * gorace did not start are alive (rt/threads.c). */
+#define FOREIGN_RECHECK_NS (10 * 1000000)
+
 struct rt_sched sched;
 P allp[MAX_PROCS];
 uint32_t rt_sched_armed;
@@ -443,6 +447,7 @@ static void m_spawn_thread(M *m)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t t;
+    rt_own_thread_spawn();
     int err = pthread_create(&t, &attr, m_thread_main, m);
     pthread_attr_destroy(&attr);
     if (err)
@@ -500,7 +505,7 @@ static void wakep(void)
     startm(NULL, true);
 }
 
-static void checkdead_locked(void);
+static bool checkdead_locked(void);
 
 /* Wakes an idle M without a P; it runs timers and watches them. */
 static void wake_idle_m_locked(void)
@@ -524,12 +529,15 @@ static void stopm(M *m, int64_t timer_when)
      * it coarsely rather than sleep through it. */
     if (timer_when == INT64_MAX && !rt_explore_on && rt_timers_pending())
         timer_when = rt_nanotime() + 1000000;
+    /* Deadlocked but for threads gorace did not start: look again soon,
+     * they may end without waking anyone. */
+    if (checkdead_locked() && timer_when == INT64_MAX)
+        timer_when = rt_nanotime() + FOREIGN_RECHECK_NS;
     bool watch = timer_when != INT64_MAX && sched.timer_sleeper == NULL;
     if (watch) {
         sched.timer_sleeper = m;
         sched.timer_sleep_until = timer_when;
     }
-    checkdead_locked();
     rt_note_clear(&m->park);
     rt_lock_release(&sched.lock);
 
@@ -578,19 +586,23 @@ void rt_sched_timer_added(int64_t when)
         startm(NULL, false); /* everyone idles with no timer watcher */
 }
 
-/* Go's checkdead: called with sched.lock held when an M goes idle. */
-static void checkdead_locked(void)
+/* Go's checkdead: called with sched.lock held when an M goes idle. True
+ * when only threads gorace did not start (rt/threads.c) keep it from
+ * reporting the deadlock. */
+static bool checkdead_locked(void)
 {
     if (!sched.started || load_relaxed(&sched.main_done) ||
         load_relaxed(&sched.exiting) || rt_explore_on)
-        return; /* seeded mode: explore_find_runnable checks */
+        return false; /* seeded mode: explore_find_runnable checks */
     if (sched.nmidle < sched.mcount || sched.runq_size > 0)
-        return;
+        return false;
     if (load_relaxed(&sched.nsyscall) > 0 || rt_timers_pending())
-        return;
+        return false;
     for (int i = 0; i < sched.nprocs; i++)
         if (!runq_empty(&allp[i]))
-            return;
+            return false;
+    if (rt_foreign_threads() > 0)
+        return true;
     rt_report_deadlock();
 }
 
@@ -751,6 +763,8 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
 static void ready_put(G *gp)
 {
     M *m = getm();
+    if (!m)
+        rt_foreign_call_check();
     P *p = m ? pin_p(m) : NULL;
     if (p) {
         runq_put(p, gp, true);
@@ -915,6 +929,9 @@ void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
              rt_wait_reason reason, const void *obj)
 {
     M *m = getm();
+    if (!m || !m->curg) /* a thread gorace did not start: nothing to park */
+        rt_throw("%s would block outside a goroutine",
+                 rt_wait_reason_str(reason));
     G *gp = m->curg;
     gp->pub.wait_reason = reason;
     gp->pub.wait_obj = obj;
@@ -950,7 +967,8 @@ void rt_ready(rt_g *g)
 void go_yield(void)
 {
     M *m = getm();
-    switch_to_g0(m, m->curg, REQ_YIELD);
+    if (m && m->curg) /* elsewhere there is nothing to yield to */
+        switch_to_g0(m, m->curg, REQ_YIELD);
 }
 
 /* ---- finding work
@@ -1080,6 +1098,9 @@ static G *explore_find_runnable(void)
          * (its I/O takes no virtual time), then time moves. */
         if (rt_explore_await_syscall(next_timer != INT64_MAX))
             continue;
+        if (next_timer == INT64_MAX && rt_foreign_threads_settled() > 0)
+            rt_throw("all goroutines are asleep, but a thread gorace did not "
+                     "start may still wake one (not supported under a seed)");
         if (next_timer == INT64_MAX)
             rt_report_deadlock();
         rt_explore_advance(next_timer);
@@ -1196,6 +1217,7 @@ static void m_loop(M *m)
 static void *m_thread_main(void *arg)
 {
     M *m = arg;
+    rt_own_thread_begin(); /* Ms never end */
     tls_m = m;
     m->thread = pthread_self();
     /* A thread inherits its creator's name, which may be sysmon's. */
@@ -1442,6 +1464,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         fprintf(stderr, "gorace: go_run called twice\n");
         exit(2);
     }
+    rt_hook_own_thread(1); /* this thread, until the process ends */
     rt_stack_init();
     rt_explore_init();
     int n = rt_explore_on ? 1 : preset_procs ? preset_procs : env_gomaxprocs();

@@ -69,6 +69,7 @@ struct rt_g {
     int64_t id;
     void *param;          /* set by the waker before rt_ready */
     uint32_t select_done; /* select: CAS 0->1 by the winning waker */
+    bool select_timed;    /* select: parked with a GO_AFTER timer armed */
     rt_sudog *waiting;    /* select: list of this g's sudogs */
     void *det;            /* detector's per-goroutine slot */
     rt_wait_reason wait_reason;

@@ -30,10 +30,23 @@
  * Cases on NULL channels take part in neither order: they are never chosen.
  * One case (plus default or not) is a plain channel operation, as Go's
  * compiler rewrites it, wait reasons included.
+ *
+ * GO_AFTER cases. `case <-time.After(d)` in a loop allocates a channel and
+ * a timer per iteration, which Go's GC reclaims and C cannot (go_after's
+ * channel lives until a value is received from it). A GO_AFTER case is the
+ * same timeout without a channel: when the select parks, a timer on its own
+ * stack joins the wakers, CASing select_done like a channel partner and
+ * naming itself in g->param. It is added by the park commit while the
+ * channels are still locked, so no waker can resume the goroutine before it
+ * is in the heap; the goroutine deletes it and waits for a callback in
+ * flight before pass 3 resets select_done. Nothing outlives the select. The
+ * earliest GO_AFTER case is the select's timeout; later ones never win.
  */
 #include "chan.h"
 
 #include <stdlib.h>
+
+#include "time.h"
 
 enum {
     SELECT_STACK_CASES = 64, /* orders for this many cases live on the stack */
@@ -45,6 +58,7 @@ typedef struct sel {
     go_case *cases;
     const uint16_t *lockorder;
     int n;
+    int timeout; /* the earliest GO_AFTER case, or -1 */
 } sel;
 
 static inline go_chan *sel_chan(const sel *s, int k)
@@ -74,13 +88,37 @@ static void sel_unlock(void *arg)
     }
 }
 
+/* A GO_AFTER case's timer, on the parked select's stack. */
+typedef struct sel_timer {
+    rt_timer timer;
+    rt_g *g;
+} sel_timer;
+
+/* One more waker: only the first to flip select_done completes the select;
+ * g->param names the timer instead of a sudog. */
+static void sel_timer_fire(void *arg, uintptr_t seq)
+{
+    (void)seq;
+    sel_timer *t = arg;
+    uint32_t zero = 0;
+    if (!__atomic_compare_exchange_n(&t->g->select_done, &zero, 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return; /* a channel case won */
+    t->g->param = t;
+    rt_ready(t->g);
+}
+
 /* Unlocks the channels of g's sudogs, which are chained in lock order. Once
  * the first lock is dropped the select may be completed and g readied, but
  * it cannot get past its own sel_lock until the last one is dropped, so the
  * chain stays intact while we walk it. */
 static bool sel_park_commit(rt_g *g, void *arg)
 {
-    (void)arg;
+    sel_timer *t = arg;
+    if (t) { /* before any unlock: nothing can ready g yet */
+        t->g = g;
+        rt_timer_add(&t->timer);
+    }
     go_chan *last = NULL;
     for (rt_sudog *s = g->waiting; s; s = s->waitlink) {
         if (s->obj != last && last)
@@ -245,7 +283,8 @@ static void enqueue_all(const sel *s, rt_g *gp)
 }
 
 /* Pass 3, channels locked again: unlinks the losing sudogs, frees all of
- * them, and returns the index of the case `won` completed. */
+ * them, and returns the index of the case `won` completed (-1 for NULL: a
+ * GO_AFTER timer won and every sudog lost). */
 static int dequeue_losers(const sel *s, rt_g *gp, rt_sudog *won, bool *success)
 {
     for (rt_sudog *sg = gp->waiting; sg; sg = sg->waitlink) {
@@ -273,9 +312,41 @@ static int dequeue_losers(const sel *s, rt_g *gp, rt_sudog *won, bool *success)
         rt_sudog_put(sg);
         sg = next;
     }
-    if (casi < 0)
+    if (casi < 0 && won)
         rt_throw("selectgo: bad wakeup");
     return casi;
+}
+
+/* A GO_AFTER case won: it "receives" the time, written on g's behalf. */
+static int after_won(go_case *cas, int casi, uintptr_t pc)
+{
+    cas->ok = true;
+    if (cas->elem) {
+        rt_chan_race_access(cas->elem, sizeof(int64_t), true, pc);
+        *(int64_t *)cas->elem = rt_nanotime();
+    }
+    return casi;
+}
+
+/* Parks with the sudogs enqueued and, for a timeout, its timer armed;
+ * returns what completed the select: a sudog, or NULL for the timer. */
+static rt_sudog *park_select(rt_g *gp, const go_case *timeout)
+{
+    gp->param = NULL;
+    if (!timeout) {
+        rt_park(sel_park_commit, NULL, RT_WAIT_SELECT, NULL);
+        return gp->param;
+    }
+    sel_timer t = {.g = NULL};
+    rt_timer_init(&t.timer, sel_timer_fire, &t);
+    t.timer.when = rt_when_after(timeout->after);
+    gp->select_timed = true;
+    rt_park(sel_park_commit, &t, RT_WAIT_SELECT, NULL);
+    gp->select_timed = false;
+    /* Before select_done goes back to 0: a late fire must lose its CAS. */
+    rt_timer_del(&t.timer);
+    rt_timer_wait_idle(&t.timer);
+    return gp->param == &t ? NULL : gp->param;
 }
 
 /* Passes 2 and 3: parks until one case completes; returns its index. */
@@ -283,15 +354,20 @@ static int select_wait(sel *s, uintptr_t pc)
 {
     rt_g *gp = rt_chan_must_getg("select");
     enqueue_all(s, gp);
-    gp->param = NULL;
-    rt_park(sel_park_commit, NULL, RT_WAIT_SELECT, NULL);
+    go_case *timeout = s->timeout >= 0 ? &s->cases[s->timeout] : NULL;
+    rt_sudog *won = park_select(gp, timeout);
+    if (!won && !timeout)
+        rt_throw("selectgo: bad wakeup");
 
     sel_lock(s);
     __atomic_store_n(&gp->select_done, 0, __ATOMIC_RELAXED);
-    rt_sudog *won = gp->param;
     gp->param = NULL;
     bool success = false;
     int casi = dequeue_losers(s, gp, won, &success);
+    if (!won) {
+        sel_unlock(s);
+        return after_won(timeout, s->timeout, pc);
+    }
 
     go_case *cas = &s->cases[casi];
     if (cas->dir == GO_SEND) {
@@ -308,12 +384,15 @@ static int select_wait(sel *s, uintptr_t pc)
 }
 
 static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
-                    uintptr_t pc)
+                    int timeout, uintptr_t pc)
 {
     uint16_t *pollorder = order, *lockorder = order + n;
     int norder = make_pollorder(cases, n, pollorder);
     make_lockorder(cases, pollorder, lockorder, norder);
-    sel s = {.cases = cases, .lockorder = lockorder, .n = norder};
+    sel s = {.cases = cases,
+             .lockorder = lockorder,
+             .n = norder,
+             .timeout = timeout};
 
     sel_lock(&s);
     for (int k = 0; k < norder; k++) {
@@ -323,6 +402,10 @@ static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
     if (!block) {
         sel_unlock(&s);
         return -1;
+    }
+    if (timeout >= 0 && cases[timeout].after <= 0) { /* already due */
+        sel_unlock(&s);
+        return after_won(&cases[timeout], timeout, pc);
     }
     return select_wait(&s, pc);
 }
@@ -340,10 +423,12 @@ static void check_cases(const go_case *cases, int n)
     for (int i = 0; i < n; i++) {
         const go_case *cas = &cases[i];
         rt_chan_check(cas->chan, "go_select");
-        if (cas->dir != GO_SEND && cas->dir != GO_RECV)
-            rt_panic("go_select: case %d: dir is %d, neither GO_SEND nor "
-                     "GO_RECV",
+        if (cas->dir != GO_SEND && cas->dir != GO_RECV && cas->dir != GO_AFTER)
+            rt_panic("go_select: case %d: dir is %d, neither GO_SEND, GO_RECV "
+                     "nor GO_AFTER",
                      i, cas->dir);
+        if (cas->dir == GO_AFTER && cas->chan)
+            rt_panic("go_select: case %d: a GO_AFTER case has a channel", i);
         if (cas->dir == GO_SEND && cas->chan && cas->chan->elemsize &&
             !cas->elem)
             rt_panic("go_select: case %d: send of a NULL element pointer "
@@ -352,9 +437,27 @@ static void check_cases(const go_case *cases, int n)
     }
 }
 
-/* A lone case is a channel operation, blocking unless there is a default. */
+/* The earliest GO_AFTER case, or -1. */
+static int find_timeout(const go_case *cases, int n)
+{
+    int t = -1;
+    for (int i = 0; i < n; i++)
+        if (cases[i].dir == GO_AFTER &&
+            (t < 0 || cases[i].after < cases[t].after))
+            t = i;
+    return t;
+}
+
+/* A lone case is a channel operation, blocking unless there is a default;
+ * a lone GO_AFTER case is a sleep. */
 static int select_one(go_case *cas, bool has_default, uintptr_t pc)
 {
+    if (cas->dir == GO_AFTER) {
+        if (has_default)
+            return -1;
+        go_sleep(cas->after);
+        return after_won(cas, 0, pc);
+    }
     if (cas->dir == GO_SEND)
         return rt_chan_send(cas->chan, cas->elem, !has_default, pc) ? 0 : -1;
     bool received;
@@ -395,7 +498,8 @@ int go_select(go_case *cases, int n, bool has_default)
         if (!order)
             rt_throw("runtime: out of memory");
     }
-    int casi = selectgo(cases, n, order, !has_default, pc);
+    int casi =
+        selectgo(cases, n, order, !has_default, find_timeout(cases, n), pc);
     if (order != stack_order)
         free(order);
     return after_select(cases, casi);

@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "explore.h"
+#include "hooks.h"
 #include "proc.h"
 #include "time.h"
 
@@ -384,6 +385,7 @@ static bool sleep_if_idle(void)
 static void *sysmon_main(void *arg)
 {
     (void)arg;
+    rt_own_thread_begin();                        /* sysmon never ends */
     pthread_setname_np(pthread_self(), "sysmon"); /* top -H, gdb, /proc */
     int64_t delay_us = DELAY_MIN_US;
     int idle = 0;
@@ -427,6 +429,7 @@ void rt_sysmon_start(void)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t t;
+    rt_own_thread_spawn();
     int err = pthread_create(&t, &attr, sysmon_main, NULL);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

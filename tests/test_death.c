@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -546,6 +547,77 @@ START_TEST(test_deadlock)
 }
 END_TEST
 
+/* ---- threads gorace did not start --------------------------------------- */
+
+static go_chan *ft_chan;
+
+static void *ft_block(void *arg)
+{
+    (void)arg;
+    go_chan_send(ft_chan, NULL); /* nobody receives: would block */
+    return NULL;
+}
+
+/* A blocking call on a thread gorace did not start: a fatal error at the
+ * call (only a goroutine can park); main sleeps meanwhile. */
+static int foreign_blocking_send(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ft_chan = go_chan_make(0, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, ft_block, NULL);
+    block_main();
+}
+
+static void *ft_lock(void *arg)
+{
+    go_mutex_lock(arg); /* held by main: would block */
+    return NULL;
+}
+
+static int foreign_blocking_lock(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    static go_mutex mu;
+    go_mutex_lock(&mu);
+    pthread_t t;
+    pthread_create(&t, NULL, ft_lock, &mu);
+    block_main();
+}
+
+static void *ft_exit_quietly(void *arg)
+{
+    (void)arg;
+    usleep(50000);
+    return NULL;
+}
+
+/* While a foreign thread lives it might send, so no deadlock is declared;
+ * once it has ended without sending, the deadlock is real and declared. */
+static int deadlock_after_foreign_thread(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    pthread_t t;
+    pthread_create(&t, NULL, ft_exit_quietly, NULL);
+    go_chan_recv(go_chan_make(0, 0), NULL);
+    return 0;
+}
+
+START_TEST(test_foreign_threads)
+{
+    expect_fatal(foreign_blocking_send,
+                 "fatal error: channel send would block outside a goroutine",
+                 NULL, DUMP_NEXT);
+    expect_fatal(foreign_blocking_lock,
+                 "fatal error: sync.Mutex.Lock would block outside a goroutine",
+                 NULL, DUMP_NEXT);
+    double t0 = now_s();
+    expect_fatal(deadlock_after_foreign_thread, ASLEEP,
+                 "goroutine 1 [chan receive]:", DUMP_NEXT);
+    ck_assert_double_ge(now_s() - t0, 0.05);
+}
+END_TEST
+
 /* ---- go_panic ---------------------------------------------------------- */
 
 static int panic_fmt(int argc, char **argv)
@@ -786,6 +858,7 @@ static Suite *suite_death(void)
     tcase_add_test(tc, test_rwmutex_misuse);
     tcase_add_test(tc, test_stack_overflow);
     tcase_add_test(tc, test_deadlock);
+    tcase_add_test(tc, test_foreign_threads);
     tcase_add_test(tc, test_go_panic);
     tcase_add_test(tc, test_go_exit);
     tcase_add_test(tc, test_use_after_free);

@@ -5,7 +5,9 @@
  */
 #include "gotest.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -298,6 +300,61 @@ GO_TEST(test_syscall_many)
     go_wg_wait(&sys_wg);
 }
 
+/* ---- threads gorace did not start --------------------------------------- */
+
+static go_chan *ft_values, *ft_closed, *ft_spawned;
+static go_mutex ft_mu;
+static go_ctx *ft_ctx;
+
+static void ft_goroutine(void *arg)
+{
+    (void)arg;
+    go_chan_send(ft_spawned, &(int){7});
+}
+
+/* Every call that does not block, from a plain pthread, each after a pause
+ * long enough for main to be blocked on it (the issue's false deadlock). */
+static void *ft_main(void *arg)
+{
+    (void)arg;
+    usleep(30000);
+    go_chan_send(ft_values, &(int){42}); /* room in the buffer */
+    usleep(30000);
+    go_chan_close(ft_closed);
+    usleep(30000);
+    go_mutex_unlock(&ft_mu); /* Go allows another's unlock */
+    usleep(30000);
+    GO(ft_goroutine, NULL);
+    usleep(30000);
+    go_cancel(ft_ctx);
+    return NULL;
+}
+
+GO_TEST(test_foreign_thread_calls_in)
+{
+    ft_values = go_chan_make(sizeof(int), 1);
+    ft_closed = go_chan_make(0, 0);
+    ft_spawned = go_chan_make(sizeof(int), 0);
+    ft_ctx = go_with_cancel(go_background());
+    go_mutex_lock(&ft_mu);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, ft_main, NULL), 0);
+    int v = 0, w = 0;
+    bool got = go_chan_recv(ft_values, &v);
+    bool open = go_chan_recv(ft_closed, NULL);
+    go_mutex_lock(&ft_mu);
+    go_chan_recv(ft_spawned, &w);
+    go_chan_recv(go_ctx_done(ft_ctx), NULL);
+    pthread_join(t, NULL);
+    ck_assert(got);
+    ck_assert_int_eq(v, 42);
+    ck_assert(!open);
+    ck_assert_int_eq(w, 7);
+    ck_assert_int_eq(go_ctx_err(ft_ctx), GO_CANCELED);
+    go_mutex_unlock(&ft_mu);
+    go_ctx_free(ft_ctx);
+}
+
 Suite *suite_goroutine(void)
 {
     Suite *s = suite_create("goroutine");
@@ -312,6 +369,7 @@ Suite *suite_goroutine(void)
     tcase_add_test(tc, test_maxprocs_query_and_set);
     tcase_add_test(tc, test_syscall_blocking_read_lets_others_run);
     tcase_add_test(tc, test_syscall_many);
+    tcase_add_test(tc, test_foreign_thread_calls_in);
     suite_add_tcase(s, tc);
     return s;
 }

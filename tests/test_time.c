@@ -6,6 +6,9 @@
  */
 #include "gotest.h"
 
+#include <malloc.h>
+#include <stdbool.h>
+
 GO_TEST(test_now_monotonic)
 {
     int64_t prev = go_now(), bad = 0;
@@ -197,6 +200,115 @@ GO_TEST(test_ticker_ticks_and_stops)
     go_ticker_free(tk);
 }
 
+/* ---- GO_AFTER_CASE: the per-iteration timeout without a channel -------- */
+
+static void send_one(void *arg)
+{
+    int v = 1;
+    go_chan_send(arg, &v);
+}
+
+/* Heap bytes in use (glibc's allocator: the runtime mallocs its objects). */
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* One round of `select { case v := <-res: case <-time.After(1s): }` with
+ * the result first; returns the case taken. */
+static int timeout_round(bool with_go_after)
+{
+    go_chan *res = go_chan_make(sizeof(int), 1);
+    GO(send_one, res);
+    int v;
+    go_case cs[2] = {GO_RECV_CASE(res, &v),
+                     with_go_after ? GO_RECV_CASE(go_after(GO_SECOND), NULL)
+                                   : GO_AFTER_CASE(GO_SECOND, NULL)};
+    int k = go_select(cs, 2, false);
+    go_chan_free(res);
+    return k;
+}
+
+/* 100k rounds keep nothing with GO_AFTER_CASE: the heap in use afterwards
+ * stays within 256 KB of the start (go_after keeps ~200 B per round until
+ * exit, 20 MB here, which the second half measures as the contrast). */
+GO_TEST(test_after_case_loop_memory_bound)
+{
+    enum { N = 100000 };
+    for (int i = 0; i < 1000; i++) /* warm the caches of Gs and sudogs */
+        timeout_round(false);
+    size_t before = heap_in_use();
+    int wrong = 0;
+    for (int i = 0; i < N; i++)
+        wrong += timeout_round(false) != 0;
+    size_t after = heap_in_use();
+    ck_assert_int_eq(wrong, 0);
+    ck_assert_int_lt((long)(after - before), 256 << 10);
+    for (int i = 0; i < N / 10; i++)
+        timeout_round(true);
+    if (before) /* AddressSanitizer's mallinfo2 says 0: nothing to compare */
+        ck_assert_int_gt((long)(heap_in_use() - after), (N / 10) * 100);
+}
+
+/* The timeout wins when nothing else is ready, after its duration, and
+ * stores the time; the earliest of several GO_AFTER cases wins. */
+GO_TEST(test_after_case_fires)
+{
+    go_chan *never = go_chan_make(sizeof(int), 0);
+    int64_t t0 = go_now(), when = 0;
+    go_case cs[3] = {GO_AFTER_CASE(200 * GO_MILLISECOND, NULL),
+                     GO_RECV_CASE(never, NULL),
+                     GO_AFTER_CASE(10 * GO_MILLISECOND, &when)};
+    ck_assert_int_eq(go_select(cs, 3, false), 2);
+    ck_assert(cs[2].ok);
+    ck_assert_int_ge(when - t0, 10 * GO_MILLISECOND);
+    ck_assert_int_lt(go_now() - t0, 200 * GO_MILLISECOND);
+    /* with default and nothing ready: the default */
+    ck_assert_int_eq(go_select(cs, 3, true), -1);
+    /* alone: a sleep */
+    t0 = go_now();
+    ck_assert_int_eq(go_select(&cs[2], 1, false), 0);
+    ck_assert_int_ge(go_now() - t0, 10 * GO_MILLISECOND);
+    /* zero or negative: due at once when nothing else is ready */
+    go_case due[2] = {GO_RECV_CASE(never, NULL), GO_AFTER_CASE(0, NULL)};
+    ck_assert_int_eq(go_select(due, 2, false), 1);
+    go_chan_free(never);
+}
+
+/* A channel case that becomes ready before the timeout wins, and the
+ * timer left behind never wakes the goroutine later (a stray wake-up would
+ * complete the next select early). */
+static void send_after_5ms(void *arg)
+{
+    go_sleep(5 * GO_MILLISECOND);
+    int v = 7;
+    go_chan_send(arg, &v);
+}
+
+GO_TEST(test_after_case_loses_cleanly)
+{
+    go_chan *c = go_chan_make(sizeof(int), 0);
+    int bad = 0;
+    for (int i = 0; i < 50; i++) {
+        GO(send_after_5ms, c);
+        int v = 0;
+        go_case cs[2] = {GO_AFTER_CASE(5 * GO_MILLISECOND + i * 10000, NULL),
+                         GO_RECV_CASE(c, &v)};
+        int k = go_select(cs, 2, false);
+        if (k == 0)
+            go_chan_recv(c, &v); /* the sender still comes */
+        bad += v != 7;
+    }
+    ck_assert_int_eq(bad, 0);
+    go_case one[2] = {GO_AFTER_CASE(30 * GO_MILLISECOND, NULL),
+                      GO_RECV_CASE(c, NULL)};
+    int64_t t0 = go_now();
+    ck_assert_int_eq(go_select(one, 2, false), 0);
+    ck_assert_int_ge(go_now() - t0, 30 * GO_MILLISECOND);
+    go_chan_free(c);
+}
+
 Suite *suite_time(void)
 {
     Suite *s = suite_create("time");
@@ -212,6 +324,9 @@ Suite *suite_time(void)
     tcase_add_test(tc, test_timer_reset_after_expiry_no_stale_value);
     tcase_add_test(tc, test_timer_stop_while_receiver_waits);
     tcase_add_test(tc, test_ticker_ticks_and_stops);
+    tcase_add_test(tc, test_after_case_fires);
+    tcase_add_test(tc, test_after_case_loses_cleanly);
+    tcase_add_test(tc, test_after_case_loop_memory_bound);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -278,6 +278,24 @@ func BenchmarkSleep1us(b *testing.B) {
 	}
 }
 
+// BenchmarkTimeoutLoop is the per-iteration timeout idiom: gorace's twin
+// uses GO_AFTER_CASE where Go uses time.After.
+func BenchmarkTimeoutLoop(b *testing.B) {
+	defer reportMaxRSS(b)
+	timeouts := 0
+	for i := 0; i < b.N; i++ {
+		res := make(chan int64, 1)
+		go func() { res <- 1 }()
+		select {
+		case <-res:
+		case <-time.After(time.Millisecond):
+			timeouts++
+			<-res
+		}
+	}
+	b.ReportMetric(float64(timeouts), "timeouts")
+}
+
 func processItem(x int64) int64 { return x*x + 1 }
 
 // fanOut is one round of 004_fan_out: Add(1) per item, one goroutine per item

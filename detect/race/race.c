@@ -420,11 +420,12 @@ gstate *race_cur(void)
     return tls_cur = g;
 }
 
-/* The state a hook names; boot (locked) for goroutine 0. */
+/* The state a hook names; boot (locked) for goroutine 0, but a thread
+ * gorace did not start has its own (negative gid), which it calls 0. */
 static gstate *named(int64_t gid)
 {
     gstate *cur = tls_cur; /* the usual case: the running goroutine */
-    if (cur && cur->gid == gid)
+    if (cur && (cur->gid == gid || (gid == 0 && cur->gid < 0)))
         return cur;
     if (gid == 0) {
         spin_lock(&boot_lock);
@@ -526,6 +527,11 @@ static void sync_forget(uintptr_t a)
         vc_unref(dead->vc);
         race_free(dead);
     }
+}
+
+void race_sync_forget(uintptr_t addr)
+{
+    sync_forget(addr);
 }
 
 /* g joins o's clock. Shard lock held. */
@@ -707,6 +713,54 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     void **det = rt_hook_created_gslot();
     if (det)
         *det = c;
+}
+
+/* ---- threads the program starts (pthread_create, libc.c) ----------------
+ * Each gets a state of its own, made by its creator as a goroutine's is
+ * (it knows what its creator knew: pthread_create happens before it), kept
+ * in tls_cur for the thread's life (no go_switch ever clears it there),
+ * with gid -tid, which reports print as a thread. Its end releases on the
+ * pthread_t, which pthread_join acquires. */
+gstate *race_thread_new(uintptr_t pc)
+{
+    gstate *p = race_cur(), *c = gstate_new();
+    c->gid = INT64_MIN; /* set by the thread itself */
+    c->parent = p->gid;
+    c->created_at = stack_current(p, pc);
+    fold_pin(p);
+    c->vc = vc_share(p->vc);
+    c->pin_sid = p->sid;
+    c->pin_epoch = p->epoch;
+    race_slots_lock();
+    gstate *dropped = slot_attach(c, p);
+    race_slots_unlock();
+    if (dropped)
+        gstate_destroy(dropped);
+    advance(p);
+    return c;
+}
+
+void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
+{
+    g->gid = -tid;
+    g->stack_hi = (uintptr_t)__builtin_frame_address(0);
+    g->stack_lo = stack_lo;
+    g->stack_min = g->stack_hi;
+    tls_cur = g;
+}
+
+void race_thread_end(gstate *g, uintptr_t join_token)
+{
+    race_release(g, join_token, false);
+    tls_cur = NULL;
+    if (g->stack_min < g->stack_hi) /* glibc reuses thread stacks */
+        shadow_reset(g->stack_min & ~(uintptr_t)7,
+                     g->stack_hi - (g->stack_min & ~(uintptr_t)7));
+    g->depth = 0;
+    vc_unref(g->vc);
+    g->vc = NULL;
+    atomic_store(&g->finished, 1);
+    slot_release(g);
 }
 
 static void on_go_start(int64_t gid)

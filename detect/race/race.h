@@ -168,6 +168,28 @@ void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
 void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
                        uintptr_t pc);
 
+/* ---- the compiler's side and libc (tsan.c, libc.c) ----------------------- */
+
+/* A call frame on g's shadow stack and in its history: pc is the return
+ * address in the caller (as __tsan_func_entry receives it). */
+void race_func_push(gstate *g, uintptr_t pc);
+void race_func_pop(gstate *g);
+/* Is the function containing call site pc instrumented (user code)? False
+ * before the shadow exists and while the verdict is being worked out. */
+bool race_instrumented_caller(uintptr_t pc);
+/* Threads the program starts (race.c): the creator makes the state, the
+ * thread adopts it, and its end releases on join_token (pthread_join
+ * acquires it). */
+gstate *race_thread_new(uintptr_t pc);
+void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo);
+void race_thread_end(gstate *g, uintptr_t join_token);
+void race_sync_forget(uintptr_t addr);
+
+/* Finds libc's string functions (libc.c); __tsan_init calls it. */
+void race_libc_init(void);
+/* A heap block the program just got at call site pc (malloc & co.). */
+void *race_fresh_block(void *p, size_t n, uintptr_t pc);
+
 /* ---- history, stacks, reports, options (report.c) ------------------------ */
 
 struct stackrec {

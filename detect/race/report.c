@@ -506,11 +506,13 @@ static void open_log(void)
     }
 }
 
-/* Frames of the runtime and its goroutine entry are not the user's. */
+/* Frames of the runtime, its goroutine entry and a program thread's
+ * entry (libc.c) are not the user's. */
 static bool runtime_frame(const char *func, const char *file)
 {
     return !strncmp(func, "rt_", 3) || !strncmp(func, "go_", 3) ||
-           !strcmp(func, "g_entry") || strstr(file, "/rt/") != NULL;
+           !strcmp(func, "g_entry") || !strcmp(func, "race_thread_main") ||
+           strstr(file, "/rt/") != NULL;
 }
 
 static void print_stack(int fd, const stackrec *s)
@@ -551,6 +553,8 @@ static void print_who(int fd, int64_t gid, bool known)
 {
     if (!known)
         rt_fdprintf(fd, "unknown goroutine:\n");
+    else if (gid < 0) /* a thread gorace did not start (race.c) */
+        rt_fdprintf(fd, "thread T%lld:\n", (long long)-gid);
     else if (gid == 1)
         rt_fdprintf(fd, "main goroutine:\n");
     else

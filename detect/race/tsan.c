@@ -19,7 +19,8 @@
  * where a goroutine that sysmon found hogging its P gives way, and where a
  * seeded schedule may switch goroutines.
  *
- * Interceptors. Our memcpy & co. replace libc's for the whole program, the
+ * Interceptors (the string functions are in libc.c, with the same rule).
+ * Our memcpy & co. replace libc's for the whole program, the
  * uninstrumented runtime and libraries included, but only calls from
  * instrumented code are user accesses: the runtime reports its own copies
  * of user memory through the mem_access hook, and its internal copies are
@@ -42,13 +43,12 @@
 
 void __tsan_init(void)
 {
+    race_libc_init();
     race_init();
 }
 
-void __tsan_func_entry(void *pc)
+void race_func_push(gstate *g, uintptr_t pc)
 {
-    rt_user_sched_point(RT_POINT_CALL);
-    gstate *g = race_cur();
     if (g->depth == g->stk_cap) {
         uint32_t cap = g->stk_cap ? 2 * g->stk_cap : 16;
         uintptr_t *n = race_alloc(cap * sizeof *n);
@@ -58,16 +58,26 @@ void __tsan_func_entry(void *pc)
         g->stk = n;
         g->stk_cap = cap;
     }
-    g->stk[g->depth++] = (uintptr_t)pc;
-    trace_func_enter(g, (uintptr_t)pc);
+    g->stk[g->depth++] = pc;
+    trace_func_enter(g, pc);
+}
+
+void race_func_pop(gstate *g)
+{
+    if (g->depth)
+        g->depth--;
+    trace_func_exit(g);
+}
+
+void __tsan_func_entry(void *pc)
+{
+    rt_user_sched_point(RT_POINT_CALL);
+    race_func_push(race_cur(), (uintptr_t)pc);
 }
 
 void __tsan_func_exit(void)
 {
-    gstate *g = race_cur();
-    if (g->depth)
-        g->depth--;
-    trace_func_exit(g);
+    race_func_pop(race_cur());
 }
 
 void __tsan_ignore_thread_begin(void) {}
@@ -436,7 +446,7 @@ static bool function_calls(uintptr_t pc, uintptr_t target)
 
 static __thread int in_verdict;
 
-static bool instrumented_caller(uintptr_t pc)
+bool race_instrumented_caller(uintptr_t pc)
 {
     if (!shadow_ready || in_verdict)
         return false;
@@ -481,53 +491,63 @@ static void *(*volatile real_memmove)(void *, const void *, size_t,
 static void *(*volatile real_memset)(void *, int, size_t,
                                      size_t) = __memset_chk;
 
-static void copy_accesses(void *dst, const void *src, size_t n, uintptr_t pc)
+/* As detect/race/libc.c reports a string function: a frame named after
+ * fn (its address, read as a return address) on top of the caller's. */
+static void lib_access(const void *fn, const void *dst, const void *src,
+                       size_t n, uintptr_t caller)
 {
     gstate *g = race_cur();
-    race_access_range(g, (uintptr_t)src, n, false, pc);
+    uintptr_t pc = (uintptr_t)fn + 1;
+    race_func_push(g, caller);
+    if (src)
+        race_access_range(g, (uintptr_t)src, n, false, pc);
     race_access_range(g, (uintptr_t)dst, n, true, pc);
+    race_func_pop(g);
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
     uintptr_t pc = CALLER_PC();
-    if (n && instrumented_caller(pc))
-        copy_accesses(dst, src, n, pc);
+    if (n && race_instrumented_caller(pc))
+        lib_access((const void *)memcpy, dst, src, n, pc);
     return real_memcpy(dst, src, n, (size_t)-1);
 }
 
 void *memmove(void *dst, const void *src, size_t n)
 {
     uintptr_t pc = CALLER_PC();
-    if (n && instrumented_caller(pc))
-        copy_accesses(dst, src, n, pc);
+    if (n && race_instrumented_caller(pc))
+        lib_access((const void *)memmove, dst, src, n, pc);
     return real_memmove(dst, src, n, (size_t)-1);
 }
 
 void *memset(void *dst, int c, size_t n)
 {
     uintptr_t pc = CALLER_PC();
-    if (n && instrumented_caller(pc))
-        race_access_range(race_cur(), (uintptr_t)dst, n, true, pc);
+    if (n && race_instrumented_caller(pc))
+        lib_access((const void *)memset, dst, NULL, n, pc);
     return real_memset(dst, c, n, (size_t)-1);
 }
 
 /* Newer compilers call these for the memory intrinsics directly. */
 void *__tsan_memcpy(void *dst, const void *src, size_t n)
 {
-    copy_accesses(dst, src, n, CALLER_PC());
+    if (n)
+        lib_access((const void *)memcpy, dst, src, n, CALLER_PC());
     return real_memcpy(dst, src, n, (size_t)-1);
 }
 
 void *__tsan_memmove(void *dst, const void *src, size_t n)
 {
-    copy_accesses(dst, src, n, CALLER_PC());
+    if (n)
+        lib_access((const void *)memmove, dst, src, n, CALLER_PC());
     return real_memmove(dst, src, n, (size_t)-1);
 }
 
 void *__tsan_memset(void *dst, int c, size_t n)
 {
-    race_access_range(race_cur(), (uintptr_t)dst, n, true, CALLER_PC());
+    if (n)
+        lib_access((const void *)memset, dst, NULL, n, CALLER_PC());
     return real_memset(dst, c, n, (size_t)-1);
 }
 
@@ -547,10 +567,15 @@ static void *fresh(void *p, size_t n, uintptr_t pc)
         det_heap_note_alloc(p, n, pc);
     if (p && shadow_ready) {
         shadow_reset((uintptr_t)p, n);
-        if (instrumented_caller(pc))
+        if (race_instrumented_caller(pc))
             heap_note_alloc(race_cur(), (uintptr_t)p, n, pc);
     }
     return p;
+}
+
+void *race_fresh_block(void *p, size_t n, uintptr_t pc)
+{
+    return fresh(p, n, pc);
 }
 
 static void forget(void *p)

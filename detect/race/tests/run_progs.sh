@@ -47,6 +47,17 @@ for cc in "$@"; do
                     bad=1
                     break
                 fi
+                # A libc function's accesses: its frame, then the caller's.
+                if [ "$name" = race_strcpy_strlen ] &&
+                   ! { grep -A3 'rite at ' "$exe.err" | grep -q '^  strcpy()$' &&
+                       grep -A3 'rite at ' "$exe.err" | grep -q '^  writer()$' &&
+                       grep -A3 'ead at ' "$exe.err" | grep -q '^  strlen()$' &&
+                       grep -A3 'ead at ' "$exe.err" | grep -q '^  main_fn()$'; }; then
+                    echo "FAIL: $name ($cc): no strcpy/strlen frames above the callers"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
                 if [ "$name" = race_heap ] &&
                    ! grep -q '^Location is heap block of size 16 at 0x[0-9a-f]* allocated by main goroutine:$' "$exe.err"; then
                     echo "FAIL: $name ($cc): no heap block location"

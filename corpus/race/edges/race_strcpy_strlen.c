@@ -1,0 +1,69 @@
+// One goroutine strcpy's a name into a buffer while main reads it with
+// strlen: neither call is instrumented, but libc's string functions are
+// accesses of the bytes they touch (detect/race/libc.c), as in TSan.
+// norace_strcpy_strlen.c reads after the WaitGroup.
+//
+// expect: race
+// gomaxprocs: 1,2
+#include <gorace.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scaffolding shared by the ported tests (each file stays self-contained):
+ * GOFN declares a goroutine body, TEST the test (run by main_fn as
+ * goroutine 1), USE(v) forces a real load of v (Go's `_ = v`), mkch
+ * makes Go's `chan bool` (one-byte elements: each buffer slot is its own
+ * sync point; `chan struct{}`, go_chan_make(0, n), has one for all), and
+ * notify/await send and receive a signal on either kind. */
+#define GOFN(name) static void name(void *arg __attribute__((unused)))
+#define TEST static void test(void)
+/* Shared variables are globals with external linkage, so the optimizer
+ * keeps stores nothing reads. */
+#define USE(v)                                                                 \
+    do {                                                                       \
+        __typeof__(v) use_ = (v);                                              \
+        __asm__ volatile("" ::"r"(&use_) : "memory");                          \
+    } while (0)
+__attribute__((unused)) static inline go_chan *mkch(size_t cap)
+{
+    return go_chan_make(sizeof(bool), cap);
+}
+__attribute__((unused)) static inline void notify(go_chan *c)
+{
+    go_chan_send(c, &(bool){true});
+}
+__attribute__((unused)) static inline void await(go_chan *c)
+{
+    bool b;
+    go_chan_recv(c, &b);
+}
+TEST;
+static int main_fn(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    test();
+    return 0;
+}
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
+
+char name[32];
+char src[32] = "gopher";
+go_wg wg;
+GOFN(g)
+{
+    strcpy(name, src);
+    go_wg_done(&wg);
+}
+TEST
+{
+    go_wg_add(&wg, 1);
+    GO(g, 0);
+    USE(strlen(name));
+    go_wg_wait(&wg);
+}
