@@ -37,9 +37,9 @@ static int main_fn(int argc, char **argv)
     go_chan_recv(waiting, NULL);
     go_mutex_lock(&mu);
     closing = true;
+    printf("closed\n"); /* under mu: the flusher prints after it wakes */
     go_cond_broadcast(&cond);
     go_mutex_unlock(&mu);
-    printf("closed\n");
     go_chan_recv(exited, NULL);
     return 0;
 }
