@@ -65,6 +65,7 @@
 
 #include "explore.h"
 #include "hooks.h"
+#include "options.h"
 #include "stack.h"
 #include "time.h"
 #include "traceback.h"
@@ -1442,6 +1443,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     }
     rt_stack_init();
     rt_explore_init();
+    rt_options_check_unknown(); /* every component has registered */
     int n = rt_explore_on ? 1 : preset_procs ? preset_procs : env_gomaxprocs();
     for (int i = 0; i < MAX_PROCS; i++) {
         allp[i].id = i;

@@ -878,12 +878,7 @@ static void read_stack_size(void)
 
 static void read_options(void)
 {
-    char err[256];
-    const char *env = getenv("GORACE");
-    if (env && !race_parse_options(&race_opts, env, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        _exit(2);
-    }
+    rt_options_register(race_option_table, race_option_count);
 }
 
 static int inited;

@@ -67,82 +67,19 @@ race_options race_opts = {
     .atexit_sleep_ms = 0,
 };
 
-static bool parse_int(const char *v, long lo, long hi, int *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < lo || n > hi)
-        return false;
-    *out = (int)n;
-    return true;
-}
-
-/* GORACE is shared: the scheduler's and the deadlock detector's keys. */
-static bool foreign_option(const char *k)
-{
-    static const char *const keys[] = {
-        "seed",       "pct",           "pct_steps",    "steps_file",
-        "leaks",      "leak_grace_ms", "leak_ignore",  "leakcheck_interval",
-        "lock_cycle", "lock_order",    "unlock_other",
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (!strcmp(k, keys[i]))
-            return true;
-    return false;
-}
-
-static bool set_option(race_options *o, const char *k, const char *v, char *err,
-                       size_t errlen)
-{
-    int n;
-    bool ok = true;
-    if (!strcmp(k, "log_path")) {
-        snprintf(o->log_path, sizeof o->log_path, "%s", v);
-    } else if (!strcmp(k, "strip_path_prefix")) {
-        snprintf(o->strip_path_prefix, sizeof o->strip_path_prefix, "%s", v);
-    } else if (!strcmp(k, "exitcode")) {
-        ok = parse_int(v, 0, 255, &o->exitcode);
-    } else if (!strcmp(k, "halt_on_error")) {
-        if (!strcmp(v, "true"))
-            o->halt_on_error = true;
-        else if (!strcmp(v, "false"))
-            o->halt_on_error = false;
-        else if ((ok = parse_int(v, 0, 1, &n)))
-            o->halt_on_error = n;
-    } else if (!strcmp(k, "history_size")) {
-        ok = parse_int(v, 0, 7, &o->history_size);
-    } else if (!strcmp(k, "atexit_sleep_ms")) {
-        ok = parse_int(v, 0, 1000000, &o->atexit_sleep_ms);
-    } else if (!foreign_option(k)) {
-        snprintf(err, errlen, "race: unknown GORACE option \"%s\"", k);
-        return false;
-    }
-    if (!ok)
-        snprintf(err, errlen, "race: bad value \"%s\" for GORACE option %s", v,
-                 k);
-    return ok;
-}
-
-bool race_parse_options(race_options *o, const char *s, char *err,
-                        size_t errlen)
-{
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *save, *tok = strtok_r(buf, " \t\n", &save); tok;
-         tok = strtok_r(NULL, " \t\n", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) {
-            snprintf(err, errlen,
-                     "race: GORACE option \"%s\" is not of the form name=value",
-                     tok);
-            return false;
-        }
-        *eq = 0;
-        if (!set_option(o, tok, eq + 1, err, errlen))
-            return false;
-    }
-    return true;
-}
+/* The race detector's GORACE options (rt/options.h), Go's names and
+ * ranges; the deadlock detector reads log_path and strip_path_prefix too. */
+const rt_option race_option_table[] = {
+    {"log_path", RT_OPT_STR, &race_opts.log_path, 0, 0, NULL},
+    {"strip_path_prefix", RT_OPT_STR, &race_opts.strip_path_prefix, 0, 0, NULL},
+    {"exitcode", RT_OPT_INT, &race_opts.exitcode, 0, 255, NULL},
+    {"halt_on_error", RT_OPT_BOOL, &race_opts.halt_on_error, 0, 0, NULL},
+    {"history_size", RT_OPT_INT, &race_opts.history_size, 0, 7, NULL},
+    {"atexit_sleep_ms", RT_OPT_INT, &race_opts.atexit_sleep_ms, 0, 1000000,
+     NULL},
+};
+const int race_option_count =
+    sizeof race_option_table / sizeof *race_option_table;
 
 /* ---- stack records ------------------------------------------------------- */
 
@@ -493,7 +430,7 @@ int gorace_race_log_fd(void)
 static void open_log(void)
 {
     const char *p = race_opts.log_path;
-    if (!*p || !strcmp(p, "stderr")) {
+    if (!p || !*p || !strcmp(p, "stderr")) {
         log_fd = 2;
     } else if (!strcmp(p, "stdout")) {
         log_fd = 1;
@@ -523,8 +460,9 @@ static void print_stack(int fd, const stackrec *s)
         rt_symbolize_module(s->pc[i], 1, &func, &file, &line, &module, &off);
         if (runtime_frame(func, file))
             continue;
-        size_t strip = strlen(race_opts.strip_path_prefix);
-        if (strip && !strncmp(file, race_opts.strip_path_prefix, strip))
+        const char *pre = race_opts.strip_path_prefix;
+        size_t strip = pre ? strlen(pre) : 0;
+        if (strip && !strncmp(file, pre, strip))
             file += strip;
         if (strcmp(file, "?") != 0)
             rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
