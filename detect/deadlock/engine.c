@@ -113,7 +113,7 @@ static void parse_options(void)
 
 /* ---- output ------------------------------------------------------------- */
 
-extern int gorace_race_log_fd(void) __attribute__((weak));
+extern int det_race_log_fd(void) __attribute__((weak));
 
 static int log_fd = 2;
 
@@ -135,8 +135,8 @@ static void open_log(void)
 
 int dl_out_fd(void)
 {
-    if (gorace_race_log_fd)
-        return gorace_race_log_fd();
+    if (det_race_log_fd)
+        return det_race_log_fd();
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, open_log);
     return log_fd;

@@ -414,7 +414,7 @@ int race_count(void)
 static void open_log(void);
 
 /* One fd for the life of the process: the deadlock detector writes to it
- * too (gorace_race_log_fd), so the two never truncate each other's file. */
+ * too (det_race_log_fd), so the two never truncate each other's file. */
 static int out_fd(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -422,7 +422,7 @@ static int out_fd(void)
     return log_fd;
 }
 
-int gorace_race_log_fd(void)
+int det_race_log_fd(void)
 {
     return out_fd();
 }
