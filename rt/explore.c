@@ -279,7 +279,7 @@ bool rt_explore_call_point(void)
 
 void rt_explore_syscall_enter(rt_g *g)
 {
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     if (sys.n == sys.cap)
         sys.v = grow(sys.v, &sys.cap, sizeof *sys.v);
     sys.v[sys.n++] = (sys_entry){.g = g};
@@ -288,7 +288,7 @@ void rt_explore_syscall_enter(rt_g *g)
 
 void rt_explore_syscall_exit(rt_g *g)
 {
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     for (size_t i = 0; i < sys.n; i++)
         if (sys.v[i].g == g)
             sys.v[i].returned = true;
@@ -309,7 +309,7 @@ static int64_t real_ns(void)
 static rt_g *take_returned(bool any)
 {
     rt_g *g = NULL;
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     for (size_t i = 0; i < sys.n && !g; i++) {
         if (sys.v[i].returned) {
             g = sys.v[i].g;
