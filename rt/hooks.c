@@ -88,6 +88,16 @@ void **rt_hook_gslot(void)
     return g ? &g->det : NULL;
 }
 
+bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    G *gp = (G *)rt_getg();
+    if (!gp || !gp->stack.lo)
+        return false;
+    *lo = (uintptr_t)gp->stack.lo;
+    *hi = (uintptr_t)gp->stack.hi;
+    return true;
+}
+
 __thread rt_g *rt_hook_creating;
 
 void **rt_hook_created_gslot(void)

@@ -25,6 +25,29 @@
 
 enum { RT_LOCK_READ = 0, RT_LOCK_MUTEX = 1, RT_LOCK_RW = 2 };
 
+/* Why a goroutine waits (rt_ginfo.wait_reason, go_block's reason): the
+ * runtime's own enum, so a detector switches on it instead of matching
+ * rt_hook_wait_reason's words. */
+typedef enum rt_wait_reason {
+    RT_WAIT_NONE,
+    RT_WAIT_CHAN_RECV,
+    RT_WAIT_CHAN_SEND,
+    RT_WAIT_CHAN_RECV_NIL,
+    RT_WAIT_CHAN_SEND_NIL,
+    RT_WAIT_SELECT,
+    RT_WAIT_SELECT_NO_CASES,
+    RT_WAIT_WG,
+    RT_WAIT_MUTEX,
+    RT_WAIT_RWMUTEX_R,
+    RT_WAIT_RWMUTEX_W,
+    RT_WAIT_COND,
+    RT_WAIT_SLEEP,
+    RT_WAIT_SEMACQUIRE,
+    RT_WAIT_FOREVER, /* go_exit in progress, internal */
+    RT_WAIT_N
+} rt_wait_reason;
+
+
 typedef struct rt_hooks {
     /* goroutine life */
     void (*go_create)(int64_t parent, int64_t child, uintptr_t pc,
@@ -152,10 +175,21 @@ typedef struct rt_ginfo {
     const void *start_arg;
 } rt_ginfo;
 
+/* The running goroutine's stack, [lo, hi) (false in scheduler context):
+ * the runtime's own bounds, whatever GORACE_STACK_KB says (main's stack is
+ * larger than the others). */
+bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
 /* Calls fn for every live goroutine (not dead ones), in creation order.
  * Fields of goroutines that run meanwhile may be stale: stop the world for
  * a consistent picture. */
 void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg);
+
+/* Is this frame the runtime's or a detector's (hidden from tracebacks and
+ * reports, as Go hides runtime.*)? By source file: gorace's rt/ and
+ * detect/ (less detect's test programs); without line info, by name. The
+ * one rule tracebacks, race reports and deadlock reports share. */
+bool rt_frame_is_runtime(const char *func, const char *file);
 
 /* Go's words for a wait reason: "chan receive", "sync.Mutex.Lock", ... */
 const char *rt_hook_wait_reason(int reason);

@@ -387,7 +387,6 @@ gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
 
 static gstate boot; /* goroutine 0: code outside goroutines */
 static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
-static size_t stack_bytes = 64 << 10;
 static _Atomic long nlive, nblocked;
 
 /* The running goroutine's state, cached per thread: every instrumented
@@ -718,9 +717,11 @@ static void on_go_start(int64_t gid)
     if (!g)
         return;
     *det = g;
-    /* We run at the top of g's stack: its frames all lie below. */
+    /* We run at the top of g's stack: its frames all lie below, down to
+     * the bottom the runtime reports. */
+    uintptr_t lo, hi;
     g->stack_hi = (uintptr_t)__builtin_frame_address(0);
-    g->stack_lo = g->stack_hi - stack_bytes;
+    g->stack_lo = rt_hook_stack_bounds(&lo, &hi) ? lo : g->stack_hi;
     g->stack_min = g->stack_hi;
 }
 
@@ -868,14 +869,6 @@ static const rt_hooks race_hooks = {
     .at_exit = on_at_exit,
 };
 
-/* Goroutine stacks: the runtime's size, so own-stack accesses are noticed. */
-static void read_stack_size(void)
-{
-    const char *kb = getenv("GORACE_STACK_KB");
-    if (kb && atol(kb) > 0)
-        stack_bytes = (size_t)atol(kb) << 10;
-}
-
 static void read_options(void)
 {
     rt_options_register(race_option_table, race_option_count);
@@ -888,7 +881,6 @@ void race_init(void)
     if (__atomic_exchange_n(&inited, 1, __ATOMIC_ACQ_REL))
         return;
     read_options();
-    read_stack_size();
     if (!shadow_map_init()) {
         fprintf(stderr, "race: cannot reserve shadow memory\n");
         _exit(2);

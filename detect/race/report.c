@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../rt/hooks.h"
 #include "../../rt/traceback.h"
 
 extern void *__libc_malloc(size_t);
@@ -443,13 +444,6 @@ static void open_log(void)
     }
 }
 
-/* Frames of the runtime and its goroutine entry are not the user's. */
-static bool runtime_frame(const char *func, const char *file)
-{
-    return !strncmp(func, "rt_", 3) || !strncmp(func, "go_", 3) ||
-           !strcmp(func, "g_entry") || strstr(file, "/rt/") != NULL;
-}
-
 static void print_stack(int fd, const stackrec *s)
 {
     int printed = 0;
@@ -458,7 +452,7 @@ static void print_stack(int fd, const stackrec *s)
         int line;
         uintptr_t off;
         rt_symbolize_module(s->pc[i], 1, &func, &file, &line, &module, &off);
-        if (runtime_frame(func, file))
+        if (rt_frame_is_runtime(func, file))
             continue;
         const char *pre = race_opts.strip_path_prefix;
         size_t strip = pre ? strlen(pre) : 0;
