@@ -47,7 +47,6 @@ typedef enum rt_wait_reason {
     RT_WAIT_N
 } rt_wait_reason;
 
-
 typedef struct rt_hooks {
     /* goroutine life */
     void (*go_create)(int64_t parent, int64_t child, uintptr_t pc,
