@@ -97,11 +97,12 @@ typedef struct rt_hooks {
     int (*at_exit)(int64_t g, int code, int from_go_exit);
 } rt_hooks;
 
-/* Installs a detector's table (NULL entries are skipped). Up to
+/* Installs a detector's table (NULL entries are skipped) and returns its
+ * index: the detector's own per-goroutine slot (rt_hook_gslot). Up to
  * RT_HOOKS_MAX tables, e.g. the race detector and the deadlock detector;
  * every event goes to each, in install order. */
 enum { RT_HOOKS_MAX = 4 };
-void rt_hooks_install(const rt_hooks *h);
+int rt_hooks_install(const rt_hooks *h);
 
 #ifdef GORACE_INSTR
 extern const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
@@ -136,15 +137,16 @@ int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
 /* Goroutine id for hook arguments: 0 in scheduler context. */
 int64_t rt_hook_gid(void);
 
-/* A pointer-sized slot in the running goroutine that belongs to the first
- * installed detector (NULL in scheduler context): O(1) access to
- * per-goroutine state on every instrumented memory access. Zeroed when a
- * goroutine is created. */
-void **rt_hook_gslot(void);
+/* The pointer-sized slot of the running goroutine that belongs to the
+ * detector installed as idx (NULL in scheduler context): O(1) access to
+ * per-goroutine state on every instrumented memory access. Each detector
+ * has its own, whatever the install order. Zeroed when a goroutine is
+ * created. */
+void **rt_hook_gslot(int idx);
 /* The same slot of the goroutine being created, inside a go_create hook
  * (NULL elsewhere): a detector attaches its state before the goroutine first
  * runs, so go_start need not look it up. */
-void **rt_hook_created_gslot(void);
+void **rt_hook_created_gslot(int idx);
 
 /* ---- queries a detector may make (not events: call them, from a goroutine
  * or a hook, never from a signal handler) ---- */

@@ -774,7 +774,7 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.param = NULL;
     gp->pub.select_done = 0;
     gp->pub.waiting = NULL;
-    gp->pub.det = NULL;
+    memset(gp->pub.det, 0, sizeof gp->pub.det);
     gp->pub.wait_reason = RT_WAIT_NONE;
     gp->pub.wait_obj = NULL;
     gp->pub.wait_since = 0;

@@ -53,7 +53,7 @@ struct rt_g {
     void *param;          /* set by the waker before rt_ready */
     uint32_t select_done; /* select: CAS 0->1 by the winning waker */
     rt_sudog *waiting;    /* select: list of this g's sudogs */
-    void *det;            /* detector's per-goroutine slot */
+    void *det[RT_HOOKS_MAX]; /* each detector's slot (rt_hook_gslot) */
     rt_wait_reason wait_reason;
     const void *wait_obj;  /* object blocked on, for the detector/dumps */
     int64_t wait_since;    /* rt_nanotime() when it parked */

@@ -401,12 +401,15 @@ static void on_go_switch(int64_t gid)
     tls_cur = NULL;
 }
 
+/* Our index among the installed detectors: our per-goroutine slot. */
+static int hook_idx;
+
 gstate *race_cur(void)
 {
     gstate *cached = tls_cur;
     if (__builtin_expect(cached != NULL, 1))
         return cached;
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (!det)
         return &boot;
     gstate *g = *det;
@@ -429,7 +432,7 @@ static gstate *named(int64_t gid)
         spin_lock(&boot_lock);
         return &boot;
     }
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (det && *det && ((gstate *)*det)->gid == gid)
         return *det;
     return id_get(gid);
@@ -703,14 +706,14 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     id_put(c);
-    void **det = rt_hook_created_gslot();
+    void **det = rt_hook_created_gslot(hook_idx);
     if (det)
         *det = c;
 }
 
 static void on_go_start(int64_t gid)
 {
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (!det)
         return;
     gstate *g = *det ? *det : id_get(gid); /* attached at go_create */
@@ -890,7 +893,7 @@ void race_init(void)
     boot.pin_sid = SID_NONE;
     (void)slot_attach(&boot, &boot);
     race_slots_unlock();
-    rt_hooks_install(&race_hooks);
+    hook_idx = rt_hooks_install(&race_hooks);
 }
 
 /* Priority 102: after the deadlock detector (101), so that at exit its leak
