@@ -15,6 +15,27 @@
  *    goroutine happens before a later acquire(addr) by another;
  *    release_merge keeps earlier releases (RWMutex readers, WaitGroup Done).
  *  - the detector never sees runtime structs: objects are opaque addresses.
+ *
+ * What else crosses the seam, all declared here:
+ *  - per-goroutine state: rt_hooks_install returns the detector's index,
+ *    and each goroutine has one pointer slot per index (rt_hook_gslot), so
+ *    detectors need not agree on an install order for their slots (the
+ *    order still decides the order of at_exit's verdicts);
+ *  - vocabulary: rt_wait_reason (why a goroutine waits, as go_block and
+ *    rt_ginfo carry it), rt_hook_stack_bounds (the running goroutine's
+ *    stack, from the runtime rather than from GORACE_STACK_KB), and
+ *    rt_frame_is_runtime (the one rule for hiding runtime and detector
+ *    frames in tracebacks and reports);
+ *  - queries: the live goroutines (rt_hook_goroutines), stopping the
+ *    world, scheduling points in user code.
+ * Options are not part of it: every component registers its GORACE
+ * options with rt/options.h. detect/record.c records the event stream;
+ * ctest record_events pins down what a small program emits, in order
+ * (the events only it consumes, chan_* and wg_*, included). Still to do:
+ * events carry goroutine ids, not slots (detectors keep id tables, and
+ * the race detector finds a created goroutine's slot through
+ * rt_hook_created_gslot), and the deadlock detector recognises runtime
+ * heap blocks by source file (mark.c) where an address range would do.
  */
 #ifndef RT_HOOKS_H
 #define RT_HOOKS_H
