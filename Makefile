@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build check test bench asan clean
+.PHONY: all deps build check test bench asan debugchecks clean
 
 all: build
 
@@ -40,5 +40,12 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_BENCH=OFF -DGORACE_HARNESS=OFF" test
 
+# The checking build: lock ranks (rt/lockrank.h) and goroutine status
+# transitions (rt/proc.h) verified, with the unit, death, stress and
+# detector tests.
+debugchecks:
+	@$(MAKE) --no-print-directory BUILD=build-debugchecks \
+	  CMAKE_FLAGS="-DGORACE_DEBUG_CHECKS=ON -DGORACE_BENCH=OFF -DGORACE_HARNESS=OFF" test
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-debugchecks

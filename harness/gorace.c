@@ -63,7 +63,9 @@ static const char usage_cc[] =
     "The default is the race build: sources are compiled with\n"
     "-fsanitize=thread -g and linked against libgorace_race.a.\n"
     "  --release        link the release runtime (libgorace.a), no detector\n"
-    "  --engine=tsan    reserved for the TSan oracle (not built yet)\n"
+    "  --engine=gorace  the native detector (the only engine gorace builds\n"
+    "                   with; the TSan engine is an oracle for the corpus,\n"
+    "                   linked by corpus/race/verify_tsan.sh)\n"
     "Other flags go to the compiler; -c, -S and -E compile without linking.\n";
 
 static const char usage_run[] =
@@ -136,7 +138,9 @@ static bool gorace_flag(const char *verb, const char *a, bool *release)
     }
     if (strncmp(a, "--engine=", 9) == 0) {
         if (strcmp(a + 9, "tsan") == 0)
-            usage_fail("%s: --engine=tsan (the TSan oracle) is not built yet",
+            usage_fail("%s: --engine=tsan: the TSan engine is the native "
+                       "detector's oracle, not a gorace build (link it as "
+                       "corpus/race/verify_tsan.sh does)",
                        verb);
         if (strcmp(a + 9, "gorace") != 0)
             usage_fail("%s: unknown engine \"%s\" (want gorace or tsan)", verb,

@@ -131,11 +131,13 @@ char *schedule_gorace(const struct schedule *s)
         exit(1);
     }
     v[0] = '\0';
-    /* Options are separated by blanks or commas (rt/explore.c). */
+    /* Options are separated by blanks or commas (rt/options.h); a kept
+     * piece keeps its comma, which may join it to a list value. */
     for (const char *p = old ? old : ""; *p;) {
-        size_t n = strcspn(p, " ,");
+        size_t n = strcspn(p, " \t\n,");
+        const char *sep = p > old && p[-1] == ',' ? "," : " ";
         if (n > 0 && !is_schedule_key(p, n))
-            o += snprintf(v + o, cap - o, "%s%.*s", o ? " " : "", (int)n, p);
+            o += snprintf(v + o, cap - o, "%s%.*s", o ? sep : "", (int)n, p);
         p += n;
         if (*p)
             p++;
@@ -162,7 +164,7 @@ bool env_has_seed(void)
 {
     const char *g = getenv("GORACE");
     for (const char *p = g ? g : ""; *p;) {
-        size_t n = strcspn(p, " ,");
+        size_t n = strcspn(p, " \t\n,");
         if (n > 5 && strncmp(p, "seed=", 5) == 0)
             return true;
         p += n;

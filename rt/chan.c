@@ -359,7 +359,7 @@ bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc)
     if (!block && !chan_closed(c) && chan_full(c))
         return false;
 
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     if (c->closed) {
         rt_lock_release(&c->lock);
         rt_panic("send on closed channel");
@@ -418,7 +418,7 @@ static bool chan_recv(go_chan *c, void *ep, bool block, bool *received)
         }
     }
 
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     if (c->closed) {
         if (c->qcount == 0) {
             race_recv_closed(c);
@@ -503,7 +503,7 @@ void rt_chan_set_reclaim(go_chan *c, void (*reclaim)(go_chan *, void *),
 
 void rt_chan_received(go_chan *c)
 {
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     bool waited_on = c->recvq.first || c->sendq.first;
     rt_lock_release(&c->lock);
     if (!waited_on)
@@ -546,7 +546,7 @@ void rt_chan_close(go_chan *c, uintptr_t pc)
     if (!c)
         rt_panic("close of nil channel");
 
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     if (c->closed) {
         rt_lock_release(&c->lock);
         rt_panic("close of closed channel");
@@ -585,7 +585,7 @@ void rt_chan_drain(go_chan *c)
 {
     if (!c)
         return;
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     if (c->qcount > 0) {
         c->recvx = c->sendx;
         set_qcount(c, 0);
@@ -618,7 +618,7 @@ void go_chan_free(go_chan *c)
     if (!c)
         return;
     rt_chan_check(c, "go_chan_free");
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     bool parked_on = c->recvq.first || c->sendq.first;
     rt_lock_release(&c->lock);
     if (parked_on)

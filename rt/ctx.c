@@ -203,7 +203,7 @@ static uint32_t cancel_children_locked(go_ctx *p, int err, const char *cause)
     go_ctx *c = p->children;
     while (c) {
         go_ctx *next = c->next;
-        rt_lock_acquire(&c->lock);
+        rt_lock_acquire(&c->lock, RT_RANK_CTX);
         if (!c->err)
             cancel_locked(c, err, cause);
         if (c->parent == p) {
@@ -253,7 +253,7 @@ static void cancel_locked(go_ctx *c, int err, const char *cause)
 /* Cancels c and removes it from its parent (removeFromParent = true). */
 static void ctx_cancel(go_ctx *c, int err, const char *cause)
 {
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_CTX);
     if (c->err) {
         rt_lock_release(&c->lock);
         return;
@@ -264,7 +264,7 @@ static void ctx_cancel(go_ctx *c, int err, const char *cause)
     rt_lock_release(&c->lock);
     if (!p)
         return;
-    rt_lock_acquire(&p->lock);
+    rt_lock_acquire(&p->lock, RT_RANK_CTX);
     if (c->linked)
         unlink_child_locked(p, c);
     rt_lock_release(&p->lock);
@@ -278,9 +278,9 @@ static void propagate_cancel(go_ctx *parent, go_ctx *child)
     parent = base_of(parent);
     if (parent == &background)
         return;
-    rt_lock_acquire(&parent->lock);
+    rt_lock_acquire(&parent->lock, RT_RANK_CTX);
     if (parent->err) {
-        rt_lock_acquire(&child->lock);
+        rt_lock_acquire(&child->lock, RT_RANK_CTX);
         cancel_locked(child, parent->err, parent->cause);
         rt_lock_release(&child->lock);
     } else {
@@ -339,7 +339,7 @@ go_ctx *go_with_deadline(go_ctx *parent, int64_t deadline_ns)
         ctx_cancel(c, GO_DEADLINE_EXCEEDED, NULL);
         return c;
     }
-    rt_lock_acquire(&c->lock);
+    rt_lock_acquire(&c->lock, RT_RANK_CTX);
     if (!c->err)
         rt_timer_add(&c->timer);
     rt_lock_release(&c->lock);
@@ -376,7 +376,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
     go_chan *d = __atomic_load_n(&ctx->done, __ATOMIC_ACQUIRE);
     if (d)
         return d;
-    rt_lock_acquire(&ctx->lock);
+    rt_lock_acquire(&ctx->lock, RT_RANK_CTX);
     d = ctx->done;
     if (!d) {
         d = go_chan_make(0, 0);

@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "lock.h"
+#include "options.h"
 #include "time.h"
 
 bool rt_explore_on;
@@ -116,78 +117,39 @@ static uint64_t rand_below(uint64_t n)
     return n ? next_rand() % n : 0;
 }
 
-static void bad_option(const char *key, const char *val)
-{
-    fprintf(stderr,
-            "gorace: GORACE option %s=%s: want a non-negative "
-            "integer\n",
-            key, val);
-    exit(2);
-}
+/* GORACE's schedule options (rt/options.h). */
+static struct {
+    uint64_t seed;
+    bool have_seed;
+    int64_t pct, pct_steps, stall_ms;
+    const char *steps_file;
+} opt = {.pct_steps = 10000, .stall_ms = DEFAULT_STALL_MS};
 
-static uint64_t parse_u64(const char *key, const char *val)
-{
-    char *end;
-    if (!*val || *val == '-')
-        bad_option(key, val);
-    unsigned long long v = strtoull(val, &end, 10);
-    if (*end)
-        bad_option(key, val);
-    return v;
-}
+static const rt_option options[] = {
+    {"seed", RT_OPT_U64, &opt.seed, 0, 0, &opt.have_seed},
+    {"pct", RT_OPT_INT, &opt.pct, 1, MAX_PCT_DEPTH, NULL},
+    {"pct_steps", RT_OPT_INT, &opt.pct_steps, 1, INT64_MAX, NULL},
+    {"stall_ms", RT_OPT_INT, &opt.stall_ms, 1, INT64_MAX, NULL},
+    {"steps_file", RT_OPT_STR, &opt.steps_file, 0, 0, NULL},
+};
 
 void rt_explore_init(void)
 {
-    const char *env = getenv("GORACE");
-    if (!env)
-        return;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", env);
-    bool have_seed = false;
-    uint64_t seed = 0;
-    ex.pct_steps = 10000;
-    ex.stall_ms = DEFAULT_STALL_MS;
-    for (char *save, *tok = strtok_r(buf, " ,", &save); tok;
-         tok = strtok_r(NULL, " ,", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            continue; /* the detector reports malformed options */
-        *eq = 0;
-        const char *val = eq + 1;
-        if (!strcmp(tok, "seed")) {
-            seed = parse_u64(tok, val);
-            have_seed = true;
-        } else if (!strcmp(tok, "pct")) {
-            uint64_t d = parse_u64(tok, val);
-            if (d < 1 || d > MAX_PCT_DEPTH) {
-                fprintf(stderr,
-                        "gorace: GORACE option pct=%s: want a depth "
-                        "from 1 to %d\n",
-                        val, MAX_PCT_DEPTH);
-                exit(2);
-            }
-            ex.pct = (int)d;
-        } else if (!strcmp(tok, "steps_file")) {
-            snprintf(ex.steps_file, sizeof ex.steps_file, "%s", val);
-        } else if (!strcmp(tok, "stall_ms")) {
-            ex.stall_ms = (int64_t)parse_u64(tok, val);
-            if (ex.stall_ms == 0)
-                bad_option(tok, val);
-        } else if (!strcmp(tok, "pct_steps")) {
-            ex.pct_steps = parse_u64(tok, val);
-            if (ex.pct_steps == 0)
-                bad_option(tok, val);
-        }
-    }
-    if (!have_seed) {
+    rt_options_register(options, sizeof options / sizeof *options);
+    ex.pct = (int)opt.pct;
+    ex.pct_steps = (uint64_t)opt.pct_steps;
+    ex.stall_ms = opt.stall_ms;
+    if (opt.steps_file)
+        snprintf(ex.steps_file, sizeof ex.steps_file, "%s", opt.steps_file);
+    if (!opt.have_seed) {
         if (ex.pct) {
-            fprintf(stderr, "gorace: GORACE option pct needs a seed\n");
+            fprintf(stderr, "gorace: GORACE: pct: needs a seed\n");
             exit(2);
         }
         return;
     }
     rt_explore_on = true;
-    ex.rng = seed;
+    ex.rng = opt.seed;
     ex.now = 1000000000;
     for (int i = 0; i + 1 < ex.pct; i++)
         ex.change_at[i] = 1 + rand_below(ex.pct_steps);
@@ -317,7 +279,7 @@ bool rt_explore_call_point(void)
 
 void rt_explore_syscall_enter(rt_g *g)
 {
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     if (sys.n == sys.cap)
         sys.v = grow(sys.v, &sys.cap, sizeof *sys.v);
     sys.v[sys.n++] = (sys_entry){.g = g};
@@ -326,7 +288,7 @@ void rt_explore_syscall_enter(rt_g *g)
 
 void rt_explore_syscall_exit(rt_g *g)
 {
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     for (size_t i = 0; i < sys.n; i++)
         if (sys.v[i].g == g)
             sys.v[i].returned = true;
@@ -347,7 +309,7 @@ static int64_t real_ns(void)
 static rt_g *take_returned(bool any)
 {
     rt_g *g = NULL;
-    rt_lock_acquire(&sys.lock);
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     for (size_t i = 0; i < sys.n && !g; i++) {
         if (sys.v[i].returned) {
             g = sys.v[i].g;

@@ -15,8 +15,9 @@
 /* True once rt_explore_init found a seed; never changes after go_run. */
 extern bool rt_explore_on;
 
-/* Parses GORACE (seed=N, pct=D, pct_steps=K); other keys belong to the
- * detector and are ignored here. Exits with a message on a bad value. */
+/* Registers the schedule's GORACE options (seed=N, pct=D, pct_steps=K,
+ * stall_ms, steps_file: rt/options.h). Exits with a message on a bad
+ * value. */
 void rt_explore_init(void);
 
 /* A goroutine was created (PCT gives it its random priority). */

@@ -15,7 +15,7 @@
 const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
 int rt_hooks_count;
 
-void rt_hooks_install(const rt_hooks *h)
+int rt_hooks_install(const rt_hooks *h)
 {
     if (rt_hooks_count == RT_HOOKS_MAX) {
         fprintf(stderr,
@@ -24,7 +24,8 @@ void rt_hooks_install(const rt_hooks *h)
                 RT_HOOKS_MAX);
         exit(2);
     }
-    rt_hooks_tables[rt_hooks_count++] = h;
+    rt_hooks_tables[rt_hooks_count] = h;
+    return rt_hooks_count++;
 }
 
 void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge)
@@ -82,17 +83,27 @@ int64_t rt_hook_gid(void)
     return g ? g->id : 0;
 }
 
-void **rt_hook_gslot(void)
+void **rt_hook_gslot(int idx)
 {
     rt_g *g = rt_getg();
-    return g ? &g->det : NULL;
+    return g ? &g->det[idx] : NULL;
+}
+
+bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    G *gp = (G *)rt_getg();
+    if (!gp || !gp->stack.lo)
+        return false;
+    *lo = (uintptr_t)gp->stack.lo;
+    *hi = (uintptr_t)gp->stack.hi;
+    return true;
 }
 
 __thread rt_g *rt_hook_creating;
 
-void **rt_hook_created_gslot(void)
+void **rt_hook_created_gslot(int idx)
 {
-    return rt_hook_creating ? &rt_hook_creating->det : NULL;
+    return rt_hook_creating ? &rt_hook_creating->det[idx] : NULL;
 }
 
 /* The deadlock detector (detect/) defines the real one; without it there is

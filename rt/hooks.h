@@ -15,6 +15,27 @@
  *    goroutine happens before a later acquire(addr) by another;
  *    release_merge keeps earlier releases (RWMutex readers, WaitGroup Done).
  *  - the detector never sees runtime structs: objects are opaque addresses.
+ *
+ * What else crosses the seam, all declared here:
+ *  - per-goroutine state: rt_hooks_install returns the detector's index,
+ *    and each goroutine has one pointer slot per index (rt_hook_gslot), so
+ *    detectors need not agree on an install order for their slots (the
+ *    order still decides the order of at_exit's verdicts);
+ *  - vocabulary: rt_wait_reason (why a goroutine waits, as go_block and
+ *    rt_ginfo carry it), rt_hook_stack_bounds (the running goroutine's
+ *    stack, from the runtime rather than from GORACE_STACK_KB), and
+ *    rt_frame_is_runtime (the one rule for hiding runtime and detector
+ *    frames in tracebacks and reports);
+ *  - queries: the live goroutines (rt_hook_goroutines), stopping the
+ *    world, scheduling points in user code.
+ * Options are not part of it: every component registers its GORACE
+ * options with rt/options.h. detect/record.c records the event stream;
+ * ctest record_events pins down what a small program emits, in order
+ * (the events only it consumes, chan_* and wg_*, included). Still to do:
+ * events carry goroutine ids, not slots (detectors keep id tables, and
+ * the race detector finds a created goroutine's slot through
+ * rt_hook_created_gslot), and the deadlock detector recognises runtime
+ * heap blocks by source file (mark.c) where an address range would do.
  */
 #ifndef RT_HOOKS_H
 #define RT_HOOKS_H
@@ -24,6 +45,28 @@
 #include <stdint.h>
 
 enum { RT_LOCK_READ = 0, RT_LOCK_MUTEX = 1, RT_LOCK_RW = 2 };
+
+/* Why a goroutine waits (rt_ginfo.wait_reason, go_block's reason): the
+ * runtime's own enum, so a detector switches on it instead of matching
+ * rt_hook_wait_reason's words. */
+typedef enum rt_wait_reason {
+    RT_WAIT_NONE,
+    RT_WAIT_CHAN_RECV,
+    RT_WAIT_CHAN_SEND,
+    RT_WAIT_CHAN_RECV_NIL,
+    RT_WAIT_CHAN_SEND_NIL,
+    RT_WAIT_SELECT,
+    RT_WAIT_SELECT_NO_CASES,
+    RT_WAIT_WG,
+    RT_WAIT_MUTEX,
+    RT_WAIT_RWMUTEX_R,
+    RT_WAIT_RWMUTEX_W,
+    RT_WAIT_COND,
+    RT_WAIT_SLEEP,
+    RT_WAIT_SEMACQUIRE,
+    RT_WAIT_FOREVER, /* go_exit in progress, internal */
+    RT_WAIT_N
+} rt_wait_reason;
 
 typedef struct rt_hooks {
     /* goroutine life */
@@ -75,11 +118,12 @@ typedef struct rt_hooks {
     int (*at_exit)(int64_t g, int code, int from_go_exit);
 } rt_hooks;
 
-/* Installs a detector's table (NULL entries are skipped). Up to
+/* Installs a detector's table (NULL entries are skipped) and returns its
+ * index: the detector's own per-goroutine slot (rt_hook_gslot). Up to
  * RT_HOOKS_MAX tables, e.g. the race detector and the deadlock detector;
  * every event goes to each, in install order. */
 enum { RT_HOOKS_MAX = 4 };
-void rt_hooks_install(const rt_hooks *h);
+int rt_hooks_install(const rt_hooks *h);
 
 #ifdef GORACE_INSTR
 extern const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
@@ -123,15 +167,16 @@ int rt_hook_foreign_threads(void);
 /* Goroutine id for hook arguments: 0 in scheduler context. */
 int64_t rt_hook_gid(void);
 
-/* A pointer-sized slot in the running goroutine that belongs to the first
- * installed detector (NULL in scheduler context): O(1) access to
- * per-goroutine state on every instrumented memory access. Zeroed when a
- * goroutine is created. */
-void **rt_hook_gslot(void);
+/* The pointer-sized slot of the running goroutine that belongs to the
+ * detector installed as idx (NULL in scheduler context): O(1) access to
+ * per-goroutine state on every instrumented memory access. Each detector
+ * has its own, whatever the install order. Zeroed when a goroutine is
+ * created. */
+void **rt_hook_gslot(int idx);
 /* The same slot of the goroutine being created, inside a go_create hook
  * (NULL elsewhere): a detector attaches its state before the goroutine first
  * runs, so go_start need not look it up. */
-void **rt_hook_created_gslot(void);
+void **rt_hook_created_gslot(int idx);
 
 /* ---- queries a detector may make (not events: call them, from a goroutine
  * or a hook, never from a signal handler) ---- */
@@ -161,10 +206,21 @@ typedef struct rt_ginfo {
     const void *start_arg;
 } rt_ginfo;
 
+/* The running goroutine's stack, [lo, hi) (false in scheduler context):
+ * the runtime's own bounds, whatever GORACE_STACK_KB says (main's stack is
+ * larger than the others). */
+bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
 /* Calls fn for every live goroutine (not dead ones), in creation order.
  * Fields of goroutines that run meanwhile may be stale: stop the world for
  * a consistent picture. */
 void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg);
+
+/* Is this frame the runtime's or a detector's (hidden from tracebacks and
+ * reports, as Go hides runtime.*)? By source file: gorace's rt/ and
+ * detect/ (less detect's test programs); without line info, by name. The
+ * one rule tracebacks, race reports and deadlock reports share. */
+bool rt_frame_is_runtime(const char *func, const char *file);
 
 /* Go's words for a wait reason: "chan receive", "sync.Mutex.Lock", ... */
 const char *rt_hook_wait_reason(int reason);

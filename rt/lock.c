@@ -38,14 +38,14 @@ void rt_futex_wake(uint32_t *addr, int n)
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
-bool rt_lock_tryacquire(rt_lock *l)
+bool rt_futexlock_tryacquire(rt_lock *l)
 {
     uint32_t zero = 0;
     return __atomic_compare_exchange_n(&l->key, &zero, 1, false,
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-void rt_lock_acquire(rt_lock *l)
+void rt_futexlock_acquire(rt_lock *l)
 {
     uint32_t v = __atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE);
     if (v == 0)
@@ -83,7 +83,7 @@ void rt_lock_acquire(rt_lock *l)
     }
 }
 
-void rt_lock_release(rt_lock *l)
+void rt_futexlock_release(rt_lock *l)
 {
     if (__atomic_exchange_n(&l->key, 0, __ATOMIC_RELEASE) == 2)
         rt_futex_wake(&l->key, 1);

@@ -27,6 +27,21 @@ enum {
     ALTSTACK_BYTES = 64 << 10,
 };
 
+/* A goroutine's states (Go's _Gidle ... _Gdead) and its legal moves, which
+ * sched.c's set_status checks in the checking build (lockrank.h):
+ *   IDLE     just allocated                    -> DEAD (g_alloc)
+ *   DEAD     free, in a pool or never started   -> RUNNABLE (newproc)
+ *   RUNNABLE in a run queue or runnext          -> RUNNING (execute)
+ *   RUNNING  on an M, the M's curg              -> WAITING (rt_park),
+ *            RUNNABLE (yield, preemption), SYSCALL (go_syscall_enter),
+ *            DEAD (it returned), RUNNING (rt_rejoin: sysmon took its
+ *            M's P, as for a system call, and it got one back)
+ *   WAITING  parked on an object                -> RUNNABLE (rt_ready's
+ *            CAS, or its park's commit declined)
+ *   SYSCALL  in a bracketed blocking call, no P -> RUNNING (it got a P
+ *            back), RUNNABLE (none free: queued for whoever has one)
+ * Only the goroutine's M writes it, but for WAITING -> RUNNABLE, which
+ * the waker does with a CAS; others (dumps, sysmon, detectors) read it. */
 typedef enum {
     G_IDLE,
     G_RUNNABLE,

@@ -65,6 +65,7 @@
 
 #include "explore.h"
 #include "hooks.h"
+#include "options.h"
 #include "stack.h"
 #include "time.h"
 #include "traceback.h"
@@ -222,7 +223,7 @@ static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
     batch[n] = gp;
     for (uint32_t i = 0; i < n; i++)
         batch[i]->schedlink = batch[i + 1];
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     globrunq_put_batch_locked(batch[0], batch[n], (int)n + 1);
     rt_lock_release(&sched.lock);
     return true;
@@ -350,7 +351,7 @@ static G *globrunq_get(P *p, int max)
 {
     if (load_acq(&sched.runq_size) == 0)
         return NULL;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     int n = sched.runq_size / load_relaxed(&sched.nprocs) + 1;
     if (n > sched.runq_size)
         n = sched.runq_size;
@@ -457,7 +458,7 @@ static void m_spawn_thread(M *m)
 /* Runs p on an idle M, or a new one. Go's startm. */
 static void startm(P *p, bool spinning)
 {
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     if (!p) {
         p = pidle_get_locked();
         if (!p) {
@@ -521,7 +522,7 @@ static void wake_idle_m_locked(void)
  * one is due, then comes back (with nextp NULL) to run it. */
 static void stopm(M *m, int64_t timer_when)
 {
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     m->schedlink = sched.midle;
     sched.midle = m;
     sched.nmidle++;
@@ -545,7 +546,7 @@ static void stopm(M *m, int64_t timer_when)
     if (!watch || wait > 0)
         rt_note_tsleep(&m->park, watch ? wait : -1);
 
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     if (sched.timer_sleeper == m) {
         sched.timer_sleeper = NULL;
         /* Handed a P while watching timers: this M may now run a goroutine
@@ -573,7 +574,7 @@ void rt_sched_timer_added(int64_t when)
 {
     if (!load_relaxed(&sched.started) || rt_explore_on)
         return;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     M *m = sched.timer_sleeper;
     bool earlier = when < sched.timer_sleep_until;
     if (m && earlier)
@@ -617,7 +618,7 @@ static G *gfree_get(P *p)
         p->ngfree--;
         return gp;
     }
-    rt_lock_acquire(&sched.gfree_lock);
+    rt_lock_acquire(&sched.gfree_lock, RT_RANK_GFREE);
     gp = sched.gfree_stack;
     if (gp) {
         sched.gfree_stack = gp->schedlink;
@@ -642,7 +643,7 @@ static void gfree_put(P *p, G *gp)
     if (gp->stack.lo && (gp->is_main || load_relaxed(&sched.ngfree_stack) >=
                                             GFREE_GLOBAL_KEEP_STACKS))
         rt_stack_free(&gp->stack);
-    rt_lock_acquire(&sched.gfree_lock);
+    rt_lock_acquire(&sched.gfree_lock, RT_RANK_GFREE);
     if (gp->stack.lo) {
         gp->schedlink = sched.gfree_stack;
         sched.gfree_stack = gp;
@@ -654,14 +655,55 @@ static void gfree_put(P *p, G *gp)
     rt_lock_release(&sched.gfree_lock);
 }
 
+#ifdef RT_DEBUG_CHECKS
+/* proc.h's transitions: the states each state may move to. */
+static const uint8_t legal_next[] = {
+    [G_IDLE] = 1u << G_DEAD,
+    [G_DEAD] = 1u << G_RUNNABLE,
+    [G_RUNNABLE] = 1u << G_RUNNING,
+    [G_RUNNING] = 1u << G_WAITING | 1u << G_RUNNABLE | 1u << G_SYSCALL |
+                  1u << G_DEAD | 1u << G_RUNNING,
+    [G_WAITING] = 1u << G_RUNNABLE,
+    [G_SYSCALL] = 1u << G_RUNNING | 1u << G_RUNNABLE,
+};
+
+static const char *status_name(uint32_t st)
+{
+    static const char *const names[] = {"idle",    "runnable", "running",
+                                        "syscall", "waiting",  "dead"};
+    return st <= G_DEAD ? names[st] : "?";
+}
+
+static void check_transition(G *gp, uint32_t to)
+{
+    uint32_t from = load_acq(&gp->status);
+    if (from <= G_DEAD && (legal_next[from] >> to & 1))
+        return;
+    fprintf(stderr,
+            "fatal error: gorace internal: goroutine %lld: illegal status "
+            "transition %s -> %s\n",
+            (long long)gp->pub.id, status_name(from), status_name(to));
+    abort();
+}
+#endif
+
+/* Every status store but rt_ready's CAS goes through here. */
+static inline void set_status(G *gp, uint32_t to)
+{
+#ifdef RT_DEBUG_CHECKS
+    check_transition(gp, to);
+#endif
+    store_rel(&gp->status, to);
+}
+
 static G *g_alloc(void)
 {
     G *gp = calloc(1, sizeof(G));
     if (!gp)
         rt_throw("out of memory allocating a goroutine");
-    gp->status = G_DEAD;
+    set_status(gp, G_DEAD);
     /* Appended, so dumps list goroutines in creation order as Go does. */
-    rt_lock_acquire(&sched.allg_lock);
+    rt_lock_acquire(&sched.allg_lock, RT_RANK_ALLG);
     if (sched.allgs_tail)
         store_rel(&sched.allgs_tail->alllink, gp);
     else
@@ -685,7 +727,7 @@ rt_sudog *rt_sudog_get(void)
     } else {
         if (m)
             unpin_p(m);
-        rt_lock_acquire(&sched.sudog_lock);
+        rt_lock_acquire(&sched.sudog_lock, RT_RANK_SUDOG);
         s = sched.sudog_free;
         if (s)
             sched.sudog_free = s->next;
@@ -708,7 +750,7 @@ void rt_sudog_put(rt_sudog *s)
     }
     if (m)
         unpin_p(m);
-    rt_lock_acquire(&sched.sudog_lock);
+    rt_lock_acquire(&sched.sudog_lock, RT_RANK_SUDOG);
     s->next = sched.sudog_free;
     sched.sudog_free = s;
     rt_lock_release(&sched.sudog_lock);
@@ -744,7 +786,7 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.param = NULL;
     gp->pub.select_done = 0;
     gp->pub.waiting = NULL;
-    gp->pub.det = NULL;
+    memset(gp->pub.det, 0, sizeof gp->pub.det);
     gp->pub.wait_reason = RT_WAIT_NONE;
     gp->pub.wait_obj = NULL;
     gp->pub.wait_since = 0;
@@ -755,7 +797,7 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     RT_HOOK(go_create, gp->parent, gp->pub.id, pc, file, line, func);
     rt_hook_creating = NULL;
 #endif
-    store_rel(&gp->status, G_RUNNABLE);
+    set_status(gp, G_RUNNABLE);
     return gp;
 }
 
@@ -773,7 +815,7 @@ static void ready_put(G *gp)
     }
     if (m)
         unpin_p(m);
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     globrunq_put_locked(gp);
     rt_lock_release(&sched.lock);
 }
@@ -847,7 +889,7 @@ static void execute(M *m, G *gp, bool inherit)
         gp->sp = rt_stack_first_frame(&gp->stack, g_entry);
         gp->started = true;
     }
-    store_rel(&gp->status, G_RUNNING);
+    set_status(gp, G_RUNNING);
     if (!inherit)
         start_slice(m->p);
     RT_HOOK(go_switch, gp->pub.id);
@@ -878,17 +920,17 @@ static G *finish_request(M *m)
         rejoined(m); /* m->p is NULL: the M idles after the request */
     switch (req) {
     case REQ_PARK:
-        store_rel(&gp->status, G_WAITING);
+        set_status(gp, G_WAITING);
         if (rt_explore_on)
             rt_explore_parked();
         if (m->commit && !m->commit(&gp->pub, m->commit_arg)) {
-            store_rel(&gp->status, G_RUNNABLE);
+            set_status(gp, G_RUNNABLE);
             return gp;
         }
         return NULL;
     case REQ_YIELD:
-        store_rel(&gp->status, G_RUNNABLE);
-        rt_lock_acquire(&sched.lock);
+        set_status(gp, G_RUNNABLE);
+        rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
         globrunq_put_locked(gp);
         rt_lock_release(&sched.lock);
         if (!m->p)
@@ -903,12 +945,12 @@ static G *finish_request(M *m)
         /* Look for an idle P again under the lock that queues the
          * goroutine: a P released since go_syscall_exit looked would
          * otherwise go to sleep without seeing it (Go's exitsyscall0). */
-        store_rel(&gp->status, G_RUNNABLE);
+        set_status(gp, G_RUNNABLE);
         if (rt_explore_on) {
             rt_explore_syscall_exit(&gp->pub);
             return NULL;
         }
-        rt_lock_acquire(&sched.lock);
+        rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
         P *p = pidle_get_locked();
         if (!p)
             globrunq_put_locked(gp);
@@ -1024,7 +1066,7 @@ static void retire_p(M *m)
 {
     P *p = m->p;
     G *gp;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     if (p->id < sched.nprocs) { /* GOMAXPROCS grew back meanwhile */
         rt_lock_release(&sched.lock);
         return;
@@ -1045,7 +1087,7 @@ static void retire_p(M *m)
 /* Hands m's P back and parks until there is work. Go's findrunnable tail. */
 static void drop_p_and_sleep(M *m)
 {
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     if (sched.runq_size > 0) {
         rt_lock_release(&sched.lock);
         return; /* global work appeared: go around again */
@@ -1061,7 +1103,7 @@ static void drop_p_and_sleep(M *m)
      * saw no idle P, or saw us spinning, and woke nobody. */
     int64_t next_timer = run_timers();
     if (any_runnable_p() || load_acq(&sched.runq_size) > 0) {
-        rt_lock_acquire(&sched.lock);
+        rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
         P *q = pidle_get_locked();
         rt_lock_release(&sched.lock);
         if (q) {
@@ -1184,7 +1226,7 @@ static G *find_runnable(M *m, bool *inherit)
 static void goexit0(M *m, G *gp)
 {
     RT_HOOK(go_end, gp->pub.id);
-    store_rel(&gp->status, G_DEAD);
+    set_status(gp, G_DEAD);
     fetch_add(&sched.ngoroutines, -1);
     gp->fn = NULL;
     gp->arg = NULL;
@@ -1244,7 +1286,7 @@ void go_syscall_enter(void)
     M *m = getm();
     G *gp = m->curg;
     P *p = pin_p(m);
-    store_rel(&gp->status, G_SYSCALL);
+    set_status(gp, G_SYSCALL);
     fetch_add(&sched.nsyscall, 1);
     m->oldp = NULL;
     if (p)
@@ -1258,7 +1300,7 @@ void go_syscall_enter(void)
         return;
     }
     m->oldp = p;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     bool work = !runq_empty(p) || sched.runq_size > 0 || rt_timers_pending();
     if (!work)
         pidle_put_locked(p);
@@ -1273,7 +1315,7 @@ static void exitsyscall(M *m, G *gp, P *old)
 {
     P *p = NULL;
     m->oldp = NULL;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     if (old && old->status == P_IDLE && old->id < sched.nprocs &&
         pidle_take_locked(old))
         p = old;
@@ -1282,7 +1324,7 @@ static void exitsyscall(M *m, G *gp, P *old)
     rt_lock_release(&sched.lock);
     if (p) {
         acquirep(m, p);
-        store_rel(&gp->status, G_RUNNING);
+        set_status(gp, G_RUNNING);
         return;
     }
     switch_to_g0(m, gp, REQ_SYSCALL_EXIT);
@@ -1395,7 +1437,7 @@ int go_maxprocs(int n)
     }
     if (rt_explore_on)
         return 1; /* seeded mode runs on one P whatever is asked */
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     int old = sched.nprocs;
     if (n >= 1) {
         if (n > MAX_PROCS)
@@ -1467,6 +1509,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     rt_hook_own_thread(1); /* this thread, until the process ends */
     rt_stack_init();
     rt_explore_init();
+    rt_options_check_unknown(); /* every component has registered */
     int n = rt_explore_on ? 1 : preset_procs ? preset_procs : env_gomaxprocs();
     /* Only the Ps in use are written: allp is 800 KB of zero pages, and
      * touching all of it cost a short program a fifth of its CPU time. */
@@ -1483,7 +1526,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     main_args args = {main_fn, argc, argv};
     G *gp = newproc(main_entry, &args, NULL, 0, NULL, 0);
     gp->is_main = true;
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     globrunq_put_locked(gp);
     rt_lock_release(&sched.lock);
     store_rel(&sched.started, true);

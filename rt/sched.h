@@ -18,31 +18,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hooks.h"
 #include "lock.h"
 
 typedef struct rt_g rt_g;
 typedef struct rt_sudog rt_sudog;
 
-/* Why a goroutine waits; printed in Go's words by rt_wait_reason_str. */
-typedef enum rt_wait_reason {
-    RT_WAIT_NONE,
-    RT_WAIT_CHAN_RECV,
-    RT_WAIT_CHAN_SEND,
-    RT_WAIT_CHAN_RECV_NIL,
-    RT_WAIT_CHAN_SEND_NIL,
-    RT_WAIT_SELECT,
-    RT_WAIT_SELECT_NO_CASES,
-    RT_WAIT_WG,
-    RT_WAIT_MUTEX,
-    RT_WAIT_RWMUTEX_R,
-    RT_WAIT_RWMUTEX_W,
-    RT_WAIT_COND,
-    RT_WAIT_SLEEP,
-    RT_WAIT_SEMACQUIRE,
-    RT_WAIT_FOREVER, /* go_exit in progress, internal */
-    RT_WAIT_N
-} rt_wait_reason;
-
+/* Why a goroutine waits: rt_wait_reason, in hooks.h (detectors share it);
+ * printed in Go's words by rt_wait_reason_str. */
 const char *rt_wait_reason_str(rt_wait_reason r);
 
 /* A goroutine waiting on an object's queue (Go's sudog). Allocate from the
@@ -67,11 +50,11 @@ void rt_sudog_put(rt_sudog *s);
 /* The part of a goroutine other modules may touch. */
 struct rt_g {
     int64_t id;
-    void *param;          /* set by the waker before rt_ready */
-    uint32_t select_done; /* select: CAS 0->1 by the winning waker */
-    bool select_timed;    /* select: parked with a GO_AFTER timer armed */
-    rt_sudog *waiting;    /* select: list of this g's sudogs */
-    void *det;            /* detector's per-goroutine slot */
+    void *param;             /* set by the waker before rt_ready */
+    uint32_t select_done;    /* select: CAS 0->1 by the winning waker */
+    bool select_timed;       /* select: parked with a GO_AFTER timer armed */
+    rt_sudog *waiting;       /* select: list of this g's sudogs */
+    void *det[RT_HOOKS_MAX]; /* each detector's slot (rt_hook_gslot) */
     rt_wait_reason wait_reason;
     const void *wait_obj;  /* object blocked on, for the detector/dumps */
     int64_t wait_since;    /* rt_nanotime() when it parked */

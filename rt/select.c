@@ -72,7 +72,7 @@ static void sel_lock(const sel *s)
     for (int k = 0; k < s->n; k++) {
         go_chan *c = sel_chan(s, k);
         if (c != last)
-            rt_lock_acquire(&c->lock);
+            rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
         last = c;
     }
 }

@@ -217,7 +217,7 @@ void rt_semacquire(uint32_t *addr, bool lifo, rt_wait_reason reason,
     sema_root *root = root_for(addr);
     rt_sudog *s = rt_sudog_get();
     for (;;) {
-        rt_lock_acquire(&root->lock);
+        rt_lock_acquire(&root->lock, RT_RANK_SEMA_ROOT);
         /* From here on a releaser cannot take the nwait == 0 shortcut. */
         __atomic_add_fetch(&root->nwait, 1, __ATOMIC_SEQ_CST);
         if (can_semacquire(addr)) {
@@ -243,7 +243,7 @@ void rt_semrelease(uint32_t *addr, bool handoff)
     if (__atomic_load_n(&root->nwait, __ATOMIC_SEQ_CST) == 0)
         return;
 
-    rt_lock_acquire(&root->lock);
+    rt_lock_acquire(&root->lock, RT_RANK_SEMA_ROOT);
     if (__atomic_load_n(&root->nwait, __ATOMIC_RELAXED) == 0) {
         /* A waiter took the count on its last try and left. */
         rt_lock_release(&root->lock);
@@ -299,7 +299,7 @@ uint32_t rt_notify_list_add(go_cond *c)
 void rt_notify_list_wait(go_cond *c, uint32_t ticket)
 {
     rt_lock *l = notify_lock(c);
-    rt_lock_acquire(l);
+    rt_lock_acquire(l, RT_RANK_NOTIFY_LIST);
     if (ticket_less(ticket, c->notify)) {
         rt_lock_release(l);
         return;
@@ -333,7 +333,7 @@ void rt_notify_list_notify_all(go_cond *c)
     /* Detach the whole list and ready it outside the lock. Waiters with a
      * ticket who are not queued yet will see notify moved past them. */
     rt_lock *l = notify_lock(c);
-    rt_lock_acquire(l);
+    rt_lock_acquire(l, RT_RANK_NOTIFY_LIST);
     rt_sudog *s = c->head;
     c->head = c->tail = NULL;
     __atomic_store_n(&c->notify, __atomic_load_n(&c->wait, __ATOMIC_SEQ_CST),
@@ -354,7 +354,7 @@ void rt_notify_list_notify_one(go_cond *c)
         return;
 
     rt_lock *l = notify_lock(c);
-    rt_lock_acquire(l);
+    rt_lock_acquire(l, RT_RANK_NOTIFY_LIST);
     uint32_t t = c->notify;
     if (t == __atomic_load_n(&c->wait, __ATOMIC_SEQ_CST)) {
         rt_lock_release(l);

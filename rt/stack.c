@@ -164,7 +164,7 @@ void rt_stack_alloc(rt_stack *s, size_t size)
         alloc_large(s, size);
         return;
     }
-    rt_lock_acquire(&pool.lock);
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
     if (!pop_free(&pool.free_guarded, s) && !pop_free(&pool.free_plain, s))
         take_slot(s);
     rt_lock_release(&pool.lock);
@@ -181,7 +181,7 @@ void rt_stack_free(rt_stack *s)
     madvise((void *)s->lo, stack_bytes - page_bytes, MADV_DONTNEED);
     free_stack *f = (free_stack *)(s->hi - sizeof(free_stack));
     f->s = *s;
-    rt_lock_acquire(&pool.lock);
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
     free_stack **list = s->guarded ? &pool.free_guarded : &pool.free_plain;
     f->next = *list;
     *list = f;

@@ -229,7 +229,7 @@ static bool try_retake(P *p, uint32_t tick)
         return false;
     }
     fetch_add(&rt_sched_armed, 1); /* until the M rejoins */
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     p->m = NULL;
     rt_lock_release(&sched.lock);
     store_rel(&m->retake, RETAKE_TAKEN);
@@ -370,7 +370,7 @@ void rt_sysmon_wake_locked(void)
 /* Sleeps while every P is idle: nothing can run long, nothing to watch. */
 static bool sleep_if_idle(void)
 {
-    rt_lock_acquire(&sched.lock);
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     bool idle = sched.npidle == sched.nprocs;
     if (idle) {
         sched.sysmon_wait = true;

@@ -182,7 +182,7 @@ static bool add_locked(rt_timer *t)
 void rt_timer_add(rt_timer *t)
 {
     int64_t when = t->when;
-    rt_lock_acquire(&timers.lock);
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     bool first = add_locked(t);
     rt_lock_release(&timers.lock);
     if (first)
@@ -191,7 +191,7 @@ void rt_timer_add(rt_timer *t)
 
 bool rt_timer_del(rt_timer *t)
 {
-    rt_lock_acquire(&timers.lock);
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     bool pending = t->heap_index >= 0;
     if (pending) {
         heap_remove_locked(t);
@@ -203,7 +203,7 @@ bool rt_timer_del(rt_timer *t)
 
 bool rt_timer_mod(rt_timer *t, int64_t when, int64_t period)
 {
-    rt_lock_acquire(&timers.lock);
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     bool pending = t->heap_index >= 0;
     if (pending)
         heap_remove_locked(t);
@@ -249,7 +249,7 @@ int64_t rt_timers_run(int64_t now)
     int64_t next = __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);
     if (next > now)
         return next;
-    rt_lock_acquire(&timers.lock);
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     while (timers.len > 0 && timers.heap[0]->when <= now) {
         rt_timer *t = timers.heap[0];
         if (t->period > 0) {
@@ -272,7 +272,7 @@ int64_t rt_timers_run(int64_t now)
         __atomic_sub_fetch(&t->running, 1, __ATOMIC_RELEASE);
         __atomic_sub_fetch(&timers.inflight, 1, __ATOMIC_RELEASE);
 
-        rt_lock_acquire(&timers.lock);
+        rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     }
     next = timers.len > 0 ? timers.heap[0]->when : INT64_MAX;
     rt_lock_release(&timers.lock);
@@ -365,7 +365,7 @@ static void after_reclaim(go_chan *c, void *arg)
 {
     after_rec *r = arg;
     rt_timer_wait_idle(&r->timer);
-    rt_lock_acquire(&afters.lock);
+    rt_lock_acquire(&afters.lock, RT_RANK_AFTERS);
     if (r->prev)
         r->prev->next = r->next;
     else
@@ -386,7 +386,7 @@ go_chan *go_after(int64_t ns)
     rt_chan_set_reclaim(r->c, after_reclaim, r);
     rt_timer_init(&r->timer, after_fire, r);
     r->timer.when = rt_when_after(ns);
-    rt_lock_acquire(&afters.lock);
+    rt_lock_acquire(&afters.lock, RT_RANK_AFTERS);
     r->prev = NULL;
     r->next = afters.head;
     if (afters.head)
@@ -420,7 +420,7 @@ struct go_ticker {
 static void chan_timer_fire(void *arg, uintptr_t seq)
 {
     struct go_timer *t = arg;
-    rt_lock_acquire(&t->lock);
+    rt_lock_acquire(&t->lock, RT_RANK_TIMER);
     if (seq == t->seq && t->armed && t->fn) {
         after_func_fire(t);
     } else if (seq == t->seq && t->armed) {
@@ -462,7 +462,7 @@ static bool chan_timer_disarm_locked(struct go_timer *t)
 
 static bool chan_timer_stop(struct go_timer *t)
 {
-    rt_lock_acquire(&t->lock);
+    rt_lock_acquire(&t->lock, RT_RANK_TIMER);
     bool active = chan_timer_disarm_locked(t);
     rt_lock_release(&t->lock);
     return active;
@@ -509,7 +509,7 @@ bool go_timer_reset(go_timer *t, int64_t ns)
     timer_check(t, "go_timer_reset", "timer");
     if (t->fn)
         RT_HOOK(release_merge, rt_hook_gid(), t); /* see after_func_run */
-    rt_lock_acquire(&t->lock);
+    rt_lock_acquire(&t->lock, RT_RANK_TIMER);
     bool active = chan_timer_disarm_locked(t);
     t->timer.when = rt_when_after(ns);
     t->armed = true;

@@ -47,6 +47,7 @@
 #define UNW_LOCAL_ONLY
 
 #include "traceback.h"
+#include "hooks.h"
 
 #include <dlfcn.h>
 #include <dwarf.h>
@@ -332,10 +333,21 @@ static size_t runtime_dir(const char **dir)
     return slash != NULL ? (size_t)(slash - self) + 1 : 0;
 }
 
-static bool is_runtime_frame(const tb_frame *f)
+/* Names of the runtime's and the detectors' functions, for frames without
+ * line info (their libraries always have it: see CMakeLists.txt). */
+static bool is_runtime_name(const char *func)
 {
-    if (f->file == NULL)
-        return f->func != NULL && strncmp(f->func, "rt_", 3) == 0;
+    static const char *const prefixes[] = {"rt_", "det_", "dl_"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(func, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return strcmp(func, "g_entry") == 0;
+}
+
+bool rt_frame_is_runtime(const char *func, const char *file)
+{
+    if (file == NULL || strcmp(file, "?") == 0)
+        return func != NULL && is_runtime_name(func);
     const char *dir;
     size_t n = runtime_dir(&dir);
     if (n == 0)
@@ -346,18 +358,22 @@ static bool is_runtime_frame(const tb_frame *f)
          * callback shows the user's frame on top */
         static const char det[] = "detect/";
         size_t root = n >= 3 ? n - 3 : 0;
-        return strncmp(f->file, dir, n) == 0 ||
-               (strncmp(f->file, dir, root) == 0 &&
-                strncmp(f->file + root, det, sizeof det - 1) == 0 &&
-                !strstr(f->file + root, "/tests/"));
+        return strncmp(file, dir, n) == 0 ||
+               (strncmp(file, dir, root) == 0 &&
+                strncmp(file + root, det, sizeof det - 1) == 0 &&
+                !strstr(file + root, "/tests/"));
     }
     /* relative __FILE__: match the directory as a path component */
-    for (const char *s = strstr(f->file, dir); s != NULL;
-         s = strstr(s + 1, dir))
-        if (s == f->file || s[-1] == '/')
+    for (const char *s = strstr(file, dir); s != NULL; s = strstr(s + 1, dir))
+        if (s == file || s[-1] == '/')
             return strchr(s + n, '/') == NULL ||
                    strncmp(s + n, "arch/", 5) == 0;
     return false;
+}
+
+static bool is_runtime_frame(const tb_frame *f)
+{
+    return rt_frame_is_runtime(f->func, f->file);
 }
 
 /* Symbols below the goroutine or thread entry: the walk ends there. */

@@ -719,6 +719,37 @@ START_TEST(test_go_exit)
 }
 END_TEST
 
+/* ---- the checking build (GORACE_DEBUG_CHECKS, rt/lockrank.h) ----------- */
+
+#ifdef RT_DEBUG_CHECKS
+#include "../rt/lock.h"
+
+/* The scheduler's lock, then a context's: the reverse of the order. */
+static int lock_rank_inverted(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    static rt_lock inner, outer;
+    rt_lock_acquire(&inner, RT_RANK_SCHED);
+    rt_lock_acquire(&outer, RT_RANK_CTX);
+    return 0;
+}
+
+START_TEST(test_lock_rank)
+{
+    char l1[512];
+    run_child(lock_rank_inverted);
+    ck_assert_msg(exit_code() == 1000 + SIGABRT, "exit %d, want SIGABRT" SHOW,
+                  exit_code(), res.err);
+    err_line(0, l1, sizeof l1);
+    ck_assert_msg(strstr(l1, "fatal error: gorace internal: lock order "
+                             "violation: lock ") == l1 &&
+                      strstr(l1, "(rank CTX)"),
+                  "first line: %s" SHOW, l1, res.err);
+    ck_assert_msg(strstr(res.err, "(rank SCHED)"), "held lock" SHOW, res.err);
+}
+END_TEST
+#endif
+
 /* ---- Misuse of freed objects (API.md) ---------------------------------- */
 
 static int chan_free_twice(int argc, char **argv)
@@ -862,6 +893,9 @@ static Suite *suite_death(void)
     tcase_add_test(tc, test_go_panic);
     tcase_add_test(tc, test_go_exit);
     tcase_add_test(tc, test_use_after_free);
+#ifdef RT_DEBUG_CHECKS
+    tcase_add_test(tc, test_lock_rank);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,13 +6,12 @@
  * file in; its constructor installs the hook table before go_run starts any
  * goroutine, and everything else is reached from the hooks.
  *
- * Options come from GORACE, as Go's race detector reads them (blank-
- * separated key=value pairs; unknown keys belong to other detectors):
+ * Options come from GORACE through the registry (rt/options.h):
  *   leaks=1               report goroutines blocked when main returns
  *   leak_grace_ms=100     how long blocked goroutines get to finish first
- *   leak_ignore=f1;f2     never report a goroutine whose top frame is f1/f2
- *   leakcheck_interval=0  ms between reachability checks while running
- *   unlock_other=0        1 (or warn): warn, once per call site, when a
+ *   leak_ignore=f1;f2     (or f1,f2) never report a goroutine whose top frame
+ * is f1/f2 leakcheck_interval=0  ms between reachability checks while running
+ *   unlock_other=0        1: warn, once per call site, when a
  *                         Mutex is unlocked by a goroutine that did not
  *                         lock it; legal in Go (a binary semaphore), so
  *                         off by default
@@ -31,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../rt/options.h"
 #include "../../rt/traceback.h"
 
 #include "../common/heap.h"
@@ -74,64 +74,46 @@ void dl_report_end(void)
 
 /* ---- options ------------------------------------------------------------ */
 
-static bool opt_bool(const char *v)
-{
-    return strcmp(v, "0") != 0 && strcmp(v, "false") != 0 &&
-           strcmp(v, "off") != 0;
-}
+/* The deadlock detector's GORACE options (rt/options.h). */
+static struct {
+    int64_t grace_ms;
+    const char *ignore;
+} raw = {.grace_ms = 100};
 
-static void opt_ignore(char *v)
+static const rt_option options[] = {
+    {"leaks", RT_OPT_BOOL, &dl_opt.leaks, 0, 0, NULL},
+    {"leak_grace_ms", RT_OPT_INT, &raw.grace_ms, 0, 1000000000, NULL},
+    {"leak_ignore", RT_OPT_STR, &raw.ignore, 0, 0, NULL},
+    {"leakcheck_interval", RT_OPT_INT, &dl_opt.interval_ms, 0, 1000000000,
+     NULL},
+    {"unlock_other", RT_OPT_BOOL, &dl_opt.unlock_other, 0, 0, NULL},
+    {"lock_cycle", RT_OPT_BOOL, &dl_opt.lock_cycle, 0, 0, NULL},
+    {"lock_order", RT_OPT_BOOL, &dl_opt.lock_order, 0, 0, NULL},
+    {"log_path", RT_OPT_STR, &dl_opt.log_path, 0, 0, NULL},
+    {"strip_path_prefix", RT_OPT_STR, &dl_opt.strip_path, 0, 0, NULL},
+};
+
+/* leak_ignore=f1;f2 (or f1,f2): a copy kept for the process, split. */
+static void split_ignore(const char *v)
 {
-    for (char *f = strtok(v, ";,"); f && dl_opt.nignore < DL_MAX_IGNORE;
-         f = strtok(NULL, ";,"))
+    char *copy = dl_alloc(strlen(v) + 1);
+    strcpy(copy, v);
+    for (char *save, *f = strtok_r(copy, ";,", &save);
+         f && dl_opt.nignore < DL_MAX_IGNORE; f = strtok_r(NULL, ";,", &save))
         dl_opt.ignore[dl_opt.nignore++] = f;
-}
-
-static void parse_option(char *kv)
-{
-    char *eq = strchr(kv, '=');
-    if (!eq)
-        return;
-    *eq = 0;
-    const char *k = kv;
-    char *v = eq + 1;
-    if (strcmp(k, "leaks") == 0)
-        dl_opt.leaks = opt_bool(v);
-    else if (strcmp(k, "leak_grace_ms") == 0)
-        dl_opt.grace_ns = atoll(v) * 1000000LL;
-    else if (strcmp(k, "leak_ignore") == 0)
-        opt_ignore(v);
-    else if (strcmp(k, "leakcheck_interval") == 0)
-        dl_opt.interval_ms = atoll(v);
-    else if (strcmp(k, "unlock_other") == 0)
-        dl_opt.unlock_other = opt_bool(v);
-    else if (strcmp(k, "lock_cycle") == 0)
-        dl_opt.lock_cycle = opt_bool(v);
-    else if (strcmp(k, "lock_order") == 0)
-        dl_opt.lock_order = opt_bool(v);
-    else if (strcmp(k, "log_path") == 0)
-        dl_opt.log_path = v;
-    else if (strcmp(k, "strip_path_prefix") == 0)
-        dl_opt.strip_path = v;
 }
 
 static void parse_options(void)
 {
-    const char *env = getenv("GORACE");
-    if (!env)
-        return;
-    /* Kept for the life of the process: leak_ignore points into it. */
-    char *copy = dl_alloc(strlen(env) + 1);
-    strcpy(copy, env);
-    char *save = NULL;
-    for (char *kv = strtok_r(copy, " \t", &save); kv;
-         kv = strtok_r(NULL, " \t", &save))
-        parse_option(kv);
+    rt_options_register(options, sizeof options / sizeof *options);
+    dl_opt.grace_ns = raw.grace_ms * 1000000LL;
+    if (raw.ignore)
+        split_ignore(raw.ignore);
 }
 
 /* ---- output ------------------------------------------------------------- */
 
-extern int gorace_race_log_fd(void) __attribute__((weak));
+extern int det_race_log_fd(void) __attribute__((weak));
 
 static int log_fd = 2;
 
@@ -153,8 +135,8 @@ static void open_log(void)
 
 int dl_out_fd(void)
 {
-    if (gorace_race_log_fd)
-        return gorace_race_log_fd();
+    if (det_race_log_fd)
+        return det_race_log_fd();
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, open_log);
     return log_fd;

@@ -57,49 +57,40 @@ void dl_free(void *p)
 /* ---- wait reasons ----------------------------------------------------------
  */
 
-static const struct {
-    const char *words;
-    dl_kind kind;
-} reason_words[] = {
-    {"sync.Mutex.Lock", DL_K_MUTEX},
-    {"sync.RWMutex.RLock", DL_K_RLOCK},
-    {"sync.RWMutex.Lock", DL_K_WLOCK},
-    {"chan receive", DL_K_CHAN},
-    {"chan send", DL_K_CHAN},
-    {"chan receive (nil chan)", DL_K_NILCHAN},
-    {"chan send (nil chan)", DL_K_NILCHAN},
-    {"select (no cases)", DL_K_NILCHAN},
-    {"select", DL_K_SELECT},
-    {"sync.WaitGroup.Wait", DL_K_WG},
-    {"sync.Cond.Wait", DL_K_COND},
-    {"semacquire", DL_K_SEMA},
-    {"sleep", DL_K_SLEEP},
-};
-
-enum { MAX_REASONS = 64 };
-static uint8_t reason_kinds[MAX_REASONS];
-static int reason_kinds_ready;
-
-static void reason_kinds_init(void)
-{
-    for (int r = 1; r < MAX_REASONS; r++) {
-        const char *w = rt_hook_wait_reason(r);
-        reason_kinds[r] = DL_K_OTHER;
-        for (size_t i = 0; i < sizeof reason_words / sizeof reason_words[0];
-             i++)
-            if (strcmp(w, reason_words[i].words) == 0)
-                reason_kinds[r] = reason_words[i].kind;
-    }
-    __atomic_store_n(&reason_kinds_ready, 1, __ATOMIC_RELEASE);
-}
-
+/* What each wait reason (hooks.h) means to the deadlock detector. */
 dl_kind dl_reason_kind(int reason)
 {
-    if (reason <= 0 || reason >= MAX_REASONS)
+    switch ((rt_wait_reason)reason) {
+    case RT_WAIT_MUTEX:
+        return DL_K_MUTEX;
+    case RT_WAIT_RWMUTEX_R:
+        return DL_K_RLOCK;
+    case RT_WAIT_RWMUTEX_W:
+        return DL_K_WLOCK;
+    case RT_WAIT_CHAN_RECV:
+    case RT_WAIT_CHAN_SEND:
+        return DL_K_CHAN;
+    case RT_WAIT_CHAN_RECV_NIL:
+    case RT_WAIT_CHAN_SEND_NIL:
+    case RT_WAIT_SELECT_NO_CASES:
+        return DL_K_NILCHAN;
+    case RT_WAIT_SELECT:
+        return DL_K_SELECT;
+    case RT_WAIT_WG:
+        return DL_K_WG;
+    case RT_WAIT_COND:
+        return DL_K_COND;
+    case RT_WAIT_SEMACQUIRE:
+        return DL_K_SEMA;
+    case RT_WAIT_SLEEP:
+        return DL_K_SLEEP;
+    case RT_WAIT_NONE:
         return DL_K_NONE;
-    if (!__atomic_load_n(&reason_kinds_ready, __ATOMIC_ACQUIRE))
-        reason_kinds_init();
-    return (dl_kind)reason_kinds[reason];
+    case RT_WAIT_FOREVER:
+    case RT_WAIT_N:
+        break;
+    }
+    return reason > 0 && reason < RT_WAIT_N ? DL_K_OTHER : DL_K_NONE;
 }
 
 /* ---- address map ---------------------------------------------------------
@@ -202,33 +193,6 @@ void dl_stack_capture(dl_stack *s)
         s->pc[s->n++] = (uintptr_t)pcs[i];
 }
 
-/* gorace's source root with its trailing '/': frames from root/rt/ and
- * root/detect/ are the runtime's or a detector's, hidden as Go hides
- * runtime.* frames. */
-static size_t source_root(const char **root)
-{
-    static const char self[] = __FILE__;
-    const char *p = strstr(self, "detect/deadlock/");
-    *root = self;
-    return p ? (size_t)(p - self) : 0;
-}
-
-static bool is_hidden_frame(const char *func, const char *file)
-{
-    if (file && strcmp(file, "?") != 0) {
-        const char *root;
-        size_t n = source_root(&root);
-        if (n == 0 || strncmp(file, root, n) != 0)
-            return false;
-        /* a detector's own test programs are user code */
-        return strncmp(file + n, "rt/", 3) == 0 ||
-               (strncmp(file + n, "detect/", 7) == 0 &&
-                !strstr(file + n, "/tests/"));
-    }
-    return strncmp(func, "rt_", 3) == 0 || strncmp(func, "dl_", 3) == 0 ||
-           strncmp(func, "det_", 4) == 0;
-}
-
 static bool is_stack_end(const char *func)
 {
     return strcmp(func, "rt_gogo_trampoline") == 0 ||
@@ -249,7 +213,7 @@ void dl_stack_print(int fd, const dl_stack *s)
                             &off);
         if (is_stack_end(func))
             break;
-        if (is_hidden_frame(func, file))
+        if (rt_frame_is_runtime(func, file))
             continue;
         rt_fdprintf(fd, "%s(...)\n", func);
         if (strcmp(file, "?") != 0)
@@ -274,7 +238,7 @@ static int top_frame(const dl_stack *s, const char **func_out)
         rt_symbolize(s->pc[i], i > 0, &func, &file, &line);
         if (is_stack_end(func))
             break;
-        if (!is_hidden_frame(func, file)) {
+        if (!rt_frame_is_runtime(func, file)) {
             *func_out = func;
             return i;
         }

@@ -387,7 +387,6 @@ gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
 
 static gstate boot; /* goroutine 0: code outside goroutines */
 static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
-static size_t stack_bytes = 64 << 10;
 static _Atomic long nlive, nblocked;
 
 /* The running goroutine's state, cached per thread: every instrumented
@@ -402,12 +401,15 @@ static void on_go_switch(int64_t gid)
     tls_cur = NULL;
 }
 
+/* Our index among the installed detectors: our per-goroutine slot. */
+static int hook_idx;
+
 gstate *race_cur(void)
 {
     gstate *cached = tls_cur;
     if (__builtin_expect(cached != NULL, 1))
         return cached;
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (!det)
         return &boot;
     gstate *g = *det;
@@ -431,7 +433,7 @@ static gstate *named(int64_t gid)
         spin_lock(&boot_lock);
         return &boot;
     }
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (det && *det && ((gstate *)*det)->gid == gid)
         return *det;
     return id_get(gid);
@@ -710,7 +712,7 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     id_put(c);
-    void **det = rt_hook_created_gslot();
+    void **det = rt_hook_created_gslot(hook_idx);
     if (det)
         *det = c;
 }
@@ -765,16 +767,18 @@ void race_thread_end(gstate *g, uintptr_t join_token)
 
 static void on_go_start(int64_t gid)
 {
-    void **det = rt_hook_gslot();
+    void **det = rt_hook_gslot(hook_idx);
     if (!det)
         return;
     gstate *g = *det ? *det : id_get(gid); /* attached at go_create */
     if (!g)
         return;
     *det = g;
-    /* We run at the top of g's stack: its frames all lie below. */
+    /* We run at the top of g's stack: its frames all lie below, down to
+     * the bottom the runtime reports. */
+    uintptr_t lo, hi;
     g->stack_hi = (uintptr_t)__builtin_frame_address(0);
-    g->stack_lo = g->stack_hi - stack_bytes;
+    g->stack_lo = rt_hook_stack_bounds(&lo, &hi) ? lo : g->stack_hi;
     g->stack_min = g->stack_hi;
 }
 
@@ -922,22 +926,9 @@ static const rt_hooks race_hooks = {
     .at_exit = on_at_exit,
 };
 
-/* Goroutine stacks: the runtime's size, so own-stack accesses are noticed. */
-static void read_stack_size(void)
-{
-    const char *kb = getenv("GORACE_STACK_KB");
-    if (kb && atol(kb) > 0)
-        stack_bytes = (size_t)atol(kb) << 10;
-}
-
 static void read_options(void)
 {
-    char err[256];
-    const char *env = getenv("GORACE");
-    if (env && !race_parse_options(&race_opts, env, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        _exit(2);
-    }
+    rt_options_register(race_option_table, race_option_count);
 }
 
 static int inited;
@@ -947,7 +938,6 @@ void race_init(void)
     if (__atomic_exchange_n(&inited, 1, __ATOMIC_ACQ_REL))
         return;
     read_options();
-    read_stack_size();
     if (!shadow_map_init()) {
         fprintf(stderr, "race: cannot reserve shadow memory\n");
         _exit(2);
@@ -957,7 +947,7 @@ void race_init(void)
     boot.pin_sid = SID_NONE;
     (void)slot_attach(&boot, &boot);
     race_slots_unlock();
-    rt_hooks_install(&race_hooks);
+    hook_idx = rt_hooks_install(&race_hooks);
 }
 
 /* Priority 102: after the deadlock detector (101), so that at exit its leak

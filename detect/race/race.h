@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../rt/options.h"
+
 typedef uint32_t epoch_t;
 typedef uint32_t sid_t;
 
@@ -223,19 +225,18 @@ int race_finish(int code);
 void heap_note_alloc(gstate *g, uintptr_t p, size_t n, uintptr_t pc);
 void heap_note_free(uintptr_t p);
 
+/* GORACE options (Go's names); the table is race_option_table. */
 typedef struct race_options {
-    char log_path[512];
-    int exitcode;
+    const char *log_path;          /* NULL: stderr */
+    const char *strip_path_prefix; /* NULL: none */
+    int64_t exitcode;
     bool halt_on_error;
-    char strip_path_prefix[512];
-    int history_size;
-    int atexit_sleep_ms;
+    int64_t history_size;
+    int64_t atexit_sleep_ms;
 } race_options;
 extern race_options race_opts;
-/* Parses s (GORACE syntax); on error writes one line to err and returns
- * false. */
-bool race_parse_options(race_options *o, const char *s, char *err,
-                        size_t errlen);
+extern const rt_option race_option_table[];
+extern const int race_option_count;
 
 /* raw allocation that bypasses the interceptors */
 void *race_alloc(size_t n);

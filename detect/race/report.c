@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../rt/hooks.h"
 #include "../../rt/traceback.h"
 
 extern void *__libc_malloc(size_t);
@@ -67,82 +68,19 @@ race_options race_opts = {
     .atexit_sleep_ms = 0,
 };
 
-static bool parse_int(const char *v, long lo, long hi, int *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < lo || n > hi)
-        return false;
-    *out = (int)n;
-    return true;
-}
-
-/* GORACE is shared: the scheduler's and the deadlock detector's keys. */
-static bool foreign_option(const char *k)
-{
-    static const char *const keys[] = {
-        "seed",       "pct",           "pct_steps",    "steps_file",
-        "leaks",      "leak_grace_ms", "leak_ignore",  "leakcheck_interval",
-        "lock_cycle", "lock_order",    "unlock_other", "stall_ms",
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (!strcmp(k, keys[i]))
-            return true;
-    return false;
-}
-
-static bool set_option(race_options *o, const char *k, const char *v, char *err,
-                       size_t errlen)
-{
-    int n;
-    bool ok = true;
-    if (!strcmp(k, "log_path")) {
-        snprintf(o->log_path, sizeof o->log_path, "%s", v);
-    } else if (!strcmp(k, "strip_path_prefix")) {
-        snprintf(o->strip_path_prefix, sizeof o->strip_path_prefix, "%s", v);
-    } else if (!strcmp(k, "exitcode")) {
-        ok = parse_int(v, 0, 255, &o->exitcode);
-    } else if (!strcmp(k, "halt_on_error")) {
-        if (!strcmp(v, "true"))
-            o->halt_on_error = true;
-        else if (!strcmp(v, "false"))
-            o->halt_on_error = false;
-        else if ((ok = parse_int(v, 0, 1, &n)))
-            o->halt_on_error = n;
-    } else if (!strcmp(k, "history_size")) {
-        ok = parse_int(v, 0, 7, &o->history_size);
-    } else if (!strcmp(k, "atexit_sleep_ms")) {
-        ok = parse_int(v, 0, 1000000, &o->atexit_sleep_ms);
-    } else if (!foreign_option(k)) {
-        snprintf(err, errlen, "race: unknown GORACE option \"%s\"", k);
-        return false;
-    }
-    if (!ok)
-        snprintf(err, errlen, "race: bad value \"%s\" for GORACE option %s", v,
-                 k);
-    return ok;
-}
-
-bool race_parse_options(race_options *o, const char *s, char *err,
-                        size_t errlen)
-{
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *save, *tok = strtok_r(buf, " \t\n", &save); tok;
-         tok = strtok_r(NULL, " \t\n", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) {
-            snprintf(err, errlen,
-                     "race: GORACE option \"%s\" is not of the form name=value",
-                     tok);
-            return false;
-        }
-        *eq = 0;
-        if (!set_option(o, tok, eq + 1, err, errlen))
-            return false;
-    }
-    return true;
-}
+/* The race detector's GORACE options (rt/options.h), Go's names and
+ * ranges; the deadlock detector reads log_path and strip_path_prefix too. */
+const rt_option race_option_table[] = {
+    {"log_path", RT_OPT_STR, &race_opts.log_path, 0, 0, NULL},
+    {"strip_path_prefix", RT_OPT_STR, &race_opts.strip_path_prefix, 0, 0, NULL},
+    {"exitcode", RT_OPT_INT, &race_opts.exitcode, 0, 255, NULL},
+    {"halt_on_error", RT_OPT_BOOL, &race_opts.halt_on_error, 0, 0, NULL},
+    {"history_size", RT_OPT_INT, &race_opts.history_size, 0, 7, NULL},
+    {"atexit_sleep_ms", RT_OPT_INT, &race_opts.atexit_sleep_ms, 0, 1000000,
+     NULL},
+};
+const int race_option_count =
+    sizeof race_option_table / sizeof *race_option_table;
 
 /* ---- stack records ------------------------------------------------------- */
 
@@ -477,7 +415,7 @@ int race_count(void)
 static void open_log(void);
 
 /* One fd for the life of the process: the deadlock detector writes to it
- * too (gorace_race_log_fd), so the two never truncate each other's file. */
+ * too (det_race_log_fd), so the two never truncate each other's file. */
 static int out_fd(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -485,7 +423,7 @@ static int out_fd(void)
     return log_fd;
 }
 
-int gorace_race_log_fd(void)
+int det_race_log_fd(void)
 {
     return out_fd();
 }
@@ -493,7 +431,7 @@ int gorace_race_log_fd(void)
 static void open_log(void)
 {
     const char *p = race_opts.log_path;
-    if (!*p || !strcmp(p, "stderr")) {
+    if (!p || !*p || !strcmp(p, "stderr")) {
         log_fd = 2;
     } else if (!strcmp(p, "stdout")) {
         log_fd = 1;
@@ -506,15 +444,6 @@ static void open_log(void)
     }
 }
 
-/* Frames of the runtime, its goroutine entry and a program thread's
- * entry (libc.c) are not the user's. */
-static bool runtime_frame(const char *func, const char *file)
-{
-    return !strncmp(func, "rt_", 3) || !strncmp(func, "go_", 3) ||
-           !strcmp(func, "g_entry") || !strcmp(func, "race_thread_main") ||
-           strstr(file, "/rt/") != NULL;
-}
-
 static void print_stack(int fd, const stackrec *s)
 {
     int printed = 0;
@@ -523,10 +452,11 @@ static void print_stack(int fd, const stackrec *s)
         int line;
         uintptr_t off;
         rt_symbolize_module(s->pc[i], 1, &func, &file, &line, &module, &off);
-        if (runtime_frame(func, file))
+        if (rt_frame_is_runtime(func, file))
             continue;
-        size_t strip = strlen(race_opts.strip_path_prefix);
-        if (strip && !strncmp(file, race_opts.strip_path_prefix, strip))
+        const char *pre = race_opts.strip_path_prefix;
+        size_t strip = pre ? strlen(pre) : 0;
+        if (strip && !strncmp(file, pre, strip))
             file += strip;
         if (strcmp(file, "?") != 0)
             rt_fdprintf(fd, "  %s()\n      %s:%d\n", func, file, line);
@@ -553,8 +483,6 @@ static void print_who(int fd, int64_t gid, bool known)
 {
     if (!known)
         rt_fdprintf(fd, "unknown goroutine:\n");
-    else if (gid < 0) /* a thread gorace did not start (race.c) */
-        rt_fdprintf(fd, "thread T%lld:\n", (long long)-gid);
     else if (gid == 1)
         rt_fdprintf(fd, "main goroutine:\n");
     else

@@ -285,13 +285,16 @@ static void on_create(int64_t parent, int64_t child, uintptr_t pc,
     act_end(&a);
 }
 
+/* Our index among the installed detectors: our per-goroutine slot. */
+static int hook_idx;
+
 static void on_switch(int64_t g)
 {
     if (g == 0) {
         leave();
         return;
     }
-    void **slot = rt_hook_gslot();
+    void **slot = rt_hook_gslot(hook_idx);
     gstate *s = slot && *slot ? *slot : table_get(g);
     if (s)
         enter(s);
@@ -304,7 +307,7 @@ static void on_start(int64_t g)
     gstate *s = table_get(g);
     if (!s)
         return;
-    *rt_hook_gslot() = s;
+    *rt_hook_gslot(hook_idx) = s;
     enter(s);
     /* This frame sits at the same depth on every goroutine's stack, so its
      * address names the stack. */
@@ -435,5 +438,5 @@ const char gorace_tsan_engine[] = "tsan";
 
 __attribute__((constructor)) static void install(void)
 {
-    rt_hooks_install(&tsan_hooks);
+    hook_idx = rt_hooks_install(&tsan_hooks);
 }

@@ -69,7 +69,7 @@ lines err 1
 expect_run missingsrc 2 "$GORACE" cc "$T/missing.c" -o "$T/x"
 lines err 1
 expect_run tsan 2 "$GORACE" cc --engine=tsan "$DATA/echo_exit.c" -o "$T/x"
-has err "--engine=tsan (the TSan oracle) is not built yet"
+has err "--engine=tsan: the TSan engine is the native detector's oracle"
 expect_run norace 2 "$GORACE" cc "$DATA/echo_exit.c" -o "$T/x"
 lines err 1
 has err "pass --release"

@@ -240,23 +240,35 @@ END_TEST
 
 START_TEST(test_options)
 {
-    race_options o = {.exitcode = 66, .history_size = 1};
+    race_options saved = race_opts;
     char err[256] = "";
-    ck_assert(race_parse_options(
-        &o,
-        "log_path=/tmp/x exitcode=3 halt_on_error=1 strip_path_prefix=/a/ "
-        "history_size=4 atexit_sleep_ms=0",
-        err, sizeof err));
-    ck_assert_str_eq(o.log_path, "/tmp/x");
-    ck_assert_int_eq(o.exitcode, 3);
-    ck_assert(o.halt_on_error);
-    ck_assert_str_eq(o.strip_path_prefix, "/a/");
-    ck_assert_int_eq(o.history_size, 4);
-    ck_assert_int_eq(o.atexit_sleep_ms, 0);
-    ck_assert(!race_parse_options(&o, "bogus=1", err, sizeof err));
-    ck_assert_str_eq(err, "race: unknown GORACE option \"bogus\"");
-    ck_assert(!race_parse_options(&o, "history_size=9", err, sizeof err));
-    ck_assert(!race_parse_options(&o, "exitcode", err, sizeof err));
+    char s[] = "log_path=/tmp/x exitcode=3,halt_on_error=1 "
+               "strip_path_prefix=/a/ history_size=4 atexit_sleep_ms=0";
+    ck_assert(rt_options_parse(s, race_option_table, race_option_count, err,
+                               sizeof err));
+    ck_assert_str_eq(race_opts.log_path, "/tmp/x");
+    ck_assert_int_eq(race_opts.exitcode, 3);
+    ck_assert(race_opts.halt_on_error);
+    ck_assert_str_eq(race_opts.strip_path_prefix, "/a/");
+    ck_assert_int_eq(race_opts.history_size, 4);
+    ck_assert_int_eq(race_opts.atexit_sleep_ms, 0);
+    char bogus[] = "bogus=1", hist[] = "history_size=9", bare[] = "exitcode";
+    char halt[] = "halt_on_error=banana";
+    ck_assert(!rt_options_parse(bogus, race_option_table, race_option_count,
+                                err, sizeof err));
+    ck_assert_str_eq(err, "gorace: GORACE: bogus: unknown option");
+    ck_assert(!rt_options_parse(hist, race_option_table, race_option_count, err,
+                                sizeof err));
+    ck_assert_str_eq(err, "gorace: GORACE: history_size: want an integer "
+                          "from 0 to 7, got \"9\"");
+    ck_assert(!rt_options_parse(bare, race_option_table, race_option_count, err,
+                                sizeof err));
+    ck_assert_str_eq(err, "gorace: GORACE: exitcode: want name=value");
+    ck_assert(!rt_options_parse(halt, race_option_table, race_option_count, err,
+                                sizeof err));
+    ck_assert_str_eq(err, "gorace: GORACE: halt_on_error: want 1 or 0 (true "
+                          "or false), got \"banana\"");
+    race_opts = saved;
 }
 END_TEST
 
