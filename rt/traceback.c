@@ -344,8 +344,21 @@ static bool is_runtime_name(const char *func)
     return strcmp(func, "g_entry") == 0;
 }
 
+/* The race detector's libc interceptors stand for libc's functions in
+ * reports (`strcpy()` above the caller, as TSan's `#0 strcpy`): they are
+ * the user's view, but for the entry of threads the program starts. */
+static bool is_libc_interceptor(const char *func, const char *file)
+{
+    static const char libc_c[] = "detect/race/libc.c";
+    size_t n = strlen(file), k = sizeof libc_c - 1;
+    return n >= k && strcmp(file + n - k, libc_c) == 0 && func != NULL &&
+           strcmp(func, "race_thread_main") != 0;
+}
+
 bool rt_frame_is_runtime(const char *func, const char *file)
 {
+    if (file != NULL && is_libc_interceptor(func, file))
+        return false;
     if (file == NULL || strcmp(file, "?") == 0)
         return func != NULL && is_runtime_name(func);
     const char *dir;
