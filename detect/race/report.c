@@ -483,6 +483,8 @@ static void print_who(int fd, int64_t gid, bool known)
 {
     if (!known)
         rt_fdprintf(fd, "unknown goroutine:\n");
+    else if (gid < 0) /* a thread gorace did not start (race.c) */
+        rt_fdprintf(fd, "thread T%lld:\n", (long long)-gid);
     else if (gid == 1)
         rt_fdprintf(fd, "main goroutine:\n");
     else
