@@ -42,8 +42,10 @@
  * none in a system call and no timer pending, nothing can ever run again:
  * "fatal error: all goroutines are asleep - deadlock!" (Go's checkdead).
  *
- * Stacks are allocated at a goroutine's first run (rt/stack.c), so a burst of
- * spawns costs only Gs. Dead Gs keep their stacks on per-P free lists.
+ * Stacks (rt/stack.c) are taken at a goroutine's first run and given back
+ * at its exit, through a per-P cache: a burst of spawns costs only Gs, and
+ * a fan-out needs as many stacks as goroutines running at once. Exiting
+ * makes no system call; sysmon's scavenger gives memory back.
  *
  * The structures are in rt/proc.h; fatal errors, dumps and signal handlers
  * in rt/panic.c; what detectors may ask about goroutines in rt/hooks.c.
@@ -597,6 +599,8 @@ static void checkdead_locked(void)
 /* ---- G allocation ----------------------------------------------------------
  */
 
+/* Dead Gs own no stack (goexit0 gives it to the P's stack cache), so a G
+ * queued behind many others costs only its struct. */
 static G *gfree_get(P *p)
 {
     G *gp = p->gfree;
@@ -606,19 +610,13 @@ static G *gfree_get(P *p)
         return gp;
     }
     rt_lock_acquire(&sched.gfree_lock);
-    gp = sched.gfree_stack;
-    if (gp) {
-        sched.gfree_stack = gp->schedlink;
-        sched.ngfree_stack--;
-    } else if ((gp = sched.gfree_nostack)) {
-        sched.gfree_nostack = gp->schedlink;
-    }
+    gp = sched.gfree;
+    if (gp)
+        sched.gfree = gp->schedlink;
     rt_lock_release(&sched.gfree_lock);
     return gp;
 }
 
-/* Keeps a dead G (and its stack) for reuse; past a bound, the stack's memory
- * goes back to the OS so a million finished goroutines do not pin RSS. */
 static void gfree_put(P *p, G *gp)
 {
     if (p && p->ngfree < GFREE_LOCAL_MAX) {
@@ -627,19 +625,49 @@ static void gfree_put(P *p, G *gp)
         p->ngfree++;
         return;
     }
-    if (gp->stack.lo && (gp->is_main || load_relaxed(&sched.ngfree_stack) >=
-                                            GFREE_GLOBAL_KEEP_STACKS))
-        rt_stack_free(&gp->stack);
     rt_lock_acquire(&sched.gfree_lock);
-    if (gp->stack.lo) {
-        gp->schedlink = sched.gfree_stack;
-        sched.gfree_stack = gp;
-        sched.ngfree_stack++;
-    } else {
-        gp->schedlink = sched.gfree_nostack;
-        sched.gfree_nostack = gp;
-    }
+    gp->schedlink = sched.gfree;
+    sched.gfree = gp;
     rt_lock_release(&sched.gfree_lock);
+}
+
+/* ---- the per-P stack cache ---------------------------------------------
+ * A goroutine takes a stack at its first run and gives it back at exit,
+ * LIFO: a spawn-and-exit loop reuses one hot stack, and a fan-out whose
+ * goroutines outrun their spawner needs as many stacks as goroutines run
+ * at once, not as many as are queued. Go keeps the stack with the dead G
+ * instead; its stacks are 2 KB of heap, ours a fresh page fault or two,
+ * and a queued G would pin one. The pool behind it (rt/stack.c) is
+ * reached in batches, and no step makes a system call. */
+
+static void stack_get(P *p, G *gp)
+{
+    if (gp->is_main || !p) {
+        rt_stack_alloc(&gp->stack, gp->is_main ? MAIN_STACK_BYTES : 0);
+        return;
+    }
+    if (p->nstack == 0)
+        p->nstack = rt_stack_alloc_n(p->stacks, STACK_CACHE / 2);
+    gp->stack = p->stacks[--p->nstack];
+}
+
+static void stack_put(P *p, G *gp)
+{
+    if (!gp->stack.lo)
+        return;
+    if (!p || !gp->stack.slab) { /* main's own mapping, or no P */
+        rt_stack_free(&gp->stack);
+        return;
+    }
+    if (p->nstack == STACK_CACHE) { /* the older half to the pool */
+        rt_stack_free_n(p->stacks, STACK_CACHE / 2);
+        memmove(p->stacks, p->stacks + STACK_CACHE / 2,
+                sizeof(rt_stack) * (STACK_CACHE - STACK_CACHE / 2));
+        p->nstack -= STACK_CACHE / 2;
+    }
+    p->stacks[p->nstack++] = gp->stack;
+    gp->stack.lo = gp->stack.hi = 0;
+    gp->stack.slab = NULL;
 }
 
 static G *g_alloc(void)
@@ -828,7 +856,7 @@ static void execute(M *m, G *gp, bool inherit)
     m->curg = gp;
     gp->m = m;
     if (!gp->stack.lo)
-        rt_stack_alloc(&gp->stack, gp->is_main ? MAIN_STACK_BYTES : 0);
+        stack_get(m->p, gp);
     if (!gp->started) {
         gp->sp = rt_stack_first_frame(&gp->stack, g_entry);
         gp->started = true;
@@ -1167,6 +1195,7 @@ static void goexit0(M *m, G *gp)
     fetch_add(&sched.ngoroutines, -1);
     gp->fn = NULL;
     gp->arg = NULL;
+    stack_put(m->p, gp);
     gfree_put(m->p, gp);
 }
 

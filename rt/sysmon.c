@@ -65,6 +65,16 @@
  * callbacks at atomics). sysmon then stops the program with a fatal error
  * naming the goroutine and its stack, never a silent hang.
  *
+ * The scavenger. Every SCAVENGE_NS sysmon also gives memory back, off the
+ * goroutines' path (Go's background scavenger): stacks free in the pool for
+ * a whole period are released per run of adjacent slots, and wholly free
+ * slabs unmapped (rt_stack_scavenge). Dead goroutines keep no stack (the
+ * per-P stack caches in rt/sched.c hold at most STACK_CACHE each). Before
+ * sleeping because every P is idle, sysmon releases every free stack in the
+ * pool at once, so a program that finished a big fan-out and waits does
+ * not keep the fan-out's stacks; that pass too runs at most once per
+ * period, so a program that idles often pays little.
+ *
  * Invariants: sysmon holds no P and runs no goroutine; it takes sched.lock
  * only to sleep and to hand a P off. Each outstanding preemption request
  * and each M whose P was taken but who has not yet rejoined holds one count
@@ -94,6 +104,7 @@ enum {
     DELAY_MIN_US = 20,                  /* Go's sysmon bounds */
     DELAY_MAX_US = 10 * 1000,
     IDLE_ROUNDS_BEFORE_BACKOFF = 50,
+    SCAVENGE_NS = 100 * 1000 * 1000,
 };
 
 /* What sysmon last saw of each P; only sysmon touches it. */
@@ -344,9 +355,35 @@ void rt_sysmon_wake_locked(void)
     }
 }
 
-/* Sleeps while every P is idle: nothing can run long, nothing to watch. */
-static bool sleep_if_idle(void)
+/* ---- the scavenger ------------------------------------------------------ */
+
+static int64_t scavenged_at[2]; /* the last periodic and idle passes */
+
+/* all: release every free stack in the pool, not only those a whole period
+ * old. Each kind runs at most once per period. */
+static void scavenge(int64_t now, bool all)
 {
+    if (now - scavenged_at[all] < SCAVENGE_NS)
+        return;
+    scavenged_at[all] = now;
+    rt_stack_scavenge(all);
+}
+
+static bool all_idle(void)
+{
+    rt_lock_acquire(&sched.lock);
+    bool idle = sched.npidle == sched.nprocs;
+    rt_lock_release(&sched.lock);
+    return idle;
+}
+
+/* Sleeps while every P is idle: nothing can run long, nothing to watch.
+ * The memory the idle program no longer uses goes back first. */
+static bool sleep_if_idle(int64_t now)
+{
+    if (!all_idle())
+        return false;
+    scavenge(now, true);
     rt_lock_acquire(&sched.lock);
     bool idle = sched.npidle == sched.nprocs;
     if (idle) {
@@ -375,15 +412,17 @@ static void *sysmon_main(void *arg)
         usleep((useconds_t)delay_us);
         if (load_relaxed(&sched.exiting))
             return NULL;
+        int64_t now = monotonic_ns(), grace_end;
         if (rt_explore_on) {
-            watch_seeded(monotonic_ns());
+            watch_seeded(now);
+            scavenge(now, false);
             continue;
         }
-        if (sleep_if_idle()) {
+        if (sleep_if_idle(now)) {
             idle = 0;
             continue;
         }
-        int64_t now = monotonic_ns(), grace_end;
+        scavenge(now, false);
         idle = retake(now, &grace_end) ? 0 : idle + 1;
         if (grace_end != INT64_MAX) { /* nothing to do until then */
             delay_us = (grace_end - now) / 1000;
