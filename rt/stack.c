@@ -14,18 +14,22 @@
  * guarded), so a free stack needs no list node in its own pages and can be
  * given back whole.
  *
- * Guard pages vs. canaries. Each stack slot is one page plus the stack. While
- * affordable the page below the stack is made PROT_NONE, so an overflow
+ * Guard pages vs. canaries. Each stack slot is one page plus the stack. The
+ * page below the stack is a guard wherever the kernel allows, so an overflow
  * faults at once and the SIGSEGV handler (on an alternate signal stack)
- * reports "fatal error: stack overflow" for the right goroutine. But every
- * guard page splits the slab's mapping, costing two kernel VMAs per stack,
- * and vm.max_map_count (65530 by default) would cap us near 30k goroutines.
- * So only GUARD_BUDGET slots get a guard, decided when a slot is first
- * handed out (a slab unmapped gives its guards back to the budget); later
- * ones keep the page readable and rely on a canary at the stack's low end,
- * checked at every switch away from the goroutine. A canary catches an
- * overflow late (after it happened, possibly after it scribbled on a
- * neighbour).
+ * reports "fatal error: stack overflow" for the right goroutine. Since Linux
+ * 6.13, madvise(MADV_GUARD_INSTALL) makes a guard page a marker in the page
+ * table: it costs no VMA, survives MADV_DONTNEED, and every stack gets one.
+ * On older kernels the guard is a PROT_NONE page, and every such page splits
+ * the slab's mapping, costing two kernel VMAs per stack; vm.max_map_count
+ * (65530 by default) would cap us near 30k goroutines. So there only
+ * GUARD_BUDGET slots get a guard, decided when a slot is first handed out
+ * (a slab unmapped gives its guards back to the budget); later ones keep
+ * the page readable and rely on a canary at the stack's low end, checked
+ * at every switch away from the goroutine. A canary catches an overflow
+ * late (after it happened, possibly after it scribbled on a neighbour), and
+ * reading it costs a page fault per fresh stack (the kernel maps its zero
+ * page) and a TLB entry per switch.
  *
  * The canary is zero: the lowest CANARY_WORDS words must stay zero. Writing a
  * magic value would commit the stack's lowest page, doubling the RSS of every
@@ -87,7 +91,7 @@ typedef struct rt_slab {
     uint64_t free;    /* no goroutine owns the slot */
     uint64_t dirty;   /* its pages may be committed */
     uint64_t aged;    /* free and dirty at the last scavenger pass */
-    uint64_t guarded; /* a PROT_NONE page below the stack */
+    uint64_t guarded; /* a guard page below the stack */
     uint64_t decided; /* the guard was tried (slot handed out once) */
     struct rt_slab *prev, *next; /* pool.avail */
     struct rt_slab *scav_next;   /* pool.scav */
@@ -103,8 +107,11 @@ static struct {
     rt_slab *avail;
     /* slabs with free dirty slots: the scavenger's work list */
     rt_slab *scav;
-    long guards_left;
+    long guards_left;   /* PROT_NONE guards still affordable */
+    bool guard_markers; /* MADV_GUARD_INSTALL works: every stack guarded */
 } pool;
+
+static bool guard_markers_work(void);
 
 size_t rt_stack_size(void)
 {
@@ -131,6 +138,23 @@ void rt_stack_init(void)
     stack_bytes = (kb * 1024 + page_bytes - 1) & ~(page_bytes - 1);
     slot_bytes = page_bytes + stack_bytes;
     pool.guards_left = GUARD_BUDGET;
+    pool.guard_markers = guard_markers_work();
+}
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+
+/* Does this kernel install guard markers (no VMA per guard)? */
+static bool guard_markers_work(void)
+{
+    void *p = mmap(NULL, 2 * page_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    bool ok = madvise(p, page_bytes, MADV_GUARD_INSTALL) == 0;
+    munmap(p, 2 * page_bytes);
+    return ok;
 }
 
 static void *map_or_die(size_t len)
@@ -191,6 +215,20 @@ static rt_slab *slab_new(void)
 
 /* ---- allocation --------------------------------------------------------- */
 
+/* A guard page below the stack at slot: a marker if the kernel has them,
+ * else PROT_NONE while the budget lasts. */
+static bool guard_slot(uintptr_t slot)
+{
+    if (pool.guard_markers)
+        return madvise((void *)slot, page_bytes, MADV_GUARD_INSTALL) == 0;
+    if (pool.guards_left > 0 &&
+        mprotect((void *)slot, page_bytes, PROT_NONE) == 0) {
+        pool.guards_left--;
+        return true;
+    }
+    return false;
+}
+
 static void slot_take(rt_slab *sl, rt_stack *s)
 {
     uint64_t hot = sl->free & sl->dirty;
@@ -205,11 +243,8 @@ static void slot_take(rt_slab *sl, rt_stack *s)
     if (!(sl->decided & bit)) {
         sl->decided |= bit;
         (void)stack_register(slot + page_bytes, slot + slot_bytes);
-        if (pool.guards_left > 0 &&
-            mprotect((void *)slot, page_bytes, PROT_NONE) == 0) {
-            pool.guards_left--;
+        if (guard_slot(slot))
             sl->guarded |= bit;
-        }
     }
     s->lo = slot + page_bytes;
     s->hi = s->lo + stack_bytes;
@@ -285,8 +320,8 @@ void rt_stack_free_n(rt_stack *s, int n)
 
 /* ---- the scavenger ------------------------------------------------------ */
 
-/* madvise(MADV_DONTNEED) crosses the guard pages' VMAs, so a run of
- * adjacent slots costs one call. */
+/* madvise(MADV_DONTNEED) crosses PROT_NONE guards' VMAs and leaves guard
+ * markers in place, so a run of adjacent slots costs one call. */
 static void release_slots(const rt_slab *sl, uint64_t mask)
 {
     while (mask) {
@@ -308,7 +343,8 @@ static bool scavenge_slab(rt_slab *sl, bool all, size_t *released)
     uint64_t rel = sl->free & sl->dirty & (all ? ~(uint64_t)0 : sl->aged);
     if (sl->free == ~(uint64_t)0 && (sl->dirty & ~rel) == 0) {
         avail_remove(sl);
-        pool.guards_left += __builtin_popcountll(sl->guarded);
+        if (!pool.guard_markers)
+            pool.guards_left += __builtin_popcountll(sl->guarded);
         rt_lock_release(&pool.lock);
         munmap((void *)sl->base, slot_bytes * SLAB_STACKS);
         *released += (size_t)__builtin_popcountll(rel) * slot_bytes;
