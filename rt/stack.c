@@ -19,7 +19,8 @@
  * faults at once and the SIGSEGV handler (on an alternate signal stack)
  * reports "fatal error: stack overflow" for the right goroutine. Since Linux
  * 6.13, madvise(MADV_GUARD_INSTALL) makes a guard page a marker in the page
- * table: it costs no VMA, survives MADV_DONTNEED, and every stack gets one.
+ * table: it costs no VMA, survives MADV_DONTNEED, and every stack gets one
+ * (a new slab's 64 in one process_madvise call where the kernel has it).
  * On older kernels the guard is a PROT_NONE page, and every such page splits
  * the slab's mapping, costing two kernel VMAs per stack; vm.max_map_count
  * (65530 by default) would cap us near 30k goroutines. So there only
@@ -62,6 +63,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -202,6 +205,26 @@ static void scav_push(rt_slab *sl)
     sl->on_scav = true;
 }
 
+/* All of a new slab's guard markers in one system call: process_madvise
+ * on this process (PIDFD_SELF, Linux 6.14) takes one range per slot. If it
+ * is missing, slot_take installs them one by one. */
+static void slab_guard_all(rt_slab *sl)
+{
+#if defined(SYS_process_madvise)
+    enum { PIDFD_SELF_ = -10000 };
+    struct iovec iov[SLAB_STACKS];
+    for (int i = 0; i < SLAB_STACKS; i++)
+        iov[i] =
+            (struct iovec){(void *)(sl->base + i * slot_bytes), page_bytes};
+    long n = syscall(SYS_process_madvise, PIDFD_SELF_, iov, SLAB_STACKS,
+                     MADV_GUARD_INSTALL, 0);
+    if (n == (long)(SLAB_STACKS * page_bytes))
+        sl->guarded = ~(uint64_t)0;
+#else
+    (void)sl;
+#endif
+}
+
 static rt_slab *slab_new(void)
 {
     rt_slab *sl = calloc(1, sizeof *sl);
@@ -209,6 +232,8 @@ static rt_slab *slab_new(void)
         rt_throw("out of memory allocating goroutine stacks");
     sl->base = (uintptr_t)map_or_die(slot_bytes * SLAB_STACKS);
     sl->free = ~(uint64_t)0;
+    if (pool.guard_markers)
+        slab_guard_all(sl);
     avail_push(sl);
     return sl;
 }
@@ -243,7 +268,7 @@ static void slot_take(rt_slab *sl, rt_stack *s)
     if (!(sl->decided & bit)) {
         sl->decided |= bit;
         (void)stack_register(slot + page_bytes, slot + slot_bytes);
-        if (guard_slot(slot))
+        if (!(sl->guarded & bit) && guard_slot(slot))
             sl->guarded |= bit;
     }
     s->lo = slot + page_bytes;
