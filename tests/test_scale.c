@@ -36,6 +36,19 @@ enum {
     RELEASE_WAIT_MS = 3000,
 };
 
+/* Under AddressSanitizer (make asan) the shadow memory and the allocator's
+ * quarantine make RSS meaningless: the workloads run, the bounds do not. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_BOUNDS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_BOUNDS 0
+#endif
+#endif
+#ifndef RSS_BOUNDS
+#define RSS_BOUNDS 1
+#endif
+
 static long rss_kb(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -91,7 +104,8 @@ GO_TEST(test_fanout_1m_rss)
     long grew_mb = (peak_kb() - base) / 1024;
     fprintf(stderr, "fan-out of %d: peak RSS grew %ld MB (bound %d)\n",
             FANOUT_N, grew_mb, FANOUT_PEAK_MB);
-    ck_assert_int_le(grew_mb, FANOUT_PEAK_MB);
+    if (RSS_BOUNDS)
+        ck_assert_int_le(grew_mb, FANOUT_PEAK_MB);
     free(slots);
     free(tasks);
 }
@@ -118,7 +132,8 @@ GO_TEST(test_timers_1m_pending)
     long grew_mb = (peak_kb() - base) / 1024;
     fprintf(stderr, "%d pending timers: peak RSS grew %ld MB (bound %d)\n",
             TIMERS_N, grew_mb, TIMERS_PEAK_MB);
-    ck_assert_int_le(grew_mb, TIMERS_PEAK_MB);
+    if (RSS_BOUNDS)
+        ck_assert_int_le(grew_mb, TIMERS_PEAK_MB);
     free(ts);
 }
 
@@ -145,19 +160,22 @@ GO_TEST(test_parked_stacks_released)
         GO(park_then_exit, NULL);
     go_wg_wait(&parked);
     long grown = rss_kb() - base;
-    ck_assert_int_ge(grown, (long)PARKED_N * 4); /* a page each at least */
+    if (RSS_BOUNDS) /* a page each at least */
+        ck_assert_int_ge(grown, (long)PARKED_N * 4);
     go_chan_close(release);
     go_wg_wait(&exited);
     /* The scavenger releases what stayed free a whole period (100 ms);
      * this goroutine polls, so the process never looks idle. */
     long kept = grown;
-    for (int ms = 0; ms < RELEASE_WAIT_MS && kept > grown / 4; ms += 10) {
+    for (int ms = 0; RSS_BOUNDS && ms < RELEASE_WAIT_MS && kept > grown / 4;
+         ms += 10) {
         go_sleep(10 * GO_MILLISECOND);
         kept = rss_kb() - base;
     }
     fprintf(stderr, "%d parked: RSS grew %ld KB, %ld KB kept after exit\n",
             PARKED_N, grown, kept);
-    ck_assert_int_le(kept, grown / 4);
+    if (RSS_BOUNDS)
+        ck_assert_int_le(kept, grown / 4);
     go_chan_free(release);
 }
 
