@@ -51,8 +51,8 @@
  * (rt/sysmon.c): a slot free for a whole scavenger period is released with
  * MADV_DONTNEED, one call per run of adjacent slots, and a slab whose slots
  * are all free is unmapped, which also returns its VMAs. Go's scavenger does
- * the same for its heap pages. The cost against freeing at exit: up to one
- * period's worth of dead stacks stays committed.
+ * the same for its heap pages. The cost against freeing at exit: up to two
+ * periods' worth of dead stacks stays committed.
  *
  * A goroutine that has not run yet owns no stack: rt/sched.c allocates it at
  * first run, so a million spawned-but-waiting goroutines cost only their Gs.

@@ -65,15 +65,18 @@
  * callbacks at atomics). sysmon then stops the program with a fatal error
  * naming the goroutine and its stack, never a silent hang.
  *
- * The scavenger. Every SCAVENGE_NS sysmon also gives memory back, off the
- * goroutines' path (Go's background scavenger): stacks free in the pool for
- * a whole period are released per run of adjacent slots, and wholly free
- * slabs unmapped (rt_stack_scavenge). Dead goroutines keep no stack (the
- * per-P stack caches in rt/sched.c hold at most STACK_CACHE each). Before
- * sleeping because every P is idle, sysmon releases every free stack in the
- * pool at once, so a program that finished a big fan-out and waits does
- * not keep the fan-out's stacks; that pass too runs at most once per
- * period, so a program that idles often pays little.
+ * The scavenger. Every SCAVENGE_NS (1 s) sysmon also gives memory back, off
+ * the goroutines' path (Go's background scavenger): stacks free in the pool
+ * for a whole period are released per run of adjacent slots, and wholly
+ * free slabs unmapped (rt_stack_scavenge). Dead goroutines keep no stack
+ * (the per-P stack caches in rt/sched.c hold at most STACK_CACHE each).
+ * The period is long so that a program spawning waves of goroutines reuses
+ * the last wave's committed stacks (a fresh page costs a fault) rather
+ * than give them back between waves; its cost is up to two seconds of
+ * unused stacks kept. When every P has been idle for IDLE_SCAVENGE_NS, the
+ * sleeping sysmon wakes once and releases every free stack, so a program
+ * that finished a big fan-out and waits does not keep the fan-out's
+ * stacks, while one that idles for a moment loses nothing.
  *
  * Invariants: sysmon holds no P and runs no goroutine; it takes sched.lock
  * only to sleep and to hand a P off. Each outstanding preemption request
@@ -104,7 +107,8 @@ enum {
     DELAY_MIN_US = 20,                  /* Go's sysmon bounds */
     DELAY_MAX_US = 10 * 1000,
     IDLE_ROUNDS_BEFORE_BACKOFF = 50,
-    SCAVENGE_NS = 100 * 1000 * 1000,
+    SCAVENGE_NS = 1000 * 1000 * 1000,     /* stacks free this long go back */
+    IDLE_SCAVENGE_NS = 100 * 1000 * 1000, /* idle this long: all go back */
 };
 
 /* What sysmon last saw of each P; only sysmon touches it. */
@@ -357,33 +361,22 @@ void rt_sysmon_wake_locked(void)
 
 /* ---- the scavenger ------------------------------------------------------ */
 
-static int64_t scavenged_at[2]; /* the last periodic and idle passes */
+static int64_t scavenged_at;
 
-/* all: release every free stack in the pool, not only those a whole period
- * old. Each kind runs at most once per period. */
-static void scavenge(int64_t now, bool all)
+/* Gives back the stacks free for a whole period, once per period. */
+static void scavenge(int64_t now)
 {
-    if (now - scavenged_at[all] < SCAVENGE_NS)
+    if (now - scavenged_at < SCAVENGE_NS)
         return;
-    scavenged_at[all] = now;
-    rt_stack_scavenge(all);
-}
-
-static bool all_idle(void)
-{
-    rt_lock_acquire(&sched.lock);
-    bool idle = sched.npidle == sched.nprocs;
-    rt_lock_release(&sched.lock);
-    return idle;
+    scavenged_at = now;
+    rt_stack_scavenge(false);
 }
 
 /* Sleeps while every P is idle: nothing can run long, nothing to watch.
- * The memory the idle program no longer uses goes back first. */
-static bool sleep_if_idle(int64_t now)
+ * Still idle after IDLE_SCAVENGE_NS, it first gives back every free stack.
+ */
+static bool sleep_if_idle(void)
 {
-    if (!all_idle())
-        return false;
-    scavenge(now, true);
     rt_lock_acquire(&sched.lock);
     bool idle = sched.npidle == sched.nprocs;
     if (idle) {
@@ -391,9 +384,13 @@ static bool sleep_if_idle(int64_t now)
         rt_note_clear(&sched.sysmon_note);
     }
     rt_lock_release(&sched.lock);
-    if (idle)
-        rt_note_sleep(&sched.sysmon_note);
-    return idle;
+    if (!idle)
+        return false;
+    if (!rt_note_tsleep(&sched.sysmon_note, IDLE_SCAVENGE_NS)) {
+        rt_stack_scavenge(true);
+        rt_note_sleep(&sched.sysmon_note); /* sysmon_wait is still set */
+    }
+    return true;
 }
 
 static void *sysmon_main(void *arg)
@@ -415,14 +412,14 @@ static void *sysmon_main(void *arg)
         int64_t now = monotonic_ns(), grace_end;
         if (rt_explore_on) {
             watch_seeded(now);
-            scavenge(now, false);
+            scavenge(now);
             continue;
         }
-        if (sleep_if_idle(now)) {
+        if (sleep_if_idle()) {
             idle = 0;
             continue;
         }
-        scavenge(now, false);
+        scavenge(now);
         idle = retake(now, &grace_end) ? 0 : idle + 1;
         if (grace_end != INT64_MAX) { /* nothing to do until then */
             delay_us = (grace_end - now) / 1000;
