@@ -44,7 +44,8 @@
  *
  * Stacks (rt/stack.c) are taken at a goroutine's first run and given back
  * at its exit, through a per-P cache: a burst of spawns costs only Gs, and
- * a fan-out needs as many stacks as goroutines running at once. Exiting
+ * a fan-out needs as many stacks as goroutines running at once (in the
+ * instrumented runtime a dead G keeps its stack instead: stack_put). Exiting
  * makes no system call; sysmon's scavenger gives memory back.
  *
  * The structures are in rt/proc.h; fatal errors, dumps and signal handlers
@@ -599,8 +600,9 @@ static void checkdead_locked(void)
 /* ---- G allocation ----------------------------------------------------------
  */
 
-/* Dead Gs own no stack (goexit0 gives it to the P's stack cache), so a G
- * queued behind many others costs only its struct. */
+/* Dead Gs own no stack in the release runtime (goexit0 gives it to the
+ * P's stack cache), so a G queued behind many others costs only its struct;
+ * in the instrumented one a dead G keeps its stack (stack_put says why). */
 static G *gfree_get(P *p)
 {
     G *gp = p->gfree;
@@ -655,6 +657,16 @@ static void stack_put(P *p, G *gp)
 {
     if (!gp->stack.lo)
         return;
+#ifdef GORACE_INSTR
+    /* The TSan engine orders a stack's old owner before its next one
+     * (detect/tsan/adapter.c, "Reused stacks"): handed to whichever
+     * goroutine runs next, a stack would hide races between unrelated
+     * goroutines. So in the instrumented runtime a dead G keeps its stack
+     * for its own next incarnation, as Go does; the cost is a stack per
+     * dead G there. */
+    if (gp->stack.slab)
+        return;
+#endif
     if (!p || !gp->stack.slab) { /* main's own mapping, or no P */
         rt_stack_free(&gp->stack);
         return;
