@@ -651,6 +651,9 @@ static void stack_get(P *p, G *gp)
     if (p->nstack == 0)
         p->nstack = rt_stack_alloc_n(p->stacks, STACK_CACHE / 2);
     gp->stack = p->stacks[--p->nstack];
+    /* No stale copy: the leak checker (detect/deadlock/mark.c) scans allp
+     * as a root, and a copy would keep the new owner's stack reachable. */
+    p->stacks[p->nstack] = (rt_stack){0};
 }
 
 static void stack_put(P *p, G *gp)
@@ -676,6 +679,8 @@ static void stack_put(P *p, G *gp)
         memmove(p->stacks, p->stacks + STACK_CACHE / 2,
                 sizeof(rt_stack) * (STACK_CACHE - STACK_CACHE / 2));
         p->nstack -= STACK_CACHE / 2;
+        memset(p->stacks + p->nstack, 0,
+               sizeof(rt_stack) * (size_t)(STACK_CACHE - p->nstack));
     }
     p->stacks[p->nstack++] = gp->stack;
     gp->stack.lo = gp->stack.hi = 0;
