@@ -415,11 +415,11 @@ static void *sysmon_main(void *arg)
             scavenge(now);
             continue;
         }
+        scavenge(now); /* also in a program that is mostly idle */
         if (sleep_if_idle()) {
             idle = 0;
             continue;
         }
-        scavenge(now);
         idle = retake(now, &grace_end) ? 0 : idle + 1;
         if (grace_end != INT64_MAX) { /* nothing to do until then */
             delay_us = (grace_end - now) / 1000;
