@@ -71,7 +71,7 @@
  *                      and jobs; 100k jobs, then cancel
  * Cost growth, op = a round over n (bench/compare divides by n):
  *   SpawnN/n           spawn n goroutines that park, wake them, join
- *   ChanRingN/n        one lap of a token around a ring of n goroutines
+ *   ChanRingN/n        one lap of a token around a ring of n parked goroutines
  *                      joined by unbuffered channels, each hop a write to
  *                      the goroutine's slot (under the race build: race
  *                      detection with n live goroutines)
@@ -791,6 +791,7 @@ struct Ring {
         links; /* n + 1: hop i reads links[i], writes links[i+1] */
     std::vector<int64_t> slots; /* slots[i]: goroutine i's alone */
     go_wg exited;
+    go_wg started; /* every member ran (and holds its stack) */
 };
 
 struct RingMember {
@@ -803,6 +804,7 @@ void ring_member(void *arg)
     auto *m = static_cast<RingMember *>(arg);
     Ring *r = m->ring;
     int64_t token;
+    go_wg_done(&r->started);
     while (go_chan_recv(r->links[m->i], &token)) {
         r->slots[m->i] += token;
         token++;
@@ -832,14 +834,19 @@ void ChanRingN(benchmark::State &state)
     r.links.resize(n + 1);
     r.slots.assign(n, 0);
     r.exited = {};
+    r.started = {};
     std::vector<RingMember> members(n);
     for (auto &l : r.links)
         l = go_chan_make(sizeof(int64_t), 0);
     go_wg_add(&r.exited, n);
+    go_wg_add(&r.started, n);
     for (int64_t i = 0; i < n; i++) {
         members[i] = {&r, i};
         GO(ring_member, &members[i]);
     }
+    /* The lap is timed among parked goroutines, as in the Go twin: each
+     * has run once (gorace gives a stack at the first run, Go at spawn). */
+    go_wg_wait(&r.started);
     int64_t laps = 0;
     for (auto _ : state) {
         int64_t token = 0;

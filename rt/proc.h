@@ -22,7 +22,7 @@ enum {
     RUNQ_SIZE = 256,
     SUDOG_CACHE = 128,
     GFREE_LOCAL_MAX = 64,
-    GFREE_GLOBAL_KEEP_STACKS = 16384,
+    STACK_CACHE = 64, /* free stacks per P (sched.c stack_get/put) */
     MAIN_STACK_BYTES = 8 << 20,
     ALTSTACK_BYTES = 64 << 10,
 };
@@ -90,8 +90,10 @@ struct P {
     G *runnext;
     uint32_t schedtick; /* time slices begun: sysmon watches it */
     uint32_t preempt;   /* sysmon asks the running goroutine to yield */
-    G *gfree;
+    G *gfree;           /* dead Gs, no stacks */
     int ngfree;
+    rt_stack stacks[STACK_CACHE]; /* free stacks, the newest last */
+    int nstack;
     rt_sudog *sudogs[SUDOG_CACHE];
     int nsudog;
 };
@@ -140,8 +142,7 @@ struct rt_sched {
     int64_t timer_sleep_until;
     /* dead Gs */
     rt_lock gfree_lock;
-    G *gfree_stack, *gfree_nostack;
-    int32_t ngfree_stack;
+    G *gfree; /* without stacks: goexit0 gives them back */
     rt_lock sudog_lock;
     rt_sudog *sudog_free;
     /* all Gs ever made, for dumps and the deadlock check */

@@ -42,8 +42,11 @@
  * none in a system call and no timer pending, nothing can ever run again:
  * "fatal error: all goroutines are asleep - deadlock!" (Go's checkdead).
  *
- * Stacks are allocated at a goroutine's first run (rt/stack.c), so a burst of
- * spawns costs only Gs. Dead Gs keep their stacks on per-P free lists.
+ * Stacks (rt/stack.c) are taken at a goroutine's first run and given back
+ * at its exit, through a per-P cache: a burst of spawns costs only Gs, and
+ * a fan-out needs as many stacks as goroutines running at once (in the
+ * instrumented runtime a dead G keeps its stack instead: stack_put). Exiting
+ * makes no system call; sysmon's scavenger gives memory back.
  *
  * The structures are in rt/proc.h; fatal errors, dumps and signal handlers
  * in rt/panic.c; what detectors may ask about goroutines in rt/hooks.c.
@@ -610,6 +613,9 @@ static bool checkdead_locked(void)
 /* ---- G allocation ----------------------------------------------------------
  */
 
+/* Dead Gs own no stack in the release runtime (goexit0 gives it to the
+ * P's stack cache), so a G queued behind many others costs only its struct;
+ * in the instrumented one a dead G keeps its stack (stack_put says why). */
 static G *gfree_get(P *p)
 {
     G *gp = p->gfree;
@@ -619,19 +625,13 @@ static G *gfree_get(P *p)
         return gp;
     }
     rt_lock_acquire(&sched.gfree_lock, RT_RANK_GFREE);
-    gp = sched.gfree_stack;
-    if (gp) {
-        sched.gfree_stack = gp->schedlink;
-        sched.ngfree_stack--;
-    } else if ((gp = sched.gfree_nostack)) {
-        sched.gfree_nostack = gp->schedlink;
-    }
+    gp = sched.gfree;
+    if (gp)
+        sched.gfree = gp->schedlink;
     rt_lock_release(&sched.gfree_lock);
     return gp;
 }
 
-/* Keeps a dead G (and its stack) for reuse; past a bound, the stack's memory
- * goes back to the OS so a million finished goroutines do not pin RSS. */
 static void gfree_put(P *p, G *gp)
 {
     if (p && p->ngfree < GFREE_LOCAL_MAX) {
@@ -640,18 +640,9 @@ static void gfree_put(P *p, G *gp)
         p->ngfree++;
         return;
     }
-    if (gp->stack.lo && (gp->is_main || load_relaxed(&sched.ngfree_stack) >=
-                                            GFREE_GLOBAL_KEEP_STACKS))
-        rt_stack_free(&gp->stack);
     rt_lock_acquire(&sched.gfree_lock, RT_RANK_GFREE);
-    if (gp->stack.lo) {
-        gp->schedlink = sched.gfree_stack;
-        sched.gfree_stack = gp;
-        sched.ngfree_stack++;
-    } else {
-        gp->schedlink = sched.gfree_nostack;
-        sched.gfree_nostack = gp;
-    }
+    gp->schedlink = sched.gfree;
+    sched.gfree = gp;
     rt_lock_release(&sched.gfree_lock);
 }
 
@@ -696,14 +687,84 @@ static inline void set_status(G *gp, uint32_t to)
     store_rel(&gp->status, to);
 }
 
+/* ---- the per-P stack cache ---------------------------------------------
+ * A goroutine takes a stack at its first run and gives it back at exit,
+ * LIFO: a spawn-and-exit loop reuses one hot stack, and a fan-out whose
+ * goroutines outrun their spawner needs as many stacks as goroutines run
+ * at once, not as many as are queued. Go keeps the stack with the dead G
+ * instead; its stacks are 2 KB of heap, ours a fresh page fault or two,
+ * and a queued G would pin one. The pool behind it (rt/stack.c) is
+ * reached in batches, and no step makes a system call. */
+
+static void stack_get(P *p, G *gp)
+{
+    if (gp->is_main || !p) {
+        rt_stack_alloc(&gp->stack, gp->is_main ? MAIN_STACK_BYTES : 0);
+        return;
+    }
+    if (p->nstack == 0)
+        p->nstack = rt_stack_alloc_n(p->stacks, STACK_CACHE / 2);
+    gp->stack = p->stacks[--p->nstack];
+    /* No stale copy: the leak checker (detect/deadlock/mark.c) scans allp
+     * as a root, and a copy would keep the new owner's stack reachable. */
+    p->stacks[p->nstack] = (rt_stack){0};
+}
+
+static void stack_put(P *p, G *gp)
+{
+    if (!gp->stack.lo)
+        return;
+#ifdef GORACE_INSTR
+    /* The TSan engine orders a stack's old owner before its next one
+     * (detect/tsan/adapter.c, "Reused stacks"): handed to whichever
+     * goroutine runs next, a stack would hide races between unrelated
+     * goroutines. So in the instrumented runtime a dead G keeps its stack
+     * for its own next incarnation, as Go does; the cost is a stack per
+     * dead G there. */
+    if (gp->stack.slab)
+        return;
+#endif
+    if (!p || !gp->stack.slab) { /* main's own mapping, or no P */
+        rt_stack_free(&gp->stack);
+        return;
+    }
+    if (p->nstack == STACK_CACHE) { /* the older half to the pool */
+        rt_stack_free_n(p->stacks, STACK_CACHE / 2);
+        memmove(p->stacks, p->stacks + STACK_CACHE / 2,
+                sizeof(rt_stack) * (STACK_CACHE - STACK_CACHE / 2));
+        p->nstack -= STACK_CACHE / 2;
+        memset(p->stacks + p->nstack, 0,
+               sizeof(rt_stack) * (size_t)(STACK_CACHE - p->nstack));
+    }
+    p->stacks[p->nstack++] = gp->stack;
+    gp->stack.lo = gp->stack.hi = 0;
+    gp->stack.slab = NULL;
+}
+
+/* Gs are carved from chunks of G_CHUNK, never freed (as in Go): goroutines
+ * made together sit together, so a scan or a ring of them walks memory in
+ * order, and a burst of spawns costs one malloc per chunk. */
+static G *g_carve_locked(void)
+{
+    enum { G_CHUNK = 64 };
+    static G *chunk;
+    static int left;
+    if (left == 0) {
+        chunk = calloc(G_CHUNK, sizeof(G));
+        if (!chunk)
+            rt_throw("out of memory allocating a goroutine");
+        left = G_CHUNK;
+    }
+    left--;
+    return chunk++;
+}
+
 static G *g_alloc(void)
 {
-    G *gp = calloc(1, sizeof(G));
-    if (!gp)
-        rt_throw("out of memory allocating a goroutine");
-    set_status(gp, G_DEAD);
     /* Appended, so dumps list goroutines in creation order as Go does. */
     rt_lock_acquire(&sched.allg_lock, RT_RANK_ALLG);
+    G *gp = g_carve_locked();
+    set_status(gp, G_DEAD);
     if (sched.allgs_tail)
         store_rel(&sched.allgs_tail->alllink, gp);
     else
@@ -884,7 +945,7 @@ static void execute(M *m, G *gp, bool inherit)
     m->curg = gp;
     gp->m = m;
     if (!gp->stack.lo)
-        rt_stack_alloc(&gp->stack, gp->is_main ? MAIN_STACK_BYTES : 0);
+        stack_get(m->p, gp);
     if (!gp->started) {
         gp->sp = rt_stack_first_frame(&gp->stack, g_entry);
         gp->started = true;
@@ -1230,6 +1291,7 @@ static void goexit0(M *m, G *gp)
     fetch_add(&sched.ngoroutines, -1);
     gp->fn = NULL;
     gp->arg = NULL;
+    stack_put(m->p, gp);
     gfree_put(m->p, gp);
 }
 

@@ -7,32 +7,53 @@
  * time as it is touched: a parked goroutine that ran a little costs one or
  * two pages of RSS, whatever the virtual size.
  *
- * Slabs. Stacks are carved from slabs of SLAB_STACKS stacks mapped with
+ * Slabs. Stacks are carved from slabs of SLAB_STACKS slots mapped with
  * MAP_NORESERVE, so a burst of spawns costs one mmap per slab, not one per
- * goroutine.
+ * goroutine. A slab describes its slots with bitmaps (free, dirty: pages
+ * maybe committed, aged: free and dirty at the scavenger's last pass,
+ * guarded), so a free stack needs no list node in its own pages and can be
+ * given back whole.
  *
- * Guard pages vs. canaries. Each stack slot is one page plus the stack. While
- * affordable the page below the stack is made PROT_NONE, so an overflow
+ * Guard pages vs. canaries. Each stack slot is one page plus the stack. The
+ * page below the stack is a guard wherever the kernel allows, so an overflow
  * faults at once and the SIGSEGV handler (on an alternate signal stack)
- * reports "fatal error: stack overflow" for the right goroutine. But every
- * guard page splits the slab's mapping, costing two kernel VMAs per stack,
- * and vm.max_map_count (65530 by default) would cap us near 30k goroutines.
- * So only the first GUARD_BUDGET stacks get a guard; later ones keep the page
- * readable and rely on a canary at the stack's low end, checked at every
- * switch away from the goroutine. A canary catches an overflow late (after
- * it happened, possibly after it scribbled on a neighbour), which is why
- * guarded stacks are handed out first and preferred when reused.
+ * reports "fatal error: stack overflow" for the right goroutine. Since Linux
+ * 6.13, madvise(MADV_GUARD_INSTALL) makes a guard page a marker in the page
+ * table: it costs no VMA, survives MADV_DONTNEED, and every stack gets one
+ * (a new slab's 64 in one process_madvise call where the kernel has it).
+ * On older kernels the guard is a PROT_NONE page, and every such page splits
+ * the slab's mapping, costing two kernel VMAs per stack; vm.max_map_count
+ * (65530 by default) would cap us near 30k goroutines. So there only
+ * GUARD_BUDGET slots get a guard, decided when a slot is first handed out
+ * (a slab unmapped gives its guards back to the budget); later ones keep
+ * the page readable and rely on a canary at the stack's low end, checked
+ * at every switch away from the goroutine. A canary catches an overflow
+ * late (after it happened, possibly after it scribbled on a neighbour), and
+ * reading it costs a page fault per fresh stack (the kernel maps its zero
+ * page) and a TLB entry per switch.
  *
  * The canary is zero: the lowest CANARY_WORDS words must stay zero. Writing a
  * magic value would commit the stack's lowest page, doubling the RSS of every
  * parked goroutine; reading an untouched page maps the kernel's shared zero
  * page and commits nothing. The price: an overflow that writes only zeros
  * there goes unseen, and a goroutine that legitimately dirties its last
- * CANARY_WORDS words is reported as overflowing (it had 64 bytes left).
+ * CANARY_WORDS words is reported as overflowing (it had 64 bytes left). A
+ * stack is reused without being cleared: its goroutine passed the canary
+ * check when it exited, so the low words are still zero.
  *
- * Pooling. A dead goroutine keeps its stack (rt/sched.c's G free lists), so
- * spawn+exit cycles touch no mapping at all. Stacks released here go to a
- * global free list after MADV_DONTNEED gives their pages back.
+ * Reuse and release. An exiting goroutine gives its stack to its P's cache
+ * (rt/sched.c stack_put), which trades with this pool in batches, so
+ * spawn+exit cycles touch no mapping at all, and freeing a stack here
+ * makes no system call either: it only sets its bit. Allocation takes
+ * from the slab freed into last and prefers a dirty slot (its pages are
+ * still committed and likely cached: no page fault). Memory goes back to the
+ * OS off the goroutines' path, in rt_stack_scavenge, which sysmon calls
+ * (rt/sysmon.c): a slot free for a whole scavenger period is released with
+ * MADV_DONTNEED, one call per run of adjacent slots, and a slab whose slots
+ * are all free is unmapped, which also returns its VMAs. Go's scavenger does
+ * the same for its heap pages. The cost against freeing at exit: up to two
+ * periods' worth of dead stacks stays committed.
+ *
  * A goroutine that has not run yet owns no stack: rt/sched.c allocates it at
  * first run, so a million spawned-but-waiting goroutines cost only their Gs.
  */
@@ -42,6 +63,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -58,7 +81,7 @@
 #endif
 
 enum {
-    SLAB_STACKS = 64,
+    SLAB_STACKS = 64,     /* one bit each in a uint64_t */
     GUARD_BUDGET = 15000, /* ~30k VMAs, under half of vm.max_map_count */
     DEFAULT_STACK_KB = 64,
     MIN_STACK_KB = 16,
@@ -66,19 +89,32 @@ enum {
 
 enum { CANARY_WORDS = 8 };
 
-typedef struct free_stack {
-    struct free_stack *next;
-    rt_stack s;
-} free_stack;
+typedef struct rt_slab {
+    uintptr_t base;   /* slot i is [base + i * slot_bytes, + slot_bytes) */
+    uint64_t free;    /* no goroutine owns the slot */
+    uint64_t dirty;   /* its pages may be committed */
+    uint64_t aged;    /* free and dirty at the last scavenger pass */
+    uint64_t guarded; /* a guard page below the stack */
+    uint64_t decided; /* the guard was tried (slot handed out once) */
+    struct rt_slab *prev, *next; /* pool.avail */
+    struct rt_slab *scav_next;   /* pool.scav */
+    bool on_avail, on_scav;
+} rt_slab;
 
 static size_t stack_bytes;
 static size_t page_bytes;
+static size_t slot_bytes; /* guard or canary page + stack */
 static struct {
     rt_lock lock;
-    uintptr_t slab_next, slab_end; /* unused slots of the current slab */
-    long guards_left;
-    free_stack *free_guarded, *free_plain; /* nodes live in the stacks */
+    /* slabs with a free slot, the one freed into most recently first */
+    rt_slab *avail;
+    /* slabs with free dirty slots: the scavenger's work list */
+    rt_slab *scav;
+    long guards_left;   /* PROT_NONE guards still affordable */
+    bool guard_markers; /* MADV_GUARD_INSTALL works: every stack guarded */
 } pool;
+
+static bool guard_markers_work(void);
 
 size_t rt_stack_size(void)
 {
@@ -103,7 +139,25 @@ void rt_stack_init(void)
         kb = (size_t)v;
     }
     stack_bytes = (kb * 1024 + page_bytes - 1) & ~(page_bytes - 1);
+    slot_bytes = page_bytes + stack_bytes;
     pool.guards_left = GUARD_BUDGET;
+    pool.guard_markers = guard_markers_work();
+}
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+
+/* Does this kernel install guard markers (no VMA per guard)? */
+static bool guard_markers_work(void)
+{
+    void *p = mmap(NULL, 2 * page_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    bool ok = madvise(p, page_bytes, MADV_GUARD_INSTALL) == 0;
+    munmap(p, 2 * page_bytes);
+    return ok;
 }
 
 static void *map_or_die(size_t len)
@@ -115,35 +169,114 @@ static void *map_or_die(size_t len)
     return p;
 }
 
-/* A slot is one page (guard or canary page) followed by the stack. */
-static void take_slot(rt_stack *s)
+/* ---- the slab lists (pool.lock held) ------------------------------------ */
+
+static void avail_remove(rt_slab *sl)
 {
-    size_t slot = page_bytes + stack_bytes;
-    if (pool.slab_next == pool.slab_end) {
-        pool.slab_next = (uintptr_t)map_or_die(slot * SLAB_STACKS);
-        pool.slab_end = pool.slab_next + slot * SLAB_STACKS;
-    }
-    uintptr_t base = pool.slab_next;
-    pool.slab_next += slot;
-    s->lo = base + page_bytes;
-    s->hi = s->lo + stack_bytes;
-    s->guarded = false;
-    (void)stack_register(s->lo, s->hi);
-    if (pool.guards_left > 0 &&
-        mprotect((void *)base, page_bytes, PROT_NONE) == 0) {
-        pool.guards_left--;
-        s->guarded = true;
-    }
+    if (!sl->on_avail)
+        return;
+    if (sl->prev)
+        sl->prev->next = sl->next;
+    else
+        pool.avail = sl->next;
+    if (sl->next)
+        sl->next->prev = sl->prev;
+    sl->prev = sl->next = NULL;
+    sl->on_avail = false;
 }
 
-static bool pop_free(free_stack **list, rt_stack *s)
+/* Most recently freed into first: its slots are the likeliest cached. */
+static void avail_push(rt_slab *sl)
 {
-    free_stack *f = *list;
-    if (!f)
-        return false;
-    *list = f->next;
-    *s = f->s;
-    return true;
+    avail_remove(sl);
+    sl->next = pool.avail;
+    if (pool.avail)
+        pool.avail->prev = sl;
+    pool.avail = sl;
+    sl->on_avail = true;
+}
+
+static void scav_push(rt_slab *sl)
+{
+    if (sl->on_scav)
+        return;
+    sl->scav_next = pool.scav;
+    pool.scav = sl;
+    sl->on_scav = true;
+}
+
+/* All of a new slab's guard markers in one system call: process_madvise
+ * on this process (PIDFD_SELF, Linux 6.14) takes one range per slot. If it
+ * is missing, slot_take installs them one by one. */
+static void slab_guard_all(rt_slab *sl)
+{
+#if defined(SYS_process_madvise)
+    enum { PIDFD_SELF_ = -10000 };
+    struct iovec iov[SLAB_STACKS];
+    for (int i = 0; i < SLAB_STACKS; i++)
+        iov[i] =
+            (struct iovec){(void *)(sl->base + i * slot_bytes), page_bytes};
+    long n = syscall(SYS_process_madvise, PIDFD_SELF_, iov, SLAB_STACKS,
+                     MADV_GUARD_INSTALL, 0);
+    if (n == (long)(SLAB_STACKS * page_bytes))
+        sl->guarded = ~(uint64_t)0;
+#else
+    (void)sl;
+#endif
+}
+
+static rt_slab *slab_new(void)
+{
+    rt_slab *sl = calloc(1, sizeof *sl);
+    if (!sl)
+        rt_throw("out of memory allocating goroutine stacks");
+    sl->base = (uintptr_t)map_or_die(slot_bytes * SLAB_STACKS);
+    sl->free = ~(uint64_t)0;
+    if (pool.guard_markers)
+        slab_guard_all(sl);
+    avail_push(sl);
+    return sl;
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+/* A guard page below the stack at slot: a marker if the kernel has them,
+ * else PROT_NONE while the budget lasts. */
+static bool guard_slot(uintptr_t slot)
+{
+    if (pool.guard_markers)
+        return madvise((void *)slot, page_bytes, MADV_GUARD_INSTALL) == 0;
+    if (pool.guards_left > 0 &&
+        mprotect((void *)slot, page_bytes, PROT_NONE) == 0) {
+        pool.guards_left--;
+        return true;
+    }
+    return false;
+}
+
+/* True if the slot's pages were given back (its top page will fault). */
+static bool slot_take(rt_slab *sl, rt_stack *s)
+{
+    uint64_t hot = sl->free & sl->dirty;
+    int i = __builtin_ctzll(hot ? hot : sl->free);
+    uint64_t bit = (uint64_t)1 << i;
+    sl->free &= ~bit;
+    sl->aged &= ~bit;
+    sl->dirty |= bit;
+    if (!sl->free)
+        avail_remove(sl);
+    uintptr_t slot = sl->base + (uintptr_t)i * slot_bytes;
+    if (!(sl->decided & bit)) {
+        sl->decided |= bit;
+        (void)stack_register(slot + page_bytes, slot + slot_bytes);
+        if (!(sl->guarded & bit) && guard_slot(slot))
+            sl->guarded |= bit;
+    }
+    s->lo = slot + page_bytes;
+    s->hi = s->lo + stack_bytes;
+    s->slab = sl;
+    s->guarded = (sl->guarded & bit) != 0;
+    return hot == 0;
 }
 
 /* A non-standard stack (main's) is mapped on its own, always guarded. */
@@ -154,6 +287,7 @@ static void alloc_large(rt_stack *s, size_t size)
     mprotect((void *)base, page_bytes, PROT_NONE);
     s->lo = base + page_bytes;
     s->hi = s->lo + size;
+    s->slab = NULL;
     s->guarded = true;
     (void)stack_register(s->lo, s->hi);
 }
@@ -165,28 +299,149 @@ void rt_stack_alloc(rt_stack *s, size_t size)
         return;
     }
     rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
-    if (!pop_free(&pool.free_guarded, s) && !pop_free(&pool.free_plain, s))
-        take_slot(s);
+    slot_take(pool.avail ? pool.avail : slab_new(), s);
     rt_lock_release(&pool.lock);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/* Commits the top page of each clean stack in one system call, where the
+ * kernel allows process_madvise on itself: the first frame is written
+ * there at once, and a page fault per stack is the costliest part of a
+ * goroutine's first run (a virtual machine's fault is a trip through the
+ * hypervisor). If the call fails, the faults happen as before. */
+static void populate_tops(const struct iovec *iov, int k)
+{
+#if defined(SYS_process_madvise)
+    enum { PIDFD_SELF_ = -10000 };
+    if (k > 0 && pool.guard_markers)
+        (void)syscall(SYS_process_madvise, PIDFD_SELF_, iov, k,
+                      MADV_POPULATE_WRITE, 0);
+#else
+    (void)iov, (void)k;
+#endif
+}
+
+int rt_stack_alloc_n(rt_stack *out, int n)
+{
+    enum { MAX_BATCH = 64 };
+    struct iovec iov[MAX_BATCH];
+    int k = 0;
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
+    for (int i = 0; i < n; i++)
+        if (slot_take(pool.avail ? pool.avail : slab_new(), &out[i]) &&
+            k < MAX_BATCH)
+            iov[k++] =
+                (struct iovec){(void *)(out[i].hi - page_bytes), page_bytes};
+    rt_lock_release(&pool.lock);
+    populate_tops(iov, k);
+    return n;
+}
+
+static void slot_put(rt_stack *s)
+{
+    rt_slab *sl = s->slab;
+    int i = (int)((s->lo - page_bytes - sl->base) / slot_bytes);
+    sl->free |= (uint64_t)1 << i;
+    avail_push(sl);
+    scav_push(sl);
+    s->lo = s->hi = 0;
+    s->slab = NULL;
+}
+
+/* No system call: the scavenger gives the pages back later. */
 void rt_stack_free(rt_stack *s)
 {
-    if (s->hi - s->lo != stack_bytes) {
+    if (!s->slab) {
         munmap((void *)(s->lo - page_bytes), s->hi - s->lo + page_bytes);
         s->lo = s->hi = 0;
         return;
     }
-    /* Keep the top page (it holds the free-list node); return the rest. */
-    madvise((void *)s->lo, stack_bytes - page_bytes, MADV_DONTNEED);
-    free_stack *f = (free_stack *)(s->hi - sizeof(free_stack));
-    f->s = *s;
     rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
-    free_stack **list = s->guarded ? &pool.free_guarded : &pool.free_plain;
-    f->next = *list;
-    *list = f;
+    slot_put(s);
     rt_lock_release(&pool.lock);
-    s->lo = s->hi = 0;
+}
+
+/* Oldest first, so the last one freed is the first taken again. */
+void rt_stack_free_n(rt_stack *s, int n)
+{
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
+    for (int i = 0; i < n; i++)
+        slot_put(&s[i]);
+    rt_lock_release(&pool.lock);
+}
+
+/* ---- the scavenger ------------------------------------------------------ */
+
+/* madvise(MADV_DONTNEED) crosses PROT_NONE guards' VMAs and leaves guard
+ * markers in place, so a run of adjacent slots costs one call. */
+static void release_slots(const rt_slab *sl, uint64_t mask)
+{
+    while (mask) {
+        int i = __builtin_ctzll(mask);
+        int j = i;
+        while (j < SLAB_STACKS && (mask >> j & 1))
+            j++;
+        uintptr_t lo = sl->base + (uintptr_t)i * slot_bytes;
+        madvise((void *)lo, (size_t)(j - i) * slot_bytes, MADV_DONTNEED);
+        mask &= j < SLAB_STACKS ? ~(((uint64_t)1 << j) - 1) : 0;
+    }
+}
+
+/* One slab's pass; false if the slab was unmapped. */
+static bool scavenge_slab(rt_slab *sl, bool all, size_t *released)
+{
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
+    sl->on_scav = false;
+    uint64_t rel = sl->free & sl->dirty & (all ? ~(uint64_t)0 : sl->aged);
+    if (sl->free == ~(uint64_t)0 && (sl->dirty & ~rel) == 0) {
+        avail_remove(sl);
+        if (!pool.guard_markers)
+            pool.guards_left += __builtin_popcountll(sl->guarded);
+        rt_lock_release(&pool.lock);
+        munmap((void *)sl->base, slot_bytes * SLAB_STACKS);
+        *released += (size_t)__builtin_popcountll(rel) * slot_bytes;
+        free(sl);
+        return false;
+    }
+    sl->free &= ~rel; /* nobody takes them while they are released */
+    sl->aged = sl->free & sl->dirty;
+    if (sl->aged)
+        scav_push(sl); /* released at the next pass if still free */
+    if (!sl->free)
+        avail_remove(sl);
+    rt_lock_release(&pool.lock);
+    if (!rel)
+        return true;
+    release_slots(sl, rel);
+    *released += (size_t)__builtin_popcountll(rel) * slot_bytes;
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
+    sl->free |= rel;
+    sl->dirty &= ~rel;
+    if (!sl->on_avail)
+        avail_push(sl);
+    rt_lock_release(&pool.lock);
+    return true;
+}
+
+size_t rt_stack_scavenge(bool all)
+{
+    /* The slabs taken stay on_scav until their turn, so a stack freed
+     * meanwhile does not relink them; only the scavenger (sysmon) unmaps
+     * slabs, so the list stays valid. */
+    rt_lock_acquire(&pool.lock, RT_RANK_STACKPOOL);
+    rt_slab *list = pool.scav;
+    pool.scav = NULL;
+    rt_lock_release(&pool.lock);
+    size_t released = 0;
+    while (list) {
+        rt_slab *next = list->scav_next;
+        scavenge_slab(list, all, &released);
+        list = next;
+    }
+    return released;
 }
 
 void *rt_stack_first_frame(const rt_stack *s, void (*entry)(void))

@@ -10,8 +10,9 @@
 #include <stdint.h>
 
 typedef struct rt_stack {
-    uintptr_t lo, hi; /* usable range [lo, hi); lo == 0: no stack */
-    bool guarded;     /* a PROT_NONE page sits just below lo */
+    uintptr_t lo, hi;     /* usable range [lo, hi); lo == 0: no stack */
+    struct rt_slab *slab; /* NULL: mapped on its own (main's) */
+    bool guarded;         /* a PROT_NONE page sits just below lo */
 } rt_stack;
 
 /* Reads GORACE_STACK_KB; call once before the first allocation. */
@@ -20,8 +21,17 @@ size_t rt_stack_size(void);
 
 /* A stack of the standard size, or of `size` bytes if non-zero (main's). */
 void rt_stack_alloc(rt_stack *s, size_t size);
-/* Returns a standard stack to the pool; its pages are given back to the OS. */
+/* n standard stacks at once (one lock); returns n. */
+int rt_stack_alloc_n(rt_stack *out, int n);
+/* Returns n standard stacks at once, the last one the hottest. */
+void rt_stack_free_n(rt_stack *s, int n);
+/* Returns a stack to the pool without a system call (a non-standard one is
+ * unmapped); its pages go back to the OS at a later rt_stack_scavenge. */
 void rt_stack_free(rt_stack *s);
+/* Gives back the pages of stacks free since the previous call (all: every
+ * free stack) and unmaps wholly free slabs; returns the bytes released.
+ * Called by one thread only (sysmon). */
+size_t rt_stack_scavenge(bool all);
 
 /* Builds the first frame so that rt_ctx_switch to the result enters
  * entry() via rt_gogo_trampoline. */

@@ -66,6 +66,19 @@
  * blocking call nobody bracketed. sysmon then stops the program with a fatal
  * error naming the goroutine and its stack, never a silent hang.
  *
+ * The scavenger. Every SCAVENGE_NS (1 s) sysmon also gives memory back, off
+ * the goroutines' path (Go's background scavenger): stacks free in the pool
+ * for a whole period are released per run of adjacent slots, and wholly
+ * free slabs unmapped (rt_stack_scavenge). Dead goroutines keep no stack
+ * (the per-P stack caches in rt/sched.c hold at most STACK_CACHE each).
+ * The period is long so that a program spawning waves of goroutines reuses
+ * the last wave's committed stacks (a fresh page costs a fault) rather
+ * than give them back between waves; its cost is up to two seconds of
+ * unused stacks kept. When every P has been idle for IDLE_SCAVENGE_NS, the
+ * sleeping sysmon wakes once and releases every free stack, so a program
+ * that finished a big fan-out and waits does not keep the fan-out's
+ * stacks, while one that idles for a moment loses nothing.
+ *
  * Invariants: sysmon holds no P and runs no goroutine; it takes sched.lock
  * only to sleep and to hand a P off. Each outstanding preemption request
  * and each M whose P was taken but who has not yet rejoined holds one count
@@ -96,6 +109,8 @@ enum {
     DELAY_MIN_US = 20,                  /* Go's sysmon bounds */
     DELAY_MAX_US = 10 * 1000,
     IDLE_ROUNDS_BEFORE_BACKOFF = 50,
+    SCAVENGE_NS = 1000 * 1000 * 1000,     /* stacks free this long go back */
+    IDLE_SCAVENGE_NS = 100 * 1000 * 1000, /* idle this long: all go back */
 };
 
 /* What sysmon last saw of each P; only sysmon touches it. */
@@ -367,7 +382,22 @@ void rt_sysmon_wake_locked(void)
     }
 }
 
-/* Sleeps while every P is idle: nothing can run long, nothing to watch. */
+/* ---- the scavenger ------------------------------------------------------ */
+
+static int64_t scavenged_at;
+
+/* Gives back the stacks free for a whole period, once per period. */
+static void scavenge(int64_t now)
+{
+    if (now - scavenged_at < SCAVENGE_NS)
+        return;
+    scavenged_at = now;
+    rt_stack_scavenge(false);
+}
+
+/* Sleeps while every P is idle: nothing can run long, nothing to watch.
+ * Still idle after IDLE_SCAVENGE_NS, it first gives back every free stack.
+ */
 static bool sleep_if_idle(void)
 {
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
@@ -377,9 +407,13 @@ static bool sleep_if_idle(void)
         rt_note_clear(&sched.sysmon_note);
     }
     rt_lock_release(&sched.lock);
-    if (idle)
-        rt_note_sleep(&sched.sysmon_note);
-    return idle;
+    if (!idle)
+        return false;
+    if (!rt_note_tsleep(&sched.sysmon_note, IDLE_SCAVENGE_NS)) {
+        rt_stack_scavenge(true);
+        rt_note_sleep(&sched.sysmon_note); /* sysmon_wait is still set */
+    }
+    return true;
 }
 
 static void *sysmon_main(void *arg)
@@ -399,15 +433,17 @@ static void *sysmon_main(void *arg)
         usleep((useconds_t)delay_us);
         if (load_relaxed(&sched.exiting))
             return NULL;
+        int64_t now = monotonic_ns(), grace_end;
         if (rt_explore_on) {
-            watch_seeded(monotonic_ns());
+            watch_seeded(now);
+            scavenge(now);
             continue;
         }
+        scavenge(now); /* also in a program that is mostly idle */
         if (sleep_if_idle()) {
             idle = 0;
             continue;
         }
-        int64_t now = monotonic_ns(), grace_end;
         idle = retake(now, &grace_end) ? 0 : idle + 1;
         if (grace_end != INT64_MAX) { /* nothing to do until then */
             delay_us = (grace_end - now) / 1000;

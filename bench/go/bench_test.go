@@ -529,10 +529,14 @@ func BenchmarkChanRingN(b *testing.B) {
 			links[i] = make(chan int64)
 		}
 		slots := make([]int64, n)
-		var exited sync.WaitGroup
+		// The lap is timed among parked goroutines: each has run (and
+		// holds its stack) before the timer starts, in both twins.
+		var exited, started sync.WaitGroup
 		exited.Add(n)
+		started.Add(n)
 		for i := 0; i < n; i++ {
 			go func(i int) {
+				started.Done()
 				for token := range links[i] {
 					slots[i] += token
 					links[i+1] <- token + 1
@@ -541,6 +545,7 @@ func BenchmarkChanRingN(b *testing.B) {
 				exited.Done()
 			}(i)
 		}
+		started.Wait()
 		b.ResetTimer()
 		for it := 0; it < b.N; it++ {
 			links[0] <- 0
