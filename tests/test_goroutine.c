@@ -57,16 +57,19 @@ static int main_abandons(int argc, char **argv)
     return 0;
 }
 
-/* When main returns, go_run returns and the others never run again. */
+/* When main returns, go_run returns and the others never run again. A
+ * goroutine running on another thread at that moment is stopped at its next
+ * scheduling point (C code cannot be stopped elsewhere), so the spinner may
+ * finish the one increment it is in, however late its thread gets the CPU,
+ * and no more. */
 START_TEST(test_run_abandons_goroutines)
 {
     char a0[] = "prog";
     char *argv[] = {a0, NULL};
     ck_assert_int_eq(go_run(main_abandons, 1, argv), 0);
-    usleep(20000);
-    long before = atomic_load(&spins);
+    long at_return = atomic_load(&spins);
     usleep(100000);
-    ck_assert_int_eq(atomic_load(&spins), before);
+    ck_assert_int_le(atomic_load(&spins) - at_return, 1);
 }
 END_TEST
 
