@@ -686,19 +686,15 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
 
 /* ---- hooks --------------------------------------------------------------- */
 
-static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
-                         const char *file, int line, const char *func)
+/* A new goroutine's or program thread's state, made by its creator p: it
+ * starts with everything p knows (p's clock, and p's own entry as its pin),
+ * and p moves to a new epoch. */
+static gstate *child_of(gstate *p, int64_t gid, uintptr_t pc)
 {
-    (void)file, (void)line, (void)func;
-    gstate *p = named(parent);
-    if (!p)
-        p = &boot;
     gstate *c = gstate_new();
-    c->gid = child;
-    c->parent = parent;
+    c->gid = gid;
+    c->parent = p->gid;
     c->created_at = stack_current(p, pc);
-    /* The child starts with everything the parent knows: its clock, and
-     * its own entry as the child's pin. */
     fold_pin(p);
     c->vc = vc_share(p->vc);
     c->pin_sid = p->sid;
@@ -709,6 +705,18 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
     if (dropped)
         gstate_destroy(dropped);
     advance(p);
+    return c;
+}
+
+static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
+                         const char *file, int line, const char *func)
+{
+    (void)file, (void)line, (void)func;
+    gstate *p = named(parent);
+    if (!p)
+        p = &boot;
+    gstate *c = child_of(p, child, pc);
+    c->parent = parent;
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     id_put(c);
@@ -725,21 +733,7 @@ static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
  * pthread_t, which pthread_join acquires. */
 gstate *race_thread_new(uintptr_t pc)
 {
-    gstate *p = race_cur(), *c = gstate_new();
-    c->gid = INT64_MIN; /* set by the thread itself */
-    c->parent = p->gid;
-    c->created_at = stack_current(p, pc);
-    fold_pin(p);
-    c->vc = vc_share(p->vc);
-    c->pin_sid = p->sid;
-    c->pin_epoch = p->epoch;
-    race_slots_lock();
-    gstate *dropped = slot_attach(c, p);
-    race_slots_unlock();
-    if (dropped)
-        gstate_destroy(dropped);
-    advance(p);
-    return c;
+    return child_of(race_cur(), INT64_MIN /* set by the thread itself */, pc);
 }
 
 void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
