@@ -1333,6 +1333,45 @@ GO_TEST(test_close_idle_and_use_after_close)
     ck_assert_int_eq(errno, EBADF);
 }
 
+static go_wg reuse_wg;
+static atomic_int reuse_bad, reuse_errno;
+
+static void reuse_loop(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 5000; i++) {
+        int p[2];
+        char b;
+        if (pipe(p) != 0)
+            break;
+        errno = 0;
+        if (go_write(p[1], "x", 1) != 1 || go_read(p[0], &b, 1) != 1) {
+            int e = errno, zero = 0;
+            atomic_compare_exchange_strong(&reuse_errno, &zero, e);
+            atomic_fetch_add(&reuse_bad, 1);
+        }
+        go_close(p[0]);
+        go_close(p[1]);
+    }
+    go_wg_done(&reuse_wg);
+}
+
+/* The kernel hands a closed fd's number to the next open at once: a fresh
+ * fd that reuses the number of one another goroutine is closing with
+ * go_close at the same time is a new file, usable at once (never a stale
+ * EBADF, never a lost registration). */
+GO_TEST(test_fd_number_reused_during_close)
+{
+    enum { N = 4 };
+    go_wg_add(&reuse_wg, N);
+    for (int i = 0; i < N; i++)
+        GO(reuse_loop, NULL);
+    go_wg_wait(&reuse_wg);
+    ck_assert_msg(ld(&reuse_bad) == 0,
+                  "%d operations on fresh fds failed, the first with errno %d",
+                  ld(&reuse_bad), ld(&reuse_errno));
+}
+
 /* Negative fds: EBADF everywhere (no crash, no hang). */
 GO_TEST(test_bad_fd)
 {
@@ -1592,6 +1631,7 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_close_wakes_all_blocked);
     tcase_add_test(tc, test_close_wakes_blocked_accept);
     tcase_add_test(tc, test_close_idle_and_use_after_close);
+    tcase_add_test(tc, test_fd_number_reused_during_close);
     tcase_add_test(tc, test_bad_fd);
     suite_add_tcase(s, tc);
 
