@@ -305,6 +305,50 @@ GO_TEST(test_pipe_large_write_parks_until_all_written)
     go_chan_free(done);
 }
 
+enum { NWRITERS = 4, WCHUNK = BIG / NWRITERS };
+static go_wg writers_wg;
+
+static void write_chunk(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    int fd = (int)(intptr_t)arg >> 8;
+    ssize_t n = go_write(fd, big_out + (size_t)(i & 0xff) * WCHUNK, WCHUNK);
+    ck_assert_int_eq(n, WCHUNK);
+    go_wg_done(&writers_wg);
+}
+
+/* Concurrent go_writes on one fd, each much larger than the pipe: every
+ * one parks many times, yet each lands in one piece (Go's fdMutex: a
+ * Write is never interleaved with another's bytes). */
+GO_TEST(test_concurrent_writes_not_interleaved)
+{
+    int p[2];
+    mkpipe(p);
+    for (int w = 0; w < NWRITERS; w++)
+        memset(big_out + (size_t)w * WCHUNK, 'A' + w, WCHUNK);
+    go_wg_add(&writers_wg, NWRITERS);
+    for (int w = 0; w < NWRITERS; w++)
+        GO(write_chunk, (void *)(intptr_t)(p[1] << 8 | w));
+    ck_assert_int_eq(read_full(p[0], big_in, BIG), BIG);
+    go_wg_wait(&writers_wg);
+    bool seen[NWRITERS] = {false};
+    for (int k = 0; k < NWRITERS; k++) {
+        const unsigned char *run = big_in + (size_t)k * WCHUNK;
+        int w = run[0] - 'A';
+        ck_assert_msg(w >= 0 && w < NWRITERS && !seen[w],
+                      "run %d starts with %c", k, run[0]);
+        seen[w] = true;
+        size_t j = 0;
+        while (j < WCHUNK && run[j] == run[0])
+            j++;
+        ck_assert_msg(j == WCHUNK,
+                      "write %c interleaved: byte %zu of its run is %c", run[0],
+                      j, run[j]);
+    }
+    go_close(p[0]);
+    go_close(p[1]);
+}
+
 /* EOF: a reader gets 0 when the write end is closed, both when it is parked
  * at the time and when it comes later, after the remaining data. */
 GO_TEST(test_pipe_eof)
@@ -1589,6 +1633,7 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_pipe_read_parks_until_write);
     tcase_add_test(tc, test_pipe_short_read_and_ready_data);
     tcase_add_test(tc, test_pipe_large_write_parks_until_all_written);
+    tcase_add_test(tc, test_concurrent_writes_not_interleaved);
     tcase_add_test(tc, test_pipe_eof);
     tcase_add_test(tc, test_pipe_write_epipe);
     tcase_add_test(tc, test_eventfd);
