@@ -375,16 +375,20 @@ GO_TEST(test_pipe_eof)
     go_chan_free(done);
 }
 
-/* A write to a pipe nobody can read fails with EPIPE (SIGPIPE ignored, as
- * Go does for fds other than stdout and stderr). */
+/* A write to a pipe nobody can read fails with EPIPE, and SIGPIPE (left at
+ * its default action, which would kill the process) is not raised: Go
+ * ignores it for fds other than 1 and 2. */
 GO_TEST(test_pipe_write_epipe)
 {
-    signal(SIGPIPE, SIG_IGN);
+    ck_assert_ptr_eq(signal(SIGPIPE, SIG_DFL), SIG_DFL);
     int p[2];
     mkpipe(p);
     ck_assert_int_eq(go_close(p[0]), 0);
     errno = 0;
     ck_assert_int_eq(go_write(p[1], "x", 1), -1);
+    ck_assert_int_eq(errno, EPIPE);
+    errno = 0;
+    ck_assert_int_eq(go_write(p[1], big_out, BIG), -1);
     ck_assert_int_eq(errno, EPIPE);
     go_close(p[1]);
 }
@@ -695,6 +699,42 @@ GO_TEST(test_dial_closed_port_refused)
     ck_assert_int_eq(errno, ECONNREFUSED);
     go_close(c);
     close(holder);
+}
+
+/* Writing to a connection the peer has closed fails (EPIPE, or
+ * ECONNRESET once the peer's RST is in) instead of raising SIGPIPE, whose
+ * default action would kill the process. */
+GO_TEST(test_tcp_write_after_peer_closed)
+{
+    ck_assert_ptr_eq(signal(SIGPIPE, SIG_DFL), SIG_DFL);
+    int c, s;
+    tcp_pair(&c, &s);
+    ck_assert_int_eq(go_close(s), 0);
+    char b;
+    ck_assert_int_eq(go_read(c, &b, 1), 0); /* the FIN is in */
+    int err = 0;
+    for (int i = 0; i < 100 && err == 0; i++) {
+        errno = 0;
+        if (go_write(c, "xxxxxxxx", 8) < 0)
+            err = errno;
+        else
+            go_sleep(MS); /* let the RST come back */
+    }
+    ck_assert_msg(err == EPIPE || err == ECONNRESET, "errno %d", err);
+    go_close(c);
+}
+
+/* A negative dial timeout has already passed (Go: an i/o timeout). */
+GO_TEST(test_dial_negative_timeout)
+{
+    int lfd = go_listen_tcp("127.0.0.1:0");
+    ck_assert_int_ge(lfd, 0);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", go_local_port(lfd));
+    errno = 0;
+    ck_assert_int_eq(go_dial_tcp(addr, -GO_SECOND), -1);
+    ck_assert_int_eq(errno, ETIMEDOUT);
+    go_close(lfd);
 }
 
 /* A dial with a timeout that has time enough succeeds. */
@@ -1656,6 +1696,8 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_accept_addr_and_connect);
     tcase_add_test(tc, test_dial_closed_port_refused);
     tcase_add_test(tc, test_dial_with_timeout_succeeds);
+    tcase_add_test(tc, test_tcp_write_after_peer_closed);
+    tcase_add_test(tc, test_dial_negative_timeout);
     tcase_add_test(tc, test_listen_addresses);
     tcase_add_test(tc, test_listen_and_dial_malformed);
     suite_add_tcase(s, tc);
