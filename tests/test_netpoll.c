@@ -1675,6 +1675,72 @@ GO_TEST(test_main_returns_with_goroutines_in_io)
         ck_assert_int_eq(ld(&r[i].finished), 0);
 }
 
+/* ---- the goroutine dump --------------------------------------------------
+ * Not a GO_TEST: the runtime runs in a forked child whose stderr the test
+ * reads, as tests/test_death.c does. */
+
+static int dump_pipe[2];
+
+static void dump_reader(void *arg)
+{
+    (void)arg;
+    char b;
+    go_read(dump_pipe[0], &b, 1);
+}
+
+static int dump_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    mkpipe(dump_pipe);
+    GO(dump_reader, NULL);
+    go_sleep(50 * MS);
+    static go_mutex mu;
+    go_mutex_unlock(&mu); /* a fatal error: Go dumps every goroutine */
+    return 0;
+}
+
+/* A goroutine parked in go_read shows as [IO wait] in the dump of every
+ * goroutine that follows a fatal error (go_panic, like Go's default
+ * GOTRACEBACK=single, shows only the panicking one). */
+START_TEST(test_dump_shows_io_wait)
+{
+    int ep[2];
+    ck_assert_int_eq(pipe(ep), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(ep[1], STDERR_FILENO);
+        close(ep[0]);
+        close(ep[1]);
+        static char arg0[] = "gorace-test";
+        char *argv[] = {arg0, NULL};
+        _exit(go_run(dump_main, 1, argv) == 0 ? 0 : 1);
+    }
+    close(ep[1]);
+    static char err[1 << 16];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(ep[0], err + len, sizeof err - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    err[len] = 0;
+    close(ep[0]);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %#x: %s", st,
+                  err);
+    static const char first[] = "fatal error: sync: unlock of unlocked mutex\n";
+    ck_assert_msg(strncmp(err, first, sizeof first - 1) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "[IO wait]") != NULL, "no [IO wait] in: %s", err);
+}
+END_TEST
+
 Suite *suite_netpoll(void)
 {
     Suite *s = suite_create("netpoll");
@@ -1737,6 +1803,7 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_no_deadlock_main_blocked_reader_in_io);
     tcase_add_test(tc, test_no_deadlock_main_blocked_accept_in_io);
     tcase_add_test(tc, test_main_returns_with_goroutines_in_io);
+    tcase_add_test(tc, test_dump_shows_io_wait);
     suite_add_tcase(s, tc);
     return s;
 }
