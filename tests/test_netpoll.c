@@ -443,7 +443,10 @@ GO_TEST(test_regular_file_fallback)
     ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
     ck_assert_int_eq(read_full(fd, big_in, BIG), BIG);
     ck_assert_int_eq(memcmp(big_in, big_out, BIG), 0);
-    /* a deadline or a context does not break the fallback path */
+    /* a file has no poller: deadlines are refused (Go's ErrNoDeadline) */
+    ck_assert_int_eq(go_set_read_deadline(fd, go_now() + GO_SECOND), -1);
+    ck_assert_int_eq(go_set_deadline(fd, go_now() + GO_SECOND), -1);
+    /* a context does not break the fallback path */
     ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
     go_ctx *ctx = go_with_cancel(go_background());
     ck_assert_int_eq(go_read_ctx(ctx, fd, buf, 5), 5);
