@@ -229,6 +229,40 @@ GO_TEST(test_pipe_short_read_and_ready_data)
     go_close(p[1]);
 }
 
+/* A high fd number (a process may raise its limit: Go polls any fd). */
+GO_TEST(test_high_fd_number)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 5000 && rl.rlim_max >= 5000) {
+        rl.rlim_cur = 5000;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int hi = rl.rlim_cur > 70000 ? 70000 : (int)rl.rlim_cur - 1;
+    if (hi < 4096)
+        return; /* cannot have a high fd here */
+    int p[2];
+    mkpipe(p);
+    ck_assert_int_eq(dup2(p[0], hi), hi);
+    close(p[0]);
+    go_chan *done = go_chan_make(0, 1);
+    static reader r;
+    start_reader(&r, hi, NULL, done);
+    go_sleep(20 * MS);
+    ck_assert_int_eq(ld(&r.finished), 0);
+    ck_assert_int_eq(go_write(p[1], "hi", 2), 2);
+    go_chan_recv(done, NULL);
+    ck_assert_int_eq(r.ret, 2);
+    ck_assert_int_eq(go_set_read_deadline(hi, go_now() - MS), 0);
+    errno = 0;
+    ck_assert_int_eq(go_read(hi, r.buf, 1), -1);
+    ck_assert_int_eq(errno, ETIMEDOUT);
+    ck_assert_int_eq(go_close(hi), 0);
+    go_close(p[1]);
+    go_chan_free(done);
+}
+
 enum { BIG = 1 << 20 }; /* 16 times a default pipe buffer */
 static unsigned char big_out[BIG], big_in[BIG];
 
@@ -664,6 +698,20 @@ GO_TEST(test_accept_addr_and_connect)
     ck_assert_int_eq(((struct sockaddr_in *)&peer)->sin_port, mine.sin_port);
     ck_assert_int_eq(((struct sockaddr_in *)&peer)->sin_addr.s_addr,
                      htonl(INADDR_LOOPBACK));
+
+    /* Go's fds are close-on-exec; go_accept's is non-blocking too */
+    ck_assert(fcntl(s, F_GETFD) & FD_CLOEXEC);
+    ck_assert(fcntl(s, F_GETFL) & O_NONBLOCK);
+    ck_assert(fcntl(lfd, F_GETFD) & FD_CLOEXEC);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    int d = go_dial_tcp(addr, 0);
+    ck_assert_int_ge(d, 0);
+    ck_assert(fcntl(d, F_GETFD) & FD_CLOEXEC);
+    int s2 = go_accept(lfd, NULL, NULL);
+    ck_assert_int_ge(s2, 0);
+    go_close(s2);
+    go_close(d);
 
     ck_assert_int_eq(go_write(c, "ping", 4), 4);
     char buf[8];
@@ -1787,6 +1835,7 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_pipe_large_write_parks_until_all_written);
     tcase_add_test(tc, test_concurrent_writes_not_interleaved);
     tcase_add_test(tc, test_pipe_eof);
+    tcase_add_test(tc, test_high_fd_number);
     tcase_add_test(tc, test_pipe_write_epipe);
     tcase_add_test(tc, test_eventfd);
     tcase_add_test(tc, test_regular_file_fallback);
