@@ -1730,7 +1730,7 @@ GO_TEST(test_no_deadlock_while_io_wakeup_in_flight)
 {
     mkpipe(flight_pipe);
     flight_done = go_chan_make(0, 0);
-    for (int i = 0; i < 50000; i++) {
+    for (int i = 0; i < 150000; i++) {
         GO(flight_reader, NULL);
         if (i % 2)
             go_yield(); /* sometimes the reader parks first */
