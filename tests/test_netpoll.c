@@ -77,7 +77,8 @@ typedef struct reader {
     ssize_t ret;
     int err;
     char buf[64];
-    int64_t at; /* go_now() when the call returned */
+    int64_t at;         /* go_now() when the call returned */
+    atomic_int started; /* set just before the call */
     atomic_int finished;
     go_chan *done; /* signal-only; one send when finished */
 } reader;
@@ -86,6 +87,7 @@ static void reader_fn(void *arg)
 {
     reader *r = arg;
     errno = 0;
+    atomic_store(&r->started, 1);
     ssize_t n = r->ctx ? go_read_ctx(r->ctx, r->fd, r->buf, sizeof r->buf)
                        : go_read(r->fd, r->buf, sizeof r->buf);
     r->err = n < 0 ? errno : 0;
@@ -102,6 +104,21 @@ static void start_reader(reader *r, int fd, go_ctx *ctx, go_chan *done)
     r->ctx = ctx;
     r->done = done;
     GO(reader_fn, r);
+}
+
+/* Waits (at most 10 s) until *flag is set, then 20 ms more: the goroutine
+ * that set it just before its call is then parked in it, barring a
+ * pathological stall. Acting on an fd (go_close) before the goroutine even
+ * started would be the program's use-after-close, not the runtime's: the
+ * kernel may have reused the number meanwhile (the runtime's own epoll fd,
+ * a sanitizer's /proc read). */
+static void wait_started(atomic_int *flag)
+{
+    int64_t until = go_now() + 10 * GO_SECOND;
+    while (!atomic_load(flag) && go_now() < until)
+        go_sleep(MS);
+    ck_assert_msg(atomic_load(flag), "the goroutine never started");
+    go_sleep(20 * MS);
 }
 
 /* A connected TCP pair over loopback: *c dialled, *s accepted. */
@@ -279,6 +296,7 @@ typedef struct writer {
     ssize_t ret;
     int err;
     int64_t at;
+    atomic_int started;
     atomic_int finished;
     go_chan *done;
 } writer;
@@ -287,6 +305,7 @@ static void writer_fn(void *arg)
 {
     writer *w = arg;
     errno = 0;
+    atomic_store(&w->started, 1);
     ssize_t n = go_write(w->fd, w->buf, w->n);
     w->err = n < 0 ? errno : 0;
     w->ret = n;
@@ -1323,7 +1342,7 @@ GO_TEST(test_close_wakes_blocked_reader)
     go_chan *done = go_chan_make(0, 1);
     static reader r;
     start_reader(&r, p[0], NULL, done);
-    go_sleep(20 * MS);
+    wait_started(&r.started);
     ck_assert_int_eq(ld(&r.finished), 0);
     ck_assert_int_eq(go_close(p[0]), 0);
     go_chan_recv(done, NULL);
@@ -1347,7 +1366,8 @@ GO_TEST(test_close_wakes_all_blocked)
     mkpipe(p);
     for (int i = 0; i < N; i++)
         start_reader(&r[i], p[0], i == 0 ? ctx : NULL, done);
-    go_sleep(30 * MS);
+    for (int i = 0; i < N; i++)
+        wait_started(&r[i].started);
     for (int i = 0; i < N; i++)
         ck_assert_int_eq(ld(&r[i].finished), 0);
     ck_assert_int_eq(go_close(p[0]), 0);
@@ -1363,7 +1383,8 @@ GO_TEST(test_close_wakes_all_blocked)
     tcp_pair(&c, &s);
     for (int i = 0; i < N; i++)
         start_reader(&r[i], c, NULL, done);
-    go_sleep(30 * MS);
+    for (int i = 0; i < N; i++)
+        wait_started(&r[i].started);
     ck_assert_int_eq(go_close(c), 0);
     for (int i = 0; i < N; i++)
         go_chan_recv(done, NULL);
@@ -1376,7 +1397,7 @@ GO_TEST(test_close_wakes_all_blocked)
     mkpipe(p);
     static writer w;
     start_writer(&w, p[1], big_out, BIG, done);
-    go_sleep(30 * MS);
+    wait_started(&w.started);
     ck_assert_int_eq(ld(&w.finished), 0);
     ck_assert_int_eq(go_close(p[1]), 0);
     go_chan_recv(done, NULL);
@@ -1388,11 +1409,13 @@ GO_TEST(test_close_wakes_all_blocked)
 }
 
 static go_chan *accept_done;
+static atomic_int accept_started;
 
 static void accept_one(void *arg)
 {
     int lfd = (int)(intptr_t)arg;
     errno = 0;
+    atomic_store(&accept_started, 1);
     int fd = go_accept(lfd, NULL, NULL);
     int res[2] = {fd, fd < 0 ? errno : 0};
     go_chan_send(accept_done, res);
@@ -1405,7 +1428,7 @@ GO_TEST(test_close_wakes_blocked_accept)
     ck_assert_int_ge(lfd, 0);
     accept_done = go_chan_make(sizeof(int[2]), 1);
     GO(accept_one, (void *)(intptr_t)lfd);
-    go_sleep(20 * MS);
+    wait_started(&accept_started);
     ck_assert_int_eq(gt_try_recv(accept_done, NULL), -1);
     ck_assert_int_eq(go_close(lfd), 0);
     int res[2];
