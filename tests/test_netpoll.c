@@ -121,6 +121,15 @@ static void wait_started(atomic_int *flag)
     go_sleep(20 * MS);
 }
 
+/* Makes the runtime know fd (and its poller exist) before a goroutine
+ * waits on it: go_set_deadline(fd, 0) is a no-op otherwise. Then a waiter
+ * stalled by the OS before its first call cannot meet the number reused by
+ * the poller's own epoll fd after a go_close. */
+static void prime(int fd)
+{
+    ck_assert_int_eq(go_set_deadline(fd, 0), 0);
+}
+
 /* A connected TCP pair over loopback: *c dialled, *s accepted. */
 static void tcp_pair(int *c, int *s)
 {
@@ -1339,6 +1348,7 @@ GO_TEST(test_close_wakes_blocked_reader)
 {
     int p[2];
     mkpipe(p);
+    prime(p[0]);
     go_chan *done = go_chan_make(0, 1);
     static reader r;
     start_reader(&r, p[0], NULL, done);
@@ -1364,6 +1374,7 @@ GO_TEST(test_close_wakes_all_blocked)
     go_ctx *ctx = go_with_cancel(go_background());
     int p[2];
     mkpipe(p);
+    prime(p[0]);
     for (int i = 0; i < N; i++)
         start_reader(&r[i], p[0], i == 0 ? ctx : NULL, done);
     for (int i = 0; i < N; i++)
@@ -1381,6 +1392,7 @@ GO_TEST(test_close_wakes_all_blocked)
 
     int c, s;
     tcp_pair(&c, &s);
+    prime(c);
     for (int i = 0; i < N; i++)
         start_reader(&r[i], c, NULL, done);
     for (int i = 0; i < N; i++)
@@ -1395,6 +1407,7 @@ GO_TEST(test_close_wakes_all_blocked)
     go_close(s);
 
     mkpipe(p);
+    prime(p[1]);
     static writer w;
     start_writer(&w, p[1], big_out, BIG, done);
     wait_started(&w.started);
@@ -1426,6 +1439,7 @@ GO_TEST(test_close_wakes_blocked_accept)
 {
     int lfd = go_listen_tcp("127.0.0.1:0");
     ck_assert_int_ge(lfd, 0);
+    prime(lfd);
     accept_done = go_chan_make(sizeof(int[2]), 1);
     GO(accept_one, (void *)(intptr_t)lfd);
     wait_started(&accept_started);
