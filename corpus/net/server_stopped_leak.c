@@ -84,7 +84,10 @@ static int main_fn(int argc, char **argv)
     printf("server stopped\n");
     for (int i = 0; i < 2; i++)
         go_close(clients[i]);
-    go_sleep(20 * GO_MILLISECOND); /* the other handler is in its send */
+    /* The other handler is in its send: it has only to return from
+       go_wg_done and call go_chan_send (100ms: a margin for a loaded
+       machine; before it blocks, the handler is runnable, not leaked). */
+    go_sleep(100 * GO_MILLISECOND);
     return 0;
 }
 
