@@ -112,14 +112,21 @@ ssize_t go_write(int fd, const void *buf, size_t n)
 {
     rt_sched_point();
     HOOK(release_merge, &io_sync);
+    void *lock = rt_netpoll_write_lock(fd);
     size_t done = 0;
+    ssize_t r;
     do { /* at least once: a zero-byte write still checks fd */
         rw_args a = {(char *)buf + done, n - done};
-        ssize_t r = rt_netpoll_io(fd, RT_POLL_WRITE, write_op, &a, NULL);
-        if (r < 0)
-            return -1;
-        done += (size_t)r;
-    } while (done < n);
+        r = rt_netpoll_io(fd, RT_POLL_WRITE, write_op, &a, NULL);
+        if (r > 0)
+            done += (size_t)r;
+    } while (r >= 0 && done < n);
+    int err = r < 0 ? rt_errno() : 0;
+    rt_netpoll_write_unlock(lock);
+    if (r < 0) {
+        rt_set_errno(err);
+        return -1;
+    }
     if (n)
         HOOK(mem_access, buf, n, 0, RETURN_PC());
     return (ssize_t)n;

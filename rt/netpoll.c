@@ -61,6 +61,7 @@
 
 #include "lock.h"
 #include "sched.h"
+#include "sema.h"
 #include "time.h"
 
 enum {
@@ -100,6 +101,8 @@ struct pollfd {
     uint32_t kind;    /* pd_kind (read without the lock on the fast path) */
     uint32_t closing; /* go_close is waking the waiters and closing */
     bool is_socket;
+    uint32_t writers; /* go_write holding or waiting for the write lock */
+    uint32_t wsema;   /* its hand-offs (rt/sema.h) */
     polldir r, w;
 };
 
@@ -448,6 +451,25 @@ ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
     }
     ctx_unregister(&reg);
     return r;
+}
+
+/* A queue-counting lock: the holder and the waiters each count one; an
+ * unlock with waiters hands the lock over through the semaphore. */
+void *rt_netpoll_write_lock(int fd)
+{
+    pollfd *pd = pd_of(fd, true);
+    if (!pd)
+        return NULL;
+    if (__atomic_fetch_add(&pd->writers, 1, __ATOMIC_ACQUIRE) != 0)
+        rt_semacquire(&pd->wsema, false, RT_WAIT_SEMACQUIRE, pd);
+    return pd;
+}
+
+void rt_netpoll_write_unlock(void *token)
+{
+    pollfd *pd = token;
+    if (pd && __atomic_fetch_sub(&pd->writers, 1, __ATOMIC_RELEASE) > 1)
+        rt_semrelease(&pd->wsema, false);
 }
 
 /* ---- deadlines ----------------------------------------------------------- */

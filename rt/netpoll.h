@@ -45,6 +45,11 @@ enum { RT_POLL_READ = 1, RT_POLL_WRITE = 2 };
  * regular file) gets one op call bracketed by go_syscall_enter/exit. */
 ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
                       void *arg, go_ctx *ctx);
+/* Serialises writers of fd, as Go's fdMutex does: a go_write parked
+ * half-way is not interleaved with another's bytes. Waiters sleep in
+ * "semacquire". Unlock with what lock returned (NULL: nothing to undo). */
+void *rt_netpoll_write_lock(int fd);
+void rt_netpoll_write_unlock(void *token);
 /* Registers fd now (go_listen_tcp, go_accept and go_dial_tcp make their
  * fds ready for I/O). 0, or -1 with errno. */
 int rt_netpoll_open(int fd);
