@@ -20,10 +20,14 @@ enum { READERS = 2 };
 static const char *errname(int e)
 {
     switch (e) {
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ECANCELED: return "ECANCELED";
-    case EBADF: return "EBADF";
-    default: return strerror(e);
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
+    case ECANCELED:
+        return "ECANCELED";
+    case EBADF:
+        return "EBADF";
+    default:
+        return strerror(e);
     }
 }
 

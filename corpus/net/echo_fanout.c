@@ -5,8 +5,9 @@
 // against what it sent and sums the numbers; main sums the clients' sums
 // (read after the WaitGroup, so no race) and compares with 0+1+...+999.
 // This is the netpoller's basic job: 100 goroutines, most of them parked
-// in I/O at any moment, over a thread or two, not a thread per connection. Then main closes the listener, which wakes the accept loop
-// (EBADF), and waits for the connection goroutines.
+// in I/O at any moment, over a thread or two, not a thread per connection.
+// Then main closes the listener, which wakes the accept loop (EBADF), and
+// waits for the connection goroutines.
 //
 // expect: ok
 // gomaxprocs: 1,2

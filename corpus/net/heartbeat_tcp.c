@@ -26,7 +26,9 @@
 enum { WANT = 5 };
 
 static go_wg server; /* the heartbeat goroutine */
-static go_chan *client_fd; /* of int: the client's connection, for main to close */
+/* Of int: the client's connection, for main to close once the server
+   stopped writing to it. */
+static go_chan *client_fd;
 
 struct hb {
     go_ctx *ctx;

@@ -21,10 +21,14 @@
 static const char *errname(int e)
 {
     switch (e) {
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ECANCELED: return "ECANCELED";
-    case EBADF: return "EBADF";
-    default: return strerror(e);
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
+    case ECANCELED:
+        return "ECANCELED";
+    case EBADF:
+        return "EBADF";
+    default:
+        return strerror(e);
     }
 }
 

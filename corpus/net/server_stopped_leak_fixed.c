@@ -18,7 +18,7 @@
 static go_chan *requests;   /* of char[32]: handlers -> dispatcher */
 static go_wg read_requests; /* each handler has read its request */
 static go_wg acceptor;
-static go_chan *done;       /* closed at shutdown */
+static go_chan *done; /* closed at shutdown */
 static go_wg handlers;
 static atomic_int dropped;
 
