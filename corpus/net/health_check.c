@@ -12,7 +12,8 @@
 // and closes the listeners (each accept loop wakes with EBADF), and waits
 // for every server goroutine. The deadline leaves the healthy services
 // 300ms for an exchange that takes well under 1ms: on a loaded 2-core
-// machine, 100ms was seen to be too little (a healthy check took 96ms).
+// machine 100ms was too thin a margin (a healthy check was seen to take
+// 96ms).
 //
 // expect: ok
 // gomaxprocs: 1,2
