@@ -102,6 +102,15 @@ rt_g *rt_getg(void)
     return m ? &m->curg->pub : NULL;
 }
 
+/* gorace.h's errno: glibc's __errno_location is const, so compilers
+ * reuse its result across calls; this one they must call every time. */
+__attribute__((noinline)) int *go_errno_location(void)
+{
+    int *e = __errno_location();
+    __asm__ volatile("" : "+r"(e));
+    return e;
+}
+
 __attribute__((noinline)) int rt_errno(void)
 {
     int e = errno;
