@@ -36,9 +36,11 @@ bench: build
 	@bench/compare --build-dir $(BUILD)
 
 # The runtime and its unit tests under AddressSanitizer + UBSan.
+# ASan+UBSan with the checking build's lock-rank and goroutine-status
+# checks on too: one extra build in CI covers both.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
-	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_BENCH=OFF -DGORACE_HARNESS=OFF" test
+	  CMAKE_FLAGS="-DGORACE_SANITIZE=ON -DGORACE_DEBUG_CHECKS=ON -DGORACE_BENCH=OFF -DGORACE_HARNESS=OFF" test
 
 # The checking build: lock ranks (rt/lockrank.h) and goroutine status
 # transitions (rt/proc.h) verified, with the unit, death, stress and

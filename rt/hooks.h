@@ -30,7 +30,11 @@
  *    rt_frame_is_runtime (the one rule for hiding runtime and detector
  *    frames in tracebacks and reports);
  *  - queries: the live goroutines (rt_hook_goroutines), stopping the
- *    world, scheduling points in user code.
+ *    world, scheduling points in user code;
+ *  - what is the runtime's: the scheduler's structures (Gs, Ms, sudogs)
+ *    come from mmap, never malloc, so a detector that tracks malloc'd
+ *    blocks (detect/common/heap.c) never sees them; channels, timers and
+ *    contexts are malloc'd user-visible objects, as in Go's heap.
  * Options are not part of it: every component registers its GORACE
  * options with rt/options.h. detect/record.c records the event stream;
  * ctest record_events pins down what a small program emits, in order

@@ -463,11 +463,23 @@ static P *releasep(M *m)
 
 static void *m_thread_main(void *arg);
 
+/* The scheduler's own structures (Ms, chunks of Gs and of sudogs) come
+ * zeroed from mmap, not malloc, and are never freed. They point at every
+ * blocked goroutine's wait objects; a detector that follows malloc'd
+ * blocks to decide what is reachable (detect/deadlock/mark.c) must not
+ * follow them, and now never sees them (rt/hooks.h). */
+static void *sched_alloc(size_t n, const char *what)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        rt_throw("out of memory allocating %s", what);
+    return p;
+}
+
 static M *m_new(void)
 {
-    M *m = calloc(1, sizeof(M));
-    if (!m)
-        rt_throw("out of memory allocating an M");
+    M *m = sched_alloc(sizeof(M), "an M");
     m->id = __atomic_add_fetch(&sched.next_mid, 1, __ATOMIC_RELAXED);
     m->rand = (uint64_t)rt_nanotime() ^ ((uint64_t)m->id << 32) ^
               (uint64_t)(uintptr_t)m;
@@ -799,16 +811,14 @@ static void stack_put(P *p, G *gp)
 
 /* Gs are carved from chunks of G_CHUNK, never freed (as in Go): goroutines
  * made together sit together, so a scan or a ring of them walks memory in
- * order, and a burst of spawns costs one malloc per chunk. */
+ * order, and a burst of spawns costs one mmap per chunk. */
 static G *g_carve_locked(void)
 {
     enum { G_CHUNK = 64 };
     static G *chunk;
     static int left;
     if (left == 0) {
-        chunk = calloc(G_CHUNK, sizeof(G));
-        if (!chunk)
-            rt_throw("out of memory allocating a goroutine");
+        chunk = sched_alloc(G_CHUNK * sizeof(G), "a goroutine");
         left = G_CHUNK;
     }
     left--;
@@ -833,6 +843,17 @@ static G *g_alloc(void)
 /* ---- sudog cache -----------------------------------------------------------
  */
 
+/* A chunk of sudogs onto the empty free list. */
+static void sudog_carve_locked(void)
+{
+    enum { SUDOG_CHUNK = 64 };
+    rt_sudog *c = sched_alloc(SUDOG_CHUNK * sizeof *c, "a sudog");
+    for (int i = 0; i < SUDOG_CHUNK; i++) {
+        c[i].next = sched.sudog_free;
+        sched.sudog_free = &c[i];
+    }
+}
+
 rt_sudog *rt_sudog_get(void)
 {
     M *m = getm();
@@ -845,12 +866,11 @@ rt_sudog *rt_sudog_get(void)
         if (m)
             unpin_p(m);
         rt_lock_acquire(&sched.sudog_lock, RT_RANK_SUDOG);
+        if (!sched.sudog_free)
+            sudog_carve_locked();
         s = sched.sudog_free;
-        if (s)
-            sched.sudog_free = s->next;
+        sched.sudog_free = s->next;
         rt_lock_release(&sched.sudog_lock);
-        if (!s && !(s = malloc(sizeof *s)))
-            rt_throw("out of memory allocating a sudog");
     }
     memset(s, 0, sizeof *s);
     return s;

@@ -36,8 +36,10 @@
  * reachable from its globals (allgs, the Ps' caches) and point at every
  * blocked goroutine's wait objects (sudog.obj, g.wait_obj) and stacks
  * (g.sp, sudog.elem). Scanning them would make every blocked object
- * reachable, so blocks allocated from rt/sched.c are opaque: marked, never
- * scanned. This loses nothing a user can use: a G or a sudog is never
+ * reachable, and they are not scanned: the runtime takes them from mmap,
+ * not malloc (rt/hooks.h), so the heap registry never lists them and the
+ * scan stops at a pointer into them, as at any memory it does not track.
+ * This loses nothing a user can use: a G or a sudog is never
  * handed to user code, and what a goroutine can reach it holds on its
  * stack (scanned when it can run) or, before it starts, in its start
  * argument (a root). Every other runtime block is scanned like user memory:
@@ -50,11 +52,11 @@
  * reachability (integers that look like pointers, stale slots above a live
  * sp, whole stacks of threads in system calls, untracked memory counted as
  * reachable), and what is left out of the scan is memory no goroutine that
- * can still run may use to reach a user object: opaque runtime blocks (see
- * above), the stacks of parked goroutines that nothing reachable points
- * into, dead goroutines' stacks, freed blocks, and the detectors' records.
- * The one assumption is that user code keeps its references in memory we
- * scan: globals, heap blocks from malloc, goroutine stacks, start
+ * can still run may use to reach a user object: the scheduler's
+ * structures (see above), the stacks of parked goroutines that nothing
+ * reachable points into, dead goroutines' stacks, freed blocks, and the
+ * detectors' records. The one assumption is that user code keeps its references
+ * in memory we scan: globals, heap blocks from malloc, goroutine stacks, start
  * arguments. A reference kept only in a thread-local variable (goroutines
  * migrate between threads, so gorace programs have no use for one) or in
  * memory mmap'd directly and not reachable otherwise is not seen. A check
@@ -69,7 +71,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../rt/traceback.h"
 #include "../common/heap.h"
 
 enum { MAX_EXCLUDE = 32 };
@@ -87,69 +88,12 @@ void dl_root_exclude(const void *p, size_t len)
         excluded[nexcluded++] = (range){(uintptr_t)p, (uintptr_t)p + len};
 }
 
-/* ---- which allocation sites are the scheduler's --------------------------
- * The verdict per call site is cached for the life of the process. */
-
-static dl_map site_class; /* pc -> 1 opaque, 2 scanned */
-static dl_spin site_lock;
-
-static bool file_is_sched(const char *file)
-{
-    size_t n = strlen(file);
-    return n >= 10 && strcmp(file + n - 10, "rt/sched.c") == 0;
-}
-
-typedef struct pcs {
-    size_t n, cap;
-    uintptr_t *pc;
-} pcs;
-
-static void collect_site(const det_block *b, void *arg)
-{
-    pcs *p = arg;
-    uintptr_t pc = b->pcs[0];
-    if (!pc || dl_map_get(&site_class, pc))
-        return;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 64;
-        uintptr_t *n = dl_alloc(cap * sizeof *n);
-        if (p->n)
-            memcpy(n, p->pc, p->n * sizeof *n);
-        dl_free(p->pc);
-        p->pc = n;
-        p->cap = cap;
-    }
-    for (size_t i = 0; i < p->n; i++)
-        if (p->pc[i] == pc)
-            return;
-    p->pc[p->n++] = pc;
-}
-
-/* Symbolizing allocates (libdw), so it runs before the heap is locked. */
-static void classify_sites(void)
-{
-    pcs p = {0};
-    dl_spin_lock(&site_lock);
-    det_heap_each(collect_site, &p);
-    dl_spin_unlock(&site_lock);
-    for (size_t i = 0; i < p.n; i++) {
-        const char *func, *file;
-        int line;
-        rt_symbolize(p.pc[i], 1, &func, &file, &line);
-        dl_spin_lock(&site_lock);
-        dl_map_put(&site_class, p.pc[i],
-                   (void *)(uintptr_t)(file_is_sched(file) ? 1 : 2));
-        dl_spin_unlock(&site_lock);
-    }
-    dl_free(p.pc);
-}
-
 /* ---- the heap snapshot ----------------------------------------------------
  */
 
 typedef struct blk {
     uintptr_t lo, hi;
-    bool opaque, marked;
+    bool marked;
 } blk;
 
 typedef struct heap_snap {
@@ -165,8 +109,7 @@ static void snap_block(const det_block *b, void *arg)
         h->overflow = true; /* no verdict: see dl_mark */
         return;
     }
-    uintptr_t c = (uintptr_t)dl_map_get(&site_class, b->pcs[0]);
-    h->b[h->n++] = (blk){b->addr, b->addr + b->size, c == 1, false};
+    h->b[h->n++] = (blk){b->addr, b->addr + b->size, false};
 }
 
 /* Heapsort by address: qsort may allocate, and the heap is locked. */
@@ -332,8 +275,7 @@ static void scan_word(marker *m, uintptr_t w)
     if (b) {
         if (!b->marked) {
             b->marked = true;
-            if (!b->opaque)
-                push(m, b->lo, b->hi);
+            push(m, b->lo, b->hi);
         }
         return;
     }
@@ -411,7 +353,6 @@ bool dl_mark(dl_mg *gs, size_t n, int64_t self, uintptr_t self_lo)
 {
     if (!det_heap_complete())
         return false;
-    classify_sites();
     marker m = {.gs = gs, .ng = n};
     dl_mg **sorted = dl_alloc((n ? n : 1) * sizeof *sorted);
     for (size_t i = 0; i < n; i++)
@@ -426,7 +367,6 @@ bool dl_mark(dl_mg *gs, size_t n, int64_t self, uintptr_t self_lo)
      * outside the stopped world (system calls, timers) may allocate. */
     m.heap.cap = det_heap_count() + 4096;
     m.heap.b = dl_alloc(m.heap.cap * sizeof *m.heap.b);
-    dl_spin_lock(&site_lock);
     det_heap_lock_all();
     det_heap_each(snap_block, &m.heap);
     blk_sort(m.heap.b, m.heap.n);
@@ -441,7 +381,6 @@ bool dl_mark(dl_mg *gs, size_t n, int64_t self, uintptr_t self_lo)
         while (wake_reachable(&m));
     }
     det_heap_unlock_all();
-    dl_spin_unlock(&site_lock);
     dl_free(m.heap.b);
     dl_free(sorted);
     dl_free(m.work);
@@ -451,6 +390,5 @@ bool dl_mark(dl_mg *gs, size_t n, int64_t self, uintptr_t self_lo)
 
 __attribute__((constructor)) static void mark_init(void)
 {
-    dl_root_exclude(&site_class, sizeof site_class);
     dl_root_exclude(excluded, sizeof excluded);
 }
