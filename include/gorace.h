@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -286,6 +288,40 @@ bool go_sem_try_acquire(go_sem *s, int64_t n);
 void go_sem_release(go_sem *s, int64_t n);
 /* Frees s once no goroutine uses it; NULL is a no-op. */
 void go_sem_free(go_sem *s);
+
+/* ---- Goroutine-aware I/O (Go's netpoller, on epoll) ---------------------
+ * Errors are -1 and errno: ETIMEDOUT when a deadline passed (Go's
+ * os.ErrDeadlineExceeded), ECANCELED when go_read_ctx's context is done,
+ * EBADF for an fd closed by go_close while a goroutine waited on it. Any
+ * fd works (sockets, pipes, eventfds); one epoll cannot watch (a regular
+ * file) gets a blocking call bracketed by go_syscall_enter/exit. Close
+ * with go_close, not close(2). A goroutine blocked here is in "IO wait":
+ * not asleep for deadlock detection, not a leak at exit. */
+
+/* read(2) that parks the goroutine, not the thread. */
+ssize_t go_read(int fd, void *buf, size_t n);
+/* Writes all n bytes (returns n) unless an error stops it (-1). */
+ssize_t go_write(int fd, const void *buf, size_t n);
+/* accept(2); the new fd is non-blocking, close-on-exec, ready for go_ I/O. */
+int go_accept(int lfd, struct sockaddr *addr, socklen_t *len);
+/* connect(2) that parks until the connection is made or fails. */
+int go_connect(int fd, const struct sockaddr *addr, socklen_t len);
+/* net.Listen("tcp", hostport): "127.0.0.1:0", ":8080", "[::1]:0",
+ * "localhost:0"; returns the listening fd. */
+int go_listen_tcp(const char *hostport);
+/* net.DialTimeout("tcp", hostport, timeout); timeout 0: none. */
+int go_dial_tcp(const char *hostport, int64_t timeout_ns);
+/* The port fd is bound to (what ":0" got). */
+int go_local_port(int fd);
+/* SetDeadline, SetReadDeadline, SetWriteDeadline: absolute go_now() time;
+ * 0 clears; a deadline that passed fails waiting and later operations. */
+int go_set_deadline(int fd, int64_t deadline_ns);
+int go_set_read_deadline(int fd, int64_t deadline_ns);
+int go_set_write_deadline(int fd, int64_t deadline_ns);
+/* go_read that also returns (ECANCELED) when ctx is done. */
+ssize_t go_read_ctx(go_ctx *ctx, int fd, void *buf, size_t n);
+/* Closes fd, waking every goroutine blocked on it (they get EBADF). */
+int go_close(int fd);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,7 @@ typedef enum rt_wait_reason {
     RT_WAIT_COND,
     RT_WAIT_SLEEP,
     RT_WAIT_SEMACQUIRE,
+    RT_WAIT_IO, /* parked on fd readiness (rt/netpoll.c) */
     RT_WAIT_FOREVER, /* go_exit in progress, internal */
     RT_WAIT_N
 } rt_wait_reason;

@@ -30,6 +30,7 @@ static const char *const names[RT_RANK_N] = {
     [RT_RANK_SEMA_ROOT] = "SEMA_ROOT",
     [RT_RANK_NOTIFY_LIST] = "NOTIFY_LIST",
     [RT_RANK_HCHAN] = "HCHAN",
+    [RT_RANK_POLLDESC] = "POLLDESC",
     [RT_RANK_TIMERS] = "TIMERS",
     [RT_RANK_SUDOG] = "SUDOG",
     [RT_RANK_SCHED] = "SCHED",

@@ -15,6 +15,8 @@
  *   NOTIFY_LIST  a go_cond's notify list
  *   HCHAN        a channel; select locks all its channels (several: in
  *                address order, as Go's sellock)
+ *   POLLDESC     an fd's poller state (rt/netpoll.c), or the poller's
+ *                one-time set-up; deadlines arm timers under it
  *   TIMERS       the timer heap: channels and contexts arm timers
  *   SUDOG        the global sudog cache (a select enqueues under HCHAN)
  *   SCHED        the scheduler: readying a goroutine under any lock above
@@ -43,6 +45,7 @@ typedef enum rt_lockrank {
     RT_RANK_SEMA_ROOT,
     RT_RANK_NOTIFY_LIST,
     RT_RANK_HCHAN,
+    RT_RANK_POLLDESC,
     RT_RANK_TIMERS,
     RT_RANK_SUDOG,
     RT_RANK_SCHED,

@@ -107,6 +107,7 @@ struct M {
     P *oldp; /* P held before a system call */
     bool spinning;
     bool timer_sleeper;
+    bool polling; /* the watcher sleeps in epoll_wait (sched.lock) */
     rt_note park;
     M *schedlink;
     uint64_t rand;

@@ -23,7 +23,9 @@
  * Spinning. An M that finds no work may spin, stealing from other Ps, but at
  * most half of the busy Ps' worth of Ms spin at once (Go's bound). Readying a
  * goroutine wakes an idle P only when nobody spins: the spinner will find it.
- * An M that gives up drops its P and parks on a futex: an idle process sleeps.
+ * An M that gives up drops its P and parks on a futex: an idle process sleeps
+ * (one idle M, the watcher, sleeps until the next timer instead, in
+ * epoll_wait while goroutines wait on I/O: rt/netpoll.c).
  * The last spinner to give up re-checks every queue after dropping its P, so
  * work submitted in the window is never stranded (Go's "delicate dance").
  *
@@ -39,7 +41,8 @@
  * yields cannot keep go_run from returning.
  *
  * Deadlock. When the last running M goes idle with no goroutine runnable,
- * none in a system call and no timer pending, nothing can ever run again:
+ * none in a system call or waiting on I/O, and no timer pending, nothing can
+ * ever run again:
  * "fatal error: all goroutines are asleep - deadlock!" (Go's checkdead).
  *
  * Stacks (rt/stack.c) are taken at a goroutine's first run and given back
@@ -68,6 +71,7 @@
 
 #include "explore.h"
 #include "hooks.h"
+#include "netpoll.h"
 #include "options.h"
 #include "stack.h"
 #include "time.h"
@@ -76,6 +80,8 @@
 /* How often the last idle M looks for the deadlock again while threads
  * gorace did not start are alive (rt/threads.c). */
 #define FOREIGN_RECHECK_NS (10 * 1000000)
+/* Seeded mode: how long real I/O may keep virtual time from moving. */
+#define IO_TIMER_WAIT_NS (1 * 1000000)
 
 struct rt_sched sched;
 P allp[MAX_PROCS];
@@ -94,6 +100,19 @@ rt_g *rt_getg(void)
 {
     M *m = getm();
     return m ? &m->curg->pub : NULL;
+}
+
+__attribute__((noinline)) int rt_errno(void)
+{
+    int e = errno;
+    __asm__ volatile("" : "+r"(e));
+    return e;
+}
+
+__attribute__((noinline)) void rt_set_errno(int err)
+{
+    __asm__ volatile("" : "+r"(err));
+    errno = err;
 }
 
 /* ---- clock and randomness ------------------------------------------------ */
@@ -164,6 +183,7 @@ static const char *const wait_reason_names[RT_WAIT_N] = {
     [RT_WAIT_COND] = "sync.Cond.Wait",
     [RT_WAIT_SLEEP] = "sleep",
     [RT_WAIT_SEMACQUIRE] = "semacquire",
+    [RT_WAIT_IO] = "IO wait",
     [RT_WAIT_FOREVER] = "exiting",
 };
 
@@ -458,6 +478,15 @@ static void m_spawn_thread(M *m)
         rt_throw("newosproc: %s", strerror(err));
 }
 
+/* Wakes an idle M, from its futex or, if it is the watcher sleeping in
+ * the poller (polling, read under sched.lock), from epoll_wait. */
+static void m_wakeup(M *m, bool polling)
+{
+    rt_note_wakeup(&m->park);
+    if (polling)
+        rt_netpoll_break();
+}
+
 /* Runs p on an idle M, or a new one. Go's startm. */
 static void startm(P *p, bool spinning)
 {
@@ -479,8 +508,9 @@ static void startm(P *p, bool spinning)
          * same lock, whether it was handed a P. */
         m->spinning = spinning;
         m->nextp = p;
+        bool polling = m->polling;
         rt_lock_release(&sched.lock);
-        rt_note_wakeup(&m->park);
+        m_wakeup(m, polling);
         return;
     }
     sched.mcount++;
@@ -517,7 +547,7 @@ static void wake_idle_m_locked(void)
     M *m = sched.midle;
     sched.midle = m->schedlink;
     sched.nmidle--;
-    rt_note_wakeup(&m->park);
+    m_wakeup(m, m->polling);
 }
 
 /* Parks m until startm hands it a P. Called without a P. If timers are
@@ -537,19 +567,34 @@ static void stopm(M *m, int64_t timer_when)
      * they may end without waking anyone. */
     if (checkdead_locked() && timer_when == INT64_MAX)
         timer_when = rt_nanotime() + FOREIGN_RECHECK_NS;
-    bool watch = timer_when != INT64_MAX && sched.timer_sleeper == NULL;
+    /* Goroutines wait on I/O: the watcher must sleep in the poller. One
+     * asleep on its futex cannot see I/O; take the watch from it (it
+     * wakes at its deadline, finds itself relieved, and runs timers). */
+    bool poll = !rt_explore_on && rt_netpoll_waiting();
+    M *w = sched.timer_sleeper;
+    if (poll && w && !w->polling) {
+        if (sched.timer_sleep_until < timer_when)
+            timer_when = sched.timer_sleep_until;
+        sched.timer_sleeper = NULL;
+    }
+    bool watch =
+        (timer_when != INT64_MAX || poll) && sched.timer_sleeper == NULL;
     if (watch) {
         sched.timer_sleeper = m;
         sched.timer_sleep_until = timer_when;
+        m->polling = poll;
     }
     rt_note_clear(&m->park);
     rt_lock_release(&sched.lock);
 
-    int64_t wait = watch ? timer_when - rt_nanotime() : -1;
-    if (!watch || wait > 0)
+    int64_t wait = timer_when == INT64_MAX ? -1 : timer_when - rt_nanotime();
+    if (watch && poll)
+        rt_netpoll(wait < 0 && timer_when != INT64_MAX ? 0 : wait);
+    else if (!watch || wait > 0)
         rt_note_tsleep(&m->park, watch ? wait : -1);
 
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
+    m->polling = false;
     if (sched.timer_sleeper == m) {
         sched.timer_sleeper = NULL;
         /* Handed a P while watching timers: this M may now run a goroutine
@@ -583,9 +628,10 @@ void rt_sched_timer_added(int64_t when)
     if (m && earlier)
         sched.timer_sleep_until = when;
     bool nobody = !m && sched.nmidle == sched.mcount;
+    bool polling = m && m->polling;
     rt_lock_release(&sched.lock);
     if (m && earlier)
-        rt_note_wakeup(&m->park);
+        m_wakeup(m, polling);
     else if (nobody)
         startm(NULL, false); /* everyone idles with no timer watcher */
 }
@@ -600,7 +646,8 @@ static bool checkdead_locked(void)
         return false; /* seeded mode: explore_find_runnable checks */
     if (sched.nmidle < sched.mcount || sched.runq_size > 0)
         return false;
-    if (load_relaxed(&sched.nsyscall) > 0 || rt_timers_pending())
+    if (load_relaxed(&sched.nsyscall) > 0 || rt_timers_pending() ||
+        rt_netpoll_waiting())
         return false;
     for (int i = 0; i < sched.nprocs; i++)
         if (!runq_empty(&allp[i]))
@@ -1179,6 +1226,23 @@ static void drop_p_and_sleep(M *m)
     }
 }
 
+/* Seeded mode, nothing can run and goroutines wait on I/O: block in the
+ * poller, but for at most IO_TIMER_WAIT_NS of real time when a virtual
+ * timer is pending (then time jumps to it). Data written by the program's
+ * own goroutines is ready when the write returns, so nothing arrives
+ * meanwhile and the schedule stays a function of the seed; data from
+ * outside arrives when it arrives. True if something was readied. */
+static bool explore_await_io(int64_t next_timer)
+{
+    if (!rt_netpoll_waiting())
+        return false;
+    if (next_timer == INT64_MAX) {
+        rt_netpoll(-1);
+        return true; /* nothing else can happen: look again either way */
+    }
+    return rt_netpoll(IO_TIMER_WAIT_NS) > 0;
+}
+
 /* Seeded mode: the one M takes goroutines from rt/explore.c's set; when none
  * can run, virtual time jumps to the next timer. */
 static G *explore_find_runnable(void)
@@ -1189,6 +1253,8 @@ static G *explore_find_runnable(void)
                 pause();
         }
         int64_t next_timer = run_timers();
+        if (rt_netpoll_waiting())
+            rt_netpoll(0); /* I/O readiness at a seeded point */
         if (next_timer != INT64_MAX && rt_explore_spinning()) {
             rt_explore_parked();
             rt_explore_advance(next_timer);
@@ -1200,6 +1266,8 @@ static G *explore_find_runnable(void)
         /* Nothing can run: a goroutine in a system call comes back first
          * (its I/O takes no virtual time), then time moves. */
         if (rt_explore_await_syscall(next_timer != INT64_MAX))
+            continue;
+        if (explore_await_io(next_timer))
             continue;
         if (next_timer == INT64_MAX && rt_foreign_threads_settled() > 0)
             rt_throw("all goroutines are asleep, but a thread gorace did not "
@@ -1263,6 +1331,8 @@ static G *find_runnable(M *m, bool *inherit)
             gp = runq_get(p, inherit);
         if (!gp)
             gp = globrunq_get(p, 0);
+        if (!gp && rt_netpoll_should_poll() && rt_netpoll(0) > 0)
+            gp = runq_get(p, inherit); /* readied onto this P */
         if (!gp) {
             int32_t busy =
                 load_relaxed(&sched.nprocs) - load_relaxed(&sched.npidle);

@@ -100,6 +100,7 @@
 
 #include "explore.h"
 #include "hooks.h"
+#include "netpoll.h"
 #include "proc.h"
 #include "time.h"
 
@@ -110,6 +111,7 @@ enum {
     DELAY_MAX_US = 10 * 1000,
     IDLE_ROUNDS_BEFORE_BACKOFF = 50,
     SCAVENGE_NS = 1000 * 1000 * 1000,     /* stacks free this long go back */
+    NETPOLL_STALE_NS = 10 * 1000 * 1000,  /* poll if nobody has for this long */
     IDLE_SCAVENGE_NS = 100 * 1000 * 1000, /* idle this long: all go back */
 };
 
@@ -382,6 +384,17 @@ void rt_sysmon_wake_locked(void)
     }
 }
 
+/* ---- the network ----------------------------------------------------------
+ */
+
+/* Go's sysmon: if nobody polled for 10 ms while Ps are busy, poll, so that
+ * I/O is noticed even when every M runs goroutines that never go idle. */
+static void poll_network(int64_t now)
+{
+    if (rt_netpoll_should_poll() && now - rt_netpoll_last() > NETPOLL_STALE_NS)
+        rt_netpoll(0);
+}
+
 /* ---- the scavenger ------------------------------------------------------ */
 
 static int64_t scavenged_at;
@@ -444,6 +457,7 @@ static void *sysmon_main(void *arg)
             idle = 0;
             continue;
         }
+        poll_network(now);
         idle = retake(now, &grace_end) ? 0 : idle + 1;
         if (grace_end != INT64_MAX) { /* nothing to do until then */
             delay_us = (grace_end - now) / 1000;

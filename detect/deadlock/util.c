@@ -83,6 +83,7 @@ dl_kind dl_reason_kind(int reason)
     case RT_WAIT_SEMACQUIRE:
         return DL_K_SEMA;
     case RT_WAIT_SLEEP:
+    case RT_WAIT_IO: /* the world outside may wake it, as a timer may */
         return DL_K_SLEEP;
     case RT_WAIT_NONE:
         return DL_K_NONE;

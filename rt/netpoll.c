@@ -1,0 +1,672 @@
+/*
+ * The network poller: goroutines park on fd readiness, not threads on
+ * read(2). Go's netpoll.go and netpoll_epoll.go, in C.
+ *
+ * One epoll instance, created at the first registration. Every fd is
+ * added once, edge-triggered for both directions (EPOLLIN | EPOLLOUT |
+ * EPOLLRDHUP | EPOLLET), so waiting never costs an epoll_ctl: an
+ * operation tries the system call first and parks only on EAGAIN. Its
+ * state is a pollfd, found by fd number in a two-level table that is
+ * never freed (fd numbers are dense; a pollfd outlives its fd, so a late
+ * event or timer always finds valid memory and recognises itself stale by
+ * the registration's generation, which the epoll event carries).
+ *
+ * Per direction a pollfd keeps a list of waiting goroutines and a count of
+ * readiness edges (ready_seq). The lost-wake-up race, an edge between the
+ * failed call and the park, is closed as Go closes it with pdReady: the
+ * operation reads ready_seq before the call, and parks only if, under the
+ * pollfd's lock, the count has not moved. An edge wakes every waiter of
+ * its direction (Go lets one goroutine per direction wait, the rest queue
+ * on fdMutex; here several may wait, and the ones that lose the race for
+ * the data simply park again). Where Go wakes one reader per edge, a
+ * crowd of readers on one fd costs a thundering herd; it is rare.
+ *
+ * A wait also ends, with an errno, when:
+ *   - the direction's deadline passes (ETIMEDOUT): a runtime timer per
+ *     direction, which checks the deadline itself when it fires, so a
+ *     moved or cleared deadline needs no sequence number; a deadline
+ *     already passed fails waiters at once, and every later operation;
+ *   - go_close closes the fd (EBADF): every waiter of both directions;
+ *   - the context of go_read_ctx is done (ECANCELED): context.AfterFunc,
+ *     whose callback dequeues the one waiter it was registered for.
+ *
+ * Who polls (the scheduler side). An M about to sleep for lack of work
+ * sleeps in epoll_wait instead of on its futex when goroutines wait on I/O,
+ * until the next timer (it is then sched.c's timer watcher, and whoever
+ * wakes it interrupts epoll through an eventfd). An M that runs out of
+ * work polls without blocking before it steals, and sysmon polls when
+ * nobody has for 10 ms, as Go's does. Seeded mode polls at every
+ * scheduling decision (rt/sched.c explore_find_runnable).
+ *
+ * Not Go's: fds are made non-blocking in place (fds 0-2 only if they
+ * already are, since the terminal is shared with the shell, as Go does for
+ * os.Stdin), and the fd is closed by go_close at once rather than when the
+ * last operation on it returns (Go's fdMutex reference count); an
+ * operation racing with go_close on another goroutine may therefore see
+ * the fd number reused. An fd closed with close(2) rather than go_close
+ * leaves a registration behind that a reused number cannot use: always
+ * close with go_close.
+ */
+#define _GNU_SOURCE
+#include "netpoll.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "sched.h"
+#include "sema.h"
+#include "time.h"
+
+enum {
+    CHUNK_FDS = 1024,
+    CHUNKS = 1024, /* fds up to 2^20 are polled; above, blocking calls */
+    EVENTS_PER_POLL = 128,
+    BREAK_TOKEN = -1, /* epoll data of the eventfd */
+};
+
+typedef enum { PD_NONE, PD_POLLED, PD_BLOCKING } pd_kind;
+
+typedef struct pollfd pollfd;
+typedef struct ctxwake ctxwake;
+
+/* A parked goroutine, on its own stack while it waits. */
+typedef struct pollwait {
+    rt_g *g;
+    struct pollwait *next, *prev;
+    ctxwake *cw; /* go_read_ctx's cancellation, or NULL */
+    int err; /* set by the waker: 0 (retry) or the rt_errno() to fail with */
+} pollwait;
+
+typedef struct polldir {
+    pollfd *pd;
+    pollwait *head, *tail;
+    uint32_t ready_seq; /* readiness edges seen (written under the lock) */
+    uint32_t expired;   /* the deadline has passed (written under it) */
+    int64_t deadline;   /* 0: none */
+    rt_timer timer;
+    bool timer_ready;
+} polldir;
+
+struct pollfd {
+    rt_lock lock;
+    int fd;
+    uint32_t gen;     /* bumped at close: older epoll events are stale */
+    uint32_t kind;    /* pd_kind (read without the lock on the fast path) */
+    uint32_t closing; /* go_close is waking the waiters and closing */
+    bool is_socket;
+    uint32_t writers; /* go_write holding or waiting for the write lock */
+    uint32_t wsema;   /* its hand-offs (rt/sema.h) */
+    polldir r, w;
+};
+
+/* go_read_ctx's registration with context.AfterFunc: shared by the
+ * waiting goroutine and the callback, freed by whichever lets go last. */
+struct ctxwake {
+    pollfd *pd;
+    polldir *d;
+    pollwait *w; /* the wait in progress, NULL between waits */
+    bool cancelled;
+    uint32_t refs;
+};
+
+static struct {
+    rt_lock init_lock;
+    uint32_t inited;
+    int epfd, breakfd;
+    uint32_t wake_sig; /* a break is pending in the eventfd */
+    uint32_t blocked;  /* an M is in a blocking epoll_wait */
+    int32_t waiters;   /* goroutines parked in IO wait */
+    int64_t last;      /* rt_nanotime of the last poll */
+    pollfd *chunks[CHUNKS];
+} np;
+
+/* ---- the table and registration ----------------------------------------- */
+
+static pollfd *chunk_new(int base)
+{
+    pollfd *c = calloc(CHUNK_FDS, sizeof *c);
+    if (!c)
+        rt_throw("netpoll: out of memory");
+    for (int i = 0; i < CHUNK_FDS; i++) {
+        c[i].fd = base + i;
+        c[i].r.pd = c[i].w.pd = &c[i];
+    }
+    return c;
+}
+
+/* fd's pollfd, made on first use; NULL (EBADF) for fds outside the table. */
+static pollfd *pd_of(int fd, bool make)
+{
+    if (fd < 0 || fd >= CHUNK_FDS * CHUNKS) {
+        rt_set_errno(EBADF);
+        return NULL;
+    }
+    pollfd **slot = &np.chunks[fd / CHUNK_FDS];
+    pollfd *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!c && make) {
+        pollfd *fresh = chunk_new(fd / CHUNK_FDS * CHUNK_FDS);
+        if (__atomic_compare_exchange_n(slot, &c, fresh, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            c = fresh;
+        else
+            free(fresh);
+    }
+    if (!c) {
+        rt_set_errno(EBADF);
+        return NULL;
+    }
+    return &c[fd % CHUNK_FDS];
+}
+
+static void poll_init(void)
+{
+    if (__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE))
+        return;
+    rt_lock_acquire(&np.init_lock, RT_RANK_POLLDESC);
+    if (!np.inited) {
+        np.epfd = epoll_create1(EPOLL_CLOEXEC);
+        np.breakfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (np.epfd < 0 || np.breakfd < 0)
+            rt_throw("netpoll: %s", strerror(rt_errno()));
+        struct epoll_event ev = {.events = EPOLLIN,
+                                 .data.u64 = (uint64_t)BREAK_TOKEN};
+        if (epoll_ctl(np.epfd, EPOLL_CTL_ADD, np.breakfd, &ev) < 0)
+            rt_throw("netpoll: epoll_ctl: %s", strerror(rt_errno()));
+        __atomic_store_n(&np.inited, 1, __ATOMIC_RELEASE);
+    }
+    rt_lock_release(&np.init_lock);
+}
+
+static uint64_t token(const pollfd *pd)
+{
+    return (uint64_t)pd->gen << 32 | (uint32_t)pd->fd;
+}
+
+/* First use of fd: non-blocking, then into epoll; an fd epoll refuses
+ * (EPERM: a regular file, a directory) gets blocking calls instead.
+ * 0 or an errno. */
+static int register_locked(pollfd *pd)
+{
+    int fd = pd->fd;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return rt_errno();
+    if (!(fl & O_NONBLOCK)) {
+        if (fd <= 2) { /* shared with whoever started us: leave it be */
+            __atomic_store_n(&pd->kind, PD_BLOCKING, __ATOMIC_RELEASE);
+            return 0;
+        }
+        if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+            return rt_errno();
+    }
+    struct epoll_event ev = {.events =
+                                 EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.u64 = token(pd)};
+    int op = EPOLL_CTL_ADD;
+    while (epoll_ctl(np.epfd, op, fd, &ev) < 0) {
+        if (rt_errno() == EEXIST && op == EPOLL_CTL_ADD) {
+            op = EPOLL_CTL_MOD; /* a dup of a registered fd was closed */
+            continue;
+        }
+        int err = rt_errno();
+        if (!(fl & O_NONBLOCK))
+            fcntl(fd, F_SETFL, fl);
+        if (err != EPERM)
+            return err;
+        __atomic_store_n(&pd->kind, PD_BLOCKING, __ATOMIC_RELEASE);
+        return 0;
+    }
+    int type;
+    socklen_t len = sizeof type;
+    pd->is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+    __atomic_store_n(&pd->kind, PD_POLLED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* fd's registered pollfd, or NULL with errno. */
+static pollfd *pd_get(int fd)
+{
+    pollfd *pd = pd_of(fd, true);
+    if (!pd || __atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) != PD_NONE)
+        return pd;
+    poll_init(); /* not under pd->lock: the same rank */
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    int err = pd->kind == PD_NONE ? register_locked(pd) : 0;
+    rt_lock_release(&pd->lock);
+    if (err) {
+        rt_set_errno(err);
+        return NULL;
+    }
+    return pd;
+}
+
+int rt_netpoll_open(int fd)
+{
+    return pd_get(fd) ? 0 : -1;
+}
+
+bool rt_netpoll_is_socket(int fd)
+{
+    pollfd *pd = pd_of(fd, false);
+    return pd && __atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) == PD_POLLED &&
+           pd->is_socket;
+}
+
+/* ---- waiting and waking -------------------------------------------------- */
+
+static void enqueue_locked(polldir *d, pollwait *w)
+{
+    w->next = NULL;
+    w->prev = d->tail;
+    if (d->tail)
+        d->tail->next = w;
+    else
+        d->head = w;
+    d->tail = w;
+    __atomic_fetch_add(&np.waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+static void dequeue_locked(polldir *d, pollwait *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        d->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        d->tail = w->prev;
+    if (w->cw)
+        w->cw->w = NULL;
+    __atomic_fetch_sub(&np.waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Moves d's waiters onto *list (linked through next), each to fail with
+ * err (0: retry). Ready them with ready_list once the lock is dropped. */
+static void take_all_locked(polldir *d, int err, pollwait **list)
+{
+    while (d->head) {
+        pollwait *w = d->head;
+        dequeue_locked(d, w);
+        w->err = err;
+        w->next = *list;
+        *list = w;
+    }
+}
+
+static int ready_list(pollwait *w)
+{
+    int n = 0;
+    while (w) {
+        pollwait *next = w->next; /* w lives on a stack that rt_ready frees */
+        rt_ready(w->g);
+        w = next;
+        n++;
+    }
+    return n;
+}
+
+/* Why an operation in direction d must not (go on) wait, or 0. */
+static int wait_error(const pollfd *pd, const polldir *d, const ctxwake *cw)
+{
+    if (__atomic_load_n(&pd->closing, __ATOMIC_ACQUIRE))
+        return EBADF;
+    if (__atomic_load_n(&d->expired, __ATOMIC_ACQUIRE))
+        return ETIMEDOUT;
+    if (cw && __atomic_load_n(&cw->cancelled, __ATOMIC_ACQUIRE))
+        return ECANCELED;
+    return 0;
+}
+
+/* Parks until d has had an edge after seq, or the wait must end; returns
+ * 0 to retry, or an errno. */
+static int pd_wait(pollfd *pd, polldir *d, uint32_t seq, ctxwake *cw)
+{
+    pollwait w = {.g = rt_getg(), .cw = cw};
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    int err = wait_error(pd, d, cw);
+    if (err || d->ready_seq != seq) {
+        rt_lock_release(&pd->lock);
+        return err;
+    }
+    enqueue_locked(d, &w);
+    if (cw) {
+        cw->d = d;
+        cw->w = &w;
+    }
+    rt_park(rt_park_unlock_commit, &pd->lock, RT_WAIT_IO, pd);
+    return w.err;
+}
+
+/* ---- go_read_ctx's cancellation ------------------------------------------ */
+
+static void ctxwake_unref(ctxwake *cw)
+{
+    if (__atomic_sub_fetch(&cw->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(cw);
+}
+
+/* context.AfterFunc's callback, in a goroutine of its own. */
+static void ctxwake_fire(void *arg)
+{
+    ctxwake *cw = arg;
+    pollfd *pd = cw->pd;
+    rt_g *g = NULL;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    __atomic_store_n(&cw->cancelled, true, __ATOMIC_RELEASE);
+    pollwait *w = cw->w;
+    if (w) {
+        dequeue_locked(cw->d, w);
+        w->err = ECANCELED;
+        g = w->g;
+    }
+    rt_lock_release(&pd->lock);
+    if (g)
+        rt_ready(g);
+    ctxwake_unref(cw);
+}
+
+typedef struct {
+    ctxwake *cw;
+    go_stop *stop;
+} ctxreg;
+
+static void ctx_register(ctxreg *r, pollfd *pd, go_ctx *ctx)
+{
+    ctxwake *cw = calloc(1, sizeof *cw);
+    if (!cw)
+        rt_throw("netpoll: out of memory");
+    cw->pd = pd;
+    cw->refs = 2;
+    r->cw = cw;
+    r->stop = go_ctx_after_func(ctx, ctxwake_fire, cw);
+}
+
+static void ctx_unregister(ctxreg *r)
+{
+    if (!r->cw)
+        return;
+    int saved = rt_errno();
+    if (go_stop_call(r->stop)) /* the callback will never run */
+        ctxwake_unref(r->cw);
+    ctxwake_unref(r->cw);
+    rt_set_errno(saved);
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+static ssize_t blocking_io(int fd, ssize_t (*op)(int, void *), void *arg,
+                           go_ctx *ctx)
+{
+    if (ctx && go_ctx_err(ctx)) {
+        rt_set_errno(ECANCELED);
+        return -1;
+    }
+    go_syscall_enter();
+    ssize_t r = op(fd, arg);
+    int saved = rt_errno();
+    go_syscall_exit();
+    rt_set_errno(saved);
+    return r;
+}
+
+ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
+                      void *arg, go_ctx *ctx)
+{
+    pollfd *pd = pd_get(fd);
+    if (!pd)
+        return -1;
+    if (__atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) == PD_BLOCKING)
+        return blocking_io(fd, op, arg, ctx);
+    polldir *d = dir == RT_POLL_READ ? &pd->r : &pd->w;
+    ctxreg reg = {0};
+    ssize_t r;
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&d->ready_seq, __ATOMIC_ACQUIRE);
+        int err = wait_error(pd, d, reg.cw);
+        if (!err && ctx && !reg.cw && go_ctx_err(ctx))
+            err = ECANCELED;
+        if (err) {
+            rt_set_errno(err);
+            r = -1;
+            break;
+        }
+        r = op(fd, arg);
+        if (r >= 0 || rt_errno() != EAGAIN)
+            break;
+        if (ctx && !reg.cw)
+            ctx_register(&reg, pd, ctx);
+        if ((err = pd_wait(pd, d, seq, reg.cw))) {
+            rt_set_errno(err);
+            r = -1;
+            break;
+        }
+    }
+    ctx_unregister(&reg);
+    return r;
+}
+
+/* A queue-counting lock: the holder and the waiters each count one; an
+ * unlock with waiters hands the lock over through the semaphore. */
+void *rt_netpoll_write_lock(int fd)
+{
+    pollfd *pd = pd_of(fd, true);
+    if (!pd)
+        return NULL;
+    if (__atomic_fetch_add(&pd->writers, 1, __ATOMIC_ACQUIRE) != 0)
+        rt_semacquire(&pd->wsema, false, RT_WAIT_SEMACQUIRE, pd);
+    return pd;
+}
+
+void rt_netpoll_write_unlock(void *token)
+{
+    pollfd *pd = token;
+    if (pd && __atomic_fetch_sub(&pd->writers, 1, __ATOMIC_RELEASE) > 1)
+        rt_semrelease(&pd->wsema, false);
+}
+
+/* ---- deadlines ----------------------------------------------------------- */
+
+/* A direction's deadline timer. It checks the deadline itself: a timer
+ * left over from a moved or cleared deadline finds it in the future or 0. */
+static void deadline_fire(void *arg, uintptr_t seq)
+{
+    (void)seq;
+    polldir *d = arg;
+    pollfd *pd = d->pd;
+    pollwait *list = NULL;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    if (d->deadline && d->deadline <= rt_nanotime() && !d->expired) {
+        __atomic_store_n(&d->expired, 1, __ATOMIC_RELEASE);
+        take_all_locked(d, ETIMEDOUT, &list);
+    }
+    rt_lock_release(&pd->lock);
+    ready_list(list);
+}
+
+static void set_deadline_locked(polldir *d, int64_t when, pollwait **list)
+{
+    d->deadline = when;
+    if (when == 0 || when <= rt_nanotime()) {
+        if (d->timer_ready)
+            rt_timer_del(&d->timer);
+        __atomic_store_n(&d->expired, when != 0, __ATOMIC_RELEASE);
+        if (when != 0)
+            take_all_locked(d, ETIMEDOUT, list);
+        return;
+    }
+    __atomic_store_n(&d->expired, 0, __ATOMIC_RELEASE);
+    if (!d->timer_ready) {
+        rt_timer_init(&d->timer, deadline_fire, d);
+        d->timer_ready = true;
+    }
+    rt_timer_mod(&d->timer, when, 0);
+}
+
+int rt_netpoll_set_deadline(int fd, int mask, int64_t when)
+{
+    pollfd *pd = pd_get(fd);
+    if (!pd)
+        return -1;
+    if (__atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) == PD_BLOCKING) {
+        rt_set_errno(ENOTSUP); /* Go's ErrNoDeadline: a file without a poller */
+        return -1;
+    }
+    pollwait *list = NULL;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    if (pd->closing) {
+        rt_lock_release(&pd->lock);
+        rt_set_errno(EBADF);
+        return -1;
+    }
+    if (mask & RT_POLL_READ)
+        set_deadline_locked(&pd->r, when, &list);
+    if (mask & RT_POLL_WRITE)
+        set_deadline_locked(&pd->w, when, &list);
+    rt_lock_release(&pd->lock);
+    ready_list(list);
+    return 0;
+}
+
+/* ---- close ----------------------------------------------------------------
+ */
+
+int rt_netpoll_close(int fd)
+{
+    pollfd *pd = pd_of(fd, false);
+    if (!pd || __atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) == PD_NONE)
+        return close(fd);
+    pollwait *list = NULL;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    if (pd->closing || pd->kind == PD_NONE) { /* another go_close won */
+        rt_lock_release(&pd->lock);
+        rt_set_errno(EBADF);
+        return -1;
+    }
+    __atomic_store_n(&pd->closing, 1, __ATOMIC_RELEASE);
+    take_all_locked(&pd->r, EBADF, &list);
+    take_all_locked(&pd->w, EBADF, &list);
+    set_deadline_locked(&pd->r, 0, &list);
+    set_deadline_locked(&pd->w, 0, &list);
+    bool polled = pd->kind == PD_POLLED;
+    rt_lock_release(&pd->lock);
+    ready_list(list);
+    if (polled)
+        epoll_ctl(np.epfd, EPOLL_CTL_DEL, fd, NULL);
+    int r = close(fd), err = rt_errno();
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    pd->gen++;
+    pd->is_socket = false;
+    __atomic_store_n(&pd->kind, PD_NONE, __ATOMIC_RELEASE);
+    __atomic_store_n(&pd->closing, 0, __ATOMIC_RELEASE);
+    rt_lock_release(&pd->lock);
+    rt_set_errno(err);
+    return r;
+}
+
+/* ---- polling ---------------------------------------------------------------
+ */
+
+bool rt_netpoll_waiting(void)
+{
+    return __atomic_load_n(&np.waiters, __ATOMIC_SEQ_CST) > 0;
+}
+
+bool rt_netpoll_should_poll(void)
+{
+    return rt_netpoll_waiting() &&
+           !__atomic_load_n(&np.blocked, __ATOMIC_ACQUIRE);
+}
+
+int64_t rt_netpoll_last(void)
+{
+    return __atomic_load_n(&np.last, __ATOMIC_RELAXED);
+}
+
+void rt_netpoll_break(void)
+{
+    if (!__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE) ||
+        __atomic_exchange_n(&np.wake_sig, 1, __ATOMIC_ACQ_REL))
+        return;
+    uint64_t one = 1;
+    while (write(np.breakfd, &one, sizeof one) < 0 && rt_errno() == EINTR)
+        ;
+}
+
+/* An epoll event: every waiter of each direction it reports retries. */
+static int deliver(uint64_t data, uint32_t events)
+{
+    pollfd *pd = pd_of((int)(uint32_t)data, false);
+    if (!pd)
+        return 0;
+    pollwait *list = NULL;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    if (pd->gen == (uint32_t)(data >> 32) && pd->kind == PD_POLLED) {
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            __atomic_store_n(&pd->r.ready_seq, pd->r.ready_seq + 1,
+                             __ATOMIC_RELEASE);
+            take_all_locked(&pd->r, 0, &list);
+        }
+        if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+            __atomic_store_n(&pd->w.ready_seq, pd->w.ready_seq + 1,
+                             __ATOMIC_RELEASE);
+            take_all_locked(&pd->w, 0, &list);
+        }
+    }
+    rt_lock_release(&pd->lock);
+    return ready_list(list);
+}
+
+/* Go's netpoll delay rounding: under 1 ms waits 1 ms; the caller, woken
+ * early, looks at its timers and polls again. */
+static int delay_ms(int64_t ns)
+{
+    if (ns < 0)
+        return -1;
+    if (ns == 0)
+        return 0;
+    if (ns < 1000000)
+        return 1;
+    if (ns < 1000000LL * 1000000000LL)
+        return (int)(ns / 1000000);
+    return 1000000000; /* about 11 days: the caller looks again */
+}
+
+int rt_netpoll(int64_t delay_ns)
+{
+    if (!__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE))
+        return 0;
+    struct epoll_event ev[EVENTS_PER_POLL];
+    bool block = delay_ns != 0;
+    if (block)
+        __atomic_store_n(&np.blocked, 1, __ATOMIC_RELEASE);
+    int n = epoll_wait(np.epfd, ev, EVENTS_PER_POLL, delay_ms(delay_ns));
+    int err = rt_errno();
+    if (block)
+        __atomic_store_n(&np.blocked, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&np.last, rt_nanotime(), __ATOMIC_RELAXED);
+    if (n < 0) {
+        if (err != EINTR)
+            rt_throw("netpoll: epoll_wait: %s", strerror(err));
+        return 0;
+    }
+    int readied = 0;
+    for (int i = 0; i < n; i++) {
+        if (ev[i].data.u64 == (uint64_t)BREAK_TOKEN) {
+            uint64_t v;
+            while (read(np.breakfd, &v, sizeof v) < 0 && rt_errno() == EINTR)
+                ;
+            __atomic_store_n(&np.wake_sig, 0, __ATOMIC_RELEASE);
+            continue;
+        }
+        readied += deliver(ev[i].data.u64, ev[i].events);
+    }
+    return readied;
+}
