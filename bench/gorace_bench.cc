@@ -97,6 +97,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -1059,9 +1060,11 @@ struct AcceptLoop {
 void accept_and_close(void *arg)
 {
     auto *a = static_cast<AcceptLoop *>(arg);
+    const int lfd = a->lfd;
+    const int64_t n = a->n;
     int err = 0;
-    for (int64_t i = 0; i < a->n; i++) {
-        int fd = go_accept(a->lfd, nullptr, nullptr);
+    for (int64_t i = 0; i < n; i++) {
+        int fd = go_accept(lfd, nullptr, nullptr);
         if (fd < 0) {
             err = errno;
             break;
@@ -1088,26 +1091,45 @@ void TCPAccept(benchmark::State &state)
     }
     const std::string addr =
         "127.0.0.1:" + std::to_string(go_local_port(a.lfd));
-    bool ok = true;
+    std::string failed;
+    bool listening = true;
     while (state.KeepRunningBatch(a.n)) {
         GO(accept_and_close, &a);
         char b;
-        for (int64_t i = 0; i < a.n && ok; i++) {
+        for (int64_t i = 0; i < a.n; i++) {
             int fd = go_dial_tcp(addr.c_str(), 0);
-            if (fd < 0 || go_read(fd, &b, 1) != 0)
-                ok = false;
-            if (fd >= 0)
+            if (fd < 0) {
+                failed = "dial " + std::to_string(i) + ": " + strerror(errno);
+                break;
+            }
+            ssize_t r = go_read(fd, &b, 1);
+            if (r != 0) {
+                failed = "read " + std::to_string(i) + " gave " +
+                         std::to_string(r) + " not EOF" +
+                         (r < 0 ? std::string(": ") + strerror(errno) : "");
                 go_close(fd);
+                break;
+            }
+            go_close(fd);
+        }
+        /* After a failure the acceptor still waits for its count: closing
+         * the listener wakes it (EBADF). */
+        if (!failed.empty() && listening) {
+            go_close(a.lfd);
+            listening = false;
         }
         int err;
         go_chan_recv(a.accepted, &err);
-        if (err)
-            ok = false;
+        if (err && failed.empty())
+            failed = std::string("accept: ") + strerror(err);
     }
-    go_close(a.lfd);
+    if (listening)
+        go_close(a.lfd);
     go_chan_free(a.accepted);
-    if (!ok)
-        state.SkipWithError("a dial, accept or EOF failed");
+    if (!failed.empty()) {
+        fprintf(stderr, "TCPAccept: %s\n", failed.c_str());
+        state.SkipWithError(("TCPAccept: " + failed).c_str());
+    }
 }
 
 /* ---- driver -------------------------------------------------------- */
