@@ -15,8 +15,9 @@ static det_event events[CAP];
 static uint8_t complete[CAP];
 static size_t next;
 
-static void put(det_ev_kind kind, int64_t g, const void *obj, int64_t arg)
+static void put(det_ev_kind kind, rt_hg *hg, const void *obj, int64_t arg)
 {
+    int64_t g = rt_hook_goid(hg);
     size_t i = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
     if (i >= CAP)
         return;
@@ -24,99 +25,99 @@ static void put(det_ev_kind kind, int64_t g, const void *obj, int64_t arg)
     __atomic_store_n(&complete[i], 1, __ATOMIC_RELEASE);
 }
 
-static void on_create(int64_t parent, int64_t child, uintptr_t pc,
+static void on_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                       const char *file, int line, const char *func)
 {
     (void)pc, (void)file, (void)line, (void)func;
-    put(DET_GO_CREATE, parent, NULL, child);
+    put(DET_GO_CREATE, parent, NULL, rt_hook_goid(child));
 }
-static void on_start(int64_t g)
+static void on_start(rt_hg *g)
 {
     put(DET_GO_START, g, NULL, 0);
 }
-static void on_switch(int64_t g)
+static void on_switch(rt_hg *g)
 {
     put(DET_GO_SWITCH, g, NULL, 0);
 }
-static void on_end(int64_t g)
+static void on_end(rt_hg *g)
 {
     put(DET_GO_END, g, NULL, 0);
 }
-static void on_block(int64_t g, int reason, const void *obj)
+static void on_block(rt_hg *g, int reason, const void *obj)
 {
     put(DET_GO_BLOCK, g, obj, reason);
 }
-static void on_unblock(int64_t g, int64_t by)
+static void on_unblock(rt_hg *g, rt_hg *by)
 {
-    put(DET_GO_UNBLOCK, g, NULL, by);
+    put(DET_GO_UNBLOCK, g, NULL, rt_hook_goid(by));
 }
-static void on_acquire(int64_t g, const void *a)
+static void on_acquire(rt_hg *g, const void *a)
 {
     put(DET_ACQUIRE, g, a, 0);
 }
-static void on_release(int64_t g, const void *a)
+static void on_release(rt_hg *g, const void *a)
 {
     put(DET_RELEASE, g, a, 0);
 }
-static void on_release_merge(int64_t g, const void *a)
+static void on_release_merge(rt_hg *g, const void *a)
 {
     put(DET_RELEASE_MERGE, g, a, 0);
 }
-static void on_chan_make(int64_t g, const void *c, size_t elem, size_t cap)
+static void on_chan_make(rt_hg *g, const void *c, size_t elem, size_t cap)
 {
     (void)elem;
     put(DET_CHAN_MAKE, g, c, (int64_t)cap);
 }
-static void on_chan_send(int64_t g, const void *c, long slot)
+static void on_chan_send(rt_hg *g, const void *c, long slot)
 {
     put(DET_CHAN_SEND, g, c, slot);
 }
-static void on_chan_recv(int64_t g, const void *c, long slot)
+static void on_chan_recv(rt_hg *g, const void *c, long slot)
 {
     put(DET_CHAN_RECV, g, c, slot);
 }
-static void on_chan_close(int64_t g, const void *c)
+static void on_chan_close(rt_hg *g, const void *c)
 {
     put(DET_CHAN_CLOSE, g, c, 0);
 }
-static void on_chan_free(int64_t g, const void *c)
+static void on_chan_free(rt_hg *g, const void *c)
 {
     put(DET_CHAN_FREE, g, c, 0);
 }
-static void on_mutex_lock(int64_t g, const void *m, int w)
+static void on_mutex_lock(rt_hg *g, const void *m, int w)
 {
     put(DET_MUTEX_LOCK, g, m, w);
 }
-static void on_mutex_unlock(int64_t g, const void *m, int w)
+static void on_mutex_unlock(rt_hg *g, const void *m, int w)
 {
     put(DET_MUTEX_UNLOCK, g, m, w);
 }
-static void on_wg_add(int64_t g, const void *wg, int64_t d)
+static void on_wg_add(rt_hg *g, const void *wg, int64_t d)
 {
     put(DET_WG_ADD, g, wg, d);
 }
-static void on_wg_wait(int64_t g, const void *wg)
+static void on_wg_wait(rt_hg *g, const void *wg)
 {
     put(DET_WG_WAIT, g, wg, 0);
 }
-static void on_ctx_cancel(int64_t g, const void *c)
+static void on_ctx_cancel(rt_hg *g, const void *c)
 {
     put(DET_CTX_CANCEL, g, c, 0);
 }
-static void on_mem(int64_t g, const void *a, size_t n, int w, uintptr_t pc)
+static void on_mem(rt_hg *g, const void *a, size_t n, int w, uintptr_t pc)
 {
     (void)pc;
     put(DET_MEM_ACCESS, g, a, w ? (int64_t)n : -(int64_t)n);
 }
-static void on_timer(int64_t g, const void *t)
+static void on_timer(rt_hg *g, const void *t)
 {
     put(DET_TIMER_FIRE, g, t, 0);
 }
-static void on_main_exit(int64_t g, int code)
+static void on_main_exit(rt_hg *g, int code)
 {
     put(DET_MAIN_EXIT, g, NULL, code);
 }
-static void on_go_exit(int64_t g, int code)
+static void on_go_exit(rt_hg *g, int code)
 {
     put(DET_GO_EXIT, g, NULL, code);
 }

@@ -15,9 +15,18 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <errno.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* errno of the thread running the caller, asked afresh at every use: a
+ * goroutine may resume on another thread after any call that blocks, and
+ * glibc's errno lets the compiler keep one thread's address across calls. */
+int *go_errno_location(void);
+#undef errno
+#define errno (*go_errno_location())
 
 /* Durations are int64_t nanoseconds, as Go's time.Duration. */
 #define GO_NANOSECOND ((int64_t)1)

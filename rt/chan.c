@@ -182,7 +182,7 @@ void rt_waitq_remove(rt_waitq *q, rt_sudog *s)
 static inline void race_slot(go_chan *c, size_t i, bool sending)
 {
 #ifdef GORACE_INSTR
-    int64_t self = rt_hook_gid();
+    rt_hg *self = rt_hook_cur();
     rt_chan_race_notify(c, i, self);
     if (sending)
         RT_HOOK(chan_send, self, c, (long)i);
@@ -198,7 +198,7 @@ static inline void race_slot(go_chan *c, size_t i, bool sending)
 static inline void race_handoff(go_chan *c, rt_sudog *sg, bool sending)
 {
 #ifdef GORACE_INSTR
-    int64_t self = rt_hook_gid(), peer = sg->g->id;
+    rt_hg *self = rt_hook_cur(), *peer = &sg->g->hg;
     long slot = -1;
     if (c->dataqsiz == 0) {
         rt_chan_race_sync(c, self, peer);
@@ -218,15 +218,15 @@ static inline void race_handoff(go_chan *c, rt_sudog *sg, bool sending)
 static inline void race_recv_closed(go_chan *c)
 {
     (void)c;
-    RT_HOOK(acquire, rt_hook_gid(), c);
+    RT_HOOK(acquire, rt_hook_cur(), c);
 }
 
 static inline void race_close(go_chan *c, uintptr_t pc)
 {
     (void)c;
     rt_chan_race_touch(c, true, pc);
-    RT_HOOK(release, rt_hook_gid(), c);
-    RT_HOOK(chan_close, rt_hook_gid(), c);
+    RT_HOOK(release, rt_hook_cur(), c);
+    RT_HOOK(chan_close, rt_hook_cur(), c);
 }
 
 /* ---- the primitives select shares ---------------------------------------- */
@@ -472,7 +472,7 @@ go_chan *go_chan_make(size_t elem_size, size_t cap)
     c->elemsize = elem_size;
     c->dataqsiz = cap;
     c->magic = RT_MAGIC_CHAN;
-    RT_HOOK(chan_make, rt_hook_gid(), c, elem_size, cap);
+    RT_HOOK(chan_make, rt_hook_cur(), c, elem_size, cap);
     return c;
 }
 
@@ -528,7 +528,7 @@ static void close_waiters(go_chan *c, rt_waitq *q, rt_sudog **list)
         }
         sg->success = false;
         sg->g->param = sg;
-        RT_HOOK(acquire, sg->g->id, c);
+        RT_HOOK(acquire, &sg->g->hg, c);
         sg->next = *list;
         *list = sg;
     }
@@ -593,8 +593,8 @@ void rt_chan_drain(go_chan *c)
         rt_sudog *sg;
         while (c->qcount < c->dataqsiz && (sg = rt_waitq_dequeue(&c->sendq))) {
             rt_g *gp = sg->g;
-            rt_chan_race_notify(c, c->sendx, gp->id);
-            RT_HOOK(chan_send, gp->id, c, (long)c->sendx);
+            rt_chan_race_notify(c, c->sendx, &gp->hg);
+            RT_HOOK(chan_send, &gp->hg, c, (long)c->sendx);
             elem_copy(c, chan_buf(c, c->sendx), sg->elem);
             c->sendx = ring_next(c, c->sendx);
             set_qcount(c, c->qcount + 1);
@@ -623,7 +623,7 @@ void go_chan_free(go_chan *c)
     rt_lock_release(&c->lock);
     if (parked_on)
         rt_throw("go_chan_free of a channel goroutines are blocked on");
-    RT_HOOK(chan_free, rt_hook_gid(), c);
+    RT_HOOK(chan_free, rt_hook_cur(), c);
     c->magic = 0;
     rt_quarantine(c);
 }

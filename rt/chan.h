@@ -129,20 +129,19 @@ static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
     return c->buf + i * c->elemsize;
 }
 
-/* Go's racenotify: goroutine gid passes through slot i. Acquire then
+/* Go's racenotify: goroutine g passes through slot i. Acquire then
  * release, so the k-th receive happens before the (k+cap)-th send completes;
  * zero-size elements accumulate instead (release_merge), as in Go. */
-static inline void rt_chan_race_notify(const go_chan *c, size_t i, int64_t gid)
+static inline void rt_chan_race_notify(const go_chan *c, size_t i, rt_hg *g)
 {
-    (void)c, (void)i, (void)gid;
-    RT_HOOK_FUSED(acquire_release, gid, rt_chan_slot_addr(c, i),
+    (void)c, (void)i, (void)g;
+    RT_HOOK_FUSED(acquire_release, g, rt_chan_slot_addr(c, i),
                   c->elemsize == 0);
 }
 
 /* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`
  * runs the operation; `peer` is the parked partner. */
-static inline void rt_chan_race_sync(const go_chan *c, int64_t self,
-                                     int64_t peer)
+static inline void rt_chan_race_sync(const go_chan *c, rt_hg *self, rt_hg *peer)
 {
     (void)c, (void)self, (void)peer;
     RT_HOOK_FUSED(sync_pair, self, peer, c);
@@ -155,7 +154,7 @@ static inline void rt_chan_race_access(const void *addr, size_t size,
 {
     (void)addr, (void)size, (void)write, (void)pc;
     if (pc && addr && size)
-        RT_HOOK(mem_access, rt_hook_gid(), addr, size, write, pc);
+        RT_HOOK(mem_access, rt_hook_cur(), addr, size, write, pc);
 }
 
 /* Go's racereadpc(c.raceaddr()) in chansend and racewritepc in closechan:

@@ -235,10 +235,10 @@ static char *cause_dup(const char *cause)
  * the cause is err itself. */
 static void cancel_locked(go_ctx *c, int err, const char *cause)
 {
-    RT_HOOK(release, rt_hook_gid(), c);
+    RT_HOOK(release, rt_hook_cur(), c);
     c->cause = cause_dup(cause);
     __atomic_store_n(&c->err, err, __ATOMIC_RELEASE);
-    RT_HOOK(ctx_cancel, rt_hook_gid(), c);
+    RT_HOOK(ctx_cancel, rt_hook_cur(), c);
     if (c->done)
         rt_chan_close(c->done, 0);
     if (c->has_timer)
@@ -383,7 +383,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
         if (ctx->err) {
             /* Made after the cancel: close it as the canceller would, so
              * receivers still sync with go_cancel. */
-            RT_HOOK(acquire, rt_hook_gid(), ctx);
+            RT_HOOK(acquire, rt_hook_cur(), ctx);
             rt_chan_close(d, 0);
         }
         __atomic_store_n(&ctx->done, d, __ATOMIC_RELEASE);
@@ -399,7 +399,7 @@ int go_ctx_err(go_ctx *ctx)
     ctx = base_of(ctx);
     int err = __atomic_load_n(&ctx->err, __ATOMIC_ACQUIRE);
     if (err)
-        RT_HOOK(acquire, rt_hook_gid(), ctx);
+        RT_HOOK(acquire, rt_hook_cur(), ctx);
     return err;
 }
 
@@ -504,7 +504,7 @@ go_ctx *go_without_cancel(go_ctx *parent)
 static void after_run(void *arg)
 {
     go_ctx *a = arg;
-    RT_HOOK(acquire, rt_hook_gid(), &a->after_fn);
+    RT_HOOK(acquire, rt_hook_cur(), &a->after_fn);
     void (*fn)(void *) = a->after_fn;
     void *fn_arg = a->after_arg;
     ctx_unref(a, 1);
@@ -528,7 +528,7 @@ go_stop *go_ctx_after_func(go_ctx *ctx, void (*fn)(void *), void *arg)
     a->after_fn = fn;
     a->after_arg = arg;
     a->after_pc = (uintptr_t)__builtin_return_address(0);
-    RT_HOOK(release_merge, rt_hook_gid(), &a->after_fn);
+    RT_HOOK(release_merge, rt_hook_cur(), &a->after_fn);
     propagate_cancel(ctx, a); /* starts fn now if ctx is done */
     return (go_stop *)a;
 }

@@ -28,7 +28,7 @@ int rt_hooks_install(const rt_hooks *h)
     return rt_hooks_count++;
 }
 
-void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge)
+void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge)
 {
     for (int i = 0; i < rt_hooks_count; i++) {
         const rt_hooks *h = rt_hooks_tables[i];
@@ -38,14 +38,14 @@ void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge)
         }
         if (h->acquire)
             h->acquire(g, addr);
-        void (*release)(int64_t, const void *) =
+        void (*release)(rt_hg *, const void *) =
             merge ? h->release_merge : h->release;
         if (release)
             release(g, addr);
     }
 }
 
-void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr)
+void rt_hooks_sync_pair(rt_hg *g, rt_hg *peer, const void *addr)
 {
     for (int i = 0; i < rt_hooks_count; i++) {
         const rt_hooks *h = rt_hooks_tables[i];
@@ -64,7 +64,7 @@ void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr)
     }
 }
 
-int rt_hooks_at_exit(int64_t g, int code, int from_go_exit)
+int rt_hooks_at_exit(rt_hg *g, int code, int from_go_exit)
 {
     for (int i = 0; i < rt_hooks_count; i++)
         if (rt_hooks_tables[i]->at_exit)
@@ -77,16 +77,19 @@ const char *rt_hook_wait_reason(int reason)
     return rt_wait_reason_str((rt_wait_reason)reason);
 }
 
-int64_t rt_hook_gid(void)
+rt_hg *rt_hook_cur(void)
 {
     rt_g *g = rt_getg();
-    return g ? g->id : 0;
+    return g ? &g->hg : NULL;
 }
 
-void **rt_hook_gslot(int idx)
+int64_t rt_hook_goid(const rt_hg *hg)
 {
-    rt_g *g = rt_getg();
-    return g ? &g->det[idx] : NULL;
+    if (!hg)
+        return 0;
+    const rt_g *g =
+        (const rt_g *)((const char *)hg - __builtin_offsetof(rt_g, hg));
+    return g->id;
 }
 
 bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi)
@@ -97,13 +100,6 @@ bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi)
     *lo = (uintptr_t)gp->stack.lo;
     *hi = (uintptr_t)gp->stack.hi;
     return true;
-}
-
-__thread rt_g *rt_hook_creating;
-
-void **rt_hook_created_gslot(int idx)
-{
-    return rt_hook_creating ? &rt_hook_creating->det[idx] : NULL;
 }
 
 /* The deadlock detector (detect/) defines the real one; without it there is
@@ -133,6 +129,7 @@ static int ginfo_status(uint32_t st)
 static void fill_ginfo(G *gp, uint32_t st, rt_ginfo *gi)
 {
     memset(gi, 0, sizeof *gi);
+    gi->g = &gp->pub.hg;
     gi->id = gp->pub.id;
     gi->parent = gp->parent;
     gi->status = ginfo_status(st);

@@ -8,8 +8,10 @@
  *
  * Rules for a detector:
  *  - events arrive on the thread doing the operation, in program order for
- *    that goroutine; `g` is the goroutine id (0: scheduler context, such as a
- *    timer firing);
+ *    that goroutine; `g` is the goroutine doing it (an rt_hg: the
+ *    detectors' slots; NULL in scheduler context, such as a timer
+ *    firing), and the partner of a hand-off (sync_pair's peer, go_unblock's
+ *    by, go_create's child) is passed the same way;
  *  - a hook must not block, park or call back into go_ functions;
  *  - acquire/release are the Go memory model's edges: release(addr) by one
  *    goroutine happens before a later acquire(addr) by another;
@@ -18,9 +20,10 @@
  *
  * What else crosses the seam, all declared here:
  *  - per-goroutine state: rt_hooks_install returns the detector's index,
- *    and each goroutine has one pointer slot per index (rt_hook_gslot), so
+ *    and each goroutine's rt_hg has one pointer slot per index, so
  *    detectors need not agree on an install order for their slots (the
- *    order still decides the order of at_exit's verdicts);
+ *    order still decides the order of at_exit's verdicts) and keep no
+ *    id tables: what a hook names, a detector reaches in O(1);
  *  - vocabulary: rt_wait_reason (why a goroutine waits, as go_block and
  *    rt_ginfo carry it), rt_hook_stack_bounds (the running goroutine's
  *    stack, from the runtime rather than from GORACE_STACK_KB), and
@@ -31,11 +34,7 @@
  * Options are not part of it: every component registers its GORACE
  * options with rt/options.h. detect/record.c records the event stream;
  * ctest record_events pins down what a small program emits, in order
- * (the events only it consumes, chan_* and wg_*, included). Still to do:
- * events carry goroutine ids, not slots (detectors keep id tables, and
- * the race detector finds a created goroutine's slot through
- * rt_hook_created_gslot), and the deadlock detector recognises runtime
- * heap blocks by source file (mark.c) where an address range would do.
+ * (the events only it consumes, chan_* and wg_*, included).
  */
 #ifndef RT_HOOKS_H
 #define RT_HOOKS_H
@@ -64,66 +63,76 @@ typedef enum rt_wait_reason {
     RT_WAIT_COND,
     RT_WAIT_SLEEP,
     RT_WAIT_SEMACQUIRE,
-    RT_WAIT_IO, /* parked on fd readiness (rt/netpoll.c) */
+    RT_WAIT_IO,      /* parked on fd readiness (rt/netpoll.c) */
     RT_WAIT_FOREVER, /* go_exit in progress, internal */
     RT_WAIT_N
 } rt_wait_reason;
 
+/* A goroutine as the hooks name it: one pointer slot per installed
+ * detector (slot[idx] for the detector rt_hooks_install numbered idx),
+ * zero when the goroutine is created, valid from its go_create until its
+ * go_end. A detector keeps its per-goroutine state there and needs no
+ * table of its own. NULL names no goroutine: scheduler context (a timer
+ * firing) or a thread gorace did not start. */
+enum { RT_HOOKS_MAX = 4 };
+typedef struct rt_hg {
+    void *slot[RT_HOOKS_MAX];
+} rt_hg;
+
 typedef struct rt_hooks {
     /* goroutine life */
-    void (*go_create)(int64_t parent, int64_t child, uintptr_t pc,
+    void (*go_create)(rt_hg *parent, rt_hg *child, uintptr_t pc,
                       const char *file, int line, const char *func);
-    void (*go_start)(int64_t g);  /* first run of g */
-    void (*go_switch)(int64_t g); /* g resumes on this thread */
-    void (*go_end)(int64_t g);
-    void (*go_block)(int64_t g, int reason, const void *obj);
-    void (*go_unblock)(int64_t g, int64_t by);
+    void (*go_start)(rt_hg *g);  /* first run of g */
+    void (*go_switch)(rt_hg *g); /* g resumes on this thread */
+    void (*go_end)(rt_hg *g);
+    void (*go_block)(rt_hg *g, int reason, const void *obj);
+    void (*go_unblock)(rt_hg *g, rt_hg *by);
     /* happens-before edges */
-    void (*acquire)(int64_t g, const void *addr);
-    void (*release)(int64_t g, const void *addr);
-    void (*release_merge)(int64_t g, const void *addr);
+    void (*acquire)(rt_hg *g, const void *addr);
+    void (*release)(rt_hg *g, const void *addr);
+    void (*release_merge)(rt_hg *g, const void *addr);
     /* acquire then release_merge on addr in one step (Go's
      * racereleaseacquire: a buffered channel slot). Optional: without it
      * the runtime sends the two events. */
-    void (*acquire_release)(int64_t g, const void *addr);
+    void (*acquire_release)(rt_hg *g, const void *addr);
     /* release by g, acquire+release by peer, acquire by g, on addr, in one
      * step (Go's racesync: an unbuffered hand-off orders both parties both
      * ways; peer is parked). Optional, as acquire_release. */
-    void (*sync_pair)(int64_t g, int64_t peer, const void *addr);
+    void (*sync_pair)(rt_hg *g, rt_hg *peer, const void *addr);
     /* channels: slot is the buffer index used, -1 for a direct hand-off */
-    void (*chan_make)(int64_t g, const void *c, size_t elem, size_t cap);
-    void (*chan_send)(int64_t g, const void *c, long slot);
-    void (*chan_recv)(int64_t g, const void *c, long slot);
-    void (*chan_close)(int64_t g, const void *c);
-    void (*chan_free)(int64_t g, const void *c);
+    void (*chan_make)(rt_hg *g, const void *c, size_t elem, size_t cap);
+    void (*chan_send)(rt_hg *g, const void *c, long slot);
+    void (*chan_recv)(rt_hg *g, const void *c, long slot);
+    void (*chan_close)(rt_hg *g, const void *c);
+    void (*chan_free)(rt_hg *g, const void *c);
     /* sync: write is RT_LOCK_READ (RWMutex.RLock), RT_LOCK_MUTEX or
      * RT_LOCK_RW (RWMutex.Lock); non-zero means exclusive */
-    void (*mutex_lock)(int64_t g, const void *m, int write);
-    void (*mutex_unlock)(int64_t g, const void *m, int write);
-    void (*wg_add)(int64_t g, const void *wg, int64_t delta);
-    void (*wg_wait)(int64_t g, const void *wg);
-    void (*ctx_cancel)(int64_t g, const void *ctx);
+    void (*mutex_lock)(rt_hg *g, const void *m, int write);
+    void (*mutex_unlock)(rt_hg *g, const void *m, int write);
+    void (*wg_add)(rt_hg *g, const void *wg, int64_t delta);
+    void (*wg_wait)(rt_hg *g, const void *wg);
+    void (*ctx_cancel)(rt_hg *g, const void *ctx);
     /* the runtime touching user memory on g's behalf (chan copies) */
-    void (*mem_access)(int64_t g, const void *addr, size_t size, int write,
+    void (*mem_access)(rt_hg *g, const void *addr, size_t size, int write,
                        uintptr_t pc);
-    void (*timer_fire)(int64_t g, const void *timer);
+    void (*timer_fire)(rt_hg *g, const void *timer);
     /* program end: main returned (code) or go_exit(code) */
-    void (*main_exit)(int64_t g, int code);
-    void (*go_exit)(int64_t g, int code);
+    void (*main_exit)(rt_hg *g, int code);
+    void (*go_exit)(rt_hg *g, int code);
     /* The last word on the exit status. Runs on the goroutine that ends the
      * program (main, or the caller of go_exit) after main_exit/go_exit and
      * before anything stops, so it may block (a leak check's grace period
      * uses go_sleep) and print; returns the status to exit with (66 when
      * the detector reported something). Tables run in install order, each
      * given the previous one's result. */
-    int (*at_exit)(int64_t g, int code, int from_go_exit);
+    int (*at_exit)(rt_hg *g, int code, int from_go_exit);
 } rt_hooks;
 
 /* Installs a detector's table (NULL entries are skipped) and returns its
- * index: the detector's own per-goroutine slot (rt_hook_gslot). Up to
+ * index: the detector's own slot in every goroutine's rt_hg. Up to
  * RT_HOOKS_MAX tables, e.g. the race detector and the deadlock detector;
  * every event goes to each, in install order. */
-enum { RT_HOOKS_MAX = 4 };
 int rt_hooks_install(const rt_hooks *h);
 
 #ifdef GORACE_INSTR
@@ -145,8 +154,8 @@ extern int rt_hooks_count;
  * none, as the events they stand for (acquire then release, or
  * release_merge when merge; racesync's four). Use them through
  * RT_HOOK_FUSED so that the release build compiles them away. */
-void rt_hooks_acquire_release(int64_t g, const void *addr, bool merge);
-void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr);
+void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge);
+void rt_hooks_sync_pair(rt_hg *g, rt_hg *peer, const void *addr);
 #ifdef GORACE_INSTR
 #define RT_HOOK_FUSED(fn, ...) rt_hooks_##fn(__VA_ARGS__)
 #else
@@ -154,7 +163,7 @@ void rt_hooks_sync_pair(int64_t g, int64_t peer, const void *addr);
 #endif
 
 /* Runs the at_exit chain (both builds; without tables it returns code). */
-int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
+int rt_hooks_at_exit(rt_hg *g, int code, int from_go_exit);
 
 /* Threads (rt/threads.c). A detector's own thread calls
  * rt_hook_own_thread(1) first thing and (-1) before it ends, so that it
@@ -165,19 +174,12 @@ int rt_hooks_at_exit(int64_t g, int code, int from_go_exit);
 void rt_hook_own_thread(int delta);
 int rt_hook_foreign_threads(void);
 
-/* Goroutine id for hook arguments: 0 in scheduler context. */
-int64_t rt_hook_gid(void);
-
-/* The pointer-sized slot of the running goroutine that belongs to the
- * detector installed as idx (NULL in scheduler context): O(1) access to
- * per-goroutine state on every instrumented memory access. Each detector
- * has its own, whatever the install order. Zeroed when a goroutine is
- * created. */
-void **rt_hook_gslot(int idx);
-/* The same slot of the goroutine being created, inside a go_create hook
- * (NULL elsewhere): a detector attaches its state before the goroutine first
- * runs, so go_start need not look it up. */
-void **rt_hook_created_gslot(int idx);
+/* The running goroutine (NULL in scheduler context): what the runtime
+ * passes as the hooks' g, and where a detector's __tsan_* callbacks find
+ * their state on every memory access. */
+rt_hg *rt_hook_cur(void);
+/* Go's goroutine id of g, for reports (0 for NULL). */
+int64_t rt_hook_goid(const rt_hg *g);
 
 /* ---- queries a detector may make (not events: call them, from a goroutine
  * or a hook, never from a signal handler) ---- */
@@ -187,6 +189,7 @@ enum { RT_GINFO_MAX_OBJS = 16 };
 
 /* A snapshot of one live goroutine. */
 typedef struct rt_ginfo {
+    rt_hg *g; /* its slots: valid while the world is stopped or it waits */
     int64_t id, parent;
     int status;         /* RT_GS_* */
     int wait_reason;    /* when waiting: see rt_hook_wait_reason */

@@ -35,7 +35,7 @@
 #include "sched.h"
 #include "time.h"
 
-#define HOOK(ev, ...) RT_HOOK(ev, rt_hook_gid(), __VA_ARGS__)
+#define HOOK(ev, ...) RT_HOOK(ev, rt_hook_cur(), __VA_ARGS__)
 #define RETURN_PC() ((uintptr_t)__builtin_return_address(0))
 
 static char io_sync __attribute__((unused)); /* Go's syscall.ioSync */
@@ -245,6 +245,9 @@ static bool split_host_port(const char *hp, char *host, size_t hostcap,
     memcpy(host, h, hl);
     host[hl] = 0;
     memcpy(port, colon + 1, pl + 1);
+    /* getaddrinfo wraps a number past 65535; Go says "invalid port". */
+    if (strspn(port, "0123456789") == pl)
+        return pl <= 5 && atol(port) <= 65535;
     return true;
 }
 

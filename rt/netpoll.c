@@ -285,6 +285,14 @@ static void dequeue_locked(polldir *d, pollwait *w)
         d->tail = w->prev;
     if (w->cw)
         w->cw->w = NULL;
+}
+
+/* A dequeued waiter stops counting only once it is runnable: in between,
+ * an M going idle must not find "nothing waits, nothing runs" and report
+ * a deadlock (checkdead reads the count). */
+static void ready_waiter(rt_g *g)
+{
+    rt_ready(g);
     __atomic_fetch_sub(&np.waiters, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -306,7 +314,7 @@ static int ready_list(pollwait *w)
     int n = 0;
     while (w) {
         pollwait *next = w->next; /* w lives on a stack that rt_ready frees */
-        rt_ready(w->g);
+        ready_waiter(w->g);
         w = next;
         n++;
     }
@@ -331,7 +339,7 @@ static int pd_wait(pollfd *pd, polldir *d, uint32_t seq, ctxwake *cw)
 {
     pollwait w = {.g = rt_getg(), .cw = cw};
     rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
-    int err = wait_error(pd, d, cw);
+    int err = pd->kind == PD_POLLED ? wait_error(pd, d, cw) : EBADF;
     if (err || d->ready_seq != seq) {
         rt_lock_release(&pd->lock);
         return err;
@@ -369,7 +377,7 @@ static void ctxwake_fire(void *arg)
     }
     rt_lock_release(&pd->lock);
     if (g)
-        rt_ready(g);
+        ready_waiter(g);
     ctxwake_unref(cw);
 }
 
@@ -555,18 +563,18 @@ int rt_netpoll_close(int fd)
     take_all_locked(&pd->w, EBADF, &list);
     set_deadline_locked(&pd->r, 0, &list);
     set_deadline_locked(&pd->w, 0, &list);
-    bool polled = pd->kind == PD_POLLED;
-    rt_lock_release(&pd->lock);
-    ready_list(list);
-    if (polled)
+    /* Forget fd before close(2) frees its number, all under the lock: a
+     * goroutine that gets the number back (socket, accept, pipe) finds it
+     * unregistered and registers it afresh once we let go. */
+    if (pd->kind == PD_POLLED)
         epoll_ctl(np.epfd, EPOLL_CTL_DEL, fd, NULL);
-    int r = close(fd), err = rt_errno();
-    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
     pd->gen++;
     pd->is_socket = false;
     __atomic_store_n(&pd->kind, PD_NONE, __ATOMIC_RELEASE);
+    int r = close(fd), err = rt_errno();
     __atomic_store_n(&pd->closing, 0, __ATOMIC_RELEASE);
     rt_lock_release(&pd->lock);
+    ready_list(list);
     rt_set_errno(err);
     return r;
 }

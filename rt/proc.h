@@ -166,8 +166,6 @@ struct rt_sched {
 };
 
 extern struct rt_sched sched;
-/* The goroutine newproc is announcing to the go_create hooks. */
-extern __thread rt_g *rt_hook_creating;
 
 extern P allp[MAX_PROCS];
 

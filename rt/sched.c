@@ -102,6 +102,15 @@ rt_g *rt_getg(void)
     return m ? &m->curg->pub : NULL;
 }
 
+/* gorace.h's errno: glibc's __errno_location is const, so compilers
+ * reuse its result across calls; this one they must call every time. */
+__attribute__((noinline)) int *go_errno_location(void)
+{
+    int *e = __errno_location();
+    __asm__ volatile("" : "+r"(e));
+    return e;
+}
+
 __attribute__((noinline)) int rt_errno(void)
 {
     int e = errno;
@@ -894,17 +903,13 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.param = NULL;
     gp->pub.select_done = 0;
     gp->pub.waiting = NULL;
-    memset(gp->pub.det, 0, sizeof gp->pub.det);
+    memset(&gp->pub.hg, 0, sizeof gp->pub.hg);
     gp->pub.wait_reason = RT_WAIT_NONE;
     gp->pub.wait_obj = NULL;
     gp->pub.wait_since = 0;
     fetch_add(&sched.ngoroutines, 1);
     rt_explore_created(&gp->pub);
-#ifdef GORACE_INSTR
-    rt_hook_creating = &gp->pub;
-    RT_HOOK(go_create, gp->parent, gp->pub.id, pc, file, line, func);
-    rt_hook_creating = NULL;
-#endif
+    RT_HOOK(go_create, rt_hook_cur(), &gp->pub.hg, pc, file, line, func);
     set_status(gp, G_RUNNABLE);
     return gp;
 }
@@ -1000,7 +1005,7 @@ static void execute(M *m, G *gp, bool inherit)
     set_status(gp, G_RUNNING);
     if (!inherit)
         start_slice(m->p);
-    RT_HOOK(go_switch, gp->pub.id);
+    RT_HOOK(go_switch, &gp->pub.hg);
     unpin_p(m); /* user code from here on: sysmon may take the P */
     rt_ctx_switch(&m->g0_sp, gp->sp);
 }
@@ -1021,7 +1026,7 @@ static G *finish_request(M *m)
     G *gp = m->curg;
     mreq req = m->req;
     m->req = REQ_NONE;
-    RT_HOOK(go_switch, 0); /* this thread is back in scheduler context */
+    RT_HOOK(go_switch, NULL); /* this thread is back in scheduler context */
     m->curg = NULL;
     gp->m = NULL;
     if (m->lost)
@@ -1086,7 +1091,7 @@ void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
     gp->pub.wait_reason = reason;
     gp->pub.wait_obj = obj;
     gp->pub.wait_since = coarse_nanotime();
-    RT_HOOK(go_block, gp->pub.id, (int)reason, obj);
+    RT_HOOK(go_block, &gp->pub.hg, (int)reason, obj);
     m->commit = commit;
     m->commit_arg = arg;
     switch_to_g0(m, gp, REQ_PARK);
@@ -1109,7 +1114,7 @@ void rt_ready(rt_g *g)
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         rt_throw("gorace internal: rt_ready of goroutine %lld in status %u",
                  (long long)gp->pub.id, want);
-    RT_HOOK(go_unblock, gp->pub.id, rt_hook_gid());
+    RT_HOOK(go_unblock, &gp->pub.hg, rt_hook_cur());
     ready_put(gp);
     wakep();
 }
@@ -1356,7 +1361,7 @@ static G *find_runnable(M *m, bool *inherit)
 
 static void goexit0(M *m, G *gp)
 {
-    RT_HOOK(go_end, gp->pub.id);
+    RT_HOOK(go_end, &gp->pub.hg);
     set_status(gp, G_DEAD);
     fetch_add(&sched.ngoroutines, -1);
     gp->fn = NULL;
@@ -1368,7 +1373,7 @@ static void goexit0(M *m, G *gp)
 static void g_entry(void)
 {
     G *gp = curg();
-    RT_HOOK(go_start, gp->pub.id);
+    RT_HOOK(go_start, &gp->pub.hg);
     gp->fn(gp->arg);
     M *m = getm();
     switch_to_g0(m, m->curg, REQ_EXIT);
@@ -1620,8 +1625,8 @@ static void main_entry(void *arg)
 {
     main_args *a = arg;
     int code = a->fn(a->argc, a->argv);
-    RT_HOOK(main_exit, go_id(), code);
-    code = rt_hooks_at_exit(go_id(), code, 0);
+    RT_HOOK(main_exit, rt_hook_cur(), code);
+    code = rt_hooks_at_exit(rt_hook_cur(), code, 0);
     rt_explore_finish();
     /* Go's main return: everything else is abandoned. Ms stop at their next
      * schedule; the go_run thread returns the code. */
@@ -1671,8 +1676,8 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
 
 void go_exit(int code)
 {
-    RT_HOOK(go_exit, go_id(), code);
-    code = rt_hooks_at_exit(go_id(), code, 1);
+    RT_HOOK(go_exit, rt_hook_cur(), code);
+    code = rt_hooks_at_exit(rt_hook_cur(), code, 1);
     rt_explore_finish();
     fflush(NULL);
     _exit(code);

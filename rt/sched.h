@@ -50,11 +50,11 @@ void rt_sudog_put(rt_sudog *s);
 /* The part of a goroutine other modules may touch. */
 struct rt_g {
     int64_t id;
-    void *param;             /* set by the waker before rt_ready */
-    uint32_t select_done;    /* select: CAS 0->1 by the winning waker */
-    bool select_timed;       /* select: parked with a GO_AFTER timer armed */
-    rt_sudog *waiting;       /* select: list of this g's sudogs */
-    void *det[RT_HOOKS_MAX]; /* each detector's slot (rt_hook_gslot) */
+    void *param;          /* set by the waker before rt_ready */
+    uint32_t select_done; /* select: CAS 0->1 by the winning waker */
+    bool select_timed;    /* select: parked with a GO_AFTER timer armed */
+    rt_sudog *waiting;    /* select: list of this g's sudogs */
+    rt_hg hg; /* the detectors' slots: how the hooks name this goroutine */
     rt_wait_reason wait_reason;
     const void *wait_obj;  /* object blocked on, for the detector/dumps */
     int64_t wait_since;    /* rt_nanotime() when it parked */

@@ -233,7 +233,7 @@ static bool try_case(sel *s, go_case *cas, uintptr_t pc)
             cas->ok = true;
         } else if (c->closed) {
             sel_unlock(s);
-            RT_HOOK(acquire, rt_hook_gid(), c);
+            RT_HOOK(acquire, rt_hook_cur(), c);
             rt_chan_zero(c, cas->elem);
             cas->ok = false;
         } else {

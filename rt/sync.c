@@ -48,7 +48,7 @@
 #include "sema.h"
 
 /* A hook from the running goroutine (compiled out in the release build). */
-#define HOOK(ev, ...) RT_HOOK(ev, rt_hook_gid(), __VA_ARGS__)
+#define HOOK(ev, ...) RT_HOOK(ev, rt_hook_cur(), __VA_ARGS__)
 #define RETURN_PC() ((uintptr_t)__builtin_return_address(0))
 
 /* ---- Mutex ---------------------------------------------------------------

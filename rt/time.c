@@ -266,7 +266,7 @@ int64_t rt_timers_run(int64_t now)
         publish_earliest_locked();
         rt_lock_release(&timers.lock);
 
-        RT_HOOK(timer_fire, rt_hook_gid(), t);
+        RT_HOOK(timer_fire, rt_hook_cur(), t);
         f(arg, seq);
         /* The last touch of t: its owner may free it once this is zero. */
         __atomic_sub_fetch(&t->running, 1, __ATOMIC_RELEASE);
@@ -508,7 +508,7 @@ bool go_timer_reset(go_timer *t, int64_t ns)
 {
     timer_check(t, "go_timer_reset", "timer");
     if (t->fn)
-        RT_HOOK(release_merge, rt_hook_gid(), t); /* see after_func_run */
+        RT_HOOK(release_merge, rt_hook_cur(), t); /* see after_func_run */
     rt_lock_acquire(&t->lock, RT_RANK_TIMER);
     bool active = chan_timer_disarm_locked(t);
     t->timer.when = rt_when_after(ns);
@@ -572,7 +572,7 @@ static void after_func_run(void *arg)
 {
     after_func_call call = *(after_func_call *)arg;
     free(arg);
-    RT_HOOK(acquire, rt_hook_gid(), call.sync);
+    RT_HOOK(acquire, rt_hook_cur(), call.sync);
     call.fn(call.arg);
 }
 
@@ -596,7 +596,7 @@ go_timer *go_after_func(int64_t ns, void (*fn)(void *), void *arg)
     t->fn = fn;
     t->fn_arg = arg;
     t->fn_pc = (uintptr_t)__builtin_return_address(0);
-    RT_HOOK(release_merge, rt_hook_gid(), t);
+    RT_HOOK(release_merge, rt_hook_cur(), t);
     rt_timer_init(&t->timer, chan_timer_fire, t);
     t->timer.when = rt_when_after(ns);
     t->armed = true;

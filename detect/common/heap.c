@@ -170,7 +170,7 @@ static void record_alloc(void *p, size_t size, uintptr_t pc)
     det_block b = {
         .addr = (uintptr_t)p,
         .size = size ? size : 1,
-        .gid = rt_hook_gid(),
+        .gid = rt_hook_goid(rt_hook_cur()),
         .pcs = {pc},
         .npcs = 1,
     };

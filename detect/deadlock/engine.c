@@ -182,27 +182,32 @@ dl_g *dl_g_find(int64_t id)
     return dl_map_get(&gs, (uintptr_t)id);
 }
 
-static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
+/* The hooks name goroutines by handle; lock ownership, cycles and reports
+ * here are by Go's goroutine id, which outlives the handle (a report
+ * names goroutines that have ended), so the detector's tables stay keyed
+ * by id and each hook converts once. */
+static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
     (void)pc, (void)file, (void)line, (void)func;
     dl_g *g = dl_alloc(sizeof *g);
-    g->id = child;
-    g->parent = parent;
+    g->id = rt_hook_goid(child);
+    g->parent = rt_hook_goid(parent);
     dl_stack_capture(&g->created);
     dl_gs_lock();
-    dl_map_put(&gs, (uintptr_t)child, g);
+    dl_map_put(&gs, (uintptr_t)g->id, g);
     dl_gs_unlock();
 }
 
-static void on_go_start(int64_t g)
+static void on_go_start(rt_hg *g)
 {
     (void)g;
     dl_leak_started();
 }
 
-static void on_go_end(int64_t id)
+static void on_go_end(rt_hg *hg)
 {
+    int64_t id = rt_hook_goid(hg);
     dl_locks_go_end(id);
     dl_gs_lock();
     dl_g *g = dl_map_del(&gs, (uintptr_t)id);
@@ -210,29 +215,30 @@ static void on_go_end(int64_t id)
     dl_free(g);
 }
 
-static void on_go_block(int64_t g, int reason, const void *obj)
+static void on_go_block(rt_hg *g, int reason, const void *obj)
 {
-    dl_locks_block(g, reason, obj);
+    dl_locks_block(rt_hook_goid(g), reason, obj);
 }
 
-static void on_go_unblock(int64_t g, int64_t by)
+static void on_go_unblock(rt_hg *g, rt_hg *by)
 {
     (void)by;
-    dl_locks_unblock(g);
+    dl_locks_unblock(rt_hook_goid(g));
 }
 
-static void on_mutex_lock(int64_t g, const void *m, int write)
+static void on_mutex_lock(rt_hg *g, const void *m, int write)
 {
-    dl_locks_mutex_lock(g, m, write);
+    dl_locks_mutex_lock(rt_hook_goid(g), m, write);
 }
 
-static void on_mutex_unlock(int64_t g, const void *m, int write)
+static void on_mutex_unlock(rt_hg *g, const void *m, int write)
 {
-    dl_locks_mutex_unlock(g, m, write);
+    dl_locks_mutex_unlock(rt_hook_goid(g), m, write);
 }
 
-static int on_at_exit(int64_t g, int code, int from_go_exit)
+static int on_at_exit(rt_hg *hg, int code, int from_go_exit)
 {
+    int64_t g = rt_hook_goid(hg);
     __atomic_store_n(&dl_exiting_g, g ? g : -1, __ATOMIC_SEQ_CST);
     /* os.Exit runs no deferred code and no leak check (API.md). */
     if (!from_go_exit && dl_opt.leaks)

@@ -359,7 +359,7 @@ __attribute__((noinline)) int go_leakcheck(void)
     __builtin_unwind_init();
     uintptr_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    int64_t self = rt_hook_gid();
+    int64_t self = rt_hook_goid(rt_hook_cur());
     return leakcheck_run(self, self ? sp : 0);
 }
 

@@ -77,84 +77,6 @@
 
 #include "../../rt/hooks.h"
 
-/* ---- goroutine ids -> states (the passive party of a hand-off) ----------- */
-
-enum { ID_SHARDS = 256 };
-
-/* States chain through gstate.id_next: no allocation per goroutine. */
-static struct idshard {
-    atomic_flag lock;
-    gstate **tab;
-    size_t n, cap;
-} ids[ID_SHARDS];
-
-static struct idshard *id_shard(int64_t gid)
-{
-    return &ids[(uint64_t)gid * 0x9e3779b97f4a7c15ull >> 56];
-}
-
-/* cap is a power of two. */
-static size_t id_hash(int64_t gid, size_t cap)
-{
-    return (uint64_t)gid & (cap - 1);
-}
-
-static void id_rehash(struct idshard *s)
-{
-    size_t cap = s->cap ? 2 * s->cap : 64;
-    gstate **tab = race_calloc(cap * sizeof *tab);
-    for (size_t i = 0; i < s->cap; i++)
-        for (gstate *g = s->tab[i], *nx; g; g = nx) {
-            nx = g->id_next;
-            size_t h = id_hash(g->gid, cap);
-            g->id_next = tab[h];
-            tab[h] = g;
-        }
-    race_free(s->tab);
-    s->tab = tab;
-    s->cap = cap;
-}
-
-static void id_put(gstate *g)
-{
-    struct idshard *s = id_shard(g->gid);
-    spin_lock(&s->lock);
-    if (s->n >= s->cap)
-        id_rehash(s);
-    size_t h = id_hash(g->gid, s->cap);
-    g->id_next = s->tab[h];
-    s->tab[h] = g;
-    s->n++;
-    spin_unlock(&s->lock);
-}
-
-static gstate *id_get(int64_t gid)
-{
-    struct idshard *s = id_shard(gid);
-    gstate *g = NULL;
-    spin_lock(&s->lock);
-    if (s->cap)
-        for (g = s->tab[id_hash(gid, s->cap)]; g && g->gid != gid;
-             g = g->id_next)
-            ;
-    spin_unlock(&s->lock);
-    return g;
-}
-
-static void id_del(int64_t gid)
-{
-    struct idshard *s = id_shard(gid);
-    spin_lock(&s->lock);
-    if (s->cap)
-        for (gstate **p = &s->tab[id_hash(gid, s->cap)]; *p; p = &(*p)->id_next)
-            if ((*p)->gid == gid) {
-                *p = (*p)->id_next;
-                s->n--;
-                break;
-            }
-    spin_unlock(&s->lock);
-}
-
 /* ---- slots --------------------------------------------------------------- */
 
 enum {
@@ -395,7 +317,7 @@ static _Atomic long nlive, nblocked;
  * scheduler, so the cache is dropped exactly when it could go stale. */
 static __thread gstate *tls_cur __attribute__((tls_model("initial-exec")));
 
-static void on_go_switch(int64_t gid)
+static void on_go_switch(rt_hg *gid)
 {
     (void)gid;
     tls_cur = NULL;
@@ -409,34 +331,25 @@ gstate *race_cur(void)
     gstate *cached = tls_cur;
     if (__builtin_expect(cached != NULL, 1))
         return cached;
-    void **det = rt_hook_gslot(hook_idx);
-    if (!det)
-        return &boot;
-    gstate *g = *det;
+    rt_hg *hg = rt_hook_cur();
+    gstate *g = hg ? hg->slot[hook_idx] : NULL;
     if (__builtin_expect(g != NULL, 1))
         return tls_cur = g;
-    g = id_get(rt_hook_gid());
-    if (!g)
-        return &boot;
-    *det = g;
-    return tls_cur = g;
+    return &boot;
 }
 
-/* The state a hook names; boot (locked) for goroutine 0, but a thread
- * gorace did not start has its own (negative gid), which it calls 0. */
-static gstate *named(int64_t gid)
+/* The state a hook names: the goroutine's slot; boot (locked) for
+ * scheduler context, but a thread gorace did not start has its own
+ * (negative gid), and the runtime names no goroutine for it either. */
+static gstate *named(rt_hg *hg)
 {
-    gstate *cur = tls_cur; /* the usual case: the running goroutine */
-    if (cur && (cur->gid == gid || (gid == 0 && cur->gid < 0)))
+    if (hg)
+        return hg->slot[hook_idx];
+    gstate *cur = tls_cur;
+    if (cur && cur->gid < 0)
         return cur;
-    if (gid == 0) {
-        spin_lock(&boot_lock);
-        return &boot;
-    }
-    void **det = rt_hook_gslot(hook_idx);
-    if (det && *det && ((gstate *)*det)->gid == gid)
-        return *det;
-    return id_get(gid);
+    spin_lock(&boot_lock);
+    return &boot;
 }
 
 static void done_with(gstate *g)
@@ -708,21 +621,18 @@ static gstate *child_of(gstate *p, int64_t gid, uintptr_t pc)
     return c;
 }
 
-static void on_go_create(int64_t parent, int64_t child, uintptr_t pc,
+static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
     (void)file, (void)line, (void)func;
     gstate *p = named(parent);
     if (!p)
         p = &boot;
-    gstate *c = child_of(p, child, pc);
-    c->parent = parent;
+    gstate *c = child_of(p, rt_hook_goid(child), pc);
+    c->parent = rt_hook_goid(parent);
     done_with(p);
     atomic_fetch_add(&nlive, 1);
-    id_put(c);
-    void **det = rt_hook_created_gslot(hook_idx);
-    if (det)
-        *det = c;
+    child->slot[hook_idx] = c;
 }
 
 /* ---- threads the program starts (pthread_create, libc.c) ----------------
@@ -759,15 +669,11 @@ void race_thread_end(gstate *g, uintptr_t join_token)
     slot_release(g);
 }
 
-static void on_go_start(int64_t gid)
+static void on_go_start(rt_hg *hg)
 {
-    void **det = rt_hook_gslot(hook_idx);
-    if (!det)
-        return;
-    gstate *g = *det ? *det : id_get(gid); /* attached at go_create */
+    gstate *g = hg->slot[hook_idx]; /* attached at go_create */
     if (!g)
         return;
-    *det = g;
     /* We run at the top of g's stack: its frames all lie below, down to
      * the bottom the runtime reports. */
     uintptr_t lo, hi;
@@ -776,17 +682,17 @@ static void on_go_start(int64_t gid)
     g->stack_min = g->stack_hi;
 }
 
-static void on_go_end(int64_t gid)
+static void on_go_end(rt_hg *hg)
 {
-    gstate *g = id_get(gid);
+    gstate *g = hg->slot[hook_idx];
     if (!g)
         return;
+    hg->slot[hook_idx] = NULL;
     /* The stack goes back to the runtime's pool: forget what was done on
      * it, or its next owner would race with this goroutine's locals. */
     if (g->stack_min < g->stack_hi)
         shadow_reset(g->stack_min & ~(uintptr_t)7,
                      g->stack_hi - (g->stack_min & ~(uintptr_t)7));
-    id_del(gid);
     atomic_fetch_sub(&nlive, 1);
     g->depth = 0; /* a small shadow stack buffer stays for a next life */
     if (g->stk_cap > 64) {
@@ -800,27 +706,27 @@ static void on_go_end(int64_t gid)
     slot_release(g);
 }
 
-static void on_go_block(int64_t gid, int reason, const void *obj)
+static void on_go_block(rt_hg *hg, int reason, const void *obj)
 {
     (void)reason, (void)obj;
-    gstate *g = id_get(gid);
+    gstate *g = hg->slot[hook_idx];
     if (g && !g->blocked) {
         g->blocked = true;
         atomic_fetch_add(&nblocked, 1);
     }
 }
 
-static void on_go_unblock(int64_t gid, int64_t by)
+static void on_go_unblock(rt_hg *hg, rt_hg *by)
 {
     (void)by;
-    gstate *g = id_get(gid);
+    gstate *g = hg->slot[hook_idx];
     if (g && g->blocked) {
         g->blocked = false;
         atomic_fetch_sub(&nblocked, 1);
     }
 }
 
-static void on_acquire(int64_t gid, const void *addr)
+static void on_acquire(rt_hg *gid, const void *addr)
 {
     gstate *g = named(gid);
     if (g)
@@ -828,7 +734,7 @@ static void on_acquire(int64_t gid, const void *addr)
     done_with(g);
 }
 
-static void on_release(int64_t gid, const void *addr)
+static void on_release(rt_hg *gid, const void *addr)
 {
     gstate *g = named(gid);
     if (g)
@@ -836,7 +742,7 @@ static void on_release(int64_t gid, const void *addr)
     done_with(g);
 }
 
-static void on_release_merge(int64_t gid, const void *addr)
+static void on_release_merge(rt_hg *gid, const void *addr)
 {
     gstate *g = named(gid);
     if (g)
@@ -844,7 +750,7 @@ static void on_release_merge(int64_t gid, const void *addr)
     done_with(g);
 }
 
-static void on_acquire_release(int64_t gid, const void *addr)
+static void on_acquire_release(rt_hg *gid, const void *addr)
 {
     gstate *g = named(gid);
     if (g)
@@ -852,7 +758,7 @@ static void on_acquire_release(int64_t gid, const void *addr)
     done_with(g);
 }
 
-static void on_sync_pair(int64_t gid, int64_t peer, const void *addr)
+static void on_sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
 {
     gstate *g = named(gid);
     if (!g) {
@@ -869,13 +775,13 @@ static void on_sync_pair(int64_t gid, int64_t peer, const void *addr)
     done_with(g);
 }
 
-static void on_chan_free(int64_t gid, const void *c)
+static void on_chan_free(rt_hg *gid, const void *c)
 {
     (void)gid;
     sync_forget((uintptr_t)c);
 }
 
-static void on_mem_access(int64_t gid, const void *addr, size_t size, int write,
+static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
     gstate *g = named(gid);
@@ -894,7 +800,7 @@ static void atexit_sleep(void)
 
 /* The last word on the exit status (rt/hooks.h's at_exit). go_exit with a
  * non-zero code exits at once, as os.Exit does under Go's -race. */
-static int on_at_exit(int64_t gid, int code, int from_go_exit)
+static int on_at_exit(rt_hg *gid, int code, int from_go_exit)
 {
     (void)gid;
     if (from_go_exit && code != 0)

@@ -125,7 +125,6 @@ typedef struct trace trace;
 
 typedef struct gstate {
     int64_t gid;
-    struct gstate *id_next; /* chain of the goroutine-id table (race.c) */
     sid_t sid;
     epoch_t epoch;       /* own clock entry, authoritative */
     bool touched;        /* accessed memory in the current epoch */

@@ -159,42 +159,12 @@ static void gstate_free(gstate *s)
     spin_unlock(&chunk_lock);
 }
 
-/* ---- goroutine id -> state: a two-level table, ids are dense ------------ */
+/* Our index among the installed detectors: our slot in every rt_hg. */
+static int hook_idx;
 
-enum { LEAF_BITS = 12, LEAF_SIZE = 1 << LEAF_BITS, ROOT_SIZE = 1 << 20 };
-
-static gstate *_Atomic *_Atomic table_root[ROOT_SIZE];
-
-static gstate *_Atomic *table_slot(int64_t id, bool create)
+static gstate *state_of(rt_hg *g)
 {
-    uint64_t u = (uint64_t)id;
-    if (u >> LEAF_BITS >= ROOT_SIZE)
-        abort(); /* 2^32 goroutines */
-    gstate *_Atomic *_Atomic *rootp = &table_root[u >> LEAF_BITS];
-    gstate *_Atomic *leaf = atomic_load_explicit(rootp, memory_order_acquire);
-    if (!leaf) {
-        if (!create)
-            return NULL;
-        gstate *_Atomic *fresh = map_zeroed(LEAF_SIZE * sizeof *fresh);
-        if (atomic_compare_exchange_strong_explicit(rootp, &leaf, fresh,
-                                                    memory_order_acq_rel,
-                                                    memory_order_acquire))
-            leaf = fresh;
-        else
-            munmap(fresh, LEAF_SIZE * sizeof *fresh);
-    }
-    return &leaf[u & (LEAF_SIZE - 1)];
-}
-
-static void table_put(int64_t id, gstate *s)
-{
-    atomic_store_explicit(table_slot(id, true), s, memory_order_release);
-}
-
-static gstate *table_get(int64_t id)
-{
-    gstate *_Atomic *slot = table_slot(id, false);
-    return slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+    return g ? g->slot[hook_idx] : NULL;
 }
 
 /* ---- which TSan context this thread runs --------------------------------- */
@@ -236,19 +206,19 @@ typedef struct {
     bool borrowed;
 } act;
 
-static bool act_begin(int64_t g, act *a)
+static bool act_begin(rt_hg *g, act *a)
 {
     a->prev = t_cur;
     a->borrowed = false;
-    if (g == 0) {
+    if (!g) {
         leave();
         note_g0();
         a->prev = NULL;
         return true;
     }
-    if (t_cur && t_cur->id == g)
+    gstate *s = state_of(g);
+    if (s && t_cur == s)
         return true;
-    gstate *s = table_get(g);
     if (!s)
         return false;
     enter(s);
@@ -268,46 +238,37 @@ static void act_end(const act *a)
 
 /* ---- goroutine life ------------------------------------------------------ */
 
-static void on_create(int64_t parent, int64_t child, uintptr_t pc,
+static void on_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                       const char *file, int line, const char *func)
 {
     (void)pc, (void)file, (void)line, (void)func;
     act a;
     if (!act_begin(parent, &a))
-        act_begin(0, &a);
+        act_begin(NULL, &a);
     gstate *s = gstate_alloc();
-    s->id = child;
+    s->id = rt_hook_goid(child);
     s->fiber = __tsan_create_fiber(0);
     char name[32];
-    snprintf(name, sizeof name, "goroutine %lld", (long long)child);
+    snprintf(name, sizeof name, "goroutine %lld", (long long)s->id);
     __tsan_set_fiber_name(s->fiber, name);
-    table_put(child, s);
+    child->slot[hook_idx] = s;
     act_end(&a);
 }
 
-/* Our index among the installed detectors: our per-goroutine slot. */
-static int hook_idx;
-
-static void on_switch(int64_t g)
+static void on_switch(rt_hg *g)
 {
-    if (g == 0) {
-        leave();
-        return;
-    }
-    void **slot = rt_hook_gslot(hook_idx);
-    gstate *s = slot && *slot ? *slot : table_get(g);
+    gstate *s = state_of(g);
     if (s)
         enter(s);
     else
         leave();
 }
 
-static void on_start(int64_t g)
+static void on_start(rt_hg *g)
 {
-    gstate *s = table_get(g);
+    gstate *s = state_of(g);
     if (!s)
         return;
-    *rt_hook_gslot(hook_idx) = s;
     enter(s);
     /* This frame sits at the same depth on every goroutine's stack, so its
      * address names the stack. */
@@ -315,15 +276,15 @@ static void on_start(int64_t g)
     __tsan_acquire(s->stack_token);
 }
 
-static void on_block(int64_t g, int reason, const void *obj)
+static void on_block(rt_hg *g, int reason, const void *obj)
 {
     (void)g, (void)reason, (void)obj;
     leave();
 }
 
-static void on_end(int64_t g)
+static void on_end(rt_hg *g)
 {
-    gstate *s = table_get(g);
+    gstate *s = state_of(g);
     if (!s)
         return;
     if (s->stack_token) {
@@ -332,14 +293,14 @@ static void on_end(int64_t g)
     }
     leave();
     note_g0();
-    table_put(g, NULL);
+    g->slot[hook_idx] = NULL;
     __tsan_destroy_fiber(s->fiber);
     gstate_free(s);
 }
 
 /* ---- edges and accesses -------------------------------------------------- */
 
-static void on_acquire(int64_t g, const void *addr)
+static void on_acquire(rt_hg *g, const void *addr)
 {
     act a;
     if (!act_begin(g, &a))
@@ -348,7 +309,7 @@ static void on_acquire(int64_t g, const void *addr)
     act_end(&a);
 }
 
-static void on_release(int64_t g, const void *addr)
+static void on_release(rt_hg *g, const void *addr)
 {
     act a;
     if (!act_begin(g, &a))
@@ -357,7 +318,7 @@ static void on_release(int64_t g, const void *addr)
     act_end(&a);
 }
 
-static void on_mem_access(int64_t g, const void *addr, size_t size, int write,
+static void on_mem_access(rt_hg *g, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
     act a;
@@ -389,7 +350,7 @@ void __tsan_on_report(void *report)
         atomic_fetch_add(&races_found, 1);
 }
 
-static void on_go_exit(int64_t g, int code)
+static void on_go_exit(rt_hg *g, int code)
 {
     (void)g;
     int n = atomic_load(&races_found);

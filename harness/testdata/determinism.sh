@@ -2,7 +2,8 @@
 # determinism.sh GORACE-COMMAND SRCDIR: seeded schedules replay exactly.
 #
 # For a few corpus programs with several goroutines, channels, select,
-# timers, a mutex, a condition variable and a deadlock report, and for seeds
+# timers, a mutex, a condition variable, a deadlock report and loopback
+# sockets (corpus/net/interleave_echo.c), and for seeds
 # 1..100 (SEEDS overrides), three runs under one seed must give identical
 # stdout, stderr and exit status; and the seeds together must give several
 # different interleavings, so the test fails if the seed is ignored (a
@@ -28,6 +29,7 @@ worker_pool corpus/seeds/004_worker_pool.c 10
 ctx_worker_jobs corpus/seeds/003_ctx_worker_jobs.c 1
 heartbeat corpus/seeds/001_heartbeat_server.c 1
 cond_lost_wakeup corpus/sched/cond_lost_wakeup.c 2
+interleave_echo corpus/net/interleave_echo.c 10
 "
 
 # run_seeded PROG OPTS SEED OUT: one run's stdout, stderr and status in OUT.
