@@ -7,10 +7,13 @@ Builds (unless --no-build) and runs, each benchmark in a process of its own
   gorace_instr  the same source against the instrumented runtime (with the
                 native race detector and -fsanitize=thread when it exists)
   go, go_race   the twins in bench/go: `go test -bench` and `go test -race`
-then parked_mem and its Go twin at 10k/100k/1M goroutines. Prints one table
+then parked_mem and its Go twin at 10k/100k/1M goroutines, and conn_mem and
+its Go twin (memory per idle TCP connection, server and client side) at 10k
+connections. Prints one table
 (ns/op gorace vs Go, instrumented overhead vs Go -race overhead, allocations,
 peak RSS), the cost-growth curves (ns per item against n, flagging anything
-that grows faster than n), and memory per parked goroutine; appends one JSON
+that grows faster than n), memory per parked goroutine and per idle
+connection; appends one JSON
 line to the history (bench/history.jsonl) and redraws the dashboard
 (bench/dashboard/index.html) and the README's headline table
 (bench/readme_table.py) from it.
@@ -90,7 +93,7 @@ def build(build_dir):
         # A tree of its own: configure it; an existing one keeps its options.
         subprocess.run(["cmake", "-S", REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                         "-DGORACE_TESTS=OFF"], check=True, stdout=subprocess.DEVNULL)
-    targets = ["gorace_bench", "gorace_bench_instr", "parked_mem"]
+    targets = ["gorace_bench", "gorace_bench_instr", "parked_mem", "conn_mem"]
     if shutil.which("go"):
         targets.append("bench_go_twins")
     subprocess.run(["cmake", "--build", build_dir, "-j2", "--target", *targets], check=True,
@@ -102,7 +105,8 @@ def binaries(build_dir):
     path = {k: os.path.join(b, f) for k, f in (
         ("gorace", "gorace_bench"), ("gorace_instr", "gorace_bench_instr"),
         ("go", "go_bench.test"), ("go_race", "go_bench_race.test"),
-        ("parked", "parked_mem"), ("parked_go", "parked_mem_go"))}
+        ("parked", "parked_mem"), ("parked_go", "parked_mem_go"),
+        ("conn", "conn_mem"), ("conn_go", "conn_mem_go"))}
     have = {k: p for k, p in path.items() if os.access(p, os.X_OK)}
     for k in ("gorace", "parked"):
         if k not in have:
@@ -209,6 +213,28 @@ def parked_memory(bins, sizes, env, timeout):
     return out
 
 
+CONN_LINE = re.compile(r"side=(\w+) .*bytes_per_conn=(-?\d+)")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def conn_memory(bins, sizes, env, timeout):
+    """{side: {n: {"server": B, "client": B}}} per idle connection; None when
+    the program failed (its last stderr line goes to problems)."""
+    out, errors = {}, []
+    for side, key in (("gorace", "conn"), ("go", "conn_go")):
+        if key not in bins:
+            continue
+        for n in sizes:
+            text, err = run([bins[key], str(n)], env, timeout)
+            got = {m.group(1): int(m.group(2)) for m in CONN_LINE.finditer(text or "")}
+            ok = not err and {"server", "client"} <= set(got)
+            out.setdefault(side, {})[str(n)] = got if ok else None
+            if not ok:
+                errors.append(f"conn_mem {side} n={n}: {err or 'no result lines'}")
+            log(f"   conn {side} n={n}: {got if ok else err}")
+    return out, errors
+
+
 # ---- the gate ----------------------------------------------------------
 
 
@@ -309,7 +335,7 @@ def ns(results, name, variant):
     return r.get("ns_op") if r and "ns_op" in r else None
 
 
-def report(results, names, kind, parked, problems):
+def report(results, names, kind, parked, problems, conns=None):
     out = []
     head = ("benchmark", "gorace ns/op", "Go ns/op", "gorace/Go", f"{kind} ns/op", "Go -race ns/op",
             f"gorace {kind}/release", "Go race/plain", "allocs/op gorace", "allocs/op Go",
@@ -360,6 +386,27 @@ def report(results, names, kind, parked, problems):
     if flags:
         out.append("superlinear (per-item cost rising with n):\n  " + "\n  ".join(flags))
 
+    if conns:
+        out.append("\nmemory per idle TCP connection (RSS growth / n, bytes; server: a goroutine"
+                   " parked in a read per accepted connection; client: the same in the dialing"
+                   " process; goal: gorace <= Go + 1 page):")
+        sizes = sorted({int(n) for side in conns.values() for n in side})
+        rows = []
+        for n in sizes:
+            g, o = conns.get("gorace", {}).get(str(n)), conns.get("go", {}).get(str(n))
+            for part in ("server", "client", "total"):
+                def val(r):
+                    if not r:
+                        return None
+                    return r["server"] + r["client"] if part == "total" else r[part]
+                gv, ov = val(g), val(o)
+                met = "-" if gv is None or ov is None else (
+                    "yes" if gv <= ov + (2 if part == "total" else 1) * PAGE else "no")
+                rows.append((f"{n:,}", part, gv if gv is not None else "-",
+                             ov if ov is not None else "-", fmt_ratio(gv, ov),
+                             f"{gv - ov:+d}" if gv is not None and ov is not None else "-", met))
+        out.append(table(("connections", "side", "gorace", "Go", "gorace/Go", "gorace-Go",
+                          "<= Go+page"), rows, {0, 2, 3, 4, 5}))
     if parked:
         out.append("\nmemory per parked goroutine (RSS growth / n, bytes):")
         sizes = sorted({int(n) for side in parked.values() for n in side})
@@ -397,13 +444,13 @@ def machine_info():
             "kernel": platform.release()}
 
 
-def history_line(results, kind, parked, procs, smoke):
+def history_line(results, kind, parked, procs, smoke, conns=None):
     commit = git("rev-parse", "HEAD").stdout.strip() or "unknown"
     dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip() != ""
     line = {"commit": commit, "dirty": dirty,
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             **machine_info(), "gomaxprocs": procs, "instr_kind": kind, "smoke": smoke,
-            "benchmarks": {}, "parked_bytes": parked}
+            "benchmarks": {}, "parked_bytes": parked, "conn_bytes": conns or {}}
     for name, res in results.items():
         line["benchmarks"][name] = {v: {k: r[k] for k in ("ns_op", "allocs_op", "maxrss_kb", "samples")}
                                     for v, r in res.items() if "ns_op" in r}
@@ -421,6 +468,8 @@ def main():
     ap.add_argument("--filter", default=".", help="regex over benchmark names")
     ap.add_argument("--maxn", type=int, help="largest growth n (default 1e6; smoke 1e3)")
     ap.add_argument("--parked", default=None, help="parked-memory sizes (default 10000,100000,1000000)")
+    ap.add_argument("--conns", default=None,
+                    help="idle-connection memory sizes (default 10000; smoke 200; 0: none)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--gate", default=None, help="auto, none, or a git revision (smoke: aa)")
     ap.add_argument("--gate-reps", type=int, default=None, help="samples per side (default 10)")
@@ -433,6 +482,7 @@ def main():
     reps = a.reps or (1 if a.smoke else 5)
     maxn = a.maxn or (1000 if a.smoke else 1000000)
     parked_sizes = [int(x) for x in (a.parked or ("1000" if a.smoke else "10000,100000,1000000")).split(",")]
+    conn_sizes = [int(x) for x in (a.conns or ("200" if a.smoke else "10000")).split(",") if int(x) > 0]
     gate_spec = a.gate or ("aa" if a.smoke else "auto")
     gate_reps = a.gate_reps or (3 if a.smoke else 10)
 
@@ -469,12 +519,14 @@ def main():
                 timed_out.add(family)
             log(f"   {name:24s} {v:13s} " + (fmt_ns(r["ns_op"]) if "ns_op" in r else r["error"]))
     parked = parked_memory(bins, parked_sizes, env, 600)
+    conns, conn_errors = conn_memory(bins, conn_sizes, env, 300)
+    problems.extend(conn_errors)
 
-    text = report(results, names, kind, parked, problems)
+    text = report(results, names, kind, parked, problems, conns)
     print(f"GOMAXPROCS={a.procs}; instrumented build: {kind}; {reps} repetitions, medians")
     print(text)
 
-    line = history_line(results, kind, parked, a.procs, a.smoke)
+    line = history_line(results, kind, parked, a.procs, a.smoke, conns)
     os.makedirs(os.path.dirname(os.path.abspath(a.history)), exist_ok=True)
     with open(a.history, "a") as f:
         f.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -77,6 +77,16 @@
  *                      detection with n live goroutines)
  *   SelectN/n          one send, then one select over n receive cases
  *   TimersN/n          new + stop of one timer while n timers are pending
+ * The netpoller, loopback TCP on 127.0.0.1:0 (set-up not timed):
+ *   TCPEchoRTT/k       one round trip: a client goroutine writes 64 bytes
+ *                      and reads them back in full from its server
+ *                      goroutine (read 64 in full, write them back); k
+ *                      connections, a client and a server goroutine each,
+ *                      the batch's round trips shared among the k clients
+ *                      (share_of); k = 1 is latency, k = 1000 throughput
+ *   TCPAccept          one connection's life, one at a time: dial; the
+ *                      acceptor goroutine accepts and closes; the client
+ *                      reads EOF and closes
  * n runs over 10^2..BENCH_MAXN (environment, default 10^6; select stops at
  * 10^4, below Go's and our 65536-case limit).
  */
@@ -85,8 +95,11 @@
 
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -908,6 +921,217 @@ void TimersN(benchmark::State &state)
     }
 }
 
+/* ---- TCPEchoRTT, TCPAccept: the netpoller, over loopback ----------- */
+
+constexpr size_t kEchoMsg = 64;
+
+/* io.ReadFull: false on EOF or an error before n bytes. */
+bool read_full(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = go_read(fd, buf + got, n - got);
+        if (r <= 0)
+            return false;
+        got += static_cast<size_t>(r);
+    }
+    return true;
+}
+
+struct EchoConn;
+
+struct EchoSet {
+    int lfd;
+    int conns;
+    std::vector<int> clients;
+    std::vector<EchoConn> server_conns;
+    go_wg servers; /* every echo goroutine closed its end */
+    go_wg done;    /* every client goroutine did its rounds */
+    int failed;    /* set by any goroutine whose round trip failed */
+};
+
+struct EchoConn {
+    EchoSet *set;
+    int fd;
+    int64_t rounds;
+};
+
+/* Reads 64 bytes in full, writes them back, until EOF; then closes. */
+void echo_server(void *arg)
+{
+    auto *c = static_cast<EchoConn *>(arg);
+    const int fd = c->fd;
+    go_wg *servers = &c->set->servers;
+    char buf[kEchoMsg];
+    while (read_full(fd, buf, kEchoMsg))
+        if (go_write(fd, buf, kEchoMsg) != static_cast<ssize_t>(kEchoMsg))
+            break;
+    go_close(fd);
+    go_wg_done(servers);
+}
+
+void echo_acceptor(void *arg)
+{
+    auto *s = static_cast<EchoSet *>(arg);
+    const int lfd = s->lfd, conns = s->conns;
+    for (int i = 0; i < conns; i++) {
+        int fd = go_accept(lfd, nullptr, nullptr);
+        if (fd < 0)
+            go_panic("TCPEchoRTT: accept: %s", strerror(errno));
+        s->server_conns[i] = {s, fd, 0};
+        GO(echo_server, &s->server_conns[i]);
+    }
+}
+
+/* Listens on 127.0.0.1:0 and dials s->conns connections; an acceptor
+ * goroutine starts an echo goroutine per accepted one. Not timed. */
+bool echo_listen(EchoSet *s, int conns)
+{
+    s->conns = conns;
+    s->lfd = go_listen_tcp("127.0.0.1:0");
+    if (s->lfd < 0)
+        return false;
+    const std::string addr =
+        "127.0.0.1:" + std::to_string(go_local_port(s->lfd));
+    s->server_conns.resize(conns);
+    go_wg_add(&s->servers, conns);
+    GO(echo_acceptor, s);
+    s->clients.resize(conns);
+    for (auto &fd : s->clients)
+        if ((fd = go_dial_tcp(addr.c_str(), 0)) < 0)
+            return false;
+    return true;
+}
+
+void echo_client(void *arg)
+{
+    auto *c = static_cast<EchoConn *>(arg);
+    const int fd = c->fd;
+    const int64_t rounds = c->rounds;
+    char msg[kEchoMsg] = {}, got[kEchoMsg];
+    for (int64_t r = 0; r < rounds; r++) {
+        msg[0] = static_cast<char>(r);
+        if (go_write(fd, msg, kEchoMsg) != static_cast<ssize_t>(kEchoMsg) ||
+            !read_full(fd, got, kEchoMsg) || memcmp(msg, got, kEchoMsg) != 0) {
+            __atomic_store_n(&c->set->failed, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    go_wg_done(&c->set->done);
+}
+
+/* TCPEchoRTT/k: k connections, one client goroutine each; the batch's
+ * round trips are shared among them as share_of splits them. */
+void TCPEchoRTT(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int k = static_cast<int>(state.range(0));
+    const int64_t n = state.max_iterations;
+    EchoSet s = {};
+    if (!echo_listen(&s, k)) {
+        state.SkipWithError("listen/dial failed");
+        for (auto _ : state) {
+        }
+        return;
+    }
+    std::vector<EchoConn> clients(k);
+    while (state.KeepRunningBatch(n)) {
+        go_wg_add(&s.done, k);
+        for (int i = 0; i < k; i++) {
+            clients[i] = {&s, s.clients[i], share_of(n, i, k)};
+            GO(echo_client, &clients[i]);
+        }
+        go_wg_wait(&s.done);
+    }
+    for (int fd : s.clients)
+        go_close(fd);
+    go_wg_wait(&s.servers);
+    go_close(s.lfd);
+    if (s.failed)
+        state.SkipWithError("an echo round trip failed");
+}
+
+struct AcceptLoop {
+    int lfd;
+    int64_t n;
+    go_chan *accepted; /* 0, or the errno of a failed accept */
+};
+
+void accept_and_close(void *arg)
+{
+    auto *a = static_cast<AcceptLoop *>(arg);
+    const int lfd = a->lfd;
+    const int64_t n = a->n;
+    int err = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int fd = go_accept(lfd, nullptr, nullptr);
+        if (fd < 0) {
+            err = errno;
+            break;
+        }
+        go_close(fd);
+    }
+    go_chan_send(a->accepted, &err);
+}
+
+/* TCPAccept: op = dial, accept, the server closes, the client reads EOF and
+ * closes: one connection's whole life, one at a time. */
+void TCPAccept(benchmark::State &state)
+{
+    Footprint fp(state);
+    AcceptLoop a = {};
+    a.lfd = go_listen_tcp("127.0.0.1:0");
+    a.n = state.max_iterations;
+    a.accepted = go_chan_make(sizeof(int), 1);
+    if (a.lfd < 0) {
+        state.SkipWithError("listen failed");
+        for (auto _ : state) {
+        }
+        return;
+    }
+    const std::string addr =
+        "127.0.0.1:" + std::to_string(go_local_port(a.lfd));
+    std::string failed;
+    bool listening = true;
+    while (state.KeepRunningBatch(a.n)) {
+        GO(accept_and_close, &a);
+        char b;
+        for (int64_t i = 0; i < a.n; i++) {
+            int fd = go_dial_tcp(addr.c_str(), 0);
+            if (fd < 0) {
+                failed = "dial " + std::to_string(i) + ": " + strerror(errno);
+                break;
+            }
+            ssize_t r = go_read(fd, &b, 1);
+            if (r != 0) {
+                failed = "read " + std::to_string(i) + " gave " +
+                         std::to_string(r) + " not EOF" +
+                         (r < 0 ? std::string(": ") + strerror(errno) : "");
+                go_close(fd);
+                break;
+            }
+            go_close(fd);
+        }
+        /* After a failure the acceptor still waits for its count: closing
+         * the listener wakes it (EBADF). */
+        if (!failed.empty() && listening) {
+            go_close(a.lfd);
+            listening = false;
+        }
+        int err;
+        go_chan_recv(a.accepted, &err);
+        if (err && failed.empty())
+            failed = std::string("accept: ") + strerror(err);
+    }
+    if (listening)
+        go_close(a.lfd);
+    go_chan_free(a.accepted);
+    if (!failed.empty()) {
+        fprintf(stderr, "TCPAccept: %s\n", failed.c_str());
+        state.SkipWithError(("TCPAccept: " + failed).c_str());
+    }
+}
+
 /* ---- driver -------------------------------------------------------- */
 
 int64_t growth_max()
@@ -953,6 +1177,12 @@ void register_all()
     for (int k = 1; k <= go_maxprocs(0); k++)
         mutex->Arg(k);
     mutex->UseRealTime();
+
+    benchmark::RegisterBenchmark("TCPEchoRTT", TCPEchoRTT)
+        ->Arg(1)
+        ->Arg(1000)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("TCPAccept", TCPAccept)->UseRealTime();
 
     static const struct {
         const char *name;

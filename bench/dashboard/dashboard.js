@@ -250,6 +250,31 @@ function drawParked() {
   }
 }
 
+// Memory per idle TCP connection (conn_mem): server side solid, client side
+// dashed, per connection count, over the runs.
+function drawConns() {
+  const box = document.getElementById('conns');
+  const sizes = [];
+  for (const r of RUNS)
+    for (const side in r.conn_bytes || {})
+      for (const n in r.conn_bytes[side]) if (!sizes.includes(n)) sizes.push(n);
+  sizes.sort((a, b) => a - b);
+  for (const n of sizes) {
+    const series = [];
+    for (const [impl, v] of [['gorace', VARIANTS[0]], ['go', VARIANTS[1]]])
+      for (const [part, dash] of [['server', []], ['client', [6, 4]]])
+        series.push({
+          label: v.label + ' ' + part, color: v.color, dash: dash,
+          points: RUNS.map((r, i) => [i, (((r.conn_bytes || {})[impl] || {})[n] || {})[part]])
+            .filter(p => p[1] > 0),
+        });
+    chart(box, 'idle connection, n=' + Number(n).toLocaleString('en'), series,
+      {xticks: runTicks(), xlabel: 'run (date)', linearY: true, unit: {name: 'bytes', f: 1},
+        caption: u => u + ' per idle TCP connection (server solid, client dashed), n=' +
+          Number(n).toLocaleString('en')});
+  }
+}
+
 // The previous run of the same machine with the same GOMAXPROCS.
 function previousRun(last) {
   for (let i = RUNS.length - 2; i >= 0; i--)
@@ -308,6 +333,7 @@ function main() {
     drawLatest();
     drawGrowth();
     drawParked();
+    drawConns();
     drawHistory();
   }
   document.body.dataset.charts = String(drawn);

@@ -11,6 +11,8 @@ on plain canvases:
     against n for the latest run, log-log, each variant a line;
   - memory per parked goroutine over the runs, gorace beside Go, on a
     linear axis from 0 (a log axis flattened them against a decade line);
+  - memory per idle TCP connection (conn_mem) the same way, server side
+    solid and client side dashed;
   - a table of the latest run, each benchmark's change from the previous run
     of the same machine, and regressions (Mann-Whitney U on the runs'
     repetition samples, p < 0.05 and the median > 5% slower) in red.
@@ -74,6 +76,8 @@ window.addEventListener('error', function () {{
 <div id="growth" class="grid"></div>
 <h2>Memory per parked goroutine</h2>
 <div id="parked" class="grid"></div>
+<h2>Memory per idle TCP connection</h2>
+<div id="conns" class="grid"></div>
 <h2>Every benchmark over the history (ns/op, log scale)</h2>
 <div id="history" class="grid"></div>
 <script id="data" type="application/json">{data}</script>

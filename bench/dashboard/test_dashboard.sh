@@ -60,7 +60,9 @@ for k in range(3):
                  "machine": "synthetic", "cpu": "synthetic", "gomaxprocs": 2, "instr_kind": "race",
                  "smoke": False, "benchmarks": b,
                  "parked_bytes": {"gorace": {"10000": 4400, "100000": 4420},
-                                  "go": {"10000": 2700, "100000": 2750}}})
+                                  "go": {"10000": 2700, "100000": 2750}},
+                 "conn_bytes": {"gorace": {"10000": {"server": 4550, "client": 4580}},
+                                "go": {"10000": {"server": 3400, "client": 3480}}}})
 with open(sys.argv[1], "w") as f:
     for r in runs:
         f.write(json.dumps(r) + "\n")
@@ -78,7 +80,8 @@ names = {n for r in runs for n in r.get("benchmarks", {})}
 fams = {n.split("/")[0] for n in runs[-1]["benchmarks"]
         if n.split("/")[0] in ("SpawnN", "ChanRingN", "SelectN", "TimersN") and n.split("/")[-1].isdigit()}
 sizes = {n for r in runs for side in (r.get("parked_bytes") or {}).values() for n in side}
-print(len(names) + len(fams) + len(sizes))
+conns = {n for r in runs for side in (r.get("conn_bytes") or {}).values() for n in side}
+print(len(names) + len(fams) + len(sizes) + len(conns))
 EOF
 )
 
@@ -118,7 +121,7 @@ check(dom.count("<canvas") == want, f"{dom.count('<canvas')} canvases, want {wan
 figs = re.findall(r"<figure([^>]*)>", dom)
 units = [re.search(r'data-unit="([^"]+)"', f) for f in figs]
 check(len(figs) == want and all(units), "a chart without its one unit (data-unit)")
-parked = [f for f in figs if 'data-title="parked goroutine' in f]
+parked = [f for f in figs if 'data-title="parked goroutine' in f or 'data-title="idle connection' in f]
 check(bool(parked) and all('data-scale="linear"' in f and 'data-unit="bytes"' in f for f in parked),
       "memory charts are not linear charts in bytes")
 console = [l for l in log.splitlines() if "CONSOLE" in l or "Uncaught" in l]

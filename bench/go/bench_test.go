@@ -5,11 +5,14 @@ package bench
 
 import (
 	"context"
+	"io"
+	"net"
 	"os"
 	"reflect"
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -603,4 +606,137 @@ func BenchmarkTimersN(b *testing.B) {
 			t.Stop()
 		}
 	})
+}
+
+// ---- TCPEchoRTT, TCPAccept: the netpoller, over loopback ----
+
+const echoMsg = 64
+
+// echoListen listens on 127.0.0.1:0 and dials conns connections to it; an
+// acceptor goroutine starts one echo goroutine per accepted connection
+// (read 64 bytes in full, write them back, until EOF, then close). The
+// set-up is not timed. servers is done when every echo goroutine closed.
+func echoListen(b *testing.B, conns int) (clients []net.Conn, servers *sync.WaitGroup, ln net.Listener) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	servers = new(sync.WaitGroup)
+	servers.Add(conns)
+	go func() {
+		for i := 0; i < conns; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				panic(err)
+			}
+			go func(c net.Conn) {
+				var buf [echoMsg]byte
+				for {
+					if _, err := io.ReadFull(c, buf[:]); err != nil {
+						break
+					}
+					if _, err := c.Write(buf[:]); err != nil {
+						break
+					}
+				}
+				c.Close()
+				servers.Done()
+			}(c)
+		}
+	}()
+	clients = make([]net.Conn, conns)
+	for i := range clients {
+		if clients[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return clients, servers, ln
+}
+
+// TCPEchoRTT/k: k connections, one client goroutine each; op = one round
+// trip (write 64 bytes, read the 64-byte echo), b.N shared among the k
+// clients as shareOf splits it.
+func BenchmarkTCPEchoRTT(b *testing.B) {
+	for _, k := range []int{1, 1000} {
+		k := k
+		b.Run(strconv.Itoa(k), func(b *testing.B) { tcpEchoRTT(b, k) })
+	}
+}
+
+func tcpEchoRTT(b *testing.B, k int) {
+	defer reportMaxRSS(b)
+	clients, servers, ln := echoListen(b, k)
+	n := int64(b.N)
+	var done sync.WaitGroup
+	var failed int32
+	b.ResetTimer()
+	done.Add(k)
+	for i, c := range clients {
+		go func(c net.Conn, rounds int64) {
+			var msg, got [echoMsg]byte
+			for r := int64(0); r < rounds; r++ {
+				msg[0] = byte(r)
+				if _, err := c.Write(msg[:]); err != nil {
+					atomic.StoreInt32(&failed, 1)
+					break
+				}
+				if _, err := io.ReadFull(c, got[:]); err != nil || got != msg {
+					atomic.StoreInt32(&failed, 1)
+					break
+				}
+			}
+			done.Done()
+		}(c, shareOf(n, i, k))
+	}
+	done.Wait()
+	b.StopTimer()
+	for _, c := range clients {
+		c.Close()
+	}
+	servers.Wait()
+	ln.Close()
+	if failed != 0 {
+		b.Fatal("an echo round trip failed")
+	}
+}
+
+// TCPAccept: op = dial, accept, the server closes, the client reads EOF and
+// closes: one connection's whole life, one at a time.
+func BenchmarkTCPAccept(b *testing.B) {
+	defer reportMaxRSS(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	n := b.N
+	accepted := make(chan error, 1)
+	b.ResetTimer()
+	go func() {
+		for i := 0; i < n; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				accepted <- err
+				return
+			}
+			c.Close()
+		}
+		accepted <- nil
+	}()
+	var buf [1]byte
+	for i := 0; i < n; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m, err := c.Read(buf[:]); m != 0 || err != io.EOF {
+			b.Fatal("the server did not close")
+		}
+		c.Close()
+	}
+	if err := <-accepted; err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	ln.Close()
 }
