@@ -290,9 +290,12 @@ static void dequeue_locked(polldir *d, pollwait *w)
 /* A dequeued waiter stops counting only once it is runnable: in between,
  * an M going idle must not find "nothing waits, nothing runs" and report
  * a deadlock (checkdead reads the count). */
-static void ready_waiter(rt_g *g)
+static void ready_waiter(rt_g *g, bool wake)
 {
-    rt_ready(g);
+    if (wake)
+        rt_ready(g);
+    else
+        rt_ready_nowake(g);
     __atomic_fetch_sub(&np.waiters, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -309,12 +312,12 @@ static void take_all_locked(polldir *d, int err, pollwait **list)
     }
 }
 
-static int ready_list(pollwait *w)
+static int ready_list(pollwait *w, bool wake)
 {
     int n = 0;
     while (w) {
         pollwait *next = w->next; /* w lives on a stack that rt_ready frees */
-        ready_waiter(w->g);
+        ready_waiter(w->g, wake);
         w = next;
         n++;
     }
@@ -377,7 +380,7 @@ static void ctxwake_fire(void *arg)
     }
     rt_lock_release(&pd->lock);
     if (g)
-        ready_waiter(g);
+        ready_waiter(g, true);
     ctxwake_unref(cw);
 }
 
@@ -496,7 +499,7 @@ static void deadline_fire(void *arg, uintptr_t seq)
         take_all_locked(d, ETIMEDOUT, &list);
     }
     rt_lock_release(&pd->lock);
-    ready_list(list);
+    ready_list(list, true);
 }
 
 static void set_deadline_locked(polldir *d, int64_t when, pollwait **list)
@@ -539,7 +542,7 @@ int rt_netpoll_set_deadline(int fd, int mask, int64_t when)
     if (mask & RT_POLL_WRITE)
         set_deadline_locked(&pd->w, when, &list);
     rt_lock_release(&pd->lock);
-    ready_list(list);
+    ready_list(list, true);
     return 0;
 }
 
@@ -574,7 +577,7 @@ int rt_netpoll_close(int fd)
     int r = close(fd), err = rt_errno();
     __atomic_store_n(&pd->closing, 0, __ATOMIC_RELEASE);
     rt_lock_release(&pd->lock);
-    ready_list(list);
+    ready_list(list, true);
     rt_set_errno(err);
     return r;
 }
@@ -609,7 +612,7 @@ void rt_netpoll_break(void)
 }
 
 /* An epoll event: every waiter of each direction it reports retries. */
-static int deliver(uint64_t data, uint32_t events)
+static int deliver(uint64_t data, uint32_t events, bool wake)
 {
     pollfd *pd = pd_of((int)(uint32_t)data, false);
     if (!pd)
@@ -629,7 +632,7 @@ static int deliver(uint64_t data, uint32_t events)
         }
     }
     rt_lock_release(&pd->lock);
-    return ready_list(list);
+    return ready_list(list, wake);
 }
 
 /* Go's netpoll delay rounding: under 1 ms waits 1 ms; the caller, woken
@@ -647,7 +650,7 @@ static int delay_ms(int64_t ns)
     return 1000000000; /* about 11 days: the caller looks again */
 }
 
-int rt_netpoll(int64_t delay_ns)
+int rt_netpoll(int64_t delay_ns, bool wake)
 {
     if (!__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE))
         return 0;
@@ -674,7 +677,7 @@ int rt_netpoll(int64_t delay_ns)
             __atomic_store_n(&np.wake_sig, 0, __ATOMIC_RELEASE);
             continue;
         }
-        readied += deliver(ev[i].data.u64, ev[i].events);
+        readied += deliver(ev[i].data.u64, ev[i].events, wake);
     }
     return readied;
 }

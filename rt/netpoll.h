@@ -23,10 +23,12 @@
 bool rt_netpoll_waiting(void);
 /* Waiters exist and no M is blocked in the poller: worth a look. */
 bool rt_netpoll_should_poll(void);
-/* Readies every goroutine whose fd became ready (or whose wait ended
- * otherwise); waits up to delay_ns for one (0: never, < 0: forever).
- * Callable with or without a P; returns how many were readied. */
-int rt_netpoll(int64_t delay_ns);
+/* Readies every goroutine whose fd became ready; waits up to delay_ns for
+ * one (0: never, < 0: forever). Callable with or without a P; returns how
+ * many were readied. wake: as rt_ready does, wake an idle P for each;
+ * false when the caller runs them itself (it then wakes a P if it readied
+ * more than one: rt_ready_nowake). */
+int rt_netpoll(int64_t delay_ns, bool wake);
 /* Makes a blocked rt_netpoll return now (an M is wanted, or an earlier
  * timer was added). Cheap when nobody polls: one flag per poll. */
 void rt_netpoll_break(void);

@@ -609,8 +609,10 @@ static void stopm(M *m, int64_t timer_when)
     rt_lock_release(&sched.lock);
 
     int64_t wait = timer_when == INT64_MAX ? -1 : timer_when - rt_nanotime();
+    int readied = 0; /* by the poller, for this M to run (Go's findrunnable) */
     if (watch && poll)
-        rt_netpoll(wait < 0 && timer_when != INT64_MAX ? 0 : wait);
+        readied =
+            rt_netpoll(wait < 0 && timer_when != INT64_MAX ? 0 : wait, false);
     else if (!watch || wait > 0)
         rt_note_tsleep(&m->park, watch ? wait : -1);
 
@@ -636,7 +638,10 @@ static void stopm(M *m, int64_t timer_when)
         if (!rt_explore_on)
             m->nextp = pidle_get_locked();
     }
+    bool got_p = m->nextp != NULL;
     rt_lock_release(&sched.lock);
+    if (readied > 1 || (readied == 1 && !got_p))
+        wakep(); /* more than this M can run, or it cannot run any */
 }
 
 void rt_sched_timer_added(int64_t when)
@@ -1128,6 +1133,12 @@ bool rt_park_unlock_commit(rt_g *g, void *lock)
 
 void rt_ready(rt_g *g)
 {
+    rt_ready_nowake(g);
+    wakep();
+}
+
+void rt_ready_nowake(rt_g *g)
+{
     G *gp = (G *)g;
     uint32_t want = G_WAITING;
     if (!__atomic_compare_exchange_n(&gp->status, &want, G_RUNNABLE, false,
@@ -1136,7 +1147,6 @@ void rt_ready(rt_g *g)
                  (long long)gp->pub.id, want);
     RT_HOOK(go_unblock, &gp->pub.hg, rt_hook_cur());
     ready_put(gp);
-    wakep();
 }
 
 void go_yield(void)
@@ -1262,10 +1272,10 @@ static bool explore_await_io(int64_t next_timer)
     if (!rt_netpoll_waiting())
         return false;
     if (next_timer == INT64_MAX) {
-        rt_netpoll(-1);
+        rt_netpoll(-1, true);
         return true; /* nothing else can happen: look again either way */
     }
-    return rt_netpoll(IO_TIMER_WAIT_NS) > 0;
+    return rt_netpoll(IO_TIMER_WAIT_NS, true) > 0;
 }
 
 /* Seeded mode: the one M takes goroutines from rt/explore.c's set; when none
@@ -1279,7 +1289,7 @@ static G *explore_find_runnable(void)
         }
         int64_t next_timer = run_timers();
         if (rt_netpoll_waiting())
-            rt_netpoll(0); /* I/O readiness at a seeded point */
+            rt_netpoll(0, true); /* I/O readiness at a seeded point */
         if (next_timer != INT64_MAX && rt_explore_spinning()) {
             rt_explore_parked();
             rt_explore_advance(next_timer);
@@ -1356,8 +1366,13 @@ static G *find_runnable(M *m, bool *inherit)
             gp = runq_get(p, inherit);
         if (!gp)
             gp = globrunq_get(p, 0);
-        if (!gp && rt_netpoll_should_poll() && rt_netpoll(0) > 0)
-            gp = runq_get(p, inherit); /* readied onto this P */
+        if (!gp && rt_netpoll_should_poll()) {
+            int n = rt_netpoll(0, false); /* readied onto this P */
+            if (n > 1)
+                wakep(); /* help with the rest */
+            if (n > 0)
+                gp = runq_get(p, inherit);
+        }
         if (!gp) {
             int32_t busy =
                 load_relaxed(&sched.nprocs) - load_relaxed(&sched.npidle);

@@ -75,6 +75,11 @@ bool rt_park_unlock_commit(rt_g *g, void *lock);
  * from goroutines and from scheduler context. */
 void rt_ready(rt_g *g);
 
+/* rt_ready without waking an idle P: for a caller about to run g itself
+ * (the poller's M takes a P and runs what it readied, as Go's findrunnable
+ * does, rather than waking a second thread for it). */
+void rt_ready_nowake(rt_g *g);
+
 /* Goroutine creation from runtime code (ctx, timers); site may be NULL. */
 void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
               const char *func, uintptr_t pc);

@@ -392,7 +392,7 @@ void rt_sysmon_wake_locked(void)
 static void poll_network(int64_t now)
 {
     if (rt_netpoll_should_poll() && now - rt_netpoll_last() > NETPOLL_STALE_NS)
-        rt_netpoll(0);
+        rt_netpoll(0, true);
 }
 
 /* ---- the scavenger ------------------------------------------------------ */
