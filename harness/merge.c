@@ -165,6 +165,29 @@ static void load(const char *name, struct shard_file *f)
     if (n < 1 || i < 0 || i >= n)
         bad("%s: shard %lld of %lld shards is impossible", name, i, n);
     f->index = (long)i;
+    static const struct {
+        const char *key;
+        enum jtype type;
+    } need_check[] = {{"corpus", J_STR},  {"selected", J_NUM},
+                      {"runtime", J_STR}, {"seed_range", J_STR},
+                      {"count", J_NUM},   {"programs", J_ARR}},
+      need_stress[] = {{"program", J_STR},
+                       {"program_id", J_STR},
+                       {"schedule", J_STR},
+                       {"pct_steps", J_STR},
+                       {"runtime", J_STR},
+                       {"keep_going", J_BOOL},
+                       {"runs", J_NUM},
+                       {"seed_range", J_STR},
+                       {"failures", J_ARR},
+                       {"reference_failed", J_BOOL},
+                       {"stopped_at_reference", J_BOOL}};
+    bool check = strcmp(kind, "check") == 0;
+    size_t nneed = check ? sizeof need_check / sizeof *need_check
+                         : sizeof need_stress / sizeof *need_stress;
+    for (size_t k = 0; k < nneed; k++)
+        field(f, check ? need_check[k].key : need_stress[k].key,
+              check ? need_check[k].type : need_stress[k].type);
 }
 
 /* Shards 0..n-1, each once. */

@@ -427,6 +427,7 @@ static void release_rec(struct outcome_rec *o)
     free(o->out);
     free(o->err);
     o->out = o->err = NULL;
+    o->outlen = o->errlen = 0;
 }
 
 /* The first line where two outputs differ (1-based). */
