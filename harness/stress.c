@@ -683,7 +683,10 @@ static void print_header(void)
         return;
     }
     schedule_name(&so.sched, name, sizeof name);
-    if (so.shard.total > 1)
+    if (so.shard.total > 1 && shard_lo == shard_hi)
+        strfmt(part, sizeof part, ", shard %ld/%ld: no runs", so.shard.index,
+               so.shard.total);
+    else if (so.shard.total > 1)
         strfmt(part, sizeof part, ", shard %ld/%ld: seeds %llu..%llu",
                so.shard.index, so.shard.total,
                so.seed_lo + (unsigned long long)shard_lo,
