@@ -125,7 +125,7 @@ say "slurm up: node $host idle ($(sinfo -V))"
 # --- the work: a few corpus/deadlock programs, one small sched program
 cd "$SRC" || exit 1
 export XDG_CACHE_HOME=$T/cache
-unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS JOB_COMPLETION_INDEX CI_NODE_INDEX \
+unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS JOB_COMPLETION_INDEX CI_NODE_INDEX SLURM_ARRAY_TASK_ID \
     GORACE GOMAXPROCS
 runre='corpus/deadlock/(abba_all_asleep|double_lock|nil_channel_recv|once_recursive|unbuffered_self_send)'
 check_args=(check -j 1 --seeds 10 -run "$runre" corpus/deadlock)
