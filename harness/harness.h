@@ -112,7 +112,10 @@ void shell_append(char *dst, size_t len, const char *s);
 
 /* ---- shards (shard.c) -------------------------------------------------- */
 
-/* The shard index of n (0-based) and where it came from. */
+#define SHARDS_MAX 1000000L
+
+/* The shard index of n (0-based, n <= SHARDS_MAX) and where it came
+ * from. */
 struct shard {
     long index, total;
     bool given;       /* by --shard */

@@ -108,7 +108,7 @@ static const char *str_of(const struct shard_file *f, const char *key)
 static long long int_of(const struct shard_file *f, const char *key)
 {
     double d = field(f, key, J_NUM)->num;
-    if (d != (double)(long long)d)
+    if (!(d >= -1e15 && d <= 1e15) || d != (double)(long long)d)
         bad("%s: \"%s\" is %g, want an integer", f->name, key, d);
     return (long long)d;
 }
@@ -162,7 +162,7 @@ static void load(const char *name, struct shard_file *f)
     if (strcmp(kind, "check") != 0 && strcmp(kind, "stress") != 0)
         bad("%s: unknown kind \"%s\" (want check or stress)", name, kind);
     long long n = int_of(f, "shards"), i = int_of(f, "shard");
-    if (n < 1 || i < 0 || i >= n)
+    if (n < 1 || i < 0 || i >= n || n > SHARDS_MAX)
         bad("%s: shard %lld of %lld shards is impossible", name, i, n);
     f->index = (long)i;
     static const struct {

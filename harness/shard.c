@@ -57,8 +57,9 @@ void shard_parse(const char *verb, const char *v, struct shard *s)
         if (end == ns || *end != '\0')
             n = 0;
     }
-    if (n < 1 || i < 0 || i >= n)
-        usage_fail("%s: bad --shard \"%s\" (want i/n, 0 <= i < n)", verb, v);
+    if (n < 1 || i < 0 || i >= n || n > SHARDS_MAX)
+        usage_fail("%s: bad --shard \"%s\" (want i/n, 0 <= i < n <= %ld)", verb,
+                   v, SHARDS_MAX);
     s->index = i;
     s->total = n;
     s->given = true;
@@ -71,6 +72,9 @@ static void set_from(const char *verb, struct shard *s, long i, long n,
     if (i >= n)
         usage_fail("%s: %s gives shard index %ld of %ld shards (%s)", verb,
                    engine, i, n, detail);
+    if (n > SHARDS_MAX)
+        usage_fail("%s: %s gives %ld shards, more than %ld (%s)", verb, engine,
+                   n, SHARDS_MAX, detail);
     s->index = i;
     s->total = n;
     strfmt(s->source, sizeof s->source, "%s (%s)", engine, detail);
