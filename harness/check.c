@@ -16,6 +16,11 @@
  * The race build is used when libgorace_race.a exists and --release is not
  * given; otherwise the release runtime, and programs expecting race or leak
  * (which only the detector can confirm) are skipped with that reason.
+ *
+ * Sharded (--shard i/n, or a cluster engine's variables: shard.c), a run
+ * checks program k of the sorted selection when k mod n = i; --json-out
+ * writes the result for gorace merge (merge.c), which prints the shards'
+ * results as this run would print them unsharded (report.c).
  */
 #define _GNU_SOURCE
 #include "expect.h"
@@ -24,7 +29,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
@@ -459,8 +463,6 @@ static void *worker(void *unused)
         pthread_mutex_unlock(&mu);
     }
 }
-
-/* ---- reports ----------------------------------------------------------- */
 
 /* ---- the verb ---------------------------------------------------------- */
 
