@@ -344,14 +344,27 @@ static int cmp_run(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* A failing run's output as stress shows it: 40 lines unless -v. */
 static void print_text(const char *name, const char *s, bool verbose)
 {
-    if (!verbose || !s || !*s)
+    if (!s || !*s)
         return;
-    printf("--- %s:\n%s%s", name, s, s[strlen(s) - 1] == '\n' ? "" : "\n");
+    size_t len = strlen(s), i = 0, shown = 0, lines = 0;
+    for (size_t k = 0; k < len; k++)
+        lines += s[k] == '\n';
+    lines += s[len - 1] != '\n';
+    printf("--- %s:\n", name);
+    for (; i < len && (verbose || shown < 40); i++) {
+        putchar(s[i]);
+        shown += s[i] == '\n';
+    }
+    if (s[i - 1] != '\n')
+        putchar('\n');
+    if (i < len)
+        printf("--- (%zu more lines; -v prints them all)\n", lines - shown);
 }
 
-static void print_failure(const struct failure *f, bool verbose)
+static void print_failure(const struct failure *f, bool output, bool verbose)
 {
     const char *seed = opt_str(f->rec, "seed"),
                *msg = opt_str(f->rec, "message");
@@ -359,8 +372,10 @@ static void print_failure(const struct failure *f, bool verbose)
         printf("FAIL run %ld (seed %s): %s\n", f->run, seed, msg ?: "");
     else
         printf("FAIL run %ld (free-running): %s\n", f->run, msg ?: "");
-    print_text("stdout", opt_str(f->rec, "stdout"), verbose);
-    print_text("stderr", opt_str(f->rec, "stderr"), verbose);
+    if (output) {
+        print_text("stdout", opt_str(f->rec, "stdout"), verbose);
+        print_text("stderr", opt_str(f->rec, "stderr"), verbose);
+    }
     const char *r1 = opt_str(f->rec, "replay"),
                *r2 = opt_str(f->rec, "replay_gorace");
     if (seed && r1)
@@ -410,7 +425,7 @@ static bool write_stress_junit(const char *file, const struct failure *fs,
     return true;
 }
 
-static int merge_stress(long n, const char *junit, bool verbose)
+static int merge_stress(const char *junit, bool verbose)
 {
     same("program_id", "program (its bytes or its arguments)");
     same("schedule", "schedule (random walk, PCT depth)");
@@ -429,7 +444,8 @@ static int merge_stress(long n, const char *junit, bool verbose)
         const struct jval *l = field(&files[i], "failures", J_ARR);
         for (size_t k = 0; k < l->n; k++) {
             const struct jval *run = json_get(&l->items[k], "run");
-            if (!run || run->type != J_NUM || run->num < 1)
+            if (!run || run->type != J_NUM || !(run->num >= 1) ||
+                run->num > 1e15)
                 bad("%s: a failure without a \"run\"", files[i].name);
             fs = realloc(fs, (nf + 1) * sizeof *fs);
             fs[nf++] =
@@ -442,7 +458,7 @@ static int merge_stress(long n, const char *junit, bool verbose)
      * at a failing first run whatever -keep-going says). */
     size_t shown = keep && !stopped ? nf : nf > 0;
     for (size_t i = 0; i < shown; i++)
-        print_failure(&fs[i], verbose || i == 0);
+        print_failure(&fs[i], i < 3, verbose);
     if (shown < nf)
         printf("(%zu more failing runs in other shards; the unsharded run "
                "stops at the first: -keep-going runs them all)\n",
@@ -472,7 +488,6 @@ static int merge_stress(long n, const char *junit, bool verbose)
     else
         printf("stress: %ld runs, %s\n", fs[0].run, at);
     fflush(stdout);
-    (void)n;
     bool ok = junit == NULL || write_stress_junit(junit, fs, shown,
                                                   str_of(&files[0], "program"));
     return nf || !ok ? 1 : 0;
@@ -525,5 +540,5 @@ int cmd_merge(int argc, char **argv)
         return merge_check(n, junit, json, verbose);
     if (json)
         usage_fail("merge: --json merges check results only");
-    return merge_stress(n, junit, verbose);
+    return merge_stress(junit, verbose);
 }

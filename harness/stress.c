@@ -509,14 +509,31 @@ static bool judge(struct outcome_rec *o)
 
 /* ---- the workers ------------------------------------------------------- */
 
-/* -keep-going: o joins the failures (its output kept only for the first
- * few, which are the ones printed in full). */
+/* -keep-going: o joins the failures. Only the first KEPT in run order
+ * keep their output (they are the ones printed with it), whatever order
+ * the workers finish them in. */
+#define KEPT 3
+static size_t kept[KEPT], nkept; /* indices into fails */
+
 static void add_failure(struct outcome_rec *o)
 {
     fails = realloc(fails, (nfails + 1) * sizeof *fails);
-    if (nfails >= 3)
-        release_rec(o);
-    fails[nfails++] = *o;
+    fails[nfails] = *o;
+    if (nkept < KEPT) {
+        kept[nkept++] = nfails;
+    } else {
+        size_t last = 0;
+        for (size_t k = 1; k < KEPT; k++)
+            if (fails[kept[k]].index > fails[kept[last]].index)
+                last = k;
+        if (fails[kept[last]].index > o->index) {
+            release_rec(&fails[kept[last]]);
+            kept[last] = nfails;
+        } else {
+            release_rec(&fails[nfails]);
+        }
+    }
+    nfails++;
     if (o->index < first_fail)
         first_fail = o->index;
 }
@@ -945,7 +962,7 @@ int cmd_stress(int argc, char **argv)
     const struct outcome_rec *list;
     size_t nf = failures(&list);
     for (size_t k = 0; k < nf; k++)
-        print_failure(&list[k], k < 3);
+        print_failure(&list[k], k < KEPT);
     print_summary(nf, list);
     fflush(stdout);
     double secs = now_seconds() - start;
