@@ -528,6 +528,7 @@ int cmd_check(int argc, char **argv)
     }
     qsort(found, nfound, sizeof *found, cmp_str);
     meta.runtime = opt.release_reason ? "release" : "race";
+    meta.fallback = opt.release_reason && !opt.release;
     meta.shard = opt.shard;
     meta.seed_lo = opt.seed_lo;
     meta.seeds = opt.seeds;

@@ -313,6 +313,11 @@ static int merge_check(long n, const char *junit, bool json, bool verbose)
     m.seed_lo = lo;
     m.seeds = (long)(hi - lo + 1);
     m.count = (long)int_of(&files[0], "count");
+    const struct jval *fb = json_get(files[0].doc, "runtime_fallback");
+    m.fallback = fb && fb->type == J_BOOL && fb->b;
+    if (m.fallback && !json)
+        printf("note: the race runtime is not built; checking with the "
+               "release runtime\n");
     size_t c[3] = {0, 0, 0};
     for (size_t i = 0; i < nres; i++) {
         c[rs[i].status]++;

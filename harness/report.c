@@ -114,9 +114,10 @@ void write_check_json(FILE *f, const struct check_meta *m,
             m->shard.index, m->shard.total);
     put_str(f, m->shard.source, false);
     fprintf(f,
-            ", \"corpus\": \"%016llx\", \"selected\": %zu,\n"
+            ", \"runtime_fallback\": %s, \"corpus\": \"%016llx\", "
+            "\"selected\": %zu,\n"
             " \"seed_range\": \"%lu..%lu\", \"count\": %ld, \"programs\": [",
-            m->corpus, m->selected, m->seed_lo,
+            m->fallback ? "true" : "false", m->corpus, m->selected, m->seed_lo,
             m->seed_lo + (unsigned long)m->seeds - 1, m->count);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",\n  " : "\n  ", f);

@@ -34,6 +34,7 @@ struct result {
 /* What a check run was, so shards of one run can be told from others. */
 struct check_meta {
     const char *runtime; /* "race" or "release" */
+    bool fallback;       /* release because the race runtime is not built */
     struct shard shard;
     unsigned long long corpus; /* FNV-1a of the selected paths, in order */
     size_t selected;           /* programs before sharding */

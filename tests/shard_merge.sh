@@ -122,6 +122,16 @@ for i in 0 1; do
 done
 run pass-merge 0 "$G" merge "$T/p0.json" "$T/p1.json"
 has out "5 passed, 0 failed"
+# Without the race runtime check falls back to the release one, and says
+# so; the merge says it too.
+run fallback-full 0 "$G" check -run pass_ --seeds 2 "$P"
+cp "$T/out" "$T/fallback-full"
+for i in 0 1; do
+    run "fallback-shard-$i" 0 "$G" check -run pass_ --seeds 2 --shard $i/2 \
+        --json-out "$T/f$i.json" "$P"
+done
+run fallback-merge 0 "$G" merge "$T/f1.json" "$T/f0.json"
+same "$T/fallback-full" "$T/out" "merged fallback check differs"
 
 # --- stress: shards merged = one unsharded run
 run fake 0 "$G" cc --release "$DATA/seeded_fake.c" -o "$T/fake"
