@@ -3,7 +3,10 @@
  *
  * build.c knows where the runtime lives and how to compile a program against
  * it (directly, or through the build cache); spawn.c runs a child with
- * captured output and a deadline; check.c is the corpus runner.
+ * captured output and a deadline; check.c is the corpus runner, stress.c
+ * runs one program under many schedules; shard.c says which shard of a
+ * sharded run this is, and merge.c combines the shards' JSON results
+ * (json.c reads them; report.c prints check's reports for both).
  */
 #ifndef GORACE_HARNESS_H
 #define GORACE_HARNESS_H
