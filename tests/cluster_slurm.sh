@@ -84,7 +84,7 @@ host=$(hostname -s)
 base=$((20000 + $$ % 20000))
 cat >"$T/slurm.conf" <<EOF
 ClusterName=gorace
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$base
 SlurmdPort=$((base + 1))
 SlurmUser=root
@@ -108,18 +108,25 @@ MpiDefault=none
 ReturnToService=2
 SlurmctldTimeout=30
 SlurmdTimeout=30
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=gorace Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$T/slurm.conf
 slurmctld -c || die "slurmctld did not start"
-slurmd || die "slurmd did not start"
+# slurmd registers once at start (then only at its next retry, minutes
+# later): start it when slurmctld answers.
 for _ in $(seq 60); do
+    scontrol ping 2>/dev/null | grep -q "is UP" && break
+    sleep 0.5
+done
+scontrol ping 2>/dev/null | grep -q "is UP" || die "slurmctld does not answer"
+slurmd || die "slurmd did not start"
+for _ in $(seq 120); do
     state=$(sinfo -h -o %t 2>/dev/null)
     [ "$state" = idle ] && break
     sleep 0.5
 done
-[ "$state" = idle ] || die "the node is '$state', not idle, after 30s"
+[ "$state" = idle ] || die "the node is '$state', not idle, after 60s"
 say "slurm up: node $host idle ($(sinfo -V))"
 
 # --- the work: a few corpus/deadlock programs, one small sched program
