@@ -8,6 +8,9 @@
 #     stress shards merged = the unsharded run (same failing seeds, replay
 #     commands and last line), stop-at-first and -keep-going;
 #   - merge refuses missing, duplicate, mismatched and malformed files.
+# Variables holding several words ($none, the engines' assignments) are
+# split on purpose.
+# shellcheck disable=SC2086
 set -u
 G=$1
 SRC=$2
