@@ -738,7 +738,8 @@ static int cmp_index(const void *a, const void *b)
 static size_t failures(const struct outcome_rec **list)
 {
     if (so.keep_going) {
-        qsort(fails, nfails, sizeof *fails, cmp_index);
+        if (nfails)
+            qsort(fails, nfails, sizeof *fails, cmp_index);
         *list = fails;
         return nfails;
     }
