@@ -16,14 +16,19 @@
  * The race build is used when libgorace_race.a exists and --release is not
  * given; otherwise the release runtime, and programs expecting race or leak
  * (which only the detector can confirm) are skipped with that reason.
+ *
+ * Sharded (--shard i/n, or a cluster engine's variables: shard.c), a run
+ * checks program k of the sorted selection when k mod n = i; --json-out
+ * writes the result for gorace merge (merge.c), which prints the shards'
+ * results as this run would print them unsharded (report.c).
  */
 #define _GNU_SOURCE
 #include "expect.h"
 #include "harness.h"
+#include "report.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
@@ -53,8 +58,17 @@ static const char usage_check[] =
     "  -run REGEX    only programs whose path matches (POSIX extended)\n"
     "  --junit FILE  also write a JUnit XML report to FILE\n"
     "  --json        print one JSON document instead of text lines\n"
-    "  --shard i/n   only the i-th (0-based) of n shards; default from\n"
-    "                TEST_SHARD_INDEX and TEST_TOTAL_SHARDS\n"
+    "  --json-out FILE  also write the JSON document to FILE (for\n"
+    "                'gorace merge')\n"
+    "  --shard i/n   only the i-th (0-based) of n shards (program k of the\n"
+    "                sorted selection goes to shard k mod n); default from\n"
+    "                the engine's variables: Bazel TEST_SHARD_INDEX and\n"
+    "                TEST_TOTAL_SHARDS, Slurm SLURM_ARRAY_TASK_ID and\n"
+    "                SLURM_ARRAY_TASK_COUNT (or _MIN/_MAX), Kubernetes\n"
+    "                JOB_COMPLETION_INDEX, GitLab CI_NODE_INDEX (1-based)\n"
+    "                and CI_NODE_TOTAL\n"
+    "  --shards n    the number of shards when the engine gives only the\n"
+    "                index (Kubernetes; or GORACE_TOTAL_SHARDS=n)\n"
     "  --release     use the release runtime (race/leak programs skipped)\n"
     "  --timeout D   deadline per run: 60s (default), 500ms, 2m, or seconds\n"
     "  -count N      free-running runs per GOMAXPROCS value (default 1)\n"
@@ -64,21 +78,6 @@ static const char usage_check[] =
     "  -v            print the output of failing runs\n"
     "Exit status: 0 if nothing failed, 1 if something failed, 2 on bad "
     "usage.\n";
-
-enum status { ST_PASS, ST_FAIL, ST_SKIP };
-
-struct result {
-    char *path;
-    enum status status;
-    char msg[1024];
-    double secs;
-    char *out, *err; /* the failing run's output, or build diagnostics */
-    size_t outlen, errlen;
-    long seeds_run, bug_seeds;
-    char *seed_note; /* why the header turned seeded runs off */
-    bool done;
-    bool timed_out; /* err then holds the goroutine dump */
-};
 
 struct opts {
     int jobs;
@@ -90,7 +89,9 @@ struct opts {
     long seeds;            /* how many seeded runs ... */
     unsigned long seed_lo; /* ... from this seed on (--seeds A..B) */
     long count;            /* free runs per GOMAXPROCS value (go test -count) */
-    long shard_i, shard_n;
+    struct shard shard;
+    long shards; /* --shards N: the count when an engine gives the index */
+    const char *json_out;
     const char *release_reason;
 };
 
@@ -111,19 +112,6 @@ static long parse_long(const char *flag, const char *s, long lo)
     if (errno != 0 || end == s || *end != '\0' || v < lo)
         usage_fail("check: bad %s \"%s\"", flag, s);
     return v;
-}
-
-static void parse_shard(const char *s, long *i, long *n)
-{
-    char *end;
-    errno = 0;
-    *i = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '/')
-        usage_fail("check: bad --shard \"%s\" (want i/n, 0 <= i < n)", s);
-    const char *ns = end + 1;
-    *n = strtol(ns, &end, 10);
-    if (end == ns || *end != '\0' || *n < 1 || *i < 0 || *i >= *n)
-        usage_fail("check: bad --shard \"%s\" (want i/n, 0 <= i < n)", s);
 }
 
 /* Returns the value of a flag given as "-f v", "-f=v" or "--f=v". */
@@ -169,17 +157,6 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
     opt.seeds = 50;
     opt.seed_lo = 1;
     opt.count = 1;
-    opt.shard_i = 0;
-    opt.shard_n = 1;
-    const char *ti = getenv("TEST_SHARD_INDEX"),
-               *tn = getenv("TEST_TOTAL_SHARDS");
-    if (ti && *ti && tn && *tn) {
-        opt.shard_n = parse_long("TEST_TOTAL_SHARDS", tn, 1);
-        opt.shard_i = parse_long("TEST_SHARD_INDEX", ti, 0);
-        if (opt.shard_i >= opt.shard_n)
-            usage_fail("check: TEST_SHARD_INDEX %ld >= TEST_TOTAL_SHARDS %ld",
-                       opt.shard_i, opt.shard_n);
-    }
     *dirs = calloc(argc + 2, sizeof **dirs);
     *ndirs = 0;
     for (int i = 0; i < argc; i++) {
@@ -202,7 +179,11 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
         } else if ((v = flag_value(argc, argv, &i, "--junit")) != NULL) {
             opt.junit = v;
         } else if ((v = flag_value(argc, argv, &i, "--shard")) != NULL) {
-            parse_shard(v, &opt.shard_i, &opt.shard_n);
+            shard_parse("check", v, &opt.shard);
+        } else if ((v = flag_value(argc, argv, &i, "--shards")) != NULL) {
+            opt.shards = parse_long("--shards", v, 1);
+        } else if ((v = flag_value(argc, argv, &i, "--json-out")) != NULL) {
+            opt.json_out = v;
         } else if ((v = flag_value(argc, argv, &i, "--timeout")) != NULL ||
                    (v = flag_value(argc, argv, &i, "-timeout")) != NULL) {
             opt.timeout = parse_duration("check: --timeout", v);
@@ -235,6 +216,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
             (*dirs)[(*ndirs)++] = argv[i];
         }
     }
+    shard_resolve("check", &opt.shard, opt.shards);
     if (*ndirs == 0) {
         struct stat st;
         if (stat("corpus", &st) != 0)
@@ -452,10 +434,11 @@ static void check_program(struct result *r)
         r->bug_seeds += run_once(r, &e, argv, &sched, 0, label);
         r->seeds_run++;
         if (r->status == ST_FAIL) {
-            char replay[1024] = "";
-            replay_command(r->path, &sched, replay, sizeof replay);
+            replay_command(r->path, &sched, r->replay, sizeof r->replay);
+            r->seed_failed = true;
+            r->fail_seed = seed;
             size_t n = strlen(r->msg);
-            strfmt(r->msg + n, sizeof r->msg - n, "; replay: %s", replay);
+            strfmt(r->msg + n, sizeof r->msg - n, "; replay: %s", r->replay);
         }
     }
     fixed_addresses(false);
@@ -481,212 +464,39 @@ static void *worker(void *unused)
     }
 }
 
-/* ---- reports ----------------------------------------------------------- */
+/* ---- the verb ---------------------------------------------------------- */
 
-/* A run that timed out was asked for its goroutine dump (SIGQUIT, as
- * `go test -timeout`): show it, indented under the FAIL line. */
-static void print_dump(const struct result *r)
-{
-    if (!r->err || !r->errlen)
-        return;
-    printf("--- goroutine dump at the deadline:\n%s%s", r->err,
-           r->err[r->errlen - 1] == '\n' ? "" : "\n");
-}
+static struct check_meta meta;
 
-static void print_text(const struct result *r)
+static void select_programs(void)
 {
-    if (r->status == ST_PASS && r->bug_seeds)
-        printf("ok   %s  (%.2fs, %ld seeds, bug shown by %ld)\n", r->path,
-               r->secs, r->seeds_run, r->bug_seeds);
-    else if (r->status == ST_PASS && r->seeds_run)
-        printf("ok   %s  (%.2fs, %ld seeds)\n", r->path, r->secs, r->seeds_run);
-    else if (r->status == ST_PASS && r->seed_note)
-        printf("ok   %s  (%.2fs, no seeds: %s)\n", r->path, r->secs,
-               r->seed_note);
-    else if (r->status == ST_PASS)
-        printf("ok   %s  (%.2fs)\n", r->path, r->secs);
-    else if (r->status == ST_SKIP)
-        printf("skip %s: %s\n", r->path, r->msg);
-    else
-        printf("FAIL %s: %s\n", r->path, r->msg);
-    if (r->status == ST_FAIL && r->timed_out && !opt.verbose)
-        print_dump(r);
-    if (opt.verbose && r->status == ST_FAIL) {
-        if (r->out && r->outlen)
-            printf("--- stdout:\n%s%s", r->out,
-                   r->out[r->outlen - 1] == '\n' ? "" : "\n");
-        if (r->err && r->errlen)
-            printf("--- stderr:\n%s%s", r->err,
-                   r->err[r->errlen - 1] == '\n' ? "" : "\n");
-    }
-    fflush(stdout);
-}
-
-/* Writes s as a JSON string, or (xml) as XML 1.0 character data: invalid
- * UTF-8 and characters XML cannot carry become U+FFFD. */
-static void put_escaped(FILE *f, const char *s, size_t n, bool xml)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (!xml)
-        fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        size_t l = utf8_seq_len(p + i, n - i);
-        if (l == 0) {
-            fputs(xml ? "\xef\xbf\xbd" : "\\ufffd", f);
-            i++;
+    results = calloc(nfound + 1, sizeof *results);
+    unsigned long long h = 0;
+    for (size_t i = 0; i < nfound; i++) {
+        if (opt.has_run && regexec(&opt.run_re, found[i], 0, NULL, 0) != 0)
             continue;
-        }
-        if (l > 1) {
-            fwrite(p + i, 1, l, f);
-            i += l;
-            continue;
-        }
-        i++;
-        if (xml) {
-            if (c == '<')
-                fputs("&lt;", f);
-            else if (c == '>')
-                fputs("&gt;", f);
-            else if (c == '&')
-                fputs("&amp;", f);
-            else if (c == '"')
-                fputs("&quot;", f);
-            else if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-                fputs("\xef\xbf\xbd", f);
-            else
-                fputc(c, f);
-        } else {
-            if (c == '"' || c == '\\')
-                fprintf(f, "\\%c", c);
-            else if (c == '\n')
-                fputs("\\n", f);
-            else if (c == '\t')
-                fputs("\\t", f);
-            else if (c < 0x20 || c == 0x7f)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
+        results[nresults++].path = found[i];
+        h = fnv1a(h, found[i], strlen(found[i]) + 1);
     }
-    if (!xml)
-        fputc('"', f);
+    meta.corpus = h;
+    meta.selected = nresults;
+    /* Shard over the selected programs, so shards stay balanced under -run. */
+    size_t k = 0;
+    for (size_t i = 0; i < nresults; i++)
+        if ((long)(i % opt.shard.total) == opt.shard.index)
+            results[k++] = results[i];
+    nresults = k;
 }
 
-static void put_str(FILE *f, const char *s, bool xml)
-{
-    put_escaped(f, s ? s : "", s ? strlen(s) : 0, xml);
-}
-
-static const char *status_name(enum status s)
-{
-    return s == ST_PASS ? "pass" : s == ST_FAIL ? "fail" : "skip";
-}
-
-static void write_json(FILE *f, size_t pass, size_t fail, size_t skip,
-                       double secs)
-{
-    fprintf(f,
-            "{\"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, "
-            "\"time\": %.3f, \"runtime\": \"%s\", \"programs\": [",
-            pass, fail, skip, secs, opt.release_reason ? "release" : "race");
-    for (size_t i = 0; i < nresults; i++) {
-        const struct result *r = &results[i];
-        fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
-        put_str(f, r->path, false);
-        fprintf(f, ", \"status\": \"%s\", \"time\": %.3f, \"seeds\": %ld",
-                status_name(r->status), r->secs, r->seeds_run);
-        if (r->status != ST_PASS) {
-            fputs(", \"message\": ", f);
-            put_str(f, r->msg, false);
-        }
-        if (r->out) {
-            fputs(", \"stdout\": ", f);
-            put_escaped(f, r->out, r->outlen, false);
-        }
-        if (r->err) {
-            fputs(", \"stderr\": ", f);
-            put_escaped(f, r->err, r->errlen, false);
-        }
-        fputc('}', f);
-    }
-    fputs("\n]}\n", f);
-}
-
-/* A test's JUnit class is its directory with dots, as Java tools expect. */
-static void junit_names(const char *path, char *cls, size_t clen,
-                        const char **name)
-{
-    const char *slash = strrchr(path, '/');
-    *name = slash ? slash + 1 : path;
-    size_t n = slash ? (size_t)(slash - path) : 0;
-    if (n >= clen)
-        n = clen - 1;
-    for (size_t i = 0; i < n; i++)
-        cls[i] = path[i] == '/' ? '.' : path[i];
-    cls[n] = '\0';
-    if (n == 0)
-        strfmt(cls, clen, "gorace");
-}
-
-static bool write_junit(const char *file, size_t fail, size_t skip, double secs)
+/* --json-out FILE: the JSON document beside the text. */
+static bool write_json_file(const char *file, double secs)
 {
     FILE *f = fopen(file, "w");
     if (f == NULL) {
         errorf("check: %s: %s", file, strerror(errno));
         return false;
     }
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f,
-            "<testsuites tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" "
-            "time=\"%.3f\">\n",
-            nresults, fail, skip, secs);
-    fprintf(f,
-            "  <testsuite name=\"gorace check (%s runtime)\" tests=\"%zu\" "
-            "failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
-            opt.release_reason ? "release" : "race", nresults, fail, skip,
-            secs);
-    for (size_t i = 0; i < nresults; i++) {
-        const struct result *r = &results[i];
-        char cls[1024];
-        const char *name;
-        junit_names(r->path, cls, sizeof cls, &name);
-        fputs("    <testcase classname=\"", f);
-        put_str(f, cls, true);
-        fputs("\" name=\"", f);
-        put_str(f, name, true);
-        fprintf(f, "\" file=\"");
-        put_str(f, r->path, true);
-        fprintf(f, "\" time=\"%.3f\"", r->secs);
-        if (r->status == ST_PASS) {
-            fputs("/>\n", f);
-            continue;
-        }
-        fputs(">\n", f);
-        if (r->status == ST_SKIP) {
-            fputs("      <skipped message=\"", f);
-            put_str(f, r->msg, true);
-            fputs("\"/>\n", f);
-        } else {
-            fputs("      <failure message=\"", f);
-            put_str(f, r->msg, true);
-            fputs("\" type=\"mismatch\">", f);
-            put_str(f, r->msg, true);
-            fputs("</failure>\n", f);
-            if (r->out) {
-                fputs("      <system-out>", f);
-                put_escaped(f, r->out, r->outlen, true);
-                fputs("</system-out>\n", f);
-            }
-            if (r->err) {
-                fputs("      <system-err>", f);
-                put_escaped(f, r->err, r->errlen, true);
-                fputs("</system-err>\n", f);
-            }
-        }
-        fputs("    </testcase>\n", f);
-    }
-    fputs("  </testsuite>\n</testsuites>\n", f);
+    write_check_json(f, &meta, results, nresults, secs);
     bool ok = !ferror(f);
     if (fclose(f) != 0 || !ok) {
         errorf("check: writing %s failed", file);
@@ -695,36 +505,12 @@ static bool write_junit(const char *file, size_t fail, size_t skip, double secs)
     return true;
 }
 
-/* ---- the verb ---------------------------------------------------------- */
-
-static void select_programs(void)
-{
-    results = calloc(nfound + 1, sizeof *results);
-    for (size_t i = 0; i < nfound; i++) {
-        if (opt.has_run && regexec(&opt.run_re, found[i], 0, NULL, 0) != 0)
-            continue;
-        results[nresults++].path = found[i];
-    }
-    /* Shard over the selected programs, so shards stay balanced under -run. */
-    size_t k = 0;
-    for (size_t i = 0; i < nresults; i++)
-        if ((long)(i % opt.shard_n) == opt.shard_i)
-            results[k++] = results[i];
-    nresults = k;
-}
-
 int cmd_check(int argc, char **argv)
 {
     char **dirs;
     size_t ndirs;
     parse_opts(argc, argv, &dirs, &ndirs);
 
-    const char *status_file = getenv("TEST_SHARD_STATUS_FILE");
-    if (status_file && *status_file) {
-        int fd = open(status_file, O_WRONLY | O_CREAT, 0644);
-        if (fd >= 0)
-            close(fd);
-    }
     if (opt.release)
         opt.release_reason = "--release";
     else if (!race_lib_built())
@@ -741,6 +527,12 @@ int cmd_check(int argc, char **argv)
             add_found(dirs[i]);
     }
     qsort(found, nfound, sizeof *found, cmp_str);
+    meta.runtime = opt.release_reason ? "release" : "race";
+    meta.fallback = opt.release_reason && !opt.release;
+    meta.shard = opt.shard;
+    meta.seed_lo = opt.seed_lo;
+    meta.seeds = opt.seeds;
+    meta.count = opt.count;
     select_programs();
 
     double start = now_seconds();
@@ -749,33 +541,34 @@ int cmd_check(int argc, char **argv)
     for (int i = 0; i < nthreads; i++)
         pthread_create(&th[i], NULL, worker, NULL);
 
-    size_t pass = 0, fail = 0, skip = 0;
+    size_t fail = 0;
     for (size_t i = 0; i < nresults; i++) {
         pthread_mutex_lock(&mu);
         while (!results[i].done)
             pthread_cond_wait(&cv, &mu);
         pthread_mutex_unlock(&mu);
-        struct result *r = &results[i];
-        pass += r->status == ST_PASS;
-        fail += r->status == ST_FAIL;
-        skip += r->status == ST_SKIP;
+        fail += results[i].status == ST_FAIL;
         if (!opt.json)
-            print_text(r);
+            print_result(&results[i], opt.verbose);
     }
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
     double secs = now_seconds() - start;
 
-    if (opt.json) {
-        write_json(stdout, pass, fail, skip, secs);
-    } else {
-        printf("%zu passed, %zu failed", pass, fail);
-        if (skip)
-            printf(", %zu skipped", skip);
-        printf("\n");
+    size_t pass = 0, skip = 0;
+    for (size_t i = 0; i < nresults; i++) {
+        pass += results[i].status == ST_PASS;
+        skip += results[i].status == ST_SKIP;
     }
+    if (opt.json)
+        write_check_json(stdout, &meta, results, nresults, secs);
+    else
+        print_totals(pass, fail, skip);
     fflush(stdout);
-    bool junit_ok =
-        opt.junit == NULL || write_junit(opt.junit, fail, skip, secs);
-    return fail || !junit_ok ? 1 : 0;
+    bool ok =
+        opt.junit == NULL || write_check_junit("check", opt.junit, meta.runtime,
+                                               results, nresults, secs);
+    if (opt.json_out && !write_json_file(opt.json_out, secs))
+        ok = false;
+    return fail || !ok ? 1 : 0;
 }

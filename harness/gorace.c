@@ -6,6 +6,7 @@
  *   gorace [--seed N [--pct=D]] ./prog [args]            run a built program
  *   gorace check [flags] [DIR...]                         run the corpus
  *   gorace stress [flags] ./prog|file.c [args]            many schedules
+ *   gorace merge [flags] shard.json...                    shards' results
  *   gorace help | version
  *
  * cc passes everything it does not know to $CC. run builds into the cache and
@@ -46,6 +47,9 @@ static const char usage_main[] =
     "  gorace stress [flags] ./prog|file.c [args]\n"
     "                      run a program under many schedules until one "
     "fails\n"
+    "  gorace merge [flags] FILE...\n"
+    "                      one report from the JSON results of the shards\n"
+    "                      of a sharded check or stress run\n"
     "  gorace help         this text\n"
     "  gorace version      the version and the runtime libraries in use\n"
     "\n"
@@ -407,6 +411,8 @@ int main(int argc, char **argv)
             return cmd_check(1, (char *[]){"--help", NULL});
         else if (argc > 2 && strcmp(argv[2], "stress") == 0)
             return cmd_stress(1, (char *[]){"--help", NULL});
+        else if (argc > 2 && strcmp(argv[2], "merge") == 0)
+            return cmd_merge(1, (char *[]){"--help", NULL});
         else if (argc > 2)
             usage_fail("help: unknown command \"%s\" (run 'gorace help')",
                        argv[2]);
@@ -431,6 +437,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(verb, "stress") == 0)
         return cmd_stress(argc - 2, argv + 2);
+    if (strcmp(verb, "merge") == 0)
+        return cmd_merge(argc - 2, argv + 2);
     if (strchr(verb, '/') != NULL)
         return exec_program(verb, argv + 1, &sched, 0);
     usage_fail("unknown command \"%s\" (run 'gorace help'; a program in this "

@@ -3,7 +3,10 @@
  *
  * build.c knows where the runtime lives and how to compile a program against
  * it (directly, or through the build cache); spawn.c runs a child with
- * captured output and a deadline; check.c is the corpus runner.
+ * captured output and a deadline; check.c is the corpus runner, stress.c
+ * runs one program under many schedules; shard.c says which shard of a
+ * sharded run this is, and merge.c combines the shards' JSON results
+ * (json.c reads them; report.c prints check's reports for both).
  */
 #ifndef GORACE_HARNESS_H
 #define GORACE_HARNESS_H
@@ -110,7 +113,29 @@ bool fixed_addresses(bool on);
 /* Appends s to dst (of size len), quoted for sh if it needs it. */
 void shell_append(char *dst, size_t len, const char *s);
 
+/* ---- shards (shard.c) -------------------------------------------------- */
+
+#define SHARDS_MAX 1000000L
+
+/* The shard index of n (0-based, n <= SHARDS_MAX) and where it came
+ * from. */
+struct shard {
+    long index, total;
+    bool given;       /* by --shard */
+    char source[400]; /* "Slurm (SLURM_ARRAY_TASK_ID=1 ...)", or "" */
+};
+/* --shard i/n; a bad value is a usage error naming verb. */
+void shard_parse(const char *verb, const char *v, struct shard *s);
+/* Without --shard, the cluster engines' variables (Bazel, Slurm, Kubernetes
+ * with shards from --shards or GORACE_TOTAL_SHARDS, GitLab); prints the
+ * choice on stderr. shards: --shards N, 0 if not given. Touches Bazel's
+ * TEST_SHARD_STATUS_FILE. Inconsistent values are usage errors. */
+void shard_resolve(const char *verb, struct shard *s, long shards);
+/* FNV-1a over n bytes, continuing from h (0: start). */
+unsigned long long fnv1a(unsigned long long h, const void *p, size_t n);
+
 int cmd_check(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -14,11 +14,24 @@
  * alone; the others are spread over -j workers. With several workers the
  * reported failure is still the first in run order: workers stop taking runs
  * past the earliest failure found so far and finish the ones before it, so
- * the answer does not depend on -j.
+ * the answer does not depend on -j. With -keep-going every run is made and
+ * every failing seed reported.
+ *
+ * Sharding (--shard i/n, or a cluster engine's variables: shard.c) splits
+ * the runs 0..R-1 into n contiguous blocks, shard i taking runs
+ * [i*R/n, (i+1)*R/n): no seed runs twice and the blocks together are the
+ * unsharded run. The reference of a program without a header is still run
+ * 0 (seed A), made by every shard, so each judges its runs exactly as the
+ * unsharded run would. A shard's failures are the unsharded run's failures
+ * in its block, so gorace merge finds the unsharded run's first failing
+ * seed as the smallest over the shards (and with -keep-going, all of them).
+ * --json/--json-out write the result for merge; with --json the text goes
+ * to stderr.
  */
 #define _GNU_SOURCE
 #include "expect.h"
 #include "harness.h"
+#include "json.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,7 +49,9 @@
 static const char usage_stress[] =
     "usage: gorace stress [-runs N] [-seeds A..B] [--pct=D [--pct-steps=K]]\n"
     "                     [--free] [-timeout D] [-j N] [--release]\n"
-    "                     [--ignore-stdout] [-v] ./prog|file.c [args]\n"
+    "                     [--ignore-stdout] [-keep-going] [-v]\n"
+    "                     [--shard i/n | --shards n] [--json]\n"
+    "                     [--json-out FILE] ./prog|file.c [args]\n"
     "\n"
     "Runs the program under many seeded schedules (run k: seed A+k-1) and\n"
     "stops at the first run that fails: a timeout or signal, a panic, fatal\n"
@@ -58,6 +73,16 @@ static const char usage_stress[] =
     "  --release        build file.c against the release runtime\n"
     "  --ignore-stdout  do not compare stdout with the first run's\n"
     "  -v               print all of the failing run's output\n"
+    "  -keep-going      do not stop at the first failing run: make every run\n"
+    "                   and report every failing seed\n"
+    "  --shard i/n      only the i-th (0-based) of n contiguous blocks of the\n"
+    "                   runs; default from the engine's variables, as for\n"
+    "                   'gorace check' (Bazel, Slurm, Kubernetes, GitLab)\n"
+    "  --shards n       the shard count when the engine gives only the index\n"
+    "                   (Kubernetes; or GORACE_TOTAL_SHARDS=n)\n"
+    "  --json           print the result as one JSON document (text on\n"
+    "                   stderr); --json-out FILE writes it to FILE as well\n"
+    "                   ('gorace merge' combines the shards' documents)\n"
     "Exit status: 0 if no run failed, 1 if one did, 2 on bad usage.\n";
 
 struct stress_opts {
@@ -70,7 +95,11 @@ struct stress_opts {
     int procs; /* --free: GOMAXPROCS to set, 0: the environment's */
     double timeout;
     int jobs;
-    bool release, ignore_stdout, verbose;
+    bool release, ignore_stdout, verbose, keep_going;
+    struct shard shard;
+    long shards;
+    bool json;
+    const char *json_out;
 };
 
 /* One finished run. */
@@ -95,6 +124,12 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static long next_run, first_fail, runs_done, workers_left;
 static struct outcome_rec failure;
+static long shard_lo, shard_hi;   /* this shard's runs, [lo, hi) */
+static struct outcome_rec *fails; /* -keep-going: every failing run */
+static size_t nfails;
+static bool reference_failed;     /* run 0, another shard's, failed */
+static bool stopped_at_reference; /* run 0, ours, failed: nothing to judge
+                                     the others by */
 
 /* ---- flags ------------------------------------------------------------- */
 
@@ -203,6 +238,16 @@ static int parse_flags(int argc, char **argv)
             so.ignore_stdout = true;
         } else if (is_switch(a, "v")) {
             so.verbose = true;
+        } else if (is_switch(a, "keep-going")) {
+            so.keep_going = true;
+        } else if ((v = value_of(argc, argv, &i, "shard")) != NULL) {
+            shard_parse("stress", v, &so.shard);
+        } else if ((v = value_of(argc, argv, &i, "shards")) != NULL) {
+            so.shards = parse_positive("--shards", v);
+        } else if (is_switch(a, "json")) {
+            so.json = true;
+        } else if ((v = value_of(argc, argv, &i, "json-out")) != NULL) {
+            so.json_out = v;
         } else if (schedule_flag("stress", argc, argv, &i, &so.sched)) {
             if (so.sched.seeded)
                 usage_fail("stress: --seed names one schedule; stress takes a "
@@ -227,6 +272,7 @@ static int parse_flags(int argc, char **argv)
     }
     if (!so.seeds_set)
         so.seed_lo = 1;
+    shard_resolve("stress", &so.shard, so.shards);
     return i;
 }
 
@@ -381,6 +427,7 @@ static void release_rec(struct outcome_rec *o)
     free(o->out);
     free(o->err);
     o->out = o->err = NULL;
+    o->outlen = o->errlen = 0;
 }
 
 /* The first line where two outputs differ (1-based). */
@@ -462,6 +509,35 @@ static bool judge(struct outcome_rec *o)
 
 /* ---- the workers ------------------------------------------------------- */
 
+/* -keep-going: o joins the failures. Only the first KEPT in run order
+ * keep their output (they are the ones printed with it), whatever order
+ * the workers finish them in. */
+#define KEPT 3
+static size_t kept[KEPT], nkept; /* indices into fails */
+
+static void add_failure(struct outcome_rec *o)
+{
+    fails = realloc(fails, (nfails + 1) * sizeof *fails);
+    fails[nfails] = *o;
+    if (nkept < KEPT) {
+        kept[nkept++] = nfails;
+    } else {
+        size_t last = 0;
+        for (size_t k = 1; k < KEPT; k++)
+            if (fails[kept[k]].index > fails[kept[last]].index)
+                last = k;
+        if (fails[kept[last]].index > o->index) {
+            release_rec(&fails[kept[last]]);
+            kept[last] = nfails;
+        } else {
+            release_rec(&fails[nfails]);
+        }
+    }
+    nfails++;
+    if (o->index < first_fail)
+        first_fail = o->index;
+}
+
 static void *worker(void *unused)
 {
     (void)unused;
@@ -470,7 +546,7 @@ static void *worker(void *unused)
     for (;;) {
         pthread_mutex_lock(&mu);
         long i = next_run++;
-        bool stop = i >= so.runs || i > first_fail;
+        bool stop = i >= shard_hi || (!so.keep_going && i > first_fail);
         pthread_mutex_unlock(&mu);
         if (stop)
             break;
@@ -479,7 +555,9 @@ static void *worker(void *unused)
         bool ok = judge(&o);
         pthread_mutex_lock(&mu);
         runs_done++;
-        if (!ok && i < first_fail) {
+        if (!ok && so.keep_going) {
+            add_failure(&o);
+        } else if (!ok && i < first_fail) {
             release_rec(&failure);
             failure = o;
             first_fail = i;
@@ -500,8 +578,10 @@ static void *worker(void *unused)
 static void run_all(void)
 {
     int n = so.jobs;
-    if ((long)n > so.runs - 1)
-        n = (int)(so.runs - 1);
+    if ((long)n > shard_hi - next_run)
+        n = (int)(shard_hi - next_run);
+    if (n < 0)
+        n = 0;
     workers_left = n;
     pthread_t *th = calloc(n + 1, sizeof *th);
     for (int k = 0; k < n; k++)
@@ -517,9 +597,8 @@ static void run_all(void)
         double t = now_seconds();
         if (tty && t - last >= 10) {
             last = t;
-            fprintf(stderr, "stress: %.0fs: %ld runs%s\n", t - start,
-                    runs_done + 1,
-                    first_fail < so.runs ? ", failure found" : "");
+            fprintf(stderr, "stress: %.0fs: %ld runs%s\n", t - start, runs_done,
+                    first_fail < shard_hi ? ", failure found" : "");
         }
     }
     pthread_mutex_unlock(&mu);
@@ -559,56 +638,81 @@ static void append_args(char *dst, size_t len)
     }
 }
 
-static void print_replay(long index)
+/* The commands that replay run index: a bare GORACE=... one and a gorace
+ * one (same addresses too); free-running, the same conditions in cmd. */
+static void replay_commands(long index, char *cmd, char *cmd2, size_t len)
 {
     struct schedule s = schedule_of(index);
-    char cmd[8192], flags[128];
+    char flags[128];
+    cmd2[0] = '\0';
     if (so.free_running) {
-        strfmt(cmd, sizeof cmd, "GOMAXPROCS=%d ", so.procs ? so.procs : 2);
+        strfmt(cmd, len, "GOMAXPROCS=%d ", so.procs ? so.procs : 2);
         if (!so.procs && getenv("GOMAXPROCS"))
-            strfmt(cmd, sizeof cmd, "GOMAXPROCS=%s ", getenv("GOMAXPROCS"));
-        shell_append(cmd, sizeof cmd, run_argv[0]);
-        append_args(cmd, sizeof cmd);
-        printf("free-running: not replayable; the same conditions:\n  %s\n",
-               cmd);
+            strfmt(cmd, len, "GOMAXPROCS=%s ", getenv("GOMAXPROCS"));
+        shell_append(cmd, len, run_argv[0]);
+        append_args(cmd, len);
         return;
     }
     char *g = schedule_gorace(&s);
-    strfmt(cmd, sizeof cmd, "GORACE=\"%s\" ", g);
+    strfmt(cmd, len, "GORACE=\"%s\" ", g);
     free(g);
-    shell_append(cmd, sizeof cmd, run_argv[0]);
-    append_args(cmd, sizeof cmd);
-    printf("replay:\n  %s\n", cmd);
+    shell_append(cmd, len, run_argv[0]);
+    append_args(cmd, len);
     schedule_flags(&s, flags, sizeof flags);
     if (prog_source)
-        strfmt(cmd, sizeof cmd, "gorace run%s %s ",
-               so.release ? " --release" : "", flags);
+        strfmt(cmd2, len, "gorace run%s %s ", so.release ? " --release" : "",
+               flags);
     else
-        strfmt(cmd, sizeof cmd, "gorace %s ", flags);
-    shell_append(cmd, sizeof cmd, prog_source ? prog_source : run_argv[0]);
+        strfmt(cmd2, len, "gorace %s ", flags);
+    shell_append(cmd2, len, prog_source ? prog_source : run_argv[0]);
     if (prog_source && run_argv[1] && run_argv[1][0] == '-')
-        strfmt(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " --");
-    append_args(cmd, sizeof cmd);
-    printf("  %s    (same addresses too)\n", cmd);
+        strfmt(cmd2 + strlen(cmd2), len - strlen(cmd2), " --");
+    append_args(cmd2, len);
+}
+
+static void print_replay(long index)
+{
+    char cmd[8192], cmd2[8192];
+    replay_commands(index, cmd, cmd2, sizeof cmd);
+    if (so.free_running)
+        printf("free-running: not replayable; the same conditions:\n  %s\n",
+               cmd);
+    else
+        printf("replay:\n  %s\n  %s    (same addresses too)\n", cmd, cmd2);
+}
+
+static unsigned long long last_seed(void)
+{
+    return so.seed_lo + (unsigned long long)so.runs - 1;
 }
 
 static void print_header(void)
 {
-    char name[64];
+    char name[64], part[200] = "";
+    if (so.shard.total > 1)
+        strfmt(part, sizeof part, ", shard %ld/%ld: runs %ld..%ld",
+               so.shard.index, so.shard.total, shard_lo + 1, shard_hi);
     if (so.free_running) {
         const char *env = getenv("GOMAXPROCS");
         printf("stress: %s: up to %ld runs, free-running (GOMAXPROCS=%s), "
-               "-j %d\n",
-               prog_display, so.runs, so.procs ? "2" : env, so.jobs);
+               "-j %d%s\n",
+               prog_display, so.runs, so.procs ? "2" : env, so.jobs, part);
         return;
     }
     schedule_name(&so.sched, name, sizeof name);
-    printf("stress: %s: up to %ld runs, %s, seeds %llu..%llu, -j %d\n",
-           prog_display, so.runs, name, so.seed_lo,
-           so.seed_lo + (unsigned long long)so.runs - 1, so.jobs);
+    if (so.shard.total > 1 && shard_lo == shard_hi)
+        strfmt(part, sizeof part, ", shard %ld/%ld: no runs", so.shard.index,
+               so.shard.total);
+    else if (so.shard.total > 1)
+        strfmt(part, sizeof part, ", shard %ld/%ld: seeds %llu..%llu",
+               so.shard.index, so.shard.total,
+               so.seed_lo + (unsigned long long)shard_lo,
+               so.seed_lo + (unsigned long long)shard_hi - 1);
+    printf("stress: %s: up to %ld runs, %s, seeds %llu..%llu, -j %d%s\n",
+           prog_display, so.runs, name, so.seed_lo, last_seed(), so.jobs, part);
 }
 
-static int report_failure(const struct outcome_rec *o)
+static void print_failure(const struct outcome_rec *o, bool output)
 {
     long k = o->index + 1;
     struct schedule s = schedule_of(o->index);
@@ -616,22 +720,176 @@ static int report_failure(const struct outcome_rec *o)
         printf("FAIL run %ld (free-running): %s\n", k, o->msg);
     else
         printf("FAIL run %ld (seed %llu): %s\n", k, s.seed, o->msg);
-    print_output("stdout", o->out, o->outlen);
-    print_output("stderr", o->err, o->errlen);
+    if (output) {
+        print_output("stdout", o->out, o->outlen);
+        print_output("stderr", o->err, o->errlen);
+    }
     print_replay(o->index);
-    if (so.free_running)
-        printf("stress: %ld runs, first failing run %ld (free-running)\n", k,
-               k);
-    else
-        printf("stress: %ld runs, first failing run %ld, seed %llu\n", k, k,
-               s.seed);
-    return 1;
 }
 
-int cmd_stress(int argc, char **argv)
+static int cmp_index(const void *a, const void *b)
 {
-    int at = parse_flags(argc, argv);
-    set_program(argc, argv, at);
+    long x = ((const struct outcome_rec *)a)->index,
+         y = ((const struct outcome_rec *)b)->index;
+    return (x > y) - (x < y);
+}
+
+/* The failing runs in run order: the first (or -keep-going's all). */
+static size_t failures(const struct outcome_rec **list)
+{
+    if (so.keep_going) {
+        if (nfails)
+            qsort(fails, nfails, sizeof *fails, cmp_index);
+        *list = fails;
+        return nfails;
+    }
+    *list = &failure;
+    return first_fail < shard_hi ? 1 : 0;
+}
+
+/* The last line. Unsharded, it is what gorace merge prints for the shards
+ * together. */
+static void print_summary(size_t nf, const struct outcome_rec *first)
+{
+    char what[160] = "";
+    if (so.shard.total > 1)
+        strfmt(what, sizeof what, "shard %ld/%ld: ", so.shard.index,
+               so.shard.total);
+    if (reference_failed) {
+        printf("stress: %sthe first run (seed %llu), the reference, failed: "
+               "shard 0 reports it; no runs here\n",
+               what, so.seed_lo);
+        return;
+    }
+    long done = shard_hi - shard_lo;
+    if (nf && (!so.keep_going || stopped_at_reference))
+        done = first->index - shard_lo + 1;
+    struct schedule s = nf ? schedule_of(first->index) : schedule_of(0);
+    if (nf == 0 && so.free_running)
+        printf("stress: %s%ld runs, no failure (free-running)\n", what, done);
+    else if (nf == 0)
+        printf("stress: %s%ld runs, no failure (seeds %llu..%llu)\n", what,
+               done, so.seed_lo + (unsigned long long)shard_lo,
+               so.seed_lo + (unsigned long long)shard_hi - 1);
+    else if (so.free_running && so.keep_going)
+        printf("stress: %s%ld runs, %zu failed, first failing run %ld "
+               "(free-running)\n",
+               what, done, nf, first->index + 1);
+    else if (so.free_running)
+        printf("stress: %s%ld runs, first failing run %ld (free-running)\n",
+               what, done, first->index + 1);
+    else if (so.keep_going)
+        printf("stress: %s%ld runs, %zu failed, first failing run %ld, seed "
+               "%llu\n",
+               what, done, nf, first->index + 1, s.seed);
+    else
+        printf("stress: %s%ld runs, first failing run %ld, seed %llu\n", what,
+               done, first->index + 1, s.seed);
+}
+
+/* ---- the JSON result ---------------------------------------------------- */
+
+/* Which program with which arguments: the source's (or binary's) bytes and
+ * the arguments, so merge can refuse shards of different programs. */
+static unsigned long long program_id(void)
+{
+    const char *file = prog_source ? prog_source : run_argv[0];
+    size_t len = 0;
+    FILE *f = fopen(file, "rb");
+    unsigned long long h = 0;
+    if (f) {
+        char buf[65536];
+        while ((len = fread(buf, 1, sizeof buf, f)) > 0)
+            h = fnv1a(h, buf, len);
+        fclose(f);
+    }
+    for (size_t k = 1; run_argv[k]; k++)
+        h = fnv1a(h, run_argv[k], strlen(run_argv[k]) + 1);
+    return h;
+}
+
+static void json_failure(FILE *f, const struct outcome_rec *o)
+{
+    char cmd[8192], cmd2[8192];
+    replay_commands(o->index, cmd, cmd2, sizeof cmd);
+    fprintf(f, "{\"run\": %ld, ", o->index + 1);
+    if (!so.free_running)
+        fprintf(f, "\"seed\": \"%llu\", ", schedule_of(o->index).seed);
+    fputs("\"message\": ", f);
+    put_str(f, o->msg, false);
+    fputs(", \"replay\": ", f);
+    put_str(f, cmd, false);
+    if (cmd2[0]) {
+        fputs(", \"replay_gorace\": ", f);
+        put_str(f, cmd2, false);
+    }
+    if (o->out) {
+        fputs(", \"stdout\": ", f);
+        put_escaped(f, o->out, o->outlen, false);
+    }
+    if (o->err) {
+        fputs(", \"stderr\": ", f);
+        put_escaped(f, o->err, o->errlen, false);
+    }
+    fputc('}', f);
+}
+
+static void write_json(FILE *f, const struct outcome_rec *list, size_t nf,
+                       double secs)
+{
+    char name[64];
+    schedule_name(&so.sched, name, sizeof name);
+    fprintf(f, "{\"kind\": \"stress\", \"program\": ");
+    put_str(f, prog_source ? prog_source : prog_display, false);
+    fprintf(f, ", \"program_id\": \"%016llx\", \"args\": [", program_id());
+    for (size_t k = 1; run_argv[k]; k++) {
+        fputs(k > 1 ? ", " : "", f);
+        put_str(f, run_argv[k], false);
+    }
+    fprintf(f, "],\n \"schedule\": ");
+    put_str(f, so.free_running ? "free-running" : name, false);
+    fprintf(f,
+            ", \"pct_steps\": \"%llu\", \"runtime\": \"%s\", \"keep_going\": "
+            "%s, \"runs\": %ld, \"seed_range\": \"%llu..%llu\",\n"
+            " \"shard\": %ld, \"shards\": %ld, \"shard_source\": ",
+            so.sched.pct_steps, so.release ? "release" : "race",
+            so.keep_going ? "true" : "false", so.runs, so.seed_lo, last_seed(),
+            so.shard.index, so.shard.total);
+    put_str(f, so.shard.source, false);
+    fprintf(f,
+            ", \"shard_runs\": \"%ld..%ld\", \"runs_done\": %ld, "
+            "\"reference_failed\": %s, \"stopped_at_reference\": %s,\n"
+            " \"time\": %.3f, \"failures\": [",
+            shard_lo + 1, shard_hi, runs_done,
+            reference_failed ? "true" : "false",
+            stopped_at_reference ? "true" : "false", secs);
+    for (size_t k = 0; k < nf; k++) {
+        fputs(k ? ",\n  " : "\n  ", f);
+        json_failure(f, &list[k]);
+    }
+    fputs("\n]}\n", f);
+}
+
+static bool json_to(const char *file, FILE *f, const struct outcome_rec *list,
+                    size_t nf, double secs)
+{
+    if (file && (f = fopen(file, "w")) == NULL) {
+        errorf("stress: %s: %s", file, strerror(errno));
+        return false;
+    }
+    write_json(f, list, nf, secs);
+    bool ok = !ferror(f);
+    if (file ? fclose(f) != 0 : fflush(f) != 0)
+        ok = false;
+    if (!ok)
+        errorf("stress: writing %s failed", file ? file : "stdout");
+    return ok;
+}
+
+/* ---- the verb ---------------------------------------------------------- */
+
+static void set_jobs(void)
+{
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus < 1)
         cpus = 1;
@@ -644,26 +902,77 @@ int cmd_stress(int argc, char **argv)
     } else if (!so.jobs) {
         so.jobs = (int)cpus;
     }
+}
+
+/* Run 0 is the reference. The shard owning it judges it as its first run;
+ * another shard makes it only to compare stdout and exit status with. */
+static void run_reference(void)
+{
+    bool own = shard_lo == 0 && shard_hi > 0;
+    next_run = shard_lo;
+    if (!own && (has_hdr || shard_lo == shard_hi))
+        return;
+    run_program(0, &ref);
+    bool ok = judge(&ref);
+    if (own) {
+        next_run = 1;
+        runs_done = 1;
+        if (!ok) {
+            first_fail = 0;
+            if (so.keep_going)
+                add_failure(&ref);
+            else
+                failure = ref;
+            /* Without a header the others have nothing to be judged by. */
+            stopped_at_reference = !has_hdr;
+            if (!so.keep_going || !has_hdr)
+                next_run = shard_hi;
+        }
+    } else if (!ok) {
+        reference_failed = true;
+        next_run = shard_hi;
+    }
+}
+
+int cmd_stress(int argc, char **argv)
+{
+    int at = parse_flags(argc, argv);
+    int json_fd = -1;
+    if (so.json) { /* stdout is the JSON's; the text goes to stderr */
+        fflush(stdout);
+        json_fd = dup(1);
+        dup2(2, 1);
+    }
+    set_program(argc, argv, at);
+    set_jobs();
+    shard_lo =
+        (long)((unsigned long long)so.runs * so.shard.index / so.shard.total);
+    shard_hi = (long)((unsigned long long)so.runs * (so.shard.index + 1) /
+                      so.shard.total);
     print_header();
     fflush(stdout);
 
+    double start = now_seconds();
     if (!so.free_running)
         fixed_addresses(true);
     if (so.sched.pct && !so.sched.pct_steps)
         measure_pct_steps();
-    run_program(0, &ref);
-    first_fail = so.runs;
-    if (!judge(&ref))
-        return report_failure(&ref);
-    next_run = 1;
-    runs_done = 1;
+    first_fail = shard_hi;
+    run_reference();
     run_all();
-    if (first_fail < so.runs)
-        return report_failure(&failure);
-    if (so.free_running)
-        printf("stress: %ld runs, no failure (free-running)\n", so.runs);
-    else
-        printf("stress: %ld runs, no failure (seeds %llu..%llu)\n", so.runs,
-               so.seed_lo, so.seed_lo + (unsigned long long)so.runs - 1);
-    return 0;
+    const struct outcome_rec *list;
+    size_t nf = failures(&list);
+    for (size_t k = 0; k < nf; k++)
+        print_failure(&list[k], k < KEPT);
+    print_summary(nf, list);
+    fflush(stdout);
+    double secs = now_seconds() - start;
+    bool ok = true;
+    if (json_fd >= 0) {
+        FILE *f = fdopen(json_fd, "w");
+        ok = f && json_to(NULL, f, list, nf, secs);
+    }
+    if (so.json_out && !json_to(so.json_out, NULL, list, nf, secs))
+        ok = false;
+    return nf || reference_failed || !ok ? 1 : 0;
 }

@@ -11,7 +11,8 @@ export XDG_CACHE_HOME="$T/cache"
 ar rc "$T/libempty.a"
 export GORACE_LIB="$T/libempty.a"
 export GORACE_RACE_LIB="$T/no-such-libgorace_race.a"
-unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS GOMAXPROCS
+unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS GOMAXPROCS SLURM_ARRAY_TASK_ID \
+    JOB_COMPLETION_INDEX CI_NODE_INDEX # no engine shards these runs
 fails=0
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -31,7 +32,7 @@ lines() { n=$(wc -l <"$T/$1"); [ "$n" = "$2" ] || fail "$1 has $n lines, want $2
 expect_run help 0 "$GORACE" help
 has out "gorace check"
 expect_run nohelp 2 "$GORACE"
-for v in cc run check stress; do
+for v in cc run check stress merge; do
     expect_run "$v --help" 0 "$GORACE" $v --help
     has out "usage: gorace $v"
 done
@@ -56,6 +57,10 @@ expect_run missingdir 2 "$GORACE" check "$T/nowhere"
 lines err 1
 expect_run badshard 2 "$GORACE" check --shard 2/2 "$DATA/progs"
 has err "bad --shard"
+expect_run badshard-stress 2 "$GORACE" stress --shard 1/0 "$T/none"
+has err "stress: bad --shard \"1/0\""
+expect_run helpmerge 0 "$GORACE" help merge
+has out "usage: gorace merge"
 expect_run badj 2 "$GORACE" check -j 0 "$DATA/progs"
 expect_run badtimeout 2 "$GORACE" check --timeout soon "$DATA/progs"
 expect_run badregex 2 "$GORACE" check -run '(' "$DATA/progs"

@@ -16,7 +16,8 @@ SEEDS=${SEEDS:-100}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export XDG_CACHE_HOME="$T/cache"
-unset GORACE GOMAXPROCS
+unset GORACE GOMAXPROCS TEST_SHARD_INDEX SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX \
+    CI_NODE_INDEX # no engine shards these runs
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
