@@ -33,7 +33,9 @@
  * Who polls (the scheduler side). An M about to sleep for lack of work
  * sleeps in epoll_wait instead of on its futex when goroutines wait on I/O,
  * until the next timer (it is then sched.c's timer watcher, and whoever
- * wakes it interrupts epoll through an eventfd). An M that runs out of
+ * wakes it interrupts epoll through an eventfd); what it readies it runs
+ * itself, on an idle P, waking another M only for the surplus, so a
+ * round trip costs no extra thread wake-up. An M that runs out of
  * work polls without blocking before it steals, and sysmon polls when
  * nobody has for 10 ms, as Go's does. Seeded mode polls at every
  * scheduling decision (rt/sched.c explore_find_runnable).
