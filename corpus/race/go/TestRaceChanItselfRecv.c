@@ -65,7 +65,11 @@ TEST
     int one = 1;
     go_chan_send(c, &one);
     GO(g, 0);
-    go_sleep(10 * GO_MILLISECOND);
+    /* Go sleeps 10ms. If the goroutine has not received by the time main
+     * replaces c, it waits on the new, empty channel forever: all asleep.
+     * On a loaded 2-core CI machine a thread was once kept off the CPU
+     * that long at GOMAXPROCS=1; 50ms keeps the race and loses the flake. */
+    go_sleep(50 * GO_MILLISECOND);
     c = go_chan_make(sizeof(int), 20);
     await(compl );
 }
