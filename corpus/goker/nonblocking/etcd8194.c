@@ -68,6 +68,7 @@ static void run_loop(void *arg)
             if (n > lease_revoke_rate / 2)
                 n = lease_revoke_rate / 2; /* ls = ls[:leaseRevokeRate/2] */
             USE(n);
+            USE(ls[0]);
             go_case cases[] = {GO_RECV_CASE(le->stop_c, NULL)};
             if (go_select(cases, 1, true) == 0)
                 goto out;
