@@ -1656,6 +1656,15 @@ typedef struct {
     char **argv;
 } main_args;
 
+/* Go's runtime.main parks while a panic is being printed: the program
+ * ends with the panic's exit 2, not with main's return. The dying thread
+ * exits the process. */
+static void wait_if_dying(void)
+{
+    while (load_acq(&sched.dying))
+        pause();
+}
+
 static void main_entry(void *arg)
 {
     main_args *a = arg;
@@ -1705,6 +1714,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     rt_sysmon_start();
     startm(NULL, false);
     rt_note_sleep(&sched.main_note);
+    wait_if_dying();
     fflush(stdout);
     return sched.main_code;
 }
@@ -1714,6 +1724,7 @@ void go_exit(int code)
     RT_HOOK(go_exit, rt_hook_cur(), code);
     code = rt_hooks_at_exit(rt_hook_cur(), code, 1);
     rt_explore_finish();
+    wait_if_dying();
     fflush(NULL);
     _exit(code);
 }

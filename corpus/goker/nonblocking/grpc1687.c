@@ -14,17 +14,14 @@
 // after runStream returns. The upstream patch is not carried by GoKer; no
 // fixed twin.
 //
-// Only GOMAXPROCS 1 is listed because of a runtime bug this kernel found:
-// at GOMAXPROCS 2 the release build exits 0 in about 45 of 100 runs after
-// printing `panic: send on closed channel`. The panicking goroutine prints
-// its traceback (rt/panic.c: vfatal, then rt_die), and meanwhile main's
-// 10ms sleep ends and main returns: the normal exit path does not wait for
-// a panic in progress (Go's runtime.main parks when panicking > 0). Put 2
-// back once that is fixed.
+// This kernel found a runtime bug: at GOMAXPROCS 2 the release build
+// exited 0 in about 45 of 100 runs after printing the panic, because main
+// returned while the panicking goroutine was still printing. go_run and
+// go_exit now wait for a panic in progress, as Go's runtime.main does.
 //
 // expect: panic
 // stderr: panic: send on closed channel
-// gomaxprocs: 1
+// gomaxprocs: 1,2
 #include <gorace.h>
 
 typedef void (*func)(void);
