@@ -186,7 +186,8 @@ static int conn_main(int argc, char **argv)
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     char *child_argv[] = {argv[0], (char *)"--client", port, count, NULL};
     pid_t pid;
-    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, child_argv, environ);
+    int rc =
+        posix_spawn(&pid, "/proc/self/exe", &fa, NULL, child_argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);
     if (rc != 0) {

@@ -41,9 +41,7 @@ static void do_fn(struct server_handler_transport *ht, func fn)
     go_select(c2, 2, false);
 }
 
-static void nop(void)
-{
-}
+static void nop(void) {}
 
 static void write_status(struct server_handler_transport *ht)
 {

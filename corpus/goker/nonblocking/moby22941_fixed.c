@@ -21,8 +21,7 @@ struct bytes {
     long len, cap;
 };
 
-static struct bytes B(const char *s)
-{
+static struct bytes B(const char *s) {
     return (struct bytes){s, (long)strlen(s), (long)strlen(s)};
 }
 
