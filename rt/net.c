@@ -65,13 +65,13 @@ static ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
     sigpending(&pending);
     bool was_pending = sigismember(&pending, SIGPIPE);
     ssize_t r = write(fd, buf, n);
-    int err = rt_errno();
+    int err = errno;
     if (r < 0 && err == EPIPE && !was_pending) {
         struct timespec zero = {0, 0};
         sigtimedwait(&pipe, NULL, &zero);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    rt_set_errno(err);
+    errno = err;
     return r;
 }
 
@@ -121,10 +121,10 @@ ssize_t go_write(int fd, const void *buf, size_t n)
         if (r > 0)
             done += (size_t)r;
     } while (r >= 0 && done < n);
-    int err = r < 0 ? rt_errno() : 0;
+    int err = r < 0 ? errno : 0;
     rt_netpoll_write_unlock(lock);
     if (r < 0) {
-        rt_set_errno(err);
+        errno = err;
         return -1;
     }
     if (n)
@@ -146,7 +146,7 @@ static ssize_t accept_op(int fd, void *arg)
     for (;;) {
         int c = accept4(fd, a->addr, a->len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         /* Go retries a connection reset before it was accepted. */
-        int err = c < 0 ? rt_errno() : 0;
+        int err = c < 0 ? errno : 0;
         if (err == ECONNABORTED || err == EINTR)
             continue;
         return c;
@@ -159,9 +159,9 @@ int go_accept(int lfd, struct sockaddr *addr, socklen_t *len)
     accept_args a = {addr, len};
     int c = (int)rt_netpoll_io(lfd, RT_POLL_READ, accept_op, &a, NULL);
     if (c >= 0 && rt_netpoll_open(c) < 0) {
-        int err = rt_errno();
+        int err = errno;
         close(c);
-        rt_set_errno(err);
+        errno = err;
         return -1;
     }
     return c;
@@ -183,9 +183,9 @@ static ssize_t connect_op(int fd, void *arg)
         a->started = true;
         if (connect(fd, a->addr, a->len) == 0)
             return 0;
-        int err = rt_errno();
+        int err = errno;
         if (err == EINPROGRESS || err == EALREADY || err == EINTR)
-            rt_set_errno(EAGAIN);
+            errno = EAGAIN;
         return -1;
     }
     int err = 0;
@@ -193,19 +193,19 @@ static ssize_t connect_op(int fd, void *arg)
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         return -1;
     if (err == EINPROGRESS || err == EALREADY || err == EINTR) {
-        rt_set_errno(EAGAIN);
+        errno = EAGAIN;
         return -1;
     }
     if (err) {
-        rt_set_errno(err);
+        errno = err;
         return -1;
     }
     struct sockaddr_storage peer;
     socklen_t plen = sizeof peer;
     if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
         return 0;
-    if (rt_errno() == ENOTCONN)
-        rt_set_errno(EAGAIN);
+    if (errno == ENOTCONN)
+        errno = EAGAIN;
     return -1;
 }
 
@@ -258,7 +258,7 @@ static int resolve(const char *hostport, bool passive, struct addrinfo **res)
 {
     char host[256], port[64];
     if (!split_host_port(hostport, host, sizeof host, port, sizeof port)) {
-        rt_set_errno(EINVAL);
+        errno = EINVAL;
         return -1;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
@@ -269,7 +269,7 @@ static int resolve(const char *hostport, bool passive, struct addrinfo **res)
         hints.ai_flags |= AI_PASSIVE;
     }
     const char *node = host[0] ? host : passive ? NULL : "127.0.0.1";
-    int rc = getaddrinfo(node, port, &hints, res), sys_err = rt_errno();
+    int rc = getaddrinfo(node, port, &hints, res), sys_err = errno;
     if (rc == EAI_FAMILY && passive && !host[0]) { /* no IPv6 here */
         hints.ai_family = AF_INET;
         rc = getaddrinfo(node, port, &hints, res);
@@ -278,15 +278,15 @@ static int resolve(const char *hostport, bool passive, struct addrinfo **res)
         hints.ai_flags &= ~(AI_NUMERICHOST | AI_NUMERICSERV);
         go_syscall_enter();
         rc = getaddrinfo(node, port, &hints, res);
-        sys_err = rt_errno();
+        sys_err = errno;
         go_syscall_exit();
     }
     if (rc == 0)
         return 0;
-    rt_set_errno(rc == EAI_SYSTEM ? sys_err
-                 : rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_SERVICE
-                     ? (host[0] ? ENOENT : EINVAL)
-                     : EINVAL);
+    errno = rc == EAI_SYSTEM ? sys_err
+            : rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_SERVICE
+                ? (host[0] ? ENOENT : EINVAL)
+                : EINVAL;
     return -1;
 }
 
@@ -324,11 +324,11 @@ int go_listen_tcp(const char *hostport)
     freeaddrinfo(res);
     return fd;
 fail:;
-    int err = rt_errno();
+    int err = errno;
     if (fd >= 0)
         close(fd);
     freeaddrinfo(res);
-    rt_set_errno(err);
+    errno = err;
     return -1;
 }
 
@@ -341,9 +341,9 @@ static int dial_one(const struct addrinfo *ai, int64_t deadline, int *out)
     if (rt_netpoll_open(fd) < 0 ||
         (deadline && rt_netpoll_set_deadline(fd, RT_POLL_WRITE, deadline)) ||
         go_connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-        int err = rt_errno();
+        int err = errno;
         rt_netpoll_close(fd);
-        rt_set_errno(err);
+        errno = err;
         return -1;
     }
     if (deadline)
@@ -358,7 +358,7 @@ int go_dial_tcp(const char *hostport, int64_t timeout_ns)
 {
     rt_sched_point();
     if (timeout_ns < 0) {
-        rt_set_errno(ETIMEDOUT); /* Go: a negative timeout has already passed */
+        errno = ETIMEDOUT; /* Go: a negative timeout has already passed */
         return -1;
     }
     int64_t deadline = timeout_ns ? rt_when_after(timeout_ns) : 0;
@@ -369,13 +369,13 @@ int go_dial_tcp(const char *hostport, int64_t timeout_ns)
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         if (dial_one(ai, deadline, &fd) == 0)
             break;
-        err = rt_errno();
+        err = errno;
         if (err == ETIMEDOUT)
             break;
     }
     freeaddrinfo(res);
     if (fd < 0)
-        rt_set_errno(err);
+        errno = err;
     return fd;
 }
 
@@ -389,7 +389,7 @@ int go_local_port(int fd)
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
     if (ss.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    rt_set_errno(EAFNOSUPPORT);
+    errno = EAFNOSUPPORT;
     return -1;
 }
 

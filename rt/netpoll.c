@@ -83,7 +83,7 @@ typedef struct pollwait {
     rt_g *g;
     struct pollwait *next, *prev;
     ctxwake *cw; /* go_read_ctx's cancellation, or NULL */
-    int err; /* set by the waker: 0 (retry) or the rt_errno() to fail with */
+    int err;     /* set by the waker: 0 (retry) or the errno to fail with */
 } pollwait;
 
 typedef struct polldir {
@@ -147,7 +147,7 @@ static pollfd *chunk_new(int base)
 static pollfd *pd_of(int fd, bool make)
 {
     if (fd < 0 || fd >= CHUNK_FDS * CHUNKS) {
-        rt_set_errno(EBADF);
+        errno = EBADF;
         return NULL;
     }
     pollfd **slot = &np.chunks[fd / CHUNK_FDS];
@@ -161,7 +161,7 @@ static pollfd *pd_of(int fd, bool make)
             free(fresh);
     }
     if (!c) {
-        rt_set_errno(EBADF);
+        errno = EBADF;
         return NULL;
     }
     return &c[fd % CHUNK_FDS];
@@ -176,11 +176,11 @@ static void poll_init(void)
         np.epfd = epoll_create1(EPOLL_CLOEXEC);
         np.breakfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (np.epfd < 0 || np.breakfd < 0)
-            rt_throw("netpoll: %s", strerror(rt_errno()));
+            rt_throw("netpoll: %s", strerror(errno));
         struct epoll_event ev = {.events = EPOLLIN,
                                  .data.u64 = (uint64_t)BREAK_TOKEN};
         if (epoll_ctl(np.epfd, EPOLL_CTL_ADD, np.breakfd, &ev) < 0)
-            rt_throw("netpoll: epoll_ctl: %s", strerror(rt_errno()));
+            rt_throw("netpoll: epoll_ctl: %s", strerror(errno));
         __atomic_store_n(&np.inited, 1, __ATOMIC_RELEASE);
     }
     rt_lock_release(&np.init_lock);
@@ -199,25 +199,25 @@ static int register_locked(pollfd *pd)
     int fd = pd->fd;
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
-        return rt_errno();
+        return errno;
     if (!(fl & O_NONBLOCK)) {
         if (fd <= 2) { /* shared with whoever started us: leave it be */
             __atomic_store_n(&pd->kind, PD_BLOCKING, __ATOMIC_RELEASE);
             return 0;
         }
         if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-            return rt_errno();
+            return errno;
     }
     struct epoll_event ev = {.events =
                                  EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                              .data.u64 = token(pd)};
     int op = EPOLL_CTL_ADD;
     while (epoll_ctl(np.epfd, op, fd, &ev) < 0) {
-        if (rt_errno() == EEXIST && op == EPOLL_CTL_ADD) {
+        if (errno == EEXIST && op == EPOLL_CTL_ADD) {
             op = EPOLL_CTL_MOD; /* a dup of a registered fd was closed */
             continue;
         }
-        int err = rt_errno();
+        int err = errno;
         if (!(fl & O_NONBLOCK))
             fcntl(fd, F_SETFL, fl);
         if (err != EPERM)
@@ -243,7 +243,7 @@ static pollfd *pd_get(int fd)
     int err = pd->kind == PD_NONE ? register_locked(pd) : 0;
     rt_lock_release(&pd->lock);
     if (err) {
-        rt_set_errno(err);
+        errno = err;
         return NULL;
     }
     return pd;
@@ -406,11 +406,11 @@ static void ctx_unregister(ctxreg *r)
 {
     if (!r->cw)
         return;
-    int saved = rt_errno();
+    int saved = errno;
     if (go_stop_call(r->stop)) /* the callback will never run */
         ctxwake_unref(r->cw);
     ctxwake_unref(r->cw);
-    rt_set_errno(saved);
+    errno = saved;
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -419,14 +419,14 @@ static ssize_t blocking_io(int fd, ssize_t (*op)(int, void *), void *arg,
                            go_ctx *ctx)
 {
     if (ctx && go_ctx_err(ctx)) {
-        rt_set_errno(ECANCELED);
+        errno = ECANCELED;
         return -1;
     }
     go_syscall_enter();
     ssize_t r = op(fd, arg);
-    int saved = rt_errno();
+    int saved = errno;
     go_syscall_exit();
-    rt_set_errno(saved);
+    errno = saved;
     return r;
 }
 
@@ -447,17 +447,17 @@ ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
         if (!err && ctx && !reg.cw && go_ctx_err(ctx))
             err = ECANCELED;
         if (err) {
-            rt_set_errno(err);
+            errno = err;
             r = -1;
             break;
         }
         r = op(fd, arg);
-        if (r >= 0 || rt_errno() != EAGAIN)
+        if (r >= 0 || errno != EAGAIN)
             break;
         if (ctx && !reg.cw)
             ctx_register(&reg, pd, ctx);
         if ((err = pd_wait(pd, d, seq, reg.cw))) {
-            rt_set_errno(err);
+            errno = err;
             r = -1;
             break;
         }
@@ -529,14 +529,14 @@ int rt_netpoll_set_deadline(int fd, int mask, int64_t when)
     if (!pd)
         return -1;
     if (__atomic_load_n(&pd->kind, __ATOMIC_ACQUIRE) == PD_BLOCKING) {
-        rt_set_errno(ENOTSUP); /* Go's ErrNoDeadline: a file without a poller */
+        errno = ENOTSUP; /* Go's ErrNoDeadline: a file without a poller */
         return -1;
     }
     pollwait *list = NULL;
     rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
     if (pd->closing) {
         rt_lock_release(&pd->lock);
-        rt_set_errno(EBADF);
+        errno = EBADF;
         return -1;
     }
     if (mask & RT_POLL_READ)
@@ -560,7 +560,7 @@ int rt_netpoll_close(int fd)
     rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
     if (pd->closing || pd->kind == PD_NONE) { /* another go_close won */
         rt_lock_release(&pd->lock);
-        rt_set_errno(EBADF);
+        errno = EBADF;
         return -1;
     }
     __atomic_store_n(&pd->closing, 1, __ATOMIC_RELEASE);
@@ -576,11 +576,11 @@ int rt_netpoll_close(int fd)
     pd->gen++;
     pd->is_socket = false;
     __atomic_store_n(&pd->kind, PD_NONE, __ATOMIC_RELEASE);
-    int r = close(fd), err = rt_errno();
+    int r = close(fd), err = errno;
     __atomic_store_n(&pd->closing, 0, __ATOMIC_RELEASE);
     rt_lock_release(&pd->lock);
     ready_list(list, true);
-    rt_set_errno(err);
+    errno = err;
     return r;
 }
 
@@ -609,7 +609,7 @@ void rt_netpoll_break(void)
         __atomic_exchange_n(&np.wake_sig, 1, __ATOMIC_ACQ_REL))
         return;
     uint64_t one = 1;
-    while (write(np.breakfd, &one, sizeof one) < 0 && rt_errno() == EINTR)
+    while (write(np.breakfd, &one, sizeof one) < 0 && errno == EINTR)
         ;
 }
 
@@ -661,7 +661,7 @@ int rt_netpoll(int64_t delay_ns, bool wake)
     if (block)
         __atomic_store_n(&np.blocked, 1, __ATOMIC_RELEASE);
     int n = epoll_wait(np.epfd, ev, EVENTS_PER_POLL, delay_ms(delay_ns));
-    int err = rt_errno();
+    int err = errno;
     if (block)
         __atomic_store_n(&np.blocked, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&np.last, rt_nanotime(), __ATOMIC_RELAXED);
@@ -674,7 +674,7 @@ int rt_netpoll(int64_t delay_ns, bool wake)
     for (int i = 0; i < n; i++) {
         if (ev[i].data.u64 == (uint64_t)BREAK_TOKEN) {
             uint64_t v;
-            while (read(np.breakfd, &v, sizeof v) < 0 && rt_errno() == EINTR)
+            while (read(np.breakfd, &v, sizeof v) < 0 && errno == EINTR)
                 ;
             __atomic_store_n(&np.wake_sig, 0, __ATOMIC_RELEASE);
             continue;

@@ -111,19 +111,6 @@ __attribute__((noinline)) int *go_errno_location(void)
     return e;
 }
 
-__attribute__((noinline)) int rt_errno(void)
-{
-    int e = errno;
-    __asm__ volatile("" : "+r"(e));
-    return e;
-}
-
-__attribute__((noinline)) void rt_set_errno(int err)
-{
-    __asm__ volatile("" : "+r"(err));
-    errno = err;
-}
-
 /* ---- clock and randomness ------------------------------------------------ */
 
 int64_t rt_nanotime(void)

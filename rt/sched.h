@@ -121,13 +121,6 @@ static inline void rt_sched_point(void)
         rt_sched_point_slow();
 }
 
-/* errno of the running thread. A goroutine may resume on another thread
- * after any park or scheduling point, while the compiler may reuse the
- * address of errno (__errno_location is const): runtime code that can
- * park reads and writes errno only through these. */
-int rt_errno(void);
-void rt_set_errno(int err);
-
 /* Number of Ps (GOMAXPROCS). */
 int rt_nprocs(void);
 
