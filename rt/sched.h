@@ -59,6 +59,7 @@ struct rt_g {
     const void *wait_obj;  /* object blocked on, for the detector/dumps */
     int64_t wait_since;    /* rt_nanotime() when it parked */
     uint64_t explore_prio; /* seeded mode's PCT priority (rt/explore.c) */
+    uint64_t explore_events; /* its events, for schedule files (schedfile.h) */
     /* the rest belongs to sched.c */
 };
 
