@@ -41,7 +41,7 @@
  *   - the goroutine to run next is the one the file names if it is
  *     runnable, else the default: the one runnable the longest (FIFO);
  *   - a draw the file does not give is 0, and a call-point spacing past
- *     the file's is CALL_POINT_SPACING/2.
+ *     the file's is RT_SCHEDFILE_SPACING.
  * So any file, even an empty or edited one, names one schedule, and the
  * file recorded under schedule_in keeps only the decisions that schedule
  * used: replaying it takes the same decisions again. `gorace stress`
@@ -440,7 +440,7 @@ static uint32_t next_spacing(void)
     if (!ex.replay)
         v = 1 + (uint32_t)rand_below(CALL_POINT_SPACING);
     else if (!rt_schedfile_budget(&v))
-        v = CALL_POINT_SPACING / 2;
+        v = RT_SCHEDFILE_SPACING;
     if (ex.record)
         rt_schedfile_record_budget(v);
     return v;

@@ -198,6 +198,8 @@ void rt_schedfile_write(const char *path, uint64_t steps, uint64_t switches)
                 strerror(errno));
         return;
     }
+    while (out.nb && out.b[out.nb - 1] == RT_SCHEDFILE_SPACING)
+        out.nb--;
     fprintf(f, "%s\n", RT_SCHEDFILE_MAGIC);
     for (size_t i = 0; i < out.n; i++) {
         const decision *d = &out.d[i];

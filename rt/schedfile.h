@@ -29,6 +29,8 @@
 #include <stdint.h>
 
 #define RT_SCHEDFILE_MAGIC "# gorace schedule 1"
+/* The call-point spacing replay uses past the file's. */
+#define RT_SCHEDFILE_SPACING 32
 
 /* Reads the decisions of path; false with a one-line reason in err. */
 bool rt_schedfile_load(const char *path, char *err, size_t errlen);
@@ -42,7 +44,8 @@ bool rt_schedfile_budget(uint32_t *v);
 void rt_schedfile_record(char kind, int64_t g, uint64_t k, uint64_t val);
 void rt_schedfile_record_budget(uint32_t v);
 /* Writes what was recorded to path, with a last comment line giving the
- * run's scheduling steps and context switches. */
+ * run's scheduling steps and context switches. Trailing spacings equal to
+ * RT_SCHEDFILE_SPACING are left out: replay uses it anyway. */
 void rt_schedfile_write(const char *path, uint64_t steps, uint64_t switches);
 
 #endif
