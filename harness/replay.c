@@ -14,9 +14,11 @@
  * runs under it while recording, and if it still fails the same way the
  * recording, which holds only the decisions that run used (a subset of the
  * candidate's), becomes the new schedule. First the bold candidates (no
- * decisions at all, no call-point spacings, no draws), then ddmin: drop
- * each of n chunks in turn, n from 2 doubling to one line per chunk, and
- * after every success start over with n-1. Every accepted step is smaller
+ * decisions at all, no call-point spacings, no draws), then ddmin (Zeller
+ * and Hildebrandt, 2002) at granularity n, from 2 doubling to one line per
+ * chunk: each chunk alone (a bug usually needs few preemptions, and this
+ * finds them fast; on success n starts over at 2), then each chunk's
+ * complement (on success n drops by one). Every accepted step is smaller
  * or equal, so the result is never larger than the failing seed's
  * recording. The budget (runs, seconds) bounds the work.
  */
@@ -142,19 +144,25 @@ void decisions_free(struct decisions *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Writes header (comment lines, may be NULL) and d's lines, leaving out
- * lines [skip, skip+nskip) and, unless keep_budgets, the spacings. */
+/* Which of d's lines a file gets: those in [lo, hi) but not in
+ * [skip_lo, skip_hi); the spacings or not. */
+struct pick {
+    size_t lo, hi, skip_lo, skip_hi;
+    bool budgets;
+};
+
+/* Writes header (comment lines, may be NULL) and the lines p picks. */
 static bool write_some(const char *path, const char *header,
-                       const struct decisions *d, size_t skip, size_t nskip,
-                       bool keep_budgets)
+                       const struct decisions *d, struct pick p)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return false;
     fprintf(f, "%s\n%s", MAGIC, header ? header : "");
-    for (size_t i = 0; i < d->n; i++)
-        if (i < skip || i >= skip + nskip)
+    for (size_t i = p.lo; i < p.hi && i < d->n; i++)
+        if (i < p.skip_lo || i >= p.skip_hi)
             fprintf(f, "%s\n", d->lines[i]);
+    bool keep_budgets = p.budgets;
     for (size_t i = 0; keep_budgets && i < d->nb; i++)
         fprintf(f, "%s\n", d->budgets[i]);
     fprintf(f, "# end: steps=%llu switches=%llu\n", d->steps, d->switches);
@@ -164,7 +172,8 @@ static bool write_some(const char *path, const char *header,
 bool decisions_write(const char *path, const char *header,
                      const struct decisions *d)
 {
-    return write_some(path, header, d, 0, 0, true);
+    return write_some(path, header, d,
+                      (struct pick){.hi = d->n, .budgets = true});
 }
 
 void decisions_size(const struct decisions *d, char *dst, size_t len)
@@ -201,12 +210,11 @@ static bool budget_left(const struct shrinker *s)
            now_seconds() - s->start < s->budget->seconds;
 }
 
-/* Runs the candidate (d without lines [skip, skip+n), with or without the
- * spacings); on the same failure, its recording replaces d. */
-static bool try_candidate(struct shrinker *s, size_t skip, size_t n,
-                          bool budgets)
+/* Runs the candidate p picks from d; on the same failure, its recording
+ * replaces d. */
+static bool try_pick(struct shrinker *s, struct pick p)
 {
-    if (!budget_left(s) || !write_some(s->cand, NULL, s->d, skip, n, budgets))
+    if (!budget_left(s) || !write_some(s->cand, NULL, s->d, p))
         return false;
     s->runs++;
     if (!s->test(s->cand, s->rec, s->arg))
@@ -218,6 +226,22 @@ static bool try_candidate(struct shrinker *s, size_t skip, size_t n,
     decisions_free(s->d);
     *s->d = got;
     return true;
+}
+
+/* d without lines [skip, skip+n), with or without the spacings. */
+static bool try_candidate(struct shrinker *s, size_t skip, size_t n,
+                          bool budgets)
+{
+    return try_pick(s, (struct pick){.hi = s->d->n,
+                                     .skip_lo = skip,
+                                     .skip_hi = skip + n,
+                                     .budgets = budgets});
+}
+
+/* Only lines [at, at+n) of d. */
+static bool try_only(struct shrinker *s, size_t at, size_t n)
+{
+    return try_pick(s, (struct pick){.lo = at, .hi = at + n, .budgets = true});
 }
 
 static size_t count_kind(const struct decisions *d, char kind)
@@ -254,15 +278,29 @@ static void bold_candidates(struct shrinker *s)
     }
 }
 
+/* One round of ddmin at granularity n: each chunk alone, then each
+ * chunk's complement. 1: a chunk alone failed, 2: a complement, 0: none. */
+static int ddmin_round(struct shrinker *s, size_t n)
+{
+    size_t len = s->d->n, chunk = (len + n - 1) / n;
+    for (size_t at = 0; at < len && n > 2 && budget_left(s); at += chunk)
+        if (try_only(s, at, chunk))
+            return 1;
+    for (size_t at = 0; at < len && budget_left(s); at += chunk)
+        if (try_candidate(s, at, chunk, true))
+            return 2;
+    return 0;
+}
+
 static void ddmin(struct shrinker *s)
 {
     size_t n = 2;
     while (s->d->n > 0 && budget_left(s)) {
         size_t len = s->d->n, chunk = (len + n - 1) / n;
-        bool reduced = false;
-        for (size_t at = 0; at < len && !reduced && budget_left(s); at += chunk)
-            reduced = try_candidate(s, at, chunk, true);
-        if (reduced) {
+        int reduced = ddmin_round(s, n);
+        if (reduced == 1) {
+            n = 2;
+        } else if (reduced == 2) {
             n = n > 2 ? n - 1 : 2;
         } else if (chunk == 1) {
             break;

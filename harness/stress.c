@@ -93,9 +93,9 @@ static const char usage_stress[] =
     "A failing seeded run's schedule is shrunk: runs drop its decisions\n"
     "(preemptions, picks, select's draws) while the program still fails the\n"
     "same way (same outcome, same stdout verdict). The sizes before and\n"
-    "after are printed, and the result is written as a replay file that\n"
-    "'gorace run --replay FILE' (or 'gorace --replay FILE ./prog')\n"
-    "replays exactly.\n"
+    "after are printed on stderr, and the result is written as a replay\n"
+    "file that 'gorace run --replay FILE' (or 'gorace --replay FILE\n"
+    "./prog') replays exactly.\n"
     "Exit status: 0 if no run failed, 1 if one did, 2 on bad usage.\n";
 
 struct stress_opts {
@@ -927,6 +927,9 @@ static bool json_to(const char *file, FILE *f, const struct outcome_rec *list,
 
 /* ---- shrinking the failing schedule (replay.c) ------------------------- */
 
+/* The report goes to stderr: stdout stays what gorace merge prints for the
+ * shards of the same run. */
+
 struct shrink_ctx {
     char cls[200]; /* the failure's class */
     double timeout;
@@ -1056,7 +1059,7 @@ static void print_replay_file(const char *file)
         shell_append(cmd, sizeof cmd, run_argv[0]);
     }
     append_args(cmd, sizeof cmd);
-    printf("replay file: %s\n  %s\n", file, cmd);
+    fprintf(stderr, "replay file: %s\n  %s\n", file, cmd);
 }
 
 /* Records the failing seed's schedule, checks that it replays, shrinks it
@@ -1071,7 +1074,8 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
     struct decisions seed, d;
     if (!fails_same(c, NULL, f->index, seed_file) ||
         !decisions_read(seed_file, &seed, err, sizeof err)) {
-        printf("shrink: the failing seed's run did not record its schedule\n");
+        fprintf(stderr,
+                "shrink: the failing seed's run did not record its schedule\n");
         return false;
     }
     decisions_size(&seed, before, sizeof before);
@@ -1082,8 +1086,9 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
         c->timeout = 10 * once < so.timeout ? 10 * once : so.timeout;
     if (!fails_same(c, seed_file, 0, base) ||
         !decisions_read(base, &d, err, sizeof err)) {
-        printf("shrink: the recorded schedule does not replay the failure "
-               "(a system call or a foreign thread?); no replay file\n");
+        fprintf(stderr,
+                "shrink: the recorded schedule does not replay the failure "
+                "(a system call or a foreign thread?); no replay file\n");
         return false;
     }
     long runs =
@@ -1102,10 +1107,11 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
         return false;
     }
     bool same = fails_same(c, file, 0, base);
-    printf("shrink: before: %s\nshrink: after:  %s\nshrink: %s; the replay "
-           "file %s\n",
-           before, after, how,
-           same ? "fails the same way" : "DOES NOT fail the same way");
+    fprintf(stderr,
+            "shrink: before: %s\nshrink: after:  %s\nshrink: %s; the replay "
+            "file %s\n",
+            before, after, how,
+            same ? "fails the same way" : "DOES NOT fail the same way");
     print_replay_file(file);
     return same;
 }
@@ -1208,10 +1214,9 @@ int cmd_stress(int argc, char **argv)
     size_t nf = failures(&list);
     for (size_t k = 0; k < nf; k++)
         print_failure(&list[k], k < KEPT);
-    if (nf && !so.free_running) {
-        fflush(stdout);
-        shrink_failure(&list[0]);
-    }
+    fflush(stdout);
+    if (nf && !so.free_running)
+        shrink_failure(&list[0]); /* on stderr: stdout is what merge gives */
     print_summary(nf, list);
     fflush(stdout);
     double secs = now_seconds() - start;
