@@ -105,13 +105,13 @@ static struct {
     char steps_file[512];
     /* schedule files */
     bool record, replay, finished;
-    rt_g *cur;            /* the goroutine picked last */
-    bool yielded;         /* cur gave way at a scheduling point */
-    bool forced;          /* ... where replay would yield by itself */
-    bool counted;         /* the call point's event is counted already */
-    uint64_t puts;        /* rt_explore_put calls: entry.seq */
-    uint64_t switches;    /* picks of another goroutine than cur */
-    uint64_t boot_events; /* events before the first pick */
+    rt_g *cur;               /* the goroutine picked last */
+    bool yielded;            /* cur gave way at a scheduling point */
+    bool forced;             /* ... where replay would yield by itself */
+    bool counted;            /* the call point's event is counted already */
+    uint64_t puts;           /* rt_explore_put calls: entry.seq */
+    uint64_t switches;       /* picks of another goroutine than cur */
+    uint64_t boot_events[3]; /* events before the first pick */
     char schedule_out[512];
 } ex;
 
@@ -137,16 +137,16 @@ static uint64_t next_rand(void)
     return z ^ (z >> 31);
 }
 
-static int64_t next_event(rt_g *g, uint64_t *k);
+static int64_t next_event(rt_g *g, int cls, uint64_t *k);
 
 uint32_t rt_explore_rand(void)
 {
     if (!ex.record && !ex.replay)
         return (uint32_t)next_rand();
     uint64_t k, v = 0;
-    int64_t g = next_event(ex.cur, &k);
+    int64_t g = next_event(ex.cur, RT_SF_DRAW, &k);
     if (ex.replay) {
-        if (rt_schedfile_find(g, k, &v) != 'r')
+        if (rt_schedfile_find(g, RT_SF_DRAW, k, &v) != 'r')
             v = 0;
         return (uint32_t)v;
     }
@@ -234,18 +234,18 @@ void rt_explore_created(rt_g *g)
     /* Initial priorities are >= pct so change points (pct-2 .. 0) are
      * below all of them. */
     g->explore_prio = ex.pct ? (uint64_t)ex.pct + (next_rand() >> 8) : 0;
-    g->explore_events = 0;
+    memset(g->explore_events, 0, sizeof g->explore_events);
 }
 
-/* The key of g's next event (rt/schedfile.h); goroutine 0 before any
- * goroutine ran. */
-static int64_t next_event(rt_g *g, uint64_t *k)
+/* The key of g's next event of class cls (rt/schedfile.h); goroutine 0
+ * before any goroutine ran. */
+static int64_t next_event(rt_g *g, int cls, uint64_t *k)
 {
     if (!g) {
-        *k = ++ex.boot_events;
+        *k = ++ex.boot_events[cls];
         return 0;
     }
-    *k = ++g->explore_events;
+    *k = ++g->explore_events[cls];
     return g->id;
 }
 
@@ -308,19 +308,21 @@ static size_t oldest_index(void)
 
 /* Why cur stops running: its preemption's event, or a new one (it parked,
  * entered a system call or exited). */
-static int64_t stop_event(uint64_t *k)
+static int64_t stop_event(int *cls, uint64_t *k)
 {
     if (ex.yielded) {
-        *k = ex.cur->explore_events;
+        *cls = RT_SF_POINT;
+        *k = ex.cur->explore_events[RT_SF_POINT];
         return ex.cur->id;
     }
-    return next_event(ex.cur, k);
+    *cls = RT_SF_STOP;
+    return next_event(ex.cur, RT_SF_STOP, k);
 }
 
-static size_t replay_index(int64_t g, uint64_t k)
+static size_t replay_index(int64_t g, int cls, uint64_t k)
 {
     uint64_t next;
-    char kind = rt_schedfile_find(g, k, &next);
+    char kind = rt_schedfile_find(g, cls, k, &next);
     if (kind == 'p' || kind == 's')
         for (size_t i = 0; i < ex.n; i++)
             if (ex.set[i].g->id == (int64_t)next)
@@ -346,9 +348,10 @@ rt_g *rt_explore_next(void)
         return NULL;
     int64_t cg = 0;
     uint64_t ck = 0;
+    int cls = 0;
     if (ex.record || ex.replay)
-        cg = stop_event(&ck);
-    size_t i = ex.replay ? replay_index(cg, ck) : pick_index();
+        cg = stop_event(&cls, &ck);
+    size_t i = ex.replay ? replay_index(cg, cls, ck) : pick_index();
     rt_g *g = ex.set[i].g;
     if (ex.record)
         record_pick(cg, ck, i);
@@ -382,7 +385,7 @@ static bool seeded_yield(rt_g *cur)
 static bool replay_yield(rt_g *cur, uint64_t k)
 {
     uint64_t unused;
-    char kind = rt_schedfile_find(cur->id, k, &unused);
+    char kind = rt_schedfile_find(cur->id, RT_SF_POINT, k, &unused);
     if (kind == 'p' || kind == 's')
         return ex.n > 0;
     return kind != 'c' && ex.forced;
@@ -390,9 +393,9 @@ static bool replay_yield(rt_g *cur, uint64_t k)
 
 bool rt_explore_should_yield(rt_g *cur)
 {
-    uint64_t k = cur->explore_events;
+    uint64_t k = cur->explore_events[RT_SF_POINT];
     if (!ex.counted)
-        next_event(cur, &k);
+        next_event(cur, RT_SF_POINT, &k);
     ex.counted = false;
     ex.steps++;
     ex.spin_steps++;
@@ -464,8 +467,8 @@ bool rt_explore_call_point(rt_g *cur)
     if (!cur || (!ex.record && !ex.replay))
         return point;
     uint64_t k, unused;
-    next_event(cur, &k);
-    if (ex.replay && rt_schedfile_find(cur->id, k, &unused) != 0)
+    next_event(cur, RT_SF_POINT, &k);
+    if (ex.replay && rt_schedfile_find(cur->id, RT_SF_POINT, k, &unused))
         point = true;
     ex.counted = point;
     return point;

@@ -20,7 +20,13 @@ typedef struct {
     int64_t g;
     uint64_t k, val;
     char kind;
+    int cls;
 } decision;
+
+static int class_of(char kind)
+{
+    return kind == 's' ? RT_SF_STOP : kind == 'r' ? RT_SF_DRAW : RT_SF_POINT;
+}
 
 typedef struct {
     decision *d;
@@ -61,6 +67,8 @@ static int cmp_key(const void *a, const void *b)
     const decision *x = a, *y = b;
     if (x->g != y->g)
         return x->g < y->g ? -1 : 1;
+    if (x->cls != y->cls)
+        return x->cls - y->cls;
     return (x->k > y->k) - (x->k < y->k);
 }
 
@@ -97,7 +105,8 @@ static bool parse_line(const char *line)
         return false;
     if (g < 0 || k == 0)
         return false;
-    d = (decision){.g = g, .k = k, .val = v, .kind = kind};
+    d = (decision){
+        .g = g, .k = k, .val = v, .kind = kind, .cls = class_of(kind)};
     add(&in, d);
     return true;
 }
@@ -143,18 +152,17 @@ bool rt_schedfile_load(const char *path, char *err, size_t errlen)
     for (size_t i = 1; ok && i < in.n; i++) {
         if (cmp_key(&in.d[i - 1], &in.d[i]) == 0) {
             snprintf(err, errlen,
-                     "two decisions for goroutine %" PRId64
-                     " at event %" PRIu64,
-                     in.d[i].g, in.d[i].k);
+                     "two decisions for goroutine %" PRId64 " at %c %" PRIu64,
+                     in.d[i].g, in.d[i].kind, in.d[i].k);
             ok = false;
         }
     }
     return ok;
 }
 
-char rt_schedfile_find(int64_t g, uint64_t k, uint64_t *val)
+char rt_schedfile_find(int64_t g, int cls, uint64_t k, uint64_t *val)
 {
-    decision key = {.g = g, .k = k};
+    decision key = {.g = g, .k = k, .cls = cls};
     const decision *d = bsearch(&key, in.d, in.n, sizeof *in.d, cmp_key);
     if (!d)
         return 0;

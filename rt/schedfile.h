@@ -4,21 +4,23 @@
  * when each decision is taken; `gorace stress` shrinks these files and
  * `gorace run --replay` replays them).
  *
- * A decision is keyed by the goroutine that takes it (its goid) and by how
- * many events that goroutine had seen, counting this one: each scheduling
- * point (every function entry in the instrumented build, taken as a point
- * or not), each draw of select's randomness, and each time it stops
- * running (park, system call, exit). A key so names the same moment in
- * another interleaving as long as that goroutine runs the same code, which
- * is what lets a shrunk schedule drop decisions and keep the rest.
+ * A decision is keyed by the goroutine that takes it (its goid), the class
+ * of event and how many events of that class the goroutine had seen,
+ * counting this one. The classes: scheduling points (every function entry
+ * in the instrumented build, taken as a point or not), stops (park, system
+ * call, exit) and draws (select's randomness, semaphore tickets). A key so
+ * names the same moment in another interleaving as long as that goroutine
+ * runs the same code, and counting the classes apart keeps a point's key
+ * when a schedule changes only how often the goroutine blocked or drew:
+ * this is what lets a shrunk schedule drop decisions and keep the rest.
  *
  * The file is text. The first line is "# gorace schedule 1"; other lines
  * starting with '#' are comments (the harness's header); each other line
  * is one decision:
- *   p G K N   goroutine G preempted at its event K; N runs next
- *   s G K N   G stopped running at event K; N (not the default) runs next
- *   c G K     G runs on at event K (where replay would otherwise yield)
- *   r G K V   G's draw at event K returned V (absent: 0)
+ *   p G K N   goroutine G preempted at its point K; N runs next
+ *   s G K N   G stopped running (its stop K); N, not the default, runs next
+ *   c G K     G runs on at its point K (where replay would yield)
+ *   r G K V   G's draw K returned V (absent: 0)
  *   b V...    the call-point spacings drawn, in order (instrumented build)
  */
 #ifndef RT_SCHEDFILE_H
@@ -32,11 +34,14 @@
 /* The call-point spacing replay uses past the file's. */
 #define RT_SCHEDFILE_SPACING 32
 
+/* The classes of events, counted apart (rt_g.explore_events). */
+enum { RT_SF_POINT, RT_SF_STOP, RT_SF_DRAW };
+
 /* Reads the decisions of path; false with a one-line reason in err. */
 bool rt_schedfile_load(const char *path, char *err, size_t errlen);
-/* The decision keyed (g, k): its kind ('p', 's', 'c', 'r') and value, or
- * 0 if the file has none. */
-char rt_schedfile_find(int64_t g, uint64_t k, uint64_t *val);
+/* The decision keyed (g, cls, k): its kind ('p', 's', 'c', 'r') and
+ * value, or 0 if the file has none. */
+char rt_schedfile_find(int64_t g, int cls, uint64_t k, uint64_t *val);
 /* The next recorded call-point spacing; false once they run out. */
 bool rt_schedfile_budget(uint32_t *v);
 
