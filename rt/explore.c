@@ -145,13 +145,11 @@ uint32_t rt_explore_rand(void)
         return (uint32_t)next_rand();
     uint64_t k, v = 0;
     int64_t g = next_event(ex.cur, RT_SF_DRAW, &k);
-    if (ex.replay) {
-        if (rt_schedfile_find(g, RT_SF_DRAW, k, &v) != 'r')
-            v = 0;
-        return (uint32_t)v;
-    }
-    v = (uint32_t)next_rand();
-    if (v)
+    if (!ex.replay)
+        v = (uint32_t)next_rand();
+    else if (rt_schedfile_find(g, RT_SF_DRAW, k, &v) != 'r')
+        v = 0;
+    if (ex.record && v)
         rt_schedfile_record('r', g, k, v);
     return (uint32_t)v;
 }
