@@ -295,11 +295,12 @@ static void replay_env(const struct schedule *sched, const char *path,
 {
     struct replay_header h;
     char err[9000], abs[4096], *g;
-    read_replay("run", sched->replay, &h);
+    const char *verb = source ? "run" : "gorace";
+    read_replay(verb, sched->replay, &h);
     if (!replay_matches(&h, path, source, err, sizeof err))
-        usage_fail("--replay %s: %s", sched->replay, err);
+        usage_fail("%s: --replay %s: %s", verb, sched->replay, err);
     if (!realpath(sched->replay, abs))
-        usage_fail("--replay %s: %s", sched->replay, strerror(errno));
+        usage_fail("%s: --replay %s: %s", verb, sched->replay, strerror(errno));
     if (asprintf(&g, "%s%sschedule_in=%s", h.gorace, *h.gorace ? " " : "",
                  abs) < 0)
         exit(1);
