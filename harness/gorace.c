@@ -289,9 +289,10 @@ static void read_replay(const char *verb, const char *file,
 }
 
 /* GORACE for the replay: the recorded options and schedule_in. path is
- * the source (source) or the built program the file must be for. */
+ * the source (source) or the built program the file must be for. Without
+ * arguments of its own the program gets the recorded ones. */
 static void replay_env(const struct schedule *sched, const char *path,
-                       bool source)
+                       bool source, char ***args)
 {
     struct replay_header h;
     char err[9000], abs[4096], *g;
@@ -306,6 +307,12 @@ static void replay_env(const struct schedule *sched, const char *path,
         exit(1);
     setenv("GORACE", g, 1);
     free(g);
+    if ((*args)[1] || !h.nargs)
+        return;
+    char **v = calloc(h.nargs + 2, sizeof *v);
+    v[0] = (*args)[0];
+    memcpy(v + 1, h.args, h.nargs * sizeof *v);
+    *args = v;
 }
 
 static int exec_program(const char *path, char **args,
@@ -313,7 +320,7 @@ static int exec_program(const char *path, char **args,
                         const char *source)
 {
     if (sched->replay) {
-        replay_env(sched, source ? source : path, source != NULL);
+        replay_env(sched, source ? source : path, source != NULL, &args);
         fixed_addresses(true);
     }
     if (sched->seeded) {

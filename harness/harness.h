@@ -161,6 +161,8 @@ struct replay_header {
     char runtime[16];                      /* "race" or "release" */
     char gorace[4096];                     /* GORACE without schedule keys */
     char failure[1200];
+    char **args; /* the program's arguments ("# arg:" lines) */
+    size_t nargs;
 };
 /* Reads and checks the whole file; false with a reason in err. */
 bool replay_read_header(const char *path, struct replay_header *h, char *err,

@@ -363,6 +363,8 @@ static void read_header_fields(FILE *f, struct replay_header *h)
         header_field(line, "# runtime: ", h->runtime, sizeof h->runtime);
         header_field(line, "# gorace: ", h->gorace, sizeof h->gorace);
         header_field(line, "# failure: ", h->failure, sizeof h->failure);
+        if (strncmp(line, "# arg: ", 7) == 0)
+            push(&h->args, &h->nargs, line + 7);
     }
     free(line);
 }

@@ -1031,6 +1031,9 @@ static char *replay_header(const struct outcome_rec *f, const char *before,
     v[0] = '\0';
     append_args(v, sizeof v);
     append_header(h, sizeof h, "args", v[0] ? v + 1 : "");
+    for (size_t k = 1; run_argv[k]; k++)
+        if (!strchr(run_argv[k], '\n'))
+            append_header(h, sizeof h, "arg", run_argv[k]);
     struct schedule g = {.options = has_hdr ? hdr.gorace : NULL};
     char *opts = schedule_gorace(&g);
     append_header(h, sizeof h, "gorace", opts);

@@ -79,8 +79,9 @@ replay3 "run --replay FILE prog.c" "$GR" run --replay "$T/src.replay" "$PROG"
 # 2. The same program built, no header: judged by the first run's stdout.
 "$GR" cc "$PROG" -o "$T/oversold" || fail "gorace cc"
 expect_run "stress binary" 1 "$GR" stress -j 2 -runs 200 \
-    --replay-out "$T/bin.replay" "$T/oversold"
+    --replay-out "$T/bin.replay" "$T/oversold" "an arg"
 check_sizes "stress binary"
+grep -qx '# arg: an arg' "$T/bin.replay" || fail "stress binary: no '# arg:' line"
 replay3 "--replay ./prog" "$GR" --replay "$T/bin.replay" "$T/oversold"
 
 # 3. --no-shrink: the recording as it was.
