@@ -87,8 +87,10 @@ static const char usage_stress[] =
     "                   ('gorace merge' combines the shards' documents)\n"
     "  --replay-out F   where to write the failing run's shrunk schedule\n"
     "                   (default: PROG-seedN.replay here)\n"
-    "  --no-shrink      write the failing run's schedule as recorded\n"
-    "  --shrink-runs N  at most N runs to shrink it (default 300)\n"
+    "  --no-shrink      no replay file: do not record, shrink or write the\n"
+    "                   failing run's schedule (its seed replays it)\n"
+    "  --shrink-runs N  at most N runs to shrink it (default 300; 0: write\n"
+    "                   it as recorded)\n"
     "  --shrink-time D  at most D to shrink it (default 60s)\n"
     "A failing seeded run's schedule is shrunk: runs drop its decisions\n"
     "(preemptions, picks, select's draws) while the program still fails the\n"
@@ -156,6 +158,16 @@ static long parse_positive(const char *flag, const char *s)
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 1)
         usage_fail("stress: bad %s \"%s\" (want an integer >= 1)", flag, s);
+    return v;
+}
+
+static long parse_count(const char *flag, const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0)
+        usage_fail("stress: bad %s \"%s\" (want an integer >= 0)", flag, s);
     return v;
 }
 
@@ -268,7 +280,7 @@ static int parse_flags(int argc, char **argv)
         } else if (is_switch(a, "no-shrink")) {
             so.no_shrink = true;
         } else if ((v = value_of(argc, argv, &i, "shrink-runs")) != NULL) {
-            so.shrink.runs = parse_positive("--shrink-runs", v);
+            so.shrink.runs = parse_count("--shrink-runs", v);
         } else if ((v = value_of(argc, argv, &i, "shrink-time")) != NULL) {
             so.shrink.seconds = parse_duration("stress: --shrink-time", v);
         } else if ((v = value_of(argc, argv, &i, "replay-out")) != NULL) {
@@ -1094,11 +1106,9 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
                 "(a system call or a foreign thread?); no replay file\n");
         return false;
     }
-    long runs =
-        so.no_shrink ? 0 : shrink(&d, shrink_test_fn, c, &so.shrink, c->dir);
+    long runs = shrink(&d, shrink_test_fn, c, &so.shrink, c->dir);
     decisions_size(&d, after, sizeof after);
-    strfmt(how, sizeof how, "%ld runs, %.1fs%s", runs, now_seconds() - t0,
-           so.no_shrink ? " (--no-shrink)" : "");
+    strfmt(how, sizeof how, "%ld runs, %.1fs", runs, now_seconds() - t0);
     if (so.replay_out)
         strfmt(file, sizeof file, "%s", so.replay_out);
     else
@@ -1218,7 +1228,7 @@ int cmd_stress(int argc, char **argv)
     for (size_t k = 0; k < nf; k++)
         print_failure(&list[k], k < KEPT);
     fflush(stdout);
-    if (nf && !so.free_running)
+    if (nf && !so.free_running && !so.no_shrink)
         shrink_failure(&list[0]); /* on stderr: stdout is what merge gives */
     print_summary(nf, list);
     fflush(stdout);

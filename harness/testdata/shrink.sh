@@ -84,20 +84,28 @@ check_sizes "stress binary"
 grep -qx '# arg: an arg' "$T/bin.replay" || fail "stress binary: no '# arg:' line"
 replay3 "--replay ./prog" "$GR" --replay "$T/bin.replay" "$T/oversold"
 
-# 3. --no-shrink: the recording as it was.
-expect_run "no-shrink" 1 "$GR" stress -j 2 -runs 200 --no-shrink \
+# 3. --shrink-runs 0: the recording as it was (replayed and recorded again,
+# with the same decisions); --no-shrink: no replay file at all.
+expect_run "shrink-runs 0" 1 "$GR" stress -j 2 -runs 200 --shrink-runs 0 \
     --replay-out "$T/raw.replay" "$PROG"
 b=$(field "$(grep '^shrink: before:' "$T/err")" decisions)
 a=$(field "$(grep '^shrink: after:' "$T/err")" decisions)
-[ -n "$b" ] && [ "$a" = "$b" ] || fail "no-shrink: $b decisions became $a"
+[ -n "$b" ] && [ "$a" = "$b" ] || fail "shrink-runs 0: $b decisions became $a"
+expect_run "no-shrink" 1 "$GR" stress -j 2 -runs 200 --no-shrink \
+    --replay-out "$T/none.replay" "$PROG"
+[ -e "$T/none.replay" ] && fail "no-shrink: a replay file"
+grep -q '^shrink:' "$T/err" && fail "no-shrink: a shrink report"
 
 # 4. Recording changes nothing; replaying the recording changes nothing.
 seed=$(sed -n 's/^# found: seed \([0-9]*\).*/\1/p' "$T/raw.replay")
 GORACE="seed=$seed" setarch -R "$T/oversold" >"$T/a" 2>&1
 GORACE="seed=$seed schedule_out=$T/rec" setarch -R "$T/oversold" >"$T/b" 2>&1
 cmp -s "$T/a" "$T/b" || fail "schedule_out changed seed $seed's run"
-GORACE="schedule_in=$T/rec" setarch -R "$T/oversold" >"$T/c" 2>&1
+GORACE="schedule_in=$T/rec schedule_out=$T/rec2" setarch -R "$T/oversold" >"$T/c" 2>&1
 cmp -s "$T/a" "$T/c" || fail "schedule_in of seed $seed's recording differs"
+grep -v '^b' "$T/rec" >"$T/rec.d"
+grep -v '^b' "$T/rec2" >"$T/rec2.d"
+cmp -s "$T/rec.d" "$T/rec2.d" || fail "replaying seed $seed's recording recorded other decisions"
 
 # 5. Bad input: a message and exit status 2.
 expect_run "missing" 2 "$GR" run --replay "$T/nope.replay"
