@@ -145,7 +145,11 @@ static struct outcome_rec failure;
 static long shard_lo, shard_hi;   /* this shard's runs, [lo, hi) */
 static struct outcome_rec *fails; /* -keep-going: every failing run */
 static size_t nfails;
-static bool reference_failed;     /* run 0, another shard's, failed */
+static bool reference_failed; /* run 0, another shard's, failed */
+static struct {               /* the shrunk failure, for the JSON */
+    long index;               /* -1: none */
+    char file[4200], before[400], after[400];
+} shrunk = {.index = -1};
 static bool stopped_at_reference; /* run 0, ours, failed: nothing to judge
                                      the others by */
 
@@ -882,6 +886,14 @@ static void json_failure(FILE *f, const struct outcome_rec *o)
         fputs(", \"stderr\": ", f);
         put_escaped(f, o->err, o->errlen, false);
     }
+    if (o->index == shrunk.index) {
+        fputs(", \"replay_file\": ", f);
+        put_str(f, shrunk.file, false);
+        fputs(", \"shrink_before\": ", f);
+        put_str(f, shrunk.before, false);
+        fputs(", \"shrink_after\": ", f);
+        put_str(f, shrunk.after, false);
+    }
     fputc('}', f);
 }
 
@@ -1126,6 +1138,12 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
             before, after, how,
             same ? "fails the same way" : "DOES NOT fail the same way");
     print_replay_file(file);
+    if (same) {
+        shrunk.index = f->index;
+        strfmt(shrunk.file, sizeof shrunk.file, "%s", file);
+        strfmt(shrunk.before, sizeof shrunk.before, "%s", before);
+        strfmt(shrunk.after, sizeof shrunk.after, "%s", after);
+    }
     return same;
 }
 

@@ -384,7 +384,7 @@ static bool replay_yield(rt_g *cur, uint64_t k)
 {
     uint64_t unused;
     char kind = rt_schedfile_find(cur->id, RT_SF_POINT, k, &unused);
-    if (kind == 'p' || kind == 's')
+    if (kind == 'p')
         return ex.n > 0;
     return kind != 'c' && ex.forced;
 }

@@ -69,8 +69,9 @@ replay3() {
 
 # 1. A source with a header: stress, shrink, replay.
 expect_run "stress source" 1 "$GR" stress -j 2 -runs 200 \
-    --replay-out "$T/src.replay" "$PROG"
+    --replay-out "$T/src.replay" --json-out "$T/src.json" "$PROG"
 check_sizes "stress source"
+grep -q '"replay_file": ' "$T/src.json" || fail "stress source: no replay_file in the JSON"
 has "stress source" err "gorace run --replay"
 [ -s "$T/src.replay" ] || fail "stress source: no replay file"
 replay3 "run --replay" "$GR" run --replay "$T/src.replay"
