@@ -18,7 +18,9 @@
  * and Hildebrandt, 2002) at granularity n, from 2 doubling to one line per
  * chunk: each chunk alone (a bug usually needs few preemptions, and this
  * finds them fast; on success n starts over at 2), then each chunk's
- * complement (on success n drops by one). Every accepted step is smaller
+ * complement (on success n drops by one). Last, when a few preemptions
+ * are left, each alone moved a few points either way. Every accepted
+ * step is smaller
  * or equal, so the result is never larger than the failing seed's
  * recording. The budget (runs, seconds) bounds the work.
  */
@@ -210,11 +212,12 @@ static bool budget_left(const struct shrinker *s)
            now_seconds() - s->start < s->budget->seconds;
 }
 
-/* Runs the candidate p picks from d; on the same failure, its recording
- * replaces d. */
-static bool try_pick(struct shrinker *s, struct pick p)
+/* Runs the candidate p picks from src; on the same failure, its recording
+ * replaces s->d. */
+static bool try_from(struct shrinker *s, const struct decisions *src,
+                     struct pick p)
 {
-    if (!budget_left(s) || !write_some(s->cand, NULL, s->d, p))
+    if (!budget_left(s) || !write_some(s->cand, NULL, src, p))
         return false;
     s->runs++;
     if (!s->test(s->cand, s->rec, s->arg))
@@ -226,6 +229,11 @@ static bool try_pick(struct shrinker *s, struct pick p)
     decisions_free(s->d);
     *s->d = got;
     return true;
+}
+
+static bool try_pick(struct shrinker *s, struct pick p)
+{
+    return try_from(s, s->d, p);
 }
 
 /* d without lines [skip, skip+n), with or without the spacings. */
@@ -310,6 +318,34 @@ static void ddmin(struct shrinker *s)
     }
 }
 
+/* d's preemption i alone, moved by delta points. */
+static bool try_moved(struct shrinker *s, size_t i, long delta)
+{
+    long long g, k, next;
+    char line[100], *one = line;
+    if (sscanf(s->d->lines[i], "p %lld %lld %lld", &g, &k, &next) != 3 ||
+        k + delta < 1)
+        return false;
+    strfmt(line, sizeof line, "p %lld %lld %lld", g, k + delta, next);
+    struct decisions alone = {.lines = &one, .n = 1};
+    return try_from(s, &alone, (struct pick){.hi = 1, .budgets = true});
+}
+
+/* A schedule ddmin leaves with a few preemptions often needs only one of
+ * them, a few points away: dropping the others moved the points it is
+ * keyed to (a goroutine that blocked less counts fewer). Tries each alone,
+ * moved by up to MOVE_SPAN points either way. */
+static void move_singles(struct shrinker *s)
+{
+    enum { MOVE_SPAN = 8, FEW = 8 };
+    if (s->d->n < 2 || s->d->n > FEW)
+        return;
+    for (size_t i = 0; i < s->d->n && budget_left(s); i++)
+        for (long m = 1; m <= 2 * MOVE_SPAN && budget_left(s); m++)
+            if (try_moved(s, i, m % 2 ? (m + 1) / 2 : -m / 2))
+                return;
+}
+
 long shrink(struct decisions *d, shrink_test test, void *arg,
             const struct shrink_budget *budget, const char *dir)
 {
@@ -322,6 +358,7 @@ long shrink(struct decisions *d, shrink_test test, void *arg,
     strfmt(s.rec, sizeof s.rec, "%s/recorded", dir);
     bold_candidates(&s);
     ddmin(&s);
+    move_singles(&s);
     return s.runs;
 }
 
