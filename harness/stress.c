@@ -987,8 +987,8 @@ static char *options_with(const char *more)
     return v;
 }
 
-/* Runs under schedule_in=in (or, in NULL, the seed of index), recording
- * to out; true if it fails as ctx's failure did. */
+/* Runs under schedule_in=in (if in is NULL, under the seed of index),
+ * recording to out; true if it fails as c's failure did. */
 static bool fails_same(struct shrink_ctx *c, const char *in, long index,
                        const char *out)
 {
@@ -1099,10 +1099,16 @@ static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
     strfmt(base, sizeof base, "%s/base", c->dir);
     double t0 = now_seconds();
     struct decisions seed, d;
-    if (!fails_same(c, NULL, f->index, seed_file) ||
-        !decisions_read(seed_file, &seed, err, sizeof err)) {
+    if (!fails_same(c, NULL, f->index, seed_file)) {
+        fprintf(stderr, "shrink: the failing seed, run again, did not fail "
+                        "the same way; no replay file\n");
+        return false;
+    }
+    if (!decisions_read(seed_file, &seed, err, sizeof err)) {
         fprintf(stderr,
-                "shrink: the failing seed's run did not record its schedule\n");
+                "shrink: the failing seed's run recorded no "
+                "schedule (%s); no replay file\n",
+                err);
         return false;
     }
     decisions_size(&seed, before, sizeof before);
