@@ -19,10 +19,10 @@
  * chunk: each chunk alone (a bug usually needs few preemptions, and this
  * finds them fast; on success n starts over at 2), then each chunk's
  * complement (on success n drops by one). Last, when a few preemptions
- * are left, each alone moved a few points either way. Every accepted
- * step is smaller
- * or equal, so the result is never larger than the failing seed's
- * recording. The budget (runs, seconds) bounds the work.
+ * are left, each alone moved a few points either way. Every accepted step
+ * is smaller or equal, so the result is never larger than the failing
+ * seed's recording. The budget (runs, seconds) bounds the work; within it
+ * the result is 1-minimal (no single decision can be dropped).
  */
 #define _GNU_SOURCE
 #include "harness.h"

@@ -3,7 +3,8 @@
  * decisions by key for binary search and keeps the call-point spacings in
  * file order; recording appends to two arrays written out once, as the
  * program ends (rt_explore_finish: a normal end, go_exit, or rt_die for a
- * panic, fatal error or deadlock). Only the seeded M calls in here.
+ * panic, fatal error or deadlock; a detector's fatal report). Only the
+ * seeded M calls in here, but for that last write as the process ends.
  */
 #define _GNU_SOURCE
 #include "schedfile.h"
