@@ -95,8 +95,9 @@ static const char usage_run[] =
     "(10000)\n"
     "  --replay FILE  replay a schedule 'gorace stress' wrote (its shrunk\n"
     "                 failing schedule): the same decisions, the file's\n"
-    "                 GORACE options and runtime, addresses fixed; the file\n"
-    "                 must be for this source, which may be left out\n"
+    "                 GORACE options, runtime and (if none are given)\n"
+    "                 arguments, addresses fixed; the file must be for\n"
+    "                 this source, which may be left out\n"
     "  --timeout D    stop the program after D (500ms, 60s, 2m): it is\n"
     "                 sent SIGQUIT and prints every goroutine's stack, as\n"
     "                 'go test -timeout' does; exit status 2\n";
