@@ -8,6 +8,7 @@
 //
 // expect: deadlock
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 static go_rwmutex system_config_mu;

@@ -7,6 +7,7 @@
 //
 // expect: deadlock
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 static go_mutex cache_mu, lease_mu;

@@ -5,6 +5,7 @@
 //
 // expect: leak
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 struct node {

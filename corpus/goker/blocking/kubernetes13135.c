@@ -26,6 +26,7 @@
 //
 // expect: exit 66
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 // needs: detector
 // gorace: lock_cycle=0
 #include <gorace.h>

@@ -11,6 +11,7 @@
 //
 // expect: leak
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
 //
 // expect: leak
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 static go_mutex devices_lock;

@@ -30,6 +30,7 @@
 //
 // expect: race
 // gomaxprocs: 1
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 #include <stdlib.h>

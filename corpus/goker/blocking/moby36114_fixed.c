@@ -4,6 +4,7 @@
 //
 // expect: ok
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 struct service_vm {

@@ -9,6 +9,7 @@
 //
 // expect: leak
 // gomaxprocs: 1,2
+// seeds: 10 the outcome does not depend on the schedule (README.md)
 #include <gorace.h>
 
 typedef const char *error; /* an error is its message; NULL is nil */
