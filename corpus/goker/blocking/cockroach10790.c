@@ -19,6 +19,7 @@
 // expect: leak
 // gomaxprocs: 1
 // bug: exit 0
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 

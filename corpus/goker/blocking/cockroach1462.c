@@ -21,6 +21,7 @@
 // expect: ok
 // gomaxprocs: 1
 // bug: deadlock
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -22,6 +22,7 @@
 // expect: ok
 // gomaxprocs: 1
 // bug: fatal
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -28,6 +28,7 @@
 // gomaxprocs: 1
 // gorace: lock_order=0
 // bug: fatal
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdlib.h>
 #include <string.h>

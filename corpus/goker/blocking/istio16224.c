@@ -22,6 +22,7 @@
 // expect: deadlock
 // gomaxprocs: 1
 // bug: leak
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 

@@ -22,6 +22,7 @@
 // expect: ok
 // gomaxprocs: 1
 // bug: deadlock
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 
 struct processor_listener {

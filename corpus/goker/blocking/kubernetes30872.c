@@ -33,6 +33,7 @@
 // needs: detector
 // gorace: lock_cycle=0
 // bug: exit 0
+// seeds: 20 the bug shows within the first 3 seeds (README.md)
 #include <gorace.h>
 #include <stdlib.h>
 
