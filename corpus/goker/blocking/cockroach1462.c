@@ -10,11 +10,12 @@
 // `default` before the close is blocked in its send with no receiver
 // left, so the stopper's WaitGroup never reaches zero and the test waits
 // forever: all asleep. Only a sender caught in its select at the close
-// escapes. Free runs escaped in every run we made (the receiver, woken
-// by the close, still takes the pending send when select picks it, and
-// the sender then sees the stop), seeded ones deadlocked in about half
-// (`bug: deadlock`). Transport is an interface with one implementation: direct
-// calls. The Cond is used by Quiesce/FinishTask as in Go.
+// escapes. Free runs at GOMAXPROCS 1 escaped in every run (20 of 20; at
+// 2, 3 of 20 deadlocked): the receiver, woken by the close, still takes
+// the pending send when select picks it, and the sender then sees the
+// stop. Seeded runs deadlocked in about half (`bug: deadlock`). Transport
+// is an interface with one implementation: direct calls. The Cond is used
+// by Quiesce/FinishTask as in Go.
 // (Go's profile: (*Stopper).RunWorker.func1 [chan send];
 // Cockroach1462.func2 [sync.WaitGroup.Wait].)
 //

@@ -13,7 +13,8 @@
 // wait for the lock and the test for its WaitGroup: all asleep. The
 // run loop must take a tick after a token arrived and before the next
 // send, which depends on the schedule and on time (`bug: deadlock`).
-// Free runs at GOMAXPROCS 2 hit it (3 of 10) and then hang: the run
+// Free runs at GOMAXPROCS 2 hit it (3 of 10, 3 of 20 in a second
+// series) and then hang: the run
 // loop's ticker is still armed, so the program is not all asleep (Go's
 // checkdead also waits while a timer is pending), and the cycle mixes a
 // channel with a lock, which the lock-cycle detector does not follow.

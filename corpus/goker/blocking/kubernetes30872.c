@@ -15,9 +15,9 @@
 // a pop depends on the schedule; every run in which both run takes the
 // two locks in both orders, which the lock-order detector reports at exit
 // (`WARNING: POTENTIAL DEADLOCK`). At GOMAXPROCS 2 the stopper can stop
-// the loop before its first pop (1 free run in 10 exited 0), so free runs
-// are made at GOMAXPROCS 1 only, and seeded schedules that do the same
-// exit 0 (`bug: exit 0`: the schedules that miss the bug, README.md).
+// the loop before its first pop (1 free run in 10, then 2 in 20, exited 0), so
+// free runs are made at GOMAXPROCS 1 only, and seeded schedules that do the
+// same exit 0 (`bug: exit 0`: the schedules that miss the bug, README.md).
 // Otherwise every run exits 66: with the leak
 // report when the deadlock happened, else with the inversion alone. The
 // lock-cycle detector is off (`lock_cycle=0`), as in kubernetes13135.c:

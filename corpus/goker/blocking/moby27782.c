@@ -21,8 +21,8 @@
 // length and entries, G2 writes them, with nothing ordering the two): so
 // runs report `WARNING: DATA RACE`, and the leak, when it happens,
 // exits 66 as well. Measured: the race in every run at GOMAXPROCS 1 and
-// under every seed, 9 of 10 at GOMAXPROCS 2 (free runs: GOMAXPROCS 1
-// only); the leak itself in none (G1 closes the readers before G2
+// under every seed, 9 of 10 and then 20 of 20 at GOMAXPROCS 2 (free runs:
+// GOMAXPROCS 1 only); the leak itself in none (G1 closes the readers before G2
 // registers its watcher in all of them). The FileWatcher interface has one
 // implementation: direct calls. (Go's profile: (*JSONFileLogger).readLogs
 // [sync.Cond.Wait];
