@@ -173,6 +173,21 @@ static epoch_t knows(const gstate *g, sid_t s)
     return s == g->pin_sid && g->pin_epoch > e ? g->pin_epoch : e;
 }
 
+/* Does a clock whose entry for g's slot is `known` hold everything g knows
+ * (but its own entry)? Yes if g has learned nothing since its last release
+ * and that release is known: a clock that holds (s, e) holds the whole
+ * clock of s's owner at e, since every edge carries whole clocks. This
+ * spares the O(width) comparison of two wide clocks at a hand-off: in a
+ * ring of n goroutines, each one's clock is n wide and differs from its
+ * partner's in every entry, but each partner knows the other's last
+ * release. Slot reuse keeps the premise: a slot's epochs grow across its
+ * owners, so (s, e >= g's release) can only come from g while g lives. */
+static bool clean_and_known(const gstate *g, epoch_t known)
+{
+    uint64_t gen = g->vc ? g->vc->gen : 0;
+    return g->rel_epoch && gen == g->rel_gen && known >= g->rel_epoch;
+}
+
 /* Adds g's pin, if any, to the clock *vcp (copying it if it is shared and
  * the pin is news). */
 static void join_pin(vclock **vcp, const gstate *g)
@@ -454,6 +469,8 @@ void race_sync_forget(uintptr_t addr)
  * as its own, copying nothing. Shard lock held; o->vc is not NULL. */
 static bool covers(syncobj *o, const gstate *g)
 {
+    if (clean_and_known(g, vc_get(o->vc, g->sid)))
+        return true;
     uint64_t gen = g->vc ? g->vc->gen : 0;
     sid_t skip = o->covers_sid;
     /* Found before for this clock, but for entry `skip`: n waiters woken by
@@ -507,9 +524,12 @@ void race_acquire(gstate *g, uintptr_t addr)
     spin_unlock(&s->lock);
 }
 
-/* After releasing, the goroutine's later accesses are a new epoch. */
+/* After releasing, the goroutine's later accesses are a new epoch. The
+ * release is remembered for clean_and_known. */
 static void advance(gstate *g)
 {
+    g->rel_gen = g->vc ? g->vc->gen : 0;
+    g->rel_epoch = g->epoch;
     g->touched = false;
     g->epoch++;
     trace_epoch(g);
@@ -581,7 +601,17 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    vc_join(&g->vc, peer->vc, g->sid, g->epoch);
+    if (clean_and_known(peer, knows(g, peer->sid))) {
+        vc_join(&g->vc, NULL, g->sid, g->epoch); /* g knows all peer does */
+    } else if (clean_and_known(g, knows(peer, g->sid))) {
+        fold_pin(peer); /* and peer all g does: take peer's clock */
+        vc_unref(g->vc);
+        g->vc = vc_share(peer->vc);
+        g->pin_sid = SID_NONE;
+        vc_join(&g->vc, NULL, g->sid, g->epoch);
+    } else {
+        vc_join(&g->vc, peer->vc, g->sid, g->epoch);
+    }
     vc_join(&g->vc, NULL, peer->sid, peer->epoch);
     fold_pin(g);
     join_pin(&g->vc, peer);
