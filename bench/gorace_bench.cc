@@ -827,22 +827,10 @@ void ring_member(void *arg)
     go_wg_done(&r->exited);
 }
 
-/* Under the race detector every ring member learns every other, so clocks
- * are n wide and a lap holds ~n^2/2 entries: 1e5 would need ~20 GB. */
-constexpr int64_t kRaceRingMax = 10000;
-
 void ChanRingN(benchmark::State &state)
 {
     Footprint fp(state);
     const int64_t n = state.range(0);
-#if defined(__SANITIZE_THREAD__)
-    if (n > kRaceRingMax) {
-        state.SkipWithError("skipped: race clocks n wide, n^2/2 entries a lap");
-        for (auto _ : state) {
-        }
-        return;
-    }
-#endif
     Ring r;
     r.links.resize(n + 1);
     r.slots.assign(n, 0);
