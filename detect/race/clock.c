@@ -188,8 +188,8 @@ epoch_t vc_tree_get(const vclock *vc, sid_t i)
 static vclock *header_new(uint32_t cap)
 {
     vclock *vc = cap <= SMALL_CAP
-                     ? spare_get(&spare_small, sizeof(vclock) +
-                                                   SMALL_CAP * sizeof(epoch_t))
+                     ? spare_get(&spare_small,
+                                 sizeof(vclock) + SMALL_CAP * sizeof(epoch_t))
                      : race_alloc(sizeof(vclock) + cap * sizeof(epoch_t));
     vc->ref = 1;
     vc->len = 0;
@@ -605,9 +605,9 @@ void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
         n = own + 1;
     if ((src && src->depth) || n > FLAT_MAX || (*dst && (*dst)->depth)) {
         vc_unref(*dst);
-        *dst = src && src->depth ? tree_header(node_share(src->root),
-                                               src->len, src->depth)
-                                 : NULL;
+        *dst = src && src->depth
+                   ? tree_header(node_share(src->root), src->len, src->depth)
+                   : NULL;
         if (src && !src->depth)
             vc_join(dst, src, SID_NONE, 0);
         if (own != SID_NONE)

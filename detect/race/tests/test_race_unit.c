@@ -144,8 +144,7 @@ static uint32_t model_rand(void)
 static sid_t model_index(void)
 {
     /* mostly low entries, so that joins of flat and wide clocks happen */
-    return model_rand() % 4 ? model_rand() % FLAT_MAX
-                            : model_rand() % MODEL_W;
+    return model_rand() % 4 ? model_rand() % FLAT_MAX : model_rand() % MODEL_W;
 }
 
 static uint32_t model_depth; /* the deepest tree seen */
@@ -191,8 +190,8 @@ START_TEST(test_vc_tree_model)
             epoch_t oe = model[a][own < MODEL_W ? own : 0] + 1;
             bool grows = false;
             for (sid_t i = 0; i < MODEL_W; i++) {
-                epoch_t want = model[b][i] > model[a][i] ? model[b][i]
-                                                         : model[a][i];
+                epoch_t want =
+                    model[b][i] > model[a][i] ? model[b][i] : model[a][i];
                 if (i == own)
                     want = oe > model[a][i] ? oe : model[a][i];
                 grows |= want != model[a][i];
@@ -233,7 +232,7 @@ START_TEST(test_vc_tree_model)
         vc_unref(kept[k]);
     }
     ck_assert_int_eq(vc_nodes_live(), 0); /* every node freed */
-    ck_assert_uint_eq(model_depth, 4);     /* flat, then trees deepened */
+    ck_assert_uint_eq(model_depth, 4);    /* flat, then trees deepened */
 }
 END_TEST
 
