@@ -34,6 +34,28 @@
  * hand-off (racesync) leave the goroutines and the object sharing one clock,
  * merged in place when nobody else holds it.
  *
+ * Many live goroutines that all talk. A ring of n goroutines passing a
+ * token teaches every member every other's epoch: clocks are n wide
+ * whatever we do, since all n goroutines are live and unordered but for
+ * the ring. Two things keep that affordable:
+ *  - clocks past FLAT_MAX entries are persistent radix trees (clock.c): a
+ *    change copies one path (O(log n)), versions share everything else,
+ *    and joins and compares skip shared subtrees;
+ *  - a hand-off does not compare two wide clocks when one side knows the
+ *    other's last release and the other learned nothing since
+ *    (clean_and_known): a clock holding (s, e) holds the whole clock of
+ *    s's owner at e, so the comparison's answer is known.
+ * A ring hop is then O(log n) time and memory, where flat clocks cost O(n)
+ * and a lap O(n^2) memory. Nothing is given up for it: every clock is
+ * exact, at every width. Wide clocks pay for it: a lookup walks 3-6 tree
+ * levels instead of indexing an array, and a join that no release-epoch
+ * argument covers still costs O(entries that differ). We chose this over
+ * TSan v3's bounded slots, where goroutines preempt each other's slots and
+ * running out of epochs wipes the shadow memory (a race whose first access
+ * predates the reset is lost), because no verdict may be lost:
+ * corpus/race/scale holds races 10,000 slots and a ring lap apart, and one
+ * whose writer's slot was reused twice.
+ *
  * Slots. Clock entries are indexed by slot, not by goroutine id, and a slot
  * is reused once its goroutine finished, so clocks do not grow with the
  * number of goroutines that ever lived (TSan v3's idea). Epochs of a slot
@@ -52,11 +74,11 @@
  * the oldest free slot even though nobody knows its last owner. That can
  * only hide races, never invent one: a goroutine that later learns the new
  * owner's epoch also covers the old owner's accesses to memory it then
- * touches. TSan v3 bounds its slots with a similar loss of precision. We chose
- * this over tree clocks because it keeps the per-access check a plain array
- * lookup, and because the clocks that matter stay short: a child shares its
- * parent's clock copy-on-write (clock.c), so a million parked goroutines cost a
- * reference each.
+ * touches. This is the detector's only loss of precision, and it needs
+ * more than ADOPT_AFTER goroutines that ended unjoined. Clocks stay short
+ * where nothing forces them wide: a child shares its parent's clock
+ * copy-on-write (clock.c), so a million parked goroutines cost a reference
+ * each.
  *
  * Shadow memory (shadow.c) is direct-mapped, FastTrack in TSan's form:
  * four cells of (slot, epoch, bytes, write, atomic) per 8-byte word, an
