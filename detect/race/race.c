@@ -74,7 +74,7 @@
  * the oldest free slot even though nobody knows its last owner. That can
  * only hide races, never invent one: a goroutine that later learns the new
  * owner's epoch also covers the old owner's accesses to memory it then
- * touches. This is the detector's only loss of precision, and it needs
+ * touches. This is the only precision our clocks give up, and it needs
  * more than ADOPT_AFTER goroutines that ended unjoined. Clocks stay short
  * where nothing forces them wide: a child shares its parent's clock
  * copy-on-write (clock.c), so a million parked goroutines cost a reference
