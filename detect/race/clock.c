@@ -197,6 +197,8 @@ static vclock *header_new(uint32_t cap)
     vc->depth = 0;
     vc->root = NULL;
     vc->gen = next_gen();
+    vc->tag_sid = 0;
+    vc->tag_epoch = 0;
     return vc;
 }
 
@@ -291,11 +293,13 @@ static vclock *clock_own(vclock **vcp, uint32_t need_len)
             vc = *vcp;
         }
         vc->gen = next_gen(); /* the caller changes it */
+        vc->tag_epoch = 0;
         tree_deepen(vc, need_len);
         return vc;
     }
     if (vc && !shared && need_len <= vc->cap) {
         vc->gen = next_gen();
+        vc->tag_epoch = 0;
         return vc;
     }
     uint32_t want = need_len > len ? need_len : len;

@@ -113,6 +113,8 @@ enum {
  * can name the goroutine behind an old (slot, epoch) and restore its stack. */
 typedef struct slot {
     epoch_t epoch;
+    epoch_t adopted; /* first epoch of the last owner that did not know the
+                        one before it (ADOPT_AFTER), or 0 */
     gstate *inc[INC_KEEP];
 } slot;
 
@@ -210,6 +212,42 @@ static bool clean_and_known(const gstate *g, epoch_t known)
     return g->rel_epoch && gen == g->rel_gen && known >= g->rel_epoch;
 }
 
+/* Tags clock vc, which holds exactly what g knew at its release of epoch
+ * g->epoch (and nothing g learned later), with that release: whoever
+ * learns (g's slot, that epoch) learns all of vc, which then needs no
+ * comparing. Only a private clock is tagged: shared ones are read
+ * unlocked. */
+static void tag_release(vclock *vc, const gstate *g)
+{
+    if (vc && __atomic_load_n(&vc->ref, __ATOMIC_ACQUIRE) == 1) {
+        vc->tag_sid = g->sid;
+        vc->tag_epoch = g->epoch;
+    }
+}
+
+/* Does a clock whose entry for slot s is `known` cover every clock tagged
+ * (s, e)? Yes if known >= e, unless a goroutine adopted slot s after the
+ * release: an adopter's epochs do not imply its predecessor's (then the
+ * caller compares the clocks). */
+static bool covers_tag(sid_t s, epoch_t e, epoch_t known)
+{
+    return e && known >= e &&
+           __atomic_load_n(&slot_at(s)->adopted, __ATOMIC_RELAXED) <= e;
+}
+
+/* Does g's knowledge cover clock vc? Known at once for a tagged clock. */
+static bool knows_tagged(const gstate *g, const vclock *vc)
+{
+    return vc && covers_tag(vc->tag_sid, vc->tag_epoch, knows(g, vc->tag_sid));
+}
+
+/* Does clock have cover clock vc? The same for a sync object's clock. */
+static bool holds_tagged(const vclock *have, const vclock *vc)
+{
+    return vc &&
+           covers_tag(vc->tag_sid, vc->tag_epoch, vc_get(have, vc->tag_sid));
+}
+
 /* Adds g's pin, if any, to the clock *vcp (copying it if it is shared and
  * the pin is news). */
 static void join_pin(vclock **vcp, const gstate *g)
@@ -285,8 +323,11 @@ static sid_t slot_pick(const gstate *parent)
     }
     while (freeq.n > ADOPT_AFTER) { /* see "fire and forget" above */
         sid_t s = freeq_pop_oldest();
-        if (slot_at(s)->epoch < UINT32_MAX / 2)
+        slot *sl = slot_at(s);
+        if (sl->epoch < UINT32_MAX / 2) {
+            __atomic_store_n(&sl->adopted, sl->epoch + 1, __ATOMIC_RELAXED);
             return s;
+        }
     }
     if (nslots == MAX_SLOTS) {
         fprintf(stderr, "race: limit of %d live goroutines exceeded\n",
@@ -524,7 +565,7 @@ static void learn(gstate *g, syncobj *o, bool covered, bool move)
         g->vc = move ? o->vc : vc_share(o->vc);
         if (move)
             o->vc = NULL;
-    } else {
+    } else if (!knows_tagged(g, o->vc)) {
         vc_join(&g->vc, o->vc, SID_NONE, 0);
     }
     drop_covered_pin(g);
@@ -562,7 +603,8 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    if (merge && g->vc && g->vc->gen == o->joined_gen) {
+    if (merge && g->vc &&
+        (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
         vc_join(&o->vc, NULL, g->sid, g->epoch); /* only our own entry */
     } else if (merge) {
         uint64_t gen = g->vc ? g->vc->gen : 0;
@@ -574,6 +616,8 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
         o->covers_gen = 0; /* the clock may have shrunk */
     }
     join_pin(&o->vc, g);
+    if (!merge)
+        tag_release(o->vc, g);
     spin_unlock(&s->lock);
     advance(g);
 }
@@ -631,6 +675,8 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
         g->vc = vc_share(peer->vc);
         g->pin_sid = SID_NONE;
         vc_join(&g->vc, NULL, g->sid, g->epoch);
+    } else if (knows_tagged(g, peer->vc)) {
+        vc_join(&g->vc, NULL, g->sid, g->epoch);
     } else {
         vc_join(&g->vc, peer->vc, g->sid, g->epoch);
     }
@@ -638,6 +684,7 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     fold_pin(g);
     join_pin(&g->vc, peer);
     peer->pin_sid = SID_NONE;
+    tag_release(g->vc, g); /* both know this much at g's epoch */
     vc_unref(peer->vc);
     peer->vc = vc_share(g->vc);
     vc_unref(o->vc);

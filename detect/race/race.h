@@ -28,6 +28,11 @@ typedef struct vclock {
     uint32_t len, cap; /* entries in use; room in e[] (flat) */
     uint32_t depth;    /* 0: flat; else the tree's levels */
     uint64_t gen;      /* unique per content: renewed on every change */
+    /* Set by race.c on a clock that a release made (tag_epoch 0: none):
+     * every clock holding (tag_sid, tag_epoch) holds this one. Cleared by
+     * every change. */
+    sid_t tag_sid;
+    epoch_t tag_epoch;
     vnode *root;
     epoch_t e[];
 } vclock;
