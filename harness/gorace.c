@@ -4,6 +4,7 @@
  *   gorace cc [--release] [cc flags] file.c... -o prog   compile and link
  *   gorace run [--release] [--seed N] [cc flags] file.c... [--] [args]
  *   gorace [--seed N [--pct=D]] ./prog [args]            run a built program
+ *   gorace run|exec --replay FILE ...                     a stress replay
  *   gorace check [flags] [DIR...]                         run the corpus
  *   gorace stress [flags] ./prog|file.c [args]            many schedules
  *   gorace merge [flags] shard.json...                    shards' results
@@ -13,7 +14,9 @@
  * then execs the program, so arguments, stdin, signals and the exit status
  * are the program's own. With --seed, the program runs under that seeded
  * schedule (GORACE=seed=N) with address randomisation off, so a run that
- * failed under stress or check replays byte for byte.
+ * failed under stress or check replays byte for byte. With --replay FILE
+ * it follows the schedule file gorace stress wrote (replay.c), once the
+ * file's header shows it was recorded for this source or binary.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -36,11 +39,12 @@ static const char usage_main[] =
     "Usage:\n"
     "  gorace cc [--release] [cc flags] file.c... [-o prog]\n"
     "                      compile and link against the gorace runtime\n"
-    "  gorace run [--release] [--seed N [--pct=D]] [cc flags] file.c... [--] "
-    "[args]\n"
+    "  gorace run [--release] [--seed N [--pct=D] | --replay FILE] [cc flags]\n"
+    "             file.c... [--] [args]\n"
     "                      build (cached) and run a program\n"
-    "  gorace [--seed N [--pct=D]] ./prog [args]\n"
-    "                      run a built program (under a seeded schedule)\n"
+    "  gorace [--seed N [--pct=D] | --replay FILE] ./prog [args]\n"
+    "                      run a built program (under a seeded schedule, or\n"
+    "                      a replay file from 'gorace stress')\n"
     "  gorace check [flags] [DIR...]\n"
     "                      build and run the corpus programs, compare with\n"
     "                      their expectations (default DIR: corpus)\n"
@@ -74,7 +78,8 @@ static const char usage_cc[] =
 
 static const char usage_run[] =
     "usage: gorace run [--release] [--seed N [--pct=D [--pct-steps=K]]]\n"
-    "                  [--timeout D] [cc flags] file.c... [--] [args]\n"
+    "                  [--replay FILE] [--timeout D] [cc flags] file.c...\n"
+    "                  [--] [args]\n"
     "\n"
     "Builds the program into the cache ($XDG_CACHE_HOME/gorace or\n"
     "~/.cache/gorace, keyed by the sources, flags and runtime) and runs it.\n"
@@ -88,17 +93,23 @@ static const char usage_run[] =
     "  --pct=D        PCT of depth D instead of a random walk\n"
     "  --pct-steps=K  PCT's change points fall in the first K steps "
     "(10000)\n"
+    "  --replay FILE  replay a schedule 'gorace stress' wrote (its shrunk\n"
+    "                 failing schedule): the same decisions, the file's\n"
+    "                 GORACE options, runtime and (if none are given)\n"
+    "                 arguments, addresses fixed; the file must be for\n"
+    "                 this source, which may be left out\n"
     "  --timeout D    stop the program after D (500ms, 60s, 2m): it is\n"
     "                 sent SIGQUIT and prints every goroutine's stack, as\n"
     "                 'go test -timeout' does; exit status 2\n";
 
 static const char usage_exec[] =
-    "usage: gorace [--seed N [--pct=D [--pct-steps=K]]] ./prog [args]\n"
+    "usage: gorace [--seed N [--pct=D [--pct-steps=K]] | --replay FILE]\n"
+    "              ./prog [args]\n"
     "\n"
     "Runs a program built by 'gorace cc', forwarding arguments, stdin and\n"
-    "the exit status. --seed, --pct and --pct-steps are run's (see\n"
-    "'gorace run --help'); a seed already in GORACE also turns address\n"
-    "randomisation off.\n";
+    "the exit status. --seed, --pct, --pct-steps and --replay are run's\n"
+    "(see 'gorace run --help'; --replay FILE must be for this binary); a\n"
+    "seed already in GORACE also turns address randomisation off.\n";
 
 static bool is_help(const char *a)
 {
@@ -269,9 +280,50 @@ static int run_with_timeout(const char *path, char **args, double timeout)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int exec_program(const char *path, char **args,
-                        const struct schedule *sched, double timeout)
+/* --replay FILE: its header, checked; a bad file is a usage error. */
+static void read_replay(const char *verb, const char *file,
+                        struct replay_header *h)
 {
+    char err[1200];
+    if (!replay_read_header(file, h, err, sizeof err))
+        usage_fail("%s: --replay %s: %s", verb, file, err);
+}
+
+/* GORACE for the replay: the recorded options and schedule_in. path is
+ * the source (source) or the built program the file must be for. Without
+ * arguments of its own the program gets the recorded ones. */
+static void replay_env(const struct schedule *sched, const char *path,
+                       bool source, char ***args)
+{
+    struct replay_header h;
+    char err[9000], abs[4096], *g;
+    const char *verb = source ? "run" : "gorace";
+    read_replay(verb, sched->replay, &h);
+    if (!replay_matches(&h, path, source, err, sizeof err))
+        usage_fail("%s: --replay %s: %s", verb, sched->replay, err);
+    if (!realpath(sched->replay, abs))
+        usage_fail("%s: --replay %s: %s", verb, sched->replay, strerror(errno));
+    if (asprintf(&g, "%s%sschedule_in=%s", h.gorace, *h.gorace ? " " : "",
+                 abs) < 0)
+        exit(1);
+    setenv("GORACE", g, 1);
+    free(g);
+    if ((*args)[1] || !h.nargs)
+        return;
+    char **v = calloc(h.nargs + 2, sizeof *v);
+    v[0] = (*args)[0];
+    memcpy(v + 1, h.args, h.nargs * sizeof *v);
+    *args = v;
+}
+
+static int exec_program(const char *path, char **args,
+                        const struct schedule *sched, double timeout,
+                        const char *source)
+{
+    if (sched->replay) {
+        replay_env(sched, source ? source : path, source != NULL, &args);
+        fixed_addresses(true);
+    }
     if (sched->seeded) {
         char *g = schedule_gorace(sched);
         setenv("GORACE", g, 1);
@@ -283,6 +335,25 @@ static int exec_program(const char *path, char **args,
         return run_with_timeout(path, args, timeout);
     execv(path, args);
     usage_fail("%s: %s", path, strerror(errno));
+}
+
+/* run --replay FILE: the file's source when none is given, and its
+ * runtime. */
+static void replay_source(const char *file, char **srcs, size_t *nsrcs,
+                          bool *release)
+{
+    struct replay_header h;
+    read_replay("run", file, &h);
+    if (strcmp(h.runtime, "release") == 0)
+        *release = true;
+    if (*nsrcs > 0)
+        return;
+    if (!h.source_hash[0])
+        usage_fail("run: --replay %s: it was recorded for the built program "
+                   "%s; replay it with 'gorace --replay %s %s'",
+                   file, h.program, file, h.program);
+    check_source_exists(h.program);
+    srcs[(*nsrcs)++] = strdup(h.program);
 }
 
 static int cmd_run(int argc, char **argv, struct schedule *sched)
@@ -330,9 +401,11 @@ static int cmd_run(int argc, char **argv, struct schedule *sched)
         if (takes_value(a) && i + 1 < argc)
             flags[nflags++] = argv[++i];
     }
+    schedule_validate("run", sched);
+    if (sched->replay)
+        replay_source(sched->replay, srcs, &nsrcs, &release);
     if (nsrcs == 0)
         usage_fail("run: no source files (try 'gorace run --help')");
-    schedule_validate("run", sched);
 
     char exe[4400], err[4400];
     if (!cached_build(srcs, nsrcs, flags, nflags, release, -1, exe, sizeof exe,
@@ -346,7 +419,8 @@ static int cmd_run(int argc, char **argv, struct schedule *sched)
     args[0] = srcs[0];
     for (int j = i; j < argc; j++)
         args[1 + j - i] = argv[j];
-    return exec_program(exe, args, sched, timeout);
+    return exec_program(exe, args, sched, timeout,
+                        sched->replay ? srcs[0] : NULL);
 }
 
 /* gorace --seed N file.c: say what would work. */
@@ -397,7 +471,7 @@ int main(int argc, char **argv)
             usage_fail("%s applies to run and ./prog, not \"%s\"", argv[1],
                        argv[v]);
         schedule_validate("gorace", &sched);
-        return exec_program(argv[v], argv + v, &sched, 0);
+        return exec_program(argv[v], argv + v, &sched, 0, NULL);
     }
     const char *verb = argv[1];
     if (strcmp(verb, "help") == 0 || is_help(verb)) {
@@ -440,7 +514,7 @@ int main(int argc, char **argv)
     if (strcmp(verb, "merge") == 0)
         return cmd_merge(argc - 2, argv + 2);
     if (strchr(verb, '/') != NULL)
-        return exec_program(verb, argv + 1, &sched, 0);
+        return exec_program(verb, argv + 1, &sched, 0, NULL);
     usage_fail("unknown command \"%s\" (run 'gorace help'; a program in this "
                "directory is ./%s)",
                verb, verb);

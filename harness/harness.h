@@ -78,21 +78,24 @@ struct schedule {
     int pct;                      /* 0: random walk; else PCT of this depth */
     unsigned long long pct_steps; /* 0: the runtime's default */
     const char *options;          /* more GORACE options (a header's) */
+    const char *replay;           /* --replay FILE: a replay file */
 };
 
-/* If argv[*i] is --seed, --pct or --pct-steps (one or two dashes, value
- * after '=' or as the next argument), stores it, steps *i past the value
- * and returns true. A bad value is a usage error naming verb. */
+/* If argv[*i] is --seed, --pct, --pct-steps or --replay (one or two
+ * dashes, value after '=' or as the next argument), stores it, steps *i
+ * past the value and returns true. A bad value is a usage error naming
+ * verb. */
 bool schedule_flag(const char *verb, int argc, char **argv, int *i,
                    struct schedule *s);
-/* --pct and --pct-steps need --seed. */
+/* --pct and --pct-steps need --seed; --replay takes neither. */
 void schedule_validate(const char *verb, const struct schedule *s);
 /* "random walk", "PCT d=3". */
 void schedule_name(const struct schedule *s, char *dst, size_t len);
 /* The flags that ask for s again: "--seed 7 --pct=3". */
 void schedule_flags(const struct schedule *s, char *dst, size_t len);
-/* The GORACE value for a run under s: the inherited GORACE minus its seed,
- * pct and pct_steps options (detector options stay), then s's. */
+/* The GORACE value for a run under s: the inherited GORACE minus its
+ * schedule options (seed, pct, pct_steps, schedule_in, schedule_out;
+ * detector options stay), then s's. */
 char *schedule_gorace(const struct schedule *s);
 /* Does the inherited GORACE ask for a seed? */
 bool env_has_seed(void);
@@ -112,6 +115,62 @@ bool fixed_addresses(bool on);
 
 /* Appends s to dst (of size len), quoted for sh if it needs it. */
 void shell_append(char *dst, size_t len, const char *s);
+
+/* ---- schedule files, replay files, shrinking (replay.c) ---------------- */
+
+/* A schedule file's decisions (rt/schedfile.h): the p/s/c/r lines in file
+ * order, the b lines (call-point spacings), and the run's size from its
+ * "# end:" line. */
+struct decisions {
+    char **lines;
+    size_t n;
+    char **budgets;
+    size_t nb;
+    unsigned long long steps, switches;
+};
+/* False with a one-line reason in err on an unreadable or bad file. */
+bool decisions_read(const char *path, struct decisions *d, char *err,
+                    size_t errlen);
+void decisions_free(struct decisions *d);
+/* The magic line, header (comment lines, each ending in a newline; may be
+ * NULL), then d. */
+bool decisions_write(const char *path, const char *header,
+                     const struct decisions *d);
+/* "12 decisions (3 preemptions, ...); 40 steps, 9 context switches" */
+void decisions_size(const struct decisions *d, char *dst, size_t len);
+
+/* Runs the program under the schedule file in, recording to out; true if
+ * it failed the same way as the run being shrunk. */
+typedef bool (*shrink_test)(const char *in, const char *out, void *arg);
+struct shrink_budget {
+    long runs;
+    double seconds;
+};
+/* Shrinks d (a recording made under schedule_in, so it replays exactly) in
+ * place, using dir for its files; returns the runs made. */
+long shrink(struct decisions *d, shrink_test test, void *arg,
+            const struct shrink_budget *budget, const char *dir);
+
+/* FNV-1a of a file's bytes (0 if unreadable). */
+unsigned long long file_hash(const char *path);
+
+/* A replay file's header (gorace stress writes it). */
+struct replay_header {
+    char program[4096];
+    char source_hash[32], binary_hash[32]; /* %016llx, or "" */
+    char runtime[16];                      /* "race" or "release" */
+    char gorace[4096];                     /* GORACE without schedule keys */
+    char failure[1200];
+    char **args; /* the program's arguments ("# arg:" lines) */
+    size_t nargs;
+};
+/* Reads and checks the whole file; false with a reason in err. */
+bool replay_read_header(const char *path, struct replay_header *h, char *err,
+                        size_t errlen);
+/* Is path (a source if source, else a built program) the file h was
+ * recorded for? If not, a reason in err. */
+bool replay_matches(const struct replay_header *h, const char *path,
+                    bool source, char *err, size_t errlen);
 
 /* ---- shards (shard.c) -------------------------------------------------- */
 

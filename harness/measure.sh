@@ -48,7 +48,7 @@ runs_until() {
         # shellcheck disable=SC2086
         set -- $flags -seeds $((k * CAP + 1))..$(((k + 1) * CAP))
     fi
-    last=$("$GR" stress --release "$@" "$prog" | tail -n 1)
+    last=$("$GR" stress --release --no-shrink "$@" "$prog" | tail -n 1)
     case $last in
     *"first failing run"*)
         echo "$last" | sed 's/.*first failing run \([0-9]*\).*/\1/' ;;

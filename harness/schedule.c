@@ -4,8 +4,10 @@
  * The runtime reads its schedule from GORACE (rt/explore.c): seed=N runs
  * every goroutine on one M with each choice drawn from a PRNG seeded by N,
  * pct=D switches from a random walk to PCT of depth D, pct_steps=K bounds
- * where PCT's change points fall. GORACE also carries the detector's
- * options, so the harness edits only these three keys and keeps the rest.
+ * where PCT's change points fall, schedule_in=FILE replays a schedule
+ * file and schedule_out=FILE records one (replay.c). GORACE also carries
+ * the detector's options, so the harness edits only these keys and keeps
+ * the rest.
  *
  * Same seed, same binary, same input gives the same interleaving; to give
  * the same bytes too (reports print heap addresses), the child also runs
@@ -71,6 +73,10 @@ bool schedule_flag(const char *verb, int argc, char **argv, int *i,
         s->pct = (int)d;
     } else if ((v = flag_arg(verb, argc, argv, i, "pct-steps")) != NULL) {
         s->pct_steps = parse_count(verb, "--pct-steps", v, 1);
+    } else if ((v = flag_arg(verb, argc, argv, i, "replay")) != NULL) {
+        if (!*v)
+            usage_fail("%s: --replay needs a file", verb);
+        s->replay = v;
     } else {
         return false;
     }
@@ -85,6 +91,8 @@ void schedule_validate(const char *verb, const struct schedule *s)
         usage_fail("%s: --pct-steps needs --seed", verb);
     if (!s->pct && s->pct_steps)
         usage_fail("%s: --pct-steps needs --pct", verb);
+    if (s->replay && s->seeded)
+        usage_fail("%s: --replay names the schedule; drop --seed", verb);
 }
 
 void schedule_name(const struct schedule *s, char *dst, size_t len)
@@ -112,7 +120,8 @@ void schedule_flags(const struct schedule *s, char *dst, size_t len)
 
 static bool is_schedule_key(const char *opt, size_t n)
 {
-    static const char *const keys[] = {"seed=", "pct=", "pct_steps="};
+    static const char *const keys[] = {
+        "seed=", "pct=", "pct_steps=", "schedule_in=", "schedule_out="};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         size_t kl = strlen(keys[k]);
         if (n >= kl && strncmp(opt, keys[k], kl) == 0)

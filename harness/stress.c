@@ -51,7 +51,9 @@ static const char usage_stress[] =
     "                     [--free] [-timeout D] [-j N] [--release]\n"
     "                     [--ignore-stdout] [-keep-going] [-v]\n"
     "                     [--shard i/n | --shards n] [--json]\n"
-    "                     [--json-out FILE] ./prog|file.c [args]\n"
+    "                     [--json-out FILE] [--replay-out FILE]\n"
+    "                     [--no-shrink] [--shrink-runs N] [--shrink-time D]\n"
+    "                     ./prog|file.c [args]\n"
     "\n"
     "Runs the program under many seeded schedules (run k: seed A+k-1) and\n"
     "stops at the first run that fails: a timeout or signal, a panic, fatal\n"
@@ -83,6 +85,19 @@ static const char usage_stress[] =
     "  --json           print the result as one JSON document (text on\n"
     "                   stderr); --json-out FILE writes it to FILE as well\n"
     "                   ('gorace merge' combines the shards' documents)\n"
+    "  --replay-out F   where to write the failing run's shrunk schedule\n"
+    "                   (default: PROG-seedN.replay here)\n"
+    "  --no-shrink      no replay file: do not record, shrink or write the\n"
+    "                   failing run's schedule (its seed replays it)\n"
+    "  --shrink-runs N  at most N runs to shrink it (default 300; 0: write\n"
+    "                   it as recorded)\n"
+    "  --shrink-time D  at most D to shrink it (default 60s)\n"
+    "A failing seeded run's schedule is shrunk: runs drop its decisions\n"
+    "(preemptions, picks, select's draws) while the program still fails the\n"
+    "same way (same outcome, same stdout verdict). The sizes before and\n"
+    "after are printed on stderr, and the result is written as a replay\n"
+    "file that 'gorace run --replay FILE' (or 'gorace --replay FILE\n"
+    "./prog') replays exactly.\n"
     "Exit status: 0 if no run failed, 1 if one did, 2 on bad usage.\n";
 
 struct stress_opts {
@@ -100,6 +115,9 @@ struct stress_opts {
     long shards;
     bool json;
     const char *json_out;
+    bool no_shrink;
+    struct shrink_budget shrink;
+    const char *replay_out;
 };
 
 /* One finished run. */
@@ -127,7 +145,11 @@ static struct outcome_rec failure;
 static long shard_lo, shard_hi;   /* this shard's runs, [lo, hi) */
 static struct outcome_rec *fails; /* -keep-going: every failing run */
 static size_t nfails;
-static bool reference_failed;     /* run 0, another shard's, failed */
+static bool reference_failed; /* run 0, another shard's, failed */
+static struct {               /* the shrunk failure, for the JSON */
+    long index;               /* -1: none */
+    char file[4200], before[400], after[400];
+} shrunk = {.index = -1};
 static bool stopped_at_reference; /* run 0, ours, failed: nothing to judge
                                      the others by */
 
@@ -140,6 +162,16 @@ static long parse_positive(const char *flag, const char *s)
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 1)
         usage_fail("stress: bad %s \"%s\" (want an integer >= 1)", flag, s);
+    return v;
+}
+
+static long parse_count(const char *flag, const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0)
+        usage_fail("stress: bad %s \"%s\" (want an integer >= 0)", flag, s);
     return v;
 }
 
@@ -205,6 +237,7 @@ static int parse_flags(int argc, char **argv)
 {
     so.runs = 1000;
     so.timeout = 30;
+    so.shrink = (struct shrink_budget){.runs = 300, .seconds = 60};
     so.jobs = 0;
     int i = 0;
     for (; i < argc; i++) {
@@ -248,6 +281,14 @@ static int parse_flags(int argc, char **argv)
             so.json = true;
         } else if ((v = value_of(argc, argv, &i, "json-out")) != NULL) {
             so.json_out = v;
+        } else if (is_switch(a, "no-shrink")) {
+            so.no_shrink = true;
+        } else if ((v = value_of(argc, argv, &i, "shrink-runs")) != NULL) {
+            so.shrink.runs = parse_count("--shrink-runs", v);
+        } else if ((v = value_of(argc, argv, &i, "shrink-time")) != NULL) {
+            so.shrink.seconds = parse_duration("stress: --shrink-time", v);
+        } else if ((v = value_of(argc, argv, &i, "replay-out")) != NULL) {
+            so.replay_out = v;
         } else if (schedule_flag("stress", argc, argv, &i, &so.sched)) {
             if (so.sched.seeded)
                 usage_fail("stress: --seed names one schedule; stress takes a "
@@ -264,6 +305,8 @@ static int parse_flags(int argc, char **argv)
                    so.seeds_set ? "-seeds" : "--pct");
     if (so.sched.pct_steps && !so.sched.pct)
         usage_fail("stress: --pct-steps needs --pct");
+    if (so.free_running && so.replay_out)
+        usage_fail("stress: --free runs cannot be replayed; drop --replay-out");
     if (so.seeds_set) {
         unsigned long long span = so.seed_hi - so.seed_lo + 1;
         if (!so.runs_set || (unsigned long long)so.runs > span)
@@ -357,15 +400,16 @@ static struct schedule schedule_of(long index)
     return s;
 }
 
-static void run_program(long index, struct outcome_rec *o)
+/* Run index under s, with a deadline of timeout seconds. */
+static void run_under(const struct schedule *s, long index, double timeout,
+                      struct outcome_rec *o)
 {
-    struct schedule s = schedule_of(index);
-    char **env = run_env(&s, so.free_running ? so.procs : 0);
+    char **env = run_env(s, so.free_running ? so.procs : 0);
     int outfd = capture_fd(), errfd = capture_fd();
     memset(o, 0, sizeof *o);
     o->index = index;
-    o->status = spawn_wait(run_argv, env, true, outfd, errfd, so.timeout,
-                           &o->timed_out);
+    o->status =
+        spawn_wait(run_argv, env, true, outfd, errfd, timeout, &o->timed_out);
     env_free(env);
     if (o->status == -1) {
         errorf("stress: cannot run %s: %s", run_argv[0], strerror(errno));
@@ -375,6 +419,12 @@ static void run_program(long index, struct outcome_rec *o)
     o->err = capture_read(errfd, OUTPUT_MAX, &o->errlen);
     close(outfd);
     close(errfd);
+}
+
+static void run_program(long index, struct outcome_rec *o)
+{
+    struct schedule s = schedule_of(index);
+    run_under(&s, index, so.timeout, o);
 }
 
 static void release_rec(struct outcome_rec *o);
@@ -456,16 +506,21 @@ static void nth_line(const char *s, size_t len, size_t n, char *dst,
     strfmt(dst, dlen, "\"%.*s\"", (int)(e - i < 100 ? e - i : 100), s + i);
 }
 
+static struct run run_of(const struct outcome_rec *o)
+{
+    return (struct run){.status = o->status,
+                        .timed_out = o->timed_out,
+                        .timeout = so.timeout,
+                        .out = o->out,
+                        .outlen = o->outlen,
+                        .err = o->err,
+                        .errlen = o->errlen};
+}
+
 /* Judges o; on failure fills o->msg and returns false. */
 static bool judge(struct outcome_rec *o)
 {
-    struct run r = {.status = o->status,
-                    .timed_out = o->timed_out,
-                    .timeout = so.timeout,
-                    .out = o->out,
-                    .outlen = o->outlen,
-                    .err = o->err,
-                    .errlen = o->errlen};
+    struct run r = run_of(o);
     char msg[1000], kind[64], name[64];
     if (has_hdr) {
         if (judge_run(&hdr, &r, msg, sizeof msg))
@@ -831,6 +886,14 @@ static void json_failure(FILE *f, const struct outcome_rec *o)
         fputs(", \"stderr\": ", f);
         put_escaped(f, o->err, o->errlen, false);
     }
+    if (o->index == shrunk.index) {
+        fputs(", \"replay_file\": ", f);
+        put_str(f, shrunk.file, false);
+        fputs(", \"shrink_before\": ", f);
+        put_str(f, shrunk.before, false);
+        fputs(", \"shrink_after\": ", f);
+        put_str(f, shrunk.after, false);
+    }
     fputc('}', f);
 }
 
@@ -883,6 +946,230 @@ static bool json_to(const char *file, FILE *f, const struct outcome_rec *list,
         ok = false;
     if (!ok)
         errorf("stress: writing %s failed", file ? file : "stdout");
+    return ok;
+}
+
+/* ---- shrinking the failing schedule (replay.c) ------------------------- */
+
+/* The report goes to stderr: stdout stays what gorace merge prints for the
+ * shards of the same run. */
+
+struct shrink_ctx {
+    char cls[200]; /* the failure's class */
+    double timeout;
+    char dir[64];
+};
+
+/* What a failure is, for "fails the same way": the outcome (run_kind) and
+ * whether stdout was right (the header's, or the first run's). */
+static void failure_class(const struct outcome_rec *o, char *dst, size_t len)
+{
+    struct run r = run_of(o);
+    char kind[64], diff[64];
+    run_kind(&r, kind, sizeof kind);
+    bool out_ok;
+    if (has_hdr)
+        out_ok =
+            expect_check_stdout(&hdr, o->out, o->outlen, diff, sizeof diff);
+    else
+        out_ok = so.ignore_stdout || (o->outlen == ref.outlen &&
+                                      memcmp(o->out, ref.out, o->outlen) == 0);
+    strfmt(dst, len, "%s%s", kind, out_ok ? "" : ", wrong stdout");
+}
+
+/* The header's GORACE options, then more. */
+static char *options_with(const char *more)
+{
+    char *v;
+    const char *h = has_hdr && hdr.gorace ? hdr.gorace : "";
+    if (asprintf(&v, "%s%s%s", h, *h ? " " : "", more) < 0)
+        exit(1);
+    return v;
+}
+
+/* Runs under schedule_in=in (if in is NULL, under the seed of index),
+ * recording to out; true if it fails as c's failure did. */
+static bool fails_same(struct shrink_ctx *c, const char *in, long index,
+                       const char *out)
+{
+    char more[9000], cls[200];
+    struct schedule s = {0};
+    if (in) {
+        strfmt(more, sizeof more, "schedule_in=%s schedule_out=%s", in, out);
+    } else {
+        s = schedule_of(index);
+        strfmt(more, sizeof more, "schedule_out=%s", out);
+    }
+    char *opts = options_with(more);
+    s.options = opts;
+    struct outcome_rec o;
+    run_under(&s, index, c->timeout, &o);
+    free(opts);
+    bool same = !judge(&o);
+    failure_class(&o, cls, sizeof cls);
+    same = same && strcmp(cls, c->cls) == 0;
+    release_rec(&o);
+    return same;
+}
+
+static bool shrink_test_fn(const char *in, const char *out, void *arg)
+{
+    return fails_same(arg, in, 0, out);
+}
+
+static void default_replay_name(long index, char *dst, size_t len)
+{
+    const char *base = strrchr(prog_display, '/');
+    base = base ? base + 1 : prog_display;
+    size_t n = strlen(base);
+    if (ends_with(base, ".c"))
+        n -= 2;
+    strfmt(dst, len, "%.*s-seed%llu.replay", (int)n, base,
+           schedule_of(index).seed);
+}
+
+static void append_header(char *dst, size_t len, const char *key,
+                          const char *val)
+{
+    size_t o = strlen(dst);
+    strfmt(dst + o, len - o, "# %s: %s\n", key, val);
+}
+
+/* The replay file's comment header: the program, runtime, options and
+ * failure, then how it was found and shrunk. */
+static char *replay_header(const struct outcome_rec *f, const char *before,
+                           const char *after, const char *how)
+{
+    static char h[32768];
+    char v[8192], name[64], abs[4096];
+    h[0] = '\0';
+    const char *prog = prog_source ? prog_source : run_argv[0];
+    append_header(h, sizeof h, "program", realpath(prog, abs) ? abs : prog);
+    if (prog_source) {
+        strfmt(v, sizeof v, "%016llx", file_hash(prog_source));
+        append_header(h, sizeof h, "source-hash", v);
+    }
+    strfmt(v, sizeof v, "%016llx", file_hash(run_argv[0]));
+    append_header(h, sizeof h, "binary-hash", v);
+    append_header(h, sizeof h, "runtime", so.release ? "release" : "race");
+    v[0] = '\0';
+    append_args(v, sizeof v);
+    append_header(h, sizeof h, "args", v[0] ? v + 1 : "");
+    for (size_t k = 1; run_argv[k]; k++)
+        if (!strchr(run_argv[k], '\n'))
+            append_header(h, sizeof h, "arg", run_argv[k]);
+    struct schedule g = {.options = has_hdr ? hdr.gorace : NULL};
+    char *opts = schedule_gorace(&g);
+    append_header(h, sizeof h, "gorace", opts);
+    free(opts);
+    append_header(h, sizeof h, "failure", f->msg);
+    schedule_name(&so.sched, name, sizeof name);
+    strfmt(v, sizeof v, "seed %llu (%s), run %ld", schedule_of(f->index).seed,
+           name, f->index + 1);
+    append_header(h, sizeof h, "found", v);
+    append_header(h, sizeof h, "before", before);
+    append_header(h, sizeof h, "after", after);
+    append_header(h, sizeof h, "shrink", how);
+    return h;
+}
+
+static void print_replay_file(const char *file)
+{
+    char cmd[8192] = "";
+    if (prog_source) {
+        strfmt(cmd, sizeof cmd, "gorace run --replay ");
+        shell_append(cmd, sizeof cmd, file);
+    } else {
+        strfmt(cmd, sizeof cmd, "gorace --replay ");
+        shell_append(cmd, sizeof cmd, file);
+        strfmt(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " ");
+        shell_append(cmd, sizeof cmd, run_argv[0]);
+    }
+    append_args(cmd, sizeof cmd);
+    fprintf(stderr, "replay file: %s\n  %s\n", file, cmd);
+}
+
+/* Records the failing seed's schedule, checks that it replays, shrinks it
+ * and writes the replay file. False (with a message) if it cannot. */
+static bool shrink_in(struct shrink_ctx *c, const struct outcome_rec *f)
+{
+    char seed_file[200], base[200], err[300], before[400], after[400];
+    char how[200], file[4200];
+    strfmt(seed_file, sizeof seed_file, "%s/seed", c->dir);
+    strfmt(base, sizeof base, "%s/base", c->dir);
+    double t0 = now_seconds();
+    struct decisions seed, d;
+    if (!fails_same(c, NULL, f->index, seed_file)) {
+        fprintf(stderr, "shrink: the failing seed, run again, did not fail "
+                        "the same way; no replay file\n");
+        return false;
+    }
+    if (!decisions_read(seed_file, &seed, err, sizeof err)) {
+        fprintf(stderr,
+                "shrink: the failing seed's run recorded no "
+                "schedule (%s); no replay file\n",
+                err);
+        return false;
+    }
+    decisions_size(&seed, before, sizeof before);
+    decisions_free(&seed);
+    c->timeout = so.timeout < 2 ? so.timeout : 2;
+    double once = now_seconds() - t0;
+    if (10 * once > c->timeout)
+        c->timeout = 10 * once < so.timeout ? 10 * once : so.timeout;
+    if (!fails_same(c, seed_file, 0, base) ||
+        !decisions_read(base, &d, err, sizeof err)) {
+        fprintf(stderr,
+                "shrink: the recorded schedule does not replay the failure "
+                "(a system call or a foreign thread?); no replay file\n");
+        return false;
+    }
+    long runs = shrink(&d, shrink_test_fn, c, &so.shrink, c->dir);
+    decisions_size(&d, after, sizeof after);
+    strfmt(how, sizeof how, "%ld runs, %.1fs", runs, now_seconds() - t0);
+    if (so.replay_out)
+        strfmt(file, sizeof file, "%s", so.replay_out);
+    else
+        default_replay_name(f->index, file, sizeof file);
+    bool ok = decisions_write(file, replay_header(f, before, after, how), &d);
+    decisions_free(&d);
+    if (!ok) {
+        errorf("stress: %s: %s", file, strerror(errno));
+        return false;
+    }
+    bool same = fails_same(c, file, 0, base);
+    fprintf(stderr,
+            "shrink: before: %s\nshrink: after:  %s\nshrink: %s; the replay "
+            "file %s\n",
+            before, after, how,
+            same ? "fails the same way" : "DOES NOT fail the same way");
+    print_replay_file(file);
+    if (same) {
+        shrunk.index = f->index;
+        strfmt(shrunk.file, sizeof shrunk.file, "%s", file);
+        strfmt(shrunk.before, sizeof shrunk.before, "%s", before);
+        strfmt(shrunk.after, sizeof shrunk.after, "%s", after);
+    }
+    return same;
+}
+
+static bool shrink_failure(const struct outcome_rec *f)
+{
+    struct shrink_ctx c = {.timeout = so.timeout};
+    failure_class(f, c.cls, sizeof c.cls);
+    strfmt(c.dir, sizeof c.dir, "/tmp/gorace-shrink-XXXXXX");
+    if (!mkdtemp(c.dir)) {
+        errorf("stress: mkdtemp: %s", strerror(errno));
+        return false;
+    }
+    bool ok = shrink_in(&c, f);
+    const char *names[] = {"seed", "base", "candidate", "recorded"};
+    char path[200];
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        strfmt(path, sizeof path, "%s/%s", c.dir, names[k]);
+        unlink(path);
+    }
+    rmdir(c.dir);
     return ok;
 }
 
@@ -964,6 +1251,9 @@ int cmd_stress(int argc, char **argv)
     size_t nf = failures(&list);
     for (size_t k = 0; k < nf; k++)
         print_failure(&list[k], k < KEPT);
+    fflush(stdout);
+    if (nf && !so.free_running && !so.no_shrink)
+        shrink_failure(&list[0]); /* on stderr: stdout is what merge gives */
     print_summary(nf, list);
     fflush(stdout);
     double secs = now_seconds() - start;

@@ -30,6 +30,24 @@
  * entries now and then (rt/hooks.h), so a spin-wait on an atomic flag
  * terminates and atomics-only bugs can be interleaved.
  *
+ * Schedule files (rt/schedfile.h). schedule_out=PATH records, as the run
+ * ends, the decisions it took that a replay needs: each preemption with
+ * the goroutine that ran next, each pick after a park that was not the
+ * default one, select's draws, the call-point spacings. schedule_in=PATH
+ * replays such a file instead of drawing from a PRNG (no seed needed):
+ *   - at a scheduling point the goroutine yields only where the file says
+ *     so, or, when nothing says otherwise, every SPIN_STEPS points without
+ *     a park (a spin-wait must end without a preemption named for it);
+ *   - the goroutine to run next is the one the file names if it is
+ *     runnable, else the default: the one runnable the longest (FIFO);
+ *   - a draw the file does not give is 0, and a call-point spacing past
+ *     the file's is RT_SCHEDFILE_SPACING.
+ * So any file, even an empty or edited one, names one schedule, and the
+ * file recorded under schedule_in keeps only the decisions that schedule
+ * used: replaying it takes the same decisions again. `gorace stress`
+ * shrinks a failing run's file this way, dropping decisions as long as the
+ * run fails the same way.
+ *
  * Only the M holding the one P touches this state (timer callbacks
  * included), so it needs no lock; the P moves between Ms only through the
  * scheduler's locks. The exception is the list of goroutines in system
@@ -48,6 +66,7 @@
 
 #include "lock.h"
 #include "options.h"
+#include "schedfile.h"
 #include "time.h"
 
 bool rt_explore_on;
@@ -67,6 +86,7 @@ typedef struct {
     rt_g *g;
     uint64_t prio;
     uint64_t since; /* ex.steps when it became runnable */
+    uint64_t seq;   /* order of becoming runnable: replay's default */
 } entry;
 
 static struct {
@@ -83,6 +103,16 @@ static struct {
     uint64_t spin_steps; /* scheduling steps since a goroutine parked */
     int64_t stall_ms;
     char steps_file[512];
+    /* schedule files */
+    bool record, replay, finished;
+    rt_g *cur;               /* the goroutine picked last */
+    bool yielded;            /* cur gave way at a scheduling point */
+    bool forced;             /* ... where replay would yield by itself */
+    bool counted;            /* the call point's event is counted already */
+    uint64_t puts;           /* rt_explore_put calls: entry.seq */
+    uint64_t switches;       /* picks of another goroutine than cur */
+    uint64_t boot_events[3]; /* events before the first pick */
+    char schedule_out[512];
 } ex;
 
 /* Goroutines in system calls, oldest first. */
@@ -107,9 +137,21 @@ static uint64_t next_rand(void)
     return z ^ (z >> 31);
 }
 
+static int64_t next_event(rt_g *g, int cls, uint64_t *k);
+
 uint32_t rt_explore_rand(void)
 {
-    return (uint32_t)next_rand();
+    if (!ex.record && !ex.replay)
+        return (uint32_t)next_rand();
+    uint64_t k, v = 0;
+    int64_t g = next_event(ex.cur, RT_SF_DRAW, &k);
+    if (!ex.replay)
+        v = (uint32_t)next_rand();
+    else if (rt_schedfile_find(g, RT_SF_DRAW, k, &v) != 'r')
+        v = 0;
+    if (ex.record && v)
+        rt_schedfile_record('r', g, k, v);
+    return (uint32_t)v;
 }
 
 static uint64_t rand_below(uint64_t n)
@@ -122,7 +164,7 @@ static struct {
     uint64_t seed;
     bool have_seed;
     int64_t pct, pct_steps, stall_ms;
-    const char *steps_file;
+    const char *steps_file, *schedule_in, *schedule_out;
 } opt = {.pct_steps = 10000, .stall_ms = DEFAULT_STALL_MS};
 
 static const rt_option options[] = {
@@ -131,7 +173,36 @@ static const rt_option options[] = {
     {"pct_steps", RT_OPT_INT, &opt.pct_steps, 1, INT64_MAX, NULL},
     {"stall_ms", RT_OPT_INT, &opt.stall_ms, 1, INT64_MAX, NULL},
     {"steps_file", RT_OPT_STR, &opt.steps_file, 0, 0, NULL},
+    {"schedule_in", RT_OPT_STR, &opt.schedule_in, 0, 0, NULL},
+    {"schedule_out", RT_OPT_STR, &opt.schedule_out, 0, 0, NULL},
 };
+
+static void init_fail(const char *msg)
+{
+    fprintf(stderr, "gorace: GORACE: %s\n", msg);
+    exit(2);
+}
+
+static void schedule_files_init(void)
+{
+    char err[600], msg[1200];
+    if (opt.schedule_out) {
+        snprintf(ex.schedule_out, sizeof ex.schedule_out, "%s",
+                 opt.schedule_out);
+        ex.record = true;
+        if (!opt.have_seed && !opt.schedule_in)
+            init_fail("schedule_out: needs a seed or schedule_in");
+    }
+    if (!opt.schedule_in)
+        return;
+    if (ex.pct)
+        init_fail("pct: not with schedule_in (the file names every choice)");
+    if (!rt_schedfile_load(opt.schedule_in, err, sizeof err)) {
+        snprintf(msg, sizeof msg, "schedule_in: %s: %s", opt.schedule_in, err);
+        init_fail(msg);
+    }
+    ex.replay = true;
+}
 
 void rt_explore_init(void)
 {
@@ -141,7 +212,8 @@ void rt_explore_init(void)
     ex.stall_ms = opt.stall_ms;
     if (opt.steps_file)
         snprintf(ex.steps_file, sizeof ex.steps_file, "%s", opt.steps_file);
-    if (!opt.have_seed) {
+    schedule_files_init();
+    if (!opt.have_seed && !ex.replay) {
         if (ex.pct) {
             fprintf(stderr, "gorace: GORACE: pct: needs a seed\n");
             exit(2);
@@ -160,6 +232,19 @@ void rt_explore_created(rt_g *g)
     /* Initial priorities are >= pct so change points (pct-2 .. 0) are
      * below all of them. */
     g->explore_prio = ex.pct ? (uint64_t)ex.pct + (next_rand() >> 8) : 0;
+    memset(g->explore_events, 0, sizeof g->explore_events);
+}
+
+/* The key of g's next event of class cls (rt/schedfile.h); goroutine 0
+ * before any goroutine ran. */
+static int64_t next_event(rt_g *g, int cls, uint64_t *k)
+{
+    if (!g) {
+        *k = ++ex.boot_events[cls];
+        return 0;
+    }
+    *k = ++g->explore_events[cls];
+    return g->id;
 }
 
 static void *grow(void *v, size_t *cap, size_t elem)
@@ -177,8 +262,8 @@ void rt_explore_put(rt_g *g)
 {
     if (ex.n == ex.cap)
         ex.set = grow(ex.set, &ex.cap, sizeof *ex.set);
-    ex.set[ex.n++] =
-        (entry){.g = g, .prio = g->explore_prio, .since = ex.steps};
+    ex.set[ex.n++] = (entry){
+        .g = g, .prio = g->explore_prio, .since = ex.steps, .seq = ex.puts++};
 }
 
 /* PCT starves a low-priority goroutine for as long as higher ones can run,
@@ -209,13 +294,68 @@ static void count_progress(void)
     __atomic_store_n(&ex.progress, ex.progress + 1, __ATOMIC_RELAXED);
 }
 
+/* Replay's default: the goroutine runnable the longest. */
+static size_t oldest_index(void)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < ex.n; i++)
+        if (ex.set[i].seq < ex.set[best].seq)
+            best = i;
+    return best;
+}
+
+/* Why cur stops running: its preemption's event, or a new one (it parked,
+ * entered a system call or exited). */
+static int64_t stop_event(int *cls, uint64_t *k)
+{
+    if (ex.yielded) {
+        *cls = RT_SF_POINT;
+        *k = ex.cur->explore_events[RT_SF_POINT];
+        return ex.cur->id;
+    }
+    *cls = RT_SF_STOP;
+    return next_event(ex.cur, RT_SF_STOP, k);
+}
+
+static size_t replay_index(int64_t g, int cls, uint64_t k)
+{
+    uint64_t next;
+    char kind = rt_schedfile_find(g, cls, k, &next);
+    if (kind == 'p' || kind == 's')
+        for (size_t i = 0; i < ex.n; i++)
+            if (ex.set[i].g->id == (int64_t)next)
+                return i;
+    return oldest_index();
+}
+
+static void record_pick(int64_t g, uint64_t k, size_t i)
+{
+    rt_g *next = ex.set[i].g;
+    if (ex.yielded && next != ex.cur)
+        rt_schedfile_record('p', g, k, (uint64_t)next->id);
+    else if (ex.yielded && ex.forced)
+        rt_schedfile_record('c', g, k, 0);
+    else if (!ex.yielded && i != oldest_index())
+        rt_schedfile_record('s', g, k, (uint64_t)next->id);
+}
+
 rt_g *rt_explore_next(void)
 {
     count_progress();
     if (ex.n == 0)
         return NULL;
-    size_t i = pick_index();
+    int64_t cg = 0;
+    uint64_t ck = 0;
+    int cls = 0;
+    if (ex.record || ex.replay)
+        cg = stop_event(&cls, &ck);
+    size_t i = ex.replay ? replay_index(cg, cls, ck) : pick_index();
     rt_g *g = ex.set[i].g;
+    if (ex.record)
+        record_pick(cg, ck, i);
+    ex.switches += g != ex.cur;
+    ex.cur = g;
+    ex.yielded = false;
     ex.set[i] =
         ex.set[--ex.n]; /* O(1); the order stays a function of the seed */
     return g;
@@ -223,13 +363,9 @@ rt_g *rt_explore_next(void)
 
 static bool admit(int64_t wait_ns, bool any);
 
-bool rt_explore_should_yield(rt_g *cur)
+/* The seed's answer: random walk or PCT. */
+static bool seeded_yield(rt_g *cur)
 {
-    ex.steps++;
-    ex.spin_steps++;
-    count_progress();
-    if (sys.n && ex.steps % SYSCALL_POLL_STEPS == 0)
-        admit(SYSCALL_POLL_NS, false);
     if (!ex.pct)
         return ex.n > 0;
     if (ex.spin_steps % SPIN_STEPS == 0)
@@ -243,6 +379,35 @@ bool rt_explore_should_yield(rt_g *cur)
     return false;
 }
 
+/* The file's answer, else yield only to end a spin. */
+static bool replay_yield(rt_g *cur, uint64_t k)
+{
+    uint64_t unused;
+    char kind = rt_schedfile_find(cur->id, RT_SF_POINT, k, &unused);
+    if (kind == 'p')
+        return ex.n > 0;
+    return kind != 'c' && ex.forced;
+}
+
+bool rt_explore_should_yield(rt_g *cur)
+{
+    uint64_t k = cur->explore_events[RT_SF_POINT];
+    if (!ex.counted)
+        next_event(cur, RT_SF_POINT, &k);
+    ex.counted = false;
+    ex.steps++;
+    ex.spin_steps++;
+    count_progress();
+    if (sys.n && ex.steps % SYSCALL_POLL_STEPS == 0)
+        admit(SYSCALL_POLL_NS, false);
+    ex.forced = ex.n > 0 && ex.spin_steps % SPIN_STEPS == 0;
+    bool y = ex.replay ? replay_yield(cur, k) : seeded_yield(cur);
+    if (ex.record && !y && ex.forced)
+        rt_schedfile_record('c', cur->id, k, 0);
+    ex.yielded = y;
+    return y;
+}
+
 int64_t rt_explore_now(void)
 {
     return ex.now;
@@ -250,7 +415,12 @@ int64_t rt_explore_now(void)
 
 void rt_explore_finish(void)
 {
-    if (!rt_explore_on || !ex.steps_file[0])
+    if (!rt_explore_on || ex.finished)
+        return;
+    ex.finished = true;
+    if (ex.record)
+        rt_schedfile_write(ex.schedule_out, ex.steps, ex.switches);
+    if (!ex.steps_file[0])
         return;
     FILE *f = fopen(ex.steps_file, "w");
     if (f) {
@@ -265,14 +435,41 @@ void rt_explore_advance(int64_t when)
         ex.now = when;
 }
 
-bool rt_explore_call_point(void)
+static uint32_t next_spacing(void)
+{
+    uint32_t v;
+    if (!ex.replay)
+        v = 1 + (uint32_t)rand_below(CALL_POINT_SPACING);
+    else if (!rt_schedfile_budget(&v))
+        v = RT_SCHEDFILE_SPACING;
+    if (ex.record)
+        rt_schedfile_record_budget(v);
+    return v;
+}
+
+static bool spacing_point(void)
 {
     if (ex.call_budget > 1) {
         ex.call_budget--;
         return false;
     }
-    ex.call_budget = 1 + (uint32_t)rand_below(CALL_POINT_SPACING);
+    ex.call_budget = next_spacing();
     return true;
+}
+
+/* Every function entry is an event of cur; under replay, one the file
+ * names is a point whatever the spacing says. */
+bool rt_explore_call_point(rt_g *cur)
+{
+    bool point = spacing_point();
+    if (!cur || (!ex.record && !ex.replay))
+        return point;
+    uint64_t k, unused;
+    next_event(cur, RT_SF_POINT, &k);
+    if (ex.replay && rt_schedfile_find(cur->id, RT_SF_POINT, k, &unused))
+        point = true;
+    ex.counted = point;
+    return point;
 }
 
 /* ---- system calls -------------------------------------------------------- */

@@ -16,8 +16,8 @@
 extern bool rt_explore_on;
 
 /* Registers the schedule's GORACE options (seed=N, pct=D, pct_steps=K,
- * stall_ms, steps_file: rt/options.h). Exits with a message on a bad
- * value. */
+ * stall_ms, steps_file, schedule_in, schedule_out: rt/options.h). Exits
+ * with a message on a bad value or an unreadable schedule_in file. */
 void rt_explore_init(void);
 
 /* A goroutine was created (PCT gives it its random priority). */
@@ -36,15 +36,18 @@ void rt_explore_advance(int64_t when);
 
 /* Writes the number of scheduling steps taken to GORACE's steps_file, if
  * one was named (gorace stress measures a run's length this way to spread
- * PCT's change points over it). Called once as the program ends. */
+ * PCT's change points over it), and the decisions taken to schedule_out.
+ * Called as the program ends; only the first call writes. */
 void rt_explore_finish(void);
 
-/* The PRNG behind select's choice and every other random decision. */
+/* The PRNG behind select's choice and every other random decision (under
+ * schedule_in, the file's draws). */
 uint32_t rt_explore_rand(void);
 
 /* In the instrumented build a function entry is a scheduling point only
- * now and then, at intervals drawn from the seed. */
-bool rt_explore_call_point(void);
+ * now and then, at intervals drawn from the seed. cur: the running
+ * goroutine, NULL in scheduler context. */
+bool rt_explore_call_point(rt_g *cur);
 
 /* System calls (go_syscall_enter/exit). The goroutine leaves the seeded M
  * while it blocks; once its call has returned it is admitted back to the

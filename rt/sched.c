@@ -1533,7 +1533,8 @@ void rt_sched_point_slow(void)
 
 void rt_user_sched_point_slow(int kind)
 {
-    if (rt_explore_on && kind == RT_POINT_CALL && !rt_explore_call_point())
+    if (rt_explore_on && kind == RT_POINT_CALL &&
+        !rt_explore_call_point(rt_getg()))
         return;
     rt_sched_point_slow();
 }

@@ -56,9 +56,10 @@ struct rt_g {
     rt_sudog *waiting;    /* select: list of this g's sudogs */
     rt_hg hg; /* the detectors' slots: how the hooks name this goroutine */
     rt_wait_reason wait_reason;
-    const void *wait_obj;  /* object blocked on, for the detector/dumps */
-    int64_t wait_since;    /* rt_nanotime() when it parked */
-    uint64_t explore_prio; /* seeded mode's PCT priority (rt/explore.c) */
+    const void *wait_obj;       /* object blocked on, for the detector/dumps */
+    int64_t wait_since;         /* rt_nanotime() when it parked */
+    uint64_t explore_prio;      /* seeded mode's PCT priority (rt/explore.c) */
+    uint64_t explore_events[3]; /* schedule files' keys (rt/schedfile.h) */
     /* the rest belongs to sched.c */
 };
 

@@ -151,7 +151,7 @@ runre='corpus/deadlock/(abba_all_asleep|double_lock|nil_channel_recv|once_recurs
 runre="$runre|harness/testdata/seeded/(bug_declared|fail_seed|wrong_bug)"
 check_args=(check -j 1 --seeds 10 -run "$runre" corpus/deadlock
     harness/testdata/seeded)
-stress_args=(stress -j 1 -seeds 1..120 -keep-going)
+stress_args=(stress -j 1 -seeds 1..120 -keep-going --no-shrink)
 prog=corpus/sched/order_violation.c
 strip() { sed -e 's/([0-9.]*s/(T/' "$1"; }
 

@@ -47,4 +47,17 @@ check rel "seed=x" 2 'gorace: GORACE: seed: want an integer >= 0, got "x"'
 check rel "pct=2" 2 'gorace: GORACE: pct: needs a seed'
 check rel "seed=1,pct=17" 2 \
     'gorace: GORACE: pct: want an integer from 1 to 16, got "17"'
+check rel "schedule_out=$tmp/x" 2 \
+    'gorace: GORACE: schedule_out: needs a seed or schedule_in'
+check rel "schedule_in=$tmp/none" 2 \
+    "gorace: GORACE: schedule_in: $tmp/none: No such file or directory"
+printf '# gorace schedule 1\nq 1 2\n' >"$tmp/bad"
+check race "schedule_in=$tmp/bad" 2 \
+    "gorace: GORACE: schedule_in: $tmp/bad: line 2: bad decision \"q 1 2\""
+check rel "schedule_in=$tmp/bad pct=2" 2 \
+    'gorace: GORACE: pct: not with schedule_in (the file names every choice)'
+printf '# gorace schedule 1\n' >"$tmp/empty"
+check race "seed=1 schedule_out=$tmp/rec" 66
+check race "schedule_in=$tmp/empty" 66
+check rel "schedule_in=$tmp/rec" 0
 exit $fail

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../rt/explore.h"
 #include "../../rt/traceback.h"
 
 enum { MAX_CYCLE = 16, MAX_VISIT = 64 };
@@ -580,6 +581,7 @@ static void report_cycle(const cycle *c)
                 p.gi[i].create_line, p.gi[i].create_pc, p.gi[i].parent);
     }
     fflush(stderr);
+    rt_explore_finish(); /* a seeded run's schedule_out, if asked for */
     _exit(2);
 }
 

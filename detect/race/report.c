@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../rt/explore.h"
 #include "../../rt/hooks.h"
 #include "../../rt/traceback.h"
 
@@ -579,6 +580,7 @@ void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
     __atomic_add_fetch(&nreports, 1, __ATOMIC_RELEASE);
     if (race_opts.halt_on_error) {
         fflush(NULL);
+        rt_explore_finish(); /* a seeded run's schedule_out, if asked for */
         _exit(race_opts.exitcode);
     }
     pthread_mutex_unlock(&report_mu);

@@ -59,7 +59,8 @@ has "$n" err "fatal error: seeded schedule stalled: goroutine 1 ran"
 has "$n" err "main_fn(...)"
 
 n="stress atomics-only bug"
-expect_run "$n" 1 "$GR" stress -runs 100 "$SRC/corpus/sched/atomic_only_check_then_act.c"
+expect_run "$n" 1 "$GR" stress -runs 100 --replay-out "$T/atomic_only.replay" \
+    "$SRC/corpus/sched/atomic_only_check_then_act.c"
 has "$n" out "[the header's declared bug: stdout]"
 grep "^stress: " "$T/out" | tail -n 1
 
