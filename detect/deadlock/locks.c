@@ -610,30 +610,39 @@ static bool others_can_run(const cycle *c)
     return o.run;
 }
 
-void dl_locks_block(int64_t g, int reason, const void *obj)
+/* Does g's wait on a lock close a cycle? Called with L held; releases it.
+ * Kept out of dl_locks_block: its cycle buffer is ~7 KB of stack, which
+ * every goroutine's first park would otherwise fault in (two fresh pages
+ * of RSS per parked goroutine). */
+static __attribute__((noinline)) void check_lock_cycle(int64_t g, lgst *s)
 {
     cycle c;
-    bool found = false;
+    walk w = {.start = g, .c = &c};
+    c.g[0] = g;
+    visited(&w, g);
+    /* A goroutine re-locking a Mutex it holds is waiting for an unlock
+     * that Go lets any goroutine do (the memory model's own example does
+     * it); while others can run that is not yet a deadlock, and if none
+     * can, the scheduler reports it. Cycles through two or more goroutines
+     * are. */
+    bool found = waits_through(&w, s, 0) && c.n > 1;
+    if (found)
+        fill_acquisitions(&c);
+    dl_spin_unlock(&L);
+    if (found && others_can_run(&c))
+        report_cycle(&c);
+}
+
+void dl_locks_block(int64_t g, int reason, const void *obj)
+{
     dl_spin_lock(&L);
     lgst *s = gst_get(g, true);
     s->wait_reason = reason;
     s->wait_obj = obj;
-    if (dl_opt.lock_cycle && obj && dl_is_lock_wait(reason)) {
-        walk w = {.start = g, .c = &c};
-        c.g[0] = g;
-        visited(&w, g);
-        /* A goroutine re-locking a Mutex it holds is waiting for an unlock
-         * that Go lets any goroutine do (the memory model's own example
-         * does it); while others can run that is not yet a deadlock, and
-         * if none can, the scheduler reports it. Cycles through two or
-         * more goroutines are. */
-        found = waits_through(&w, s, 0) && c.n > 1;
-        if (found)
-            fill_acquisitions(&c);
-    }
-    dl_spin_unlock(&L);
-    if (found && others_can_run(&c))
-        report_cycle(&c);
+    if (dl_opt.lock_cycle && obj && dl_is_lock_wait(reason))
+        check_lock_cycle(g, s);
+    else
+        dl_spin_unlock(&L);
 }
 
 void dl_locks_unblock(int64_t g)

@@ -18,24 +18,39 @@ typedef uint32_t sid_t;
 
 /* ---- vector clocks (clock.c) --------------------------------------------- */
 
-/* A vector clock indexed by slot id. Shared copy-on-write between a parent and
- * the children it spawns (ref > 1: immutable); sync objects own theirs. */
+/* A vector clock indexed by slot id (clock.c). Shared copy-on-write between
+ * a parent and the children it spawns (ref > 1: immutable); sync objects
+ * own theirs. At most FLAT_MAX entries are a flat array e[]; wider clocks
+ * are a persistent 16-ary radix tree (depth levels, root) of shared nodes. */
+typedef struct vnode vnode;
 typedef struct vclock {
     uint32_t ref;
-    uint32_t len, cap;
-    uint64_t gen; /* unique per content: renewed on every change */
+    uint32_t len, cap; /* entries in use; room in e[] (flat) */
+    uint32_t depth;    /* 0: flat; else the tree's levels */
+    uint64_t gen;      /* unique per content: renewed on every change */
+    /* Set by race.c on a clock that a release made (tag_epoch 0: none):
+     * every clock holding (tag_sid, tag_epoch) holds this one. Cleared by
+     * every change. */
+    sid_t tag_sid;
+    epoch_t tag_epoch;
+    vnode *root;
     epoch_t e[];
 } vclock;
+
+enum { FLAT_MAX = 512 };
 
 vclock *vc_new(uint32_t cap);
 void vc_unref(vclock *vc);
 vclock *vc_share(vclock *vc);
+epoch_t vc_tree_get(const vclock *vc, sid_t i);
+/* Tree nodes allocated and not yet freed (a leak check for the tests). */
+long vc_nodes_live(void);
 static inline epoch_t vc_get(const vclock *vc, sid_t i)
 {
-    return vc && i < vc->len ? vc->e[i] : 0;
+    if (!vc || i >= vc->len)
+        return 0;
+    return __builtin_expect(!vc->depth, 1) ? vc->e[i] : vc_tree_get(vc, i);
 }
-/* Makes *vcp private (copying a shared clock) with room for index i. */
-vclock *vc_own(vclock **vcp, sid_t need_len);
 void vc_set(vclock **vcp, sid_t i, epoch_t e);
 /* *dst = max(*dst, src), and entry own raised to own_epoch unless
  * own == SID_NONE (src[own] must not exceed own_epoch: it is the caller's
@@ -142,6 +157,11 @@ typedef struct gstate {
     trace *tr;
     struct tpart *tp;    /* tr's part being written: one load per event */
     uint64_t joined_gen; /* vc already covers the clock of this gen */
+    /* g's last release: its epoch then and its clock's generation. While
+     * vc keeps that generation (g learned nothing since), any clock that
+     * holds (sid, rel_epoch) holds all g knows: see clean_and_known. */
+    uint64_t rel_gen;
+    epoch_t rel_epoch;
     const stackrec *created_at;
     int64_t parent;
     uintptr_t stack_lo, stack_hi, stack_min; /* own goroutine stack */

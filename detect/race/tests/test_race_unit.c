@@ -127,6 +127,115 @@ START_TEST(test_vc_join_long)
 }
 END_TEST
 
+/* Wide clocks (radix trees past FLAT_MAX, flat below) against a plain
+ * array model: random sets, joins with an own entry, assignments, shares
+ * and drops over clocks that cross FLAT_MAX both ways and share nodes, with
+ * every entry and vc_dominated checked after each step. */
+enum { MODEL_W = 5000, MODEL_CLOCKS = 6 }; /* depths 3 and 4 */
+static epoch_t model[MODEL_CLOCKS][MODEL_W];
+
+static uint32_t model_rand(void)
+{
+    static uint64_t x = 88172645463325252ull;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return (uint32_t)x;
+}
+
+static sid_t model_index(void)
+{
+    /* mostly low entries, so that joins of flat and wide clocks happen */
+    return model_rand() % 4 ? model_rand() % FLAT_MAX : model_rand() % MODEL_W;
+}
+
+static uint32_t model_depth; /* the deepest tree seen */
+
+static void model_check(vclock *const *c)
+{
+    /* Check's ck_assert logs every pass: compare first, assert on failure */
+    for (int k = 0; k < MODEL_CLOCKS; k++)
+        for (sid_t i = 0; i < MODEL_W + 5; i++) {
+            epoch_t want = i < MODEL_W ? model[k][i] : 0;
+            if (c[k] && c[k]->depth > model_depth)
+                model_depth = c[k]->depth;
+            if (vc_get(c[k], i) != want)
+                ck_abort_msg("clock %d entry %u: %u, want %u", k, i,
+                             vc_get(c[k], i), want);
+        }
+    int a = model_rand() % MODEL_CLOCKS, b = model_rand() % MODEL_CLOCKS;
+    sid_t own = model_rand() % 2 ? SID_NONE : model_index();
+    ck_assert_int_eq(vc_dominated(c[a], c[b], own),
+                     dominated_slow(c[a], c[b], own));
+}
+
+START_TEST(test_vc_tree_model)
+{
+    vclock *c[MODEL_CLOCKS] = {0};
+    vclock *kept[MODEL_CLOCKS] = {0}; /* shared references, dropped later */
+    memset(model, 0, sizeof model);
+    for (int step = 0; step < 6000; step++) {
+        int a = model_rand() % MODEL_CLOCKS, b = model_rand() % MODEL_CLOCKS;
+        switch (model_rand() % 6) {
+        case 0:
+        case 1: { /* set, a few entries */
+            for (int n = model_rand() % 8; n >= 0; n--) {
+                sid_t i = model_index();
+                epoch_t e = model[a][i] + 1 + model_rand() % 3;
+                vc_set(&c[a], i, e);
+                model[a][i] = e;
+            }
+            break;
+        }
+        case 2: { /* join b into a, with an own entry */
+            sid_t own = model_rand() % 2 ? SID_NONE : model_index();
+            epoch_t oe = model[a][own < MODEL_W ? own : 0] + 1;
+            bool grows = false;
+            for (sid_t i = 0; i < MODEL_W; i++) {
+                epoch_t want =
+                    model[b][i] > model[a][i] ? model[b][i] : model[a][i];
+                if (i == own)
+                    want = oe > model[a][i] ? oe : model[a][i];
+                grows |= want != model[a][i];
+                model[a][i] = want;
+            }
+            ck_assert_int_eq(vc_join(&c[a], c[b], own, oe), grows);
+            break;
+        }
+        case 3: { /* a = b + own */
+            sid_t own = model_rand() % 2 ? SID_NONE : model_index();
+            epoch_t oe = 7 + model_rand() % 5;
+            vc_assign(&c[a], c[b], own, oe);
+            memcpy(model[a], model[b], sizeof model[a]);
+            if (own != SID_NONE)
+                model[a][own] = oe;
+            break;
+        }
+        case 4: /* keep a shared reference: writes must now copy */
+            vc_unref(kept[a]);
+            kept[a] = vc_share(c[a]);
+            break;
+        case 5: /* drop a clock, or a kept reference */
+            if (model_rand() % 4 == 0) {
+                vc_unref(c[a]);
+                c[a] = NULL;
+                memset(model[a], 0, sizeof model[a]);
+            } else {
+                vc_unref(kept[b]);
+                kept[b] = NULL;
+            }
+            break;
+        }
+        if (step % 16 == 0 || step > 5900)
+            model_check(c);
+    }
+    for (int k = 0; k < MODEL_CLOCKS; k++) {
+        vc_unref(c[k]);
+        vc_unref(kept[k]);
+    }
+    ck_assert_int_eq(vc_nodes_live(), 0); /* every node freed */
+    ck_assert_uint_eq(model_depth, 4);    /* flat, then trees deepened */
+}
+END_TEST
+
 /* ---- shadow cells -------------------------------------------------------- */
 
 START_TEST(test_shadow_encoding)
@@ -425,6 +534,7 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_vc_copy_on_write);
     tcase_add_test(t, test_vc_dominated);
     tcase_add_test(t, test_vc_join_long);
+    tcase_add_test(t, test_vc_tree_model);
     tcase_add_test(t, test_shadow_encoding);
     tcase_add_test(t, test_shadow_check_rules);
     tcase_add_test(t, test_shadow_mapping);
