@@ -389,6 +389,11 @@ static gstate boot; /* goroutine 0: code outside goroutines */
 static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
 static _Atomic long nlive, nblocked;
 
+long race_live_goroutines(void)
+{
+    return atomic_load_explicit(&nlive, memory_order_relaxed);
+}
+
 /* The running goroutine's state, cached per thread: every instrumented
  * access needs it. The runtime reports each resume (go_switch) on the thread
  * where it happens, and go_switch(0) when the thread returns to the

@@ -171,6 +171,8 @@ typedef struct gstate {
 } gstate;
 
 void race_init(void);
+/* Goroutines created and not yet ended (history budgets, report.c). */
+long race_live_goroutines(void);
 gstate *race_cur(void);
 gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
                                 bool *finished);

@@ -11,8 +11,13 @@
  * parts; each part starts with a snapshot of the call stack and epoch so it
  * can be replayed alone when older parts have been recycled. Parts start
  * small and double up to 2^(11+history_size) events, so a million goroutines
- * that each do little cost little. When the access has left the history the
- * report says "[failed to restore the stack]", as TSan does.
+ * that each do little cost little. Past a few hundred live goroutines the
+ * cap shrinks so that all histories together stay near TRACE_BUDGET events
+ * (64 MB): a ring of 1,000 goroutines that all keep working would otherwise
+ * hold 256 MB of history, and write every event to a cold line of it. The
+ * price: with many goroutines an access leaves the history sooner. When the
+ * access has left the history the report says "[failed to restore the
+ * stack]", as TSan does; the verdict does not depend on it.
  *
  * Stack records are interned in a hash table and never freed: creation and
  * allocation sites repeat, so there are few distinct ones.
@@ -126,7 +131,7 @@ const stackrec *stack_current(gstate *g, uintptr_t pc)
 
 /* ---- history ------------------------------------------------------------- */
 
-enum { TRACE_PARTS = 4, FIRST_PART = 16 };
+enum { TRACE_PARTS = 4, FIRST_PART = 16, TRACE_BUDGET = 1 << 22 };
 
 typedef struct tevent {
     uint64_t a; /* pc | kind << 56 | write << 60 | atomic << 61 | size << 48 */
@@ -147,9 +152,15 @@ struct trace {
     int head, count;
 };
 
+/* The largest part: history_size's, or less when many goroutines share
+ * TRACE_BUDGET (a power of two, at least FIRST_PART). */
 static uint32_t max_part(void)
 {
-    return 1u << (11 + race_opts.history_size);
+    uint32_t cap = 1u << (11 + race_opts.history_size);
+    long live = race_live_goroutines();
+    while (cap > FIRST_PART && (long)cap * TRACE_PARTS * live > TRACE_BUDGET)
+        cap /= 2;
+    return cap;
 }
 
 static tpart *part_new(uint32_t cap)
@@ -188,7 +199,7 @@ static tpart *trace_next_part(gstate *g)
     }
     int slot = (t->head + 1) % TRACE_PARTS;
     tpart *p = t->parts[slot];
-    if (p && p->cap < want) {
+    if (p && (p->cap < want || p->cap > 2 * want)) {
         race_free(p->stack0);
         race_free(p);
         p = NULL;
