@@ -235,16 +235,18 @@ static bool covers_tag(sid_t s, epoch_t e, epoch_t known)
            __atomic_load_n(&slot_at(s)->adopted, __ATOMIC_RELAXED) <= e;
 }
 
-/* Does g's knowledge cover clock vc? Known at once for a tagged clock. */
+/* Does g's knowledge cover clock vc? Known at once for a tagged clock.
+ * Asked of wide clocks only: comparing flat ones costs less than asking. */
 static bool knows_tagged(const gstate *g, const vclock *vc)
 {
-    return vc && covers_tag(vc->tag_sid, vc->tag_epoch, knows(g, vc->tag_sid));
+    return vc && vc->depth &&
+           covers_tag(vc->tag_sid, vc->tag_epoch, knows(g, vc->tag_sid));
 }
 
 /* Does clock have cover clock vc? The same for a sync object's clock. */
 static bool holds_tagged(const vclock *have, const vclock *vc)
 {
-    return vc &&
+    return vc && vc->depth &&
            covers_tag(vc->tag_sid, vc->tag_epoch, vc_get(have, vc->tag_sid));
 }
 
