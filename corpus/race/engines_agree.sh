@@ -7,7 +7,7 @@
 # with their reasons in tsan_known.txt. Both agreeing with the expectation,
 # they agree with each other.
 set -u
-# The whole race corpus, whatever cluster job this runs in (gorace check
+# All of go/ and edges/, whatever cluster job this runs in (gorace check
 # would otherwise take its shard from the engine's variables).
 unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS SLURM_ARRAY_TASK_ID \
   SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE_TOTAL
