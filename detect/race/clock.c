@@ -202,11 +202,6 @@ static vclock *header_new(uint32_t cap)
     return vc;
 }
 
-vclock *vc_new(uint32_t cap)
-{
-    return header_new(cap);
-}
-
 void vc_unref(vclock *vc)
 {
     if (!vc || __atomic_sub_fetch(&vc->ref, 1, __ATOMIC_ACQ_REL) != 0)
@@ -326,15 +321,15 @@ static vclock *clock_own(vclock **vcp, uint32_t need_len)
 static void set_owned(vclock *vc, sid_t i, epoch_t e)
 {
     if (!vc->depth) {
-        if (i >= vc->len)
+        if (i >= vc->len) {
             memset(vc->e + vc->len, 0, (i + 1 - vc->len) * sizeof(epoch_t));
-    }
-    if (i >= vc->len)
-        vc->len = i + 1;
-    if (!vc->depth) {
+            vc->len = i + 1;
+        }
         vc->e[i] = e;
         return;
     }
+    if (i >= vc->len)
+        vc->len = i + 1;
     vnode **np = &vc->root;
     for (unsigned level = vc->depth; level > 1; level--)
         np = &node_own(np, level)->kid[kid_index(i, level)];

@@ -674,19 +674,17 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     spin_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    if (clean_and_known(peer, knows(g, peer->sid))) {
-        vc_join(&g->vc, NULL, g->sid, g->epoch); /* g knows all peer does */
-    } else if (clean_and_known(g, knows(peer, g->sid))) {
-        fold_pin(peer); /* and peer all g does: take peer's clock */
+    bool g_knows_all =
+        clean_and_known(peer, knows(g, peer->sid)) || knows_tagged(g, peer->vc);
+    if (!g_knows_all && clean_and_known(g, knows(peer, g->sid))) {
+        fold_pin(peer); /* peer knows all g does: take peer's clock */
         vc_unref(g->vc);
         g->vc = vc_share(peer->vc);
         g->pin_sid = SID_NONE;
-        vc_join(&g->vc, NULL, g->sid, g->epoch);
-    } else if (knows_tagged(g, peer->vc)) {
-        vc_join(&g->vc, NULL, g->sid, g->epoch);
-    } else {
-        vc_join(&g->vc, peer->vc, g->sid, g->epoch);
+    } else if (!g_knows_all) {
+        vc_join(&g->vc, peer->vc, SID_NONE, 0);
     }
+    vc_join(&g->vc, NULL, g->sid, g->epoch);
     vc_join(&g->vc, NULL, peer->sid, peer->epoch);
     fold_pin(g);
     join_pin(&g->vc, peer);

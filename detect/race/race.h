@@ -39,7 +39,6 @@ typedef struct vclock {
 
 enum { FLAT_MAX = 512 };
 
-vclock *vc_new(uint32_t cap);
 void vc_unref(vclock *vc);
 vclock *vc_share(vclock *vc);
 epoch_t vc_tree_get(const vclock *vc, sid_t i);
