@@ -15,16 +15,44 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "barrier.h"
 #include "lockrank.h"
 
-typedef struct rt_lock {
-    uint32_t key; /* 0 unlocked, 1 locked, 2 locked with sleepers */
+/* One futex word: the held byte, and the count of acquirers that have
+ * committed to sleeping. Release is a plain store of the byte and a load of
+ * the count (see rt/lock.c for why that suffices), so an uncontended
+ * lock/unlock costs one atomic instruction, not Go's two. */
+typedef union rt_lock {
+    uint32_t word;
+    struct {
+        uint8_t held; /* 0 free, 1 held */
+        uint8_t unused;
+        uint16_t sleepers;
+    };
 } rt_lock;
 
-/* The futex lock itself; use the ranked wrappers below. */
-void rt_futexlock_acquire(rt_lock *l);
-bool rt_futexlock_tryacquire(rt_lock *l);
-void rt_futexlock_release(rt_lock *l);
+/* The lock itself; use the ranked wrappers below. */
+static inline bool rt_futexlock_tryacquire(rt_lock *l)
+{
+    return __atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+void rt_futexlock_acquire_slow(rt_lock *l);
+void rt_futexlock_wake(rt_lock *l);
+
+static inline void rt_futexlock_acquire(rt_lock *l)
+{
+    if (__builtin_expect(!rt_futexlock_tryacquire(l), 0))
+        rt_futexlock_acquire_slow(l);
+}
+
+static inline void rt_futexlock_release(rt_lock *l)
+{
+    __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
+    rt_process_barrier_paired();
+    if (__builtin_expect(__atomic_load_n(&l->sleepers, __ATOMIC_RELAXED), 0))
+        rt_futexlock_wake(l);
+}
 
 /* Acquires l, whose rank is r (the order: lockrank.h). */
 static inline void rt_lock_acquire(rt_lock *l, rt_lockrank r)

@@ -69,6 +69,7 @@
 
 #include <gorace.h>
 
+#include "barrier.h"
 #include "explore.h"
 #include "hooks.h"
 #include "netpoll.h"
@@ -1675,7 +1676,8 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         fprintf(stderr, "gorace: go_run called twice\n");
         exit(2);
     }
-    rt_hook_own_thread(1); /* this thread, until the process ends */
+    rt_hook_own_thread(1);     /* this thread, until the process ends */
+    rt_process_barrier_init(); /* before any thread can sleep on a lock */
     rt_stack_init();
     rt_explore_init();
     rt_options_check_unknown(); /* every component has registered */

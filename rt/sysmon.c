@@ -88,16 +88,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <linux/membarrier.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "explore.h"
 #include "hooks.h"
 #include "netpoll.h"
@@ -127,38 +125,6 @@ typedef struct {
 } pwatch;
 
 static pwatch watch[MAX_PROCS];
-static bool use_membarrier;
-static char *barrier_page;
-
-/* ---- the process-wide barrier ------------------------------------------- */
-
-static void barrier_init(void)
-{
-    use_membarrier =
-        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
-                0) == 0;
-    if (!use_membarrier) {
-        barrier_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (barrier_page == MAP_FAILED)
-            rt_throw("sysmon: cannot map its barrier page");
-    }
-}
-
-/* Every thread of the process executes a full memory barrier before this
- * returns (or is not running, which is as good). */
-static void process_barrier(void)
-{
-    if (use_membarrier &&
-        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
-        return;
-    /* Downgrading a dirty, present page's protection makes the kernel
-     * shoot down its TLB entries on every CPU running this mm, with an IPI
-     * each: the same serialisation membarrier gives. */
-    __atomic_store_n(barrier_page, 1, __ATOMIC_SEQ_CST);
-    mprotect(barrier_page, 4096, PROT_READ);
-    mprotect(barrier_page, 4096, PROT_READ | PROT_WRITE);
-}
 
 /* ---- is the M using its P? ---------------------------------------------- */
 
@@ -237,7 +203,7 @@ static bool try_retake(P *p, uint32_t tick)
         !__atomic_compare_exchange_n(&m->retake, &none, RETAKE_DECIDING, false,
                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
         return false;
-    process_barrier();
+    rt_process_barrier();
     /* Unpinned, the M cannot change its P or its goroutine: both happen in
      * pinned code, which now waits for our verdict. */
     if (load_acq(&m->pins) != 0 || load_relaxed(&m->p) != p ||
@@ -471,7 +437,6 @@ static void *sysmon_main(void *arg)
 
 void rt_sysmon_start(void)
 {
-    barrier_init();
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* signals are for Ms */

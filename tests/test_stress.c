@@ -168,6 +168,51 @@ GO_TEST(test_select_storm)
     ck_assert_int_eq(atomic_load(&storm_sum), n * (n - 1) / 2);
 }
 
+/* ---- the runtime lock with more contenders than CPUs ------------------- */
+
+/* rt/lock.c frees the lock with a plain store and leaves the sleeper to
+ * issue a process-wide barrier. Eight OS threads on a two-CPU machine, with
+ * a holder that now and then sleeps 50us inside, drive the waiters past
+ * spinning into the futex: the test fails on a lost wake-up (hang, caught by
+ * the timeout), on a lost increment, or if no waiter ever slept. */
+#include "../rt/lock.h"
+
+#include <pthread.h>
+#include <time.h>
+
+enum { LOCK_THREADS = 8, LOCK_ITERS = 100000, LOCK_NAP_EVERY = 2000 };
+static rt_lock hammered;
+static long hammered_count; /* guarded by hammered */
+static int most_sleepers;   /* guarded by hammered */
+
+static void *hammer_lock(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < LOCK_ITERS; i++) {
+        rt_futexlock_acquire(&hammered);
+        hammered_count++;
+        int s = __atomic_load_n(&hammered.sleepers, __ATOMIC_RELAXED);
+        if (s > most_sleepers)
+            most_sleepers = s;
+        if (i % LOCK_NAP_EVERY == 0)
+            nanosleep(&(struct timespec){0, 50000}, NULL);
+        rt_futexlock_release(&hammered);
+    }
+    return NULL;
+}
+
+GO_TEST(test_runtime_lock_sleepers)
+{
+    pthread_t t[LOCK_THREADS];
+    for (int i = 0; i < LOCK_THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, hammer_lock, NULL), 0);
+    for (int i = 0; i < LOCK_THREADS; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(hammered_count, (long)LOCK_THREADS * LOCK_ITERS);
+    ck_assert_msg(most_sleepers > 0, "no waiter reached the futex");
+    ck_assert_int_eq(hammered.word, 0);
+}
+
 static Suite *suite_stress(void)
 {
     Suite *s = suite_create("stress");
@@ -176,6 +221,7 @@ static Suite *suite_stress(void)
     tcase_add_test(tc, test_spawn_join_1m);
     tcase_add_test(tc, test_ping_pong_100k);
     tcase_add_test(tc, test_select_storm);
+    tcase_add_test(tc, test_runtime_lock_sleepers);
     suite_add_tcase(s, tc);
     return s;
 }
