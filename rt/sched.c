@@ -538,7 +538,16 @@ void rt_handoff_p(P *p)
 /* Wakes an idle P to look for work if nobody is spinning already. */
 static void wakep(void)
 {
-    if (rt_explore_on || load_relaxed(&sched.npidle) == 0)
+    if (rt_explore_on)
+        return;
+    /* Go's submission protocol: publish the work, a StoreLoad barrier, then
+     * read npidle and nmspinning; an M going idle publishes npidle (a
+     * seq_cst store) and then re-reads the queues. Without the barrier both
+     * could read stale values and a goroutine on the global queue would
+     * wait with a P idle. (rt_lock's release is a plain store: it gives no
+     * such barrier.) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (load_relaxed(&sched.npidle) == 0)
         return;
     int32_t zero = 0;
     if (load_relaxed(&sched.nmspinning) != 0 ||
