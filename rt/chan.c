@@ -89,27 +89,6 @@ static inline void set_qcount(go_chan *c, size_t n)
     __atomic_store_n(&c->qcount, n, __ATOMIC_RELAXED);
 }
 
-/* Would a send block? One atomic read of mutable state (Go's full). */
-static inline bool chan_full(go_chan *c)
-{
-    if (c->dataqsiz == 0)
-        return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) == NULL;
-    return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == c->dataqsiz;
-}
-
-/* Would a receive block? (Go's empty.) */
-static inline bool chan_empty(go_chan *c)
-{
-    if (c->dataqsiz == 0)
-        return __atomic_load_n(&c->sendq.first, __ATOMIC_SEQ_CST) == NULL;
-    return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == 0;
-}
-
-static inline bool chan_closed(go_chan *c)
-{
-    return __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) != 0;
-}
-
 static void unlock_chan(void *c)
 {
     rt_lock_release(&((go_chan *)c)->lock);
@@ -356,7 +335,7 @@ bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc)
 
     /* A closed channel is never "ready again", so seeing it open and then
      * full proves a moment when it was both: the send could not proceed. */
-    if (!block && !chan_closed(c) && chan_full(c))
+    if (!block && !rt_chan_closed(c) && rt_chan_full(c))
         return false;
 
     rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
@@ -406,13 +385,13 @@ static bool chan_recv(go_chan *c, void *ep, bool block, bool *received)
         rt_chan_block_forever(RT_WAIT_CHAN_RECV_NIL);
     }
 
-    if (!block && chan_empty(c)) {
+    if (!block && rt_chan_empty(c)) {
         /* Seen empty, then still open: there was a moment when it was both,
          * so the receive could not proceed. Once closed, it stays closed,
          * but a value may have arrived between the two reads: look again. */
-        if (!chan_closed(c))
+        if (!rt_chan_closed(c))
             return false;
-        if (chan_empty(c)) {
+        if (rt_chan_empty(c)) {
             recv_closed(c, ep);
             return true;
         }

@@ -72,6 +72,28 @@ bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc);
 bool rt_chan_recv(go_chan *c, void *ep, bool block, bool *received,
                   uintptr_t pc);
 
+/* Would a send block? One atomic read of mutable state, without the lock
+ * (Go's full): the non-blocking fast paths and select's first look. */
+static inline bool rt_chan_full(go_chan *c)
+{
+    if (c->dataqsiz == 0)
+        return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) == NULL;
+    return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == c->dataqsiz;
+}
+
+/* Would a receive block? (Go's empty.) */
+static inline bool rt_chan_empty(go_chan *c)
+{
+    if (c->dataqsiz == 0)
+        return __atomic_load_n(&c->sendq.first, __ATOMIC_SEQ_CST) == NULL;
+    return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == 0;
+}
+
+static inline bool rt_chan_closed(go_chan *c)
+{
+    return __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) != 0;
+}
+
 /* The current goroutine; throws if op would block in scheduler context. */
 rt_g *rt_chan_must_getg(const char *op);
 /* Parks the current goroutine for good (NULL channel, empty select). */

@@ -1,7 +1,9 @@
 /*
  * select: Go's runtime/select.go (selectgo) in C.
  *
- * A select runs in up to three passes with all its channels locked:
+ * A select first looks for a case that can proceed without taking every
+ * lock (pass 0, below), then runs in up to three passes with all its
+ * channels locked:
  *
  *   1. Visit the cases in a random order (the poll order, a fresh shuffle
  *      each time, so every ready case is equally likely) and run the first
@@ -18,6 +20,18 @@
  * once. Each first CASes g->select_done from 0 to 1 (rt_waitq_dequeue); only
  * the winner completes its case, the losers skip the sudog as if it were not
  * there. select_done goes back to 0 under the locks in pass 3.
+ *
+ * Pass 0 (not in Go). Visit the cases in the poll order; for one that looks
+ * ready from its unlocked state (rt_chan_empty/full/closed, as Go's
+ * non-blocking fast paths read it), lock that channel alone and run pass 1's
+ * step on it. A ready case chosen this way was ready when its lock was held,
+ * and Go's uniform choice among the ready cases could have chosen it
+ * whatever the others were then, so this adds no outcome; the poll order is
+ * the same fresh shuffle, so ready cases stay equally likely. Only "none
+ * can proceed" needs every lock at once, and that is left to pass 1. A
+ * select whose case is ready then costs one lock instead of one per channel
+ * (Select2: a lock/unlock pair instead of two per select); one that parks
+ * pays a few loads more.
  *
  * Locks are taken in order of channel address, each distinct channel once
  * (a select may name a channel twice), so two selects never deadlock. The
@@ -383,11 +397,41 @@ static int select_wait(sel *s, uintptr_t pc)
     return casi;
 }
 
+/* Might cas proceed? Read without its channel's lock. */
+static bool looks_ready(const go_case *cas)
+{
+    go_chan *c = cas->chan;
+    if (cas->dir == GO_RECV)
+        return !rt_chan_empty(c) || rt_chan_closed(c);
+    return !rt_chan_full(c) || rt_chan_closed(c);
+}
+
+/* Pass 0: the first case in poll order that proceeds under its own lock;
+ * -1 if none did. */
+static int try_ready_case(go_case *cases, const uint16_t *pollorder, int n,
+                          uintptr_t pc)
+{
+    for (int k = 0; k < n; k++) {
+        uint16_t i = pollorder[k];
+        if (!looks_ready(&cases[i]))
+            continue;
+        sel one = {.cases = cases, .lockorder = &i, .n = 1, .timeout = -1};
+        sel_lock(&one);
+        if (try_case(&one, &cases[i], pc))
+            return i;
+        sel_unlock(&one);
+    }
+    return -1;
+}
+
 static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
                     int timeout, uintptr_t pc)
 {
     uint16_t *pollorder = order, *lockorder = order + n;
     int norder = make_pollorder(cases, n, pollorder);
+    int casi = try_ready_case(cases, pollorder, norder, pc);
+    if (casi >= 0)
+        return casi;
     make_lockorder(cases, pollorder, lockorder, norder);
     sel s = {.cases = cases,
              .lockorder = lockorder,
