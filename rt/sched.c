@@ -153,6 +153,16 @@ uint32_t rt_fastrand(void)
     return (uint32_t)wyrand(&global_rand_state); /* before go_run only */
 }
 
+uint64_t rt_fastrand64(void)
+{
+    if (rt_explore_on) { /* two draws, high first: seeds keep schedules */
+        uint64_t hi = rt_explore_rand();
+        return hi << 32 | rt_explore_rand();
+    }
+    M *m = getm();
+    return wyrand(m ? &m->rand : &global_rand_state);
+}
+
 uint32_t rt_fastrandn(uint32_t n)
 {
     return (uint32_t)(((uint64_t)rt_fastrand() * n) >> 32);

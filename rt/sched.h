@@ -95,6 +95,7 @@ void rt_sched_timer_added(int64_t when);
 /* A random number for select's shuffle and sync's spinning decisions
  * (per-M state; deterministic in seeded mode). */
 uint32_t rt_fastrand(void);
+uint64_t rt_fastrand64(void);
 uint32_t rt_fastrandn(uint32_t n);
 
 /* Go's canSpin: may a Mutex spinner spin at iteration iter? */

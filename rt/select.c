@@ -157,7 +157,7 @@ static int make_pollorder(const go_case *cases, int n, uint16_t *pollorder)
 {
     /* One draw from the runtime's generator seeds a local one for the
      * shuffle: a select of two cases then costs one call, not two. */
-    uint64_t x = ((uint64_t)rt_fastrand() << 32) | rt_fastrand();
+    uint64_t x = rt_fastrand64();
     int norder = 0;
     for (int i = 0; i < n; i++) {
         if (!cases[i].chan)
