@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 enum { SPIN_ROUNDS = 4, SPIN_PAUSES = 30, PASSIVE_ROUNDS = 1 };
+#define UNCOUNTED_POLL_NS (1000 * 1000)
 
 /* The held byte's bits in the futex word (x86-64 is little-endian). */
 #define HELD_MASK 0xffu
@@ -91,18 +92,35 @@ static bool spin_for(rt_lock *l)
     return false;
 }
 
+/* Counts us among l's sleepers; false if the 16-bit count is full. */
+static bool count_sleeper(rt_lock *l)
+{
+    uint16_t n = __atomic_load_n(&l->sleepers, __ATOMIC_RELAXED);
+    do {
+        if (n == UINT16_MAX)
+            return false;
+    } while (!__atomic_compare_exchange_n(&l->sleepers, &n, n + 1, true,
+                                          __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    return true;
+}
+
 void rt_futexlock_acquire_slow(rt_lock *l)
 {
     if (spin_for(l))
         return;
-    __atomic_fetch_add(&l->sleepers, 1, __ATOMIC_SEQ_CST);
-    rt_process_barrier();
+    /* Past 65,535 sleepers on one lock (threads, not goroutines: Ms,
+     * sysmon, foreign threads) the rest are not counted and so may not be
+     * woken: they poll every millisecond instead. */
+    bool counted = count_sleeper(l);
+    if (counted)
+        rt_process_barrier();
     do {
         uint32_t w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
         if (w & HELD_MASK)
-            rt_futex_wait(&l->word, w, -1);
+            rt_futex_wait(&l->word, w, counted ? -1 : UNCOUNTED_POLL_NS);
     } while (!spin_for(l));
-    __atomic_fetch_sub(&l->sleepers, 1, __ATOMIC_RELAXED);
+    if (counted)
+        __atomic_fetch_sub(&l->sleepers, 1, __ATOMIC_RELAXED);
 }
 
 void rt_futexlock_wake(rt_lock *l)
