@@ -43,7 +43,14 @@ for f in "$@"; do
     esac
     seed=$(echo "$last" | sed -n 's/.*, seed \([0-9]*\).*/\1/p')
     kind=$(grep -m1 '^\(fatal error\|panic\|WARNING\)' "$T/out" "$T/err" |
-        sed 's/^[^:]*://; s/ (.*//; s/:$//' | cut -c1-60)
+        sed -e 's/^[^:]*://; s/ (.*//; s/:$//' \
+            -e 's/fatal error: all goroutines are asleep - deadlock!/all asleep/' \
+            -e 's/fatal error: deadlock: lock cycle/lock cycle/' \
+            -e 's/WARNING: GOROUTINE LEAK/leak/; s/WARNING: DATA RACE/race/' \
+            -e 's/WARNING: POTENTIAL DEADLOCK/lock-order inversion/' \
+            -e 's/panic: send on closed channel/panic (send on closed channel)/' \
+            -e 's/panic: runtime error: invalid memory address or nil pointer.*/panic (nil pointer dereference)/' \
+            -e 's/panic: sync: negative WaitGroup counter/panic (negative WaitGroup counter)/')
     fig() { # fig before|after: decisions / preemptions / context switches
         grep "^shrink: $1:" "$T/err" | sed -n \
             's/.*: *\([0-9]*\) decisions (\([0-9]*\) preemptions.*steps, \([0-9]*\) context switches.*/\1 \/ \2 \/ \3/p'
