@@ -114,7 +114,8 @@ static long parse_long(const char *flag, const char *s, long lo)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < lo)
-        usage_fail("check: bad %s \"%s\"", flag, s);
+        usage_fail("check: bad %s \"%s\" (want an integer >= %ld)", flag, s,
+                   lo);
     return v;
 }
 
