@@ -31,8 +31,8 @@ check: build
 # The cluster test (a one-node Slurm cluster) runs on its own, after the
 # rest, with one retry: a loaded machine has once kept slurmd from
 # registering its node in time (2 runs in ~35), which says nothing about
-# gorace. goker_full (the GoKer kernels with 200 seeds each, tens of
-# minutes) is left out: `make goker-full` runs it.
+# gorace. goker_full (the GoKer kernels with 200 seeds each, ~11 minutes
+# on 2 cores) is left out: `make goker-full` runs it.
 test: build
 	@echo "== ctest"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'cluster|goker_full'
