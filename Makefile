@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build check test bench asan debugchecks clean
+.PHONY: all deps build check test goker-full bench asan debugchecks clean
 
 all: build
 
@@ -31,11 +31,16 @@ check: build
 # The cluster test (a one-node Slurm cluster) runs on its own, after the
 # rest, with one retry: a loaded machine has once kept slurmd from
 # registering its node in time (2 runs in ~35), which says nothing about
-# gorace.
+# gorace. goker_full (the GoKer kernels with 200 seeds each, ~11 minutes
+# on 2 cores) is left out: `make goker-full` runs it.
 test: build
 	@echo "== ctest"
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE cluster
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'cluster|goker_full'
 	@cd $(BUILD) && ctest --output-on-failure -L cluster --repeat until-pass:2 --no-tests=ignore
+
+goker-full: build
+	@echo "== ctest -L goker_full (corpus/goker, 200 seeds each)"
+	@cd $(BUILD) && ctest --output-on-failure -L goker_full
 
 bench: build
 	@bench/compare --build-dir $(BUILD)

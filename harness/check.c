@@ -46,8 +46,8 @@ extern char **environ;
 
 static const char usage_check[] =
     "usage: gorace check [-j N] [-run REGEX] [--junit FILE] [--json]\n"
-    "                    [--shard i/n] [--release] [--timeout D] [--seeds N]\n"
-    "                    [-v] [DIR|FILE...]\n"
+    "                    [--shard i/n] [--release] [--timeout D]\n"
+    "                    [--seeds N | --full-seeds N] [-v] [DIR|FILE...]\n"
     "\n"
     "Builds every *.c program under the directories (default: corpus),\n"
     "runs it once per GOMAXPROCS value of its header, then under the\n"
@@ -75,6 +75,9 @@ static const char usage_check[] =
     "  --seeds N     seeded runs per program: seeds 1..N (default 50; 0:\n"
     "                none), or --seeds A..B; a header's `seeds:` directive\n"
     "                can lower the count\n"
+    "  --full-seeds N  seeds 1..N (or A..B, N >= 1) for every program, the\n"
+    "                headers' `seeds: N` caps lifted (the full budget; CI\n"
+    "                runs the capped counts); `seeds: 0` still means none\n"
     "  -v            print the output of failing runs\n"
     "Exit status: 0 if nothing failed, 1 if something failed, 2 on bad "
     "usage.\n";
@@ -88,6 +91,7 @@ struct opts {
     double timeout;
     long seeds;            /* how many seeded runs ... */
     unsigned long seed_lo; /* ... from this seed on (--seeds A..B) */
+    bool full_seeds;       /* --full-seeds: the headers' caps do not apply */
     long count;            /* free runs per GOMAXPROCS value (go test -count) */
     struct shard shard;
     long shards; /* --shards N: the count when an engine gives the index */
@@ -110,7 +114,8 @@ static long parse_long(const char *flag, const char *s, long lo)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < lo)
-        usage_fail("check: bad %s \"%s\"", flag, s);
+        usage_fail("check: bad %s \"%s\" (want an integer >= %ld)", flag, s,
+                   lo);
     return v;
 }
 
@@ -129,21 +134,21 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name)
     return NULL;
 }
 
-/* --seeds N (seeds 1..N) or A..B, the same spelling as stress's. */
-static void parse_seeds(const char *v)
+/* --seeds N (seeds 1..N) or A..B, the same spelling as stress's; and
+ * --full-seeds, the same with N >= 1. */
+static void parse_seeds(const char *flag, const char *v)
 {
     const char *dots = strstr(v, "..");
     if (!dots) {
         opt.seed_lo = 1;
-        opt.seeds = parse_long("--seeds", v, 0);
+        opt.seeds = parse_long(flag, v, opt.full_seeds ? 1 : 0);
         return;
     }
     char lo[32];
     strfmt(lo, sizeof lo, "%.*s", (int)(dots - v), v);
-    long a = parse_long("--seeds", lo, 1),
-         b = parse_long("--seeds", dots + 2, 1);
+    long a = parse_long(flag, lo, 1), b = parse_long(flag, dots + 2, 1);
     if (b < a)
-        usage_fail("check: bad --seeds \"%s\" (want A..B with A <= B)", v);
+        usage_fail("check: bad %s \"%s\" (want A..B with A <= B)", flag, v);
     opt.seed_lo = (unsigned long)a;
     opt.seeds = b - a + 1;
 }
@@ -157,6 +162,7 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
     opt.seeds = 50;
     opt.seed_lo = 1;
     opt.count = 1;
+    const char *seeds_flag = NULL;
     *dirs = calloc(argc + 2, sizeof **dirs);
     *ndirs = 0;
     for (int i = 0; i < argc; i++) {
@@ -197,8 +203,16 @@ static void parse_opts(int argc, char **argv, char ***dirs, size_t *ndirs)
                    (v = flag_value(argc, argv, &i, "--count")) != NULL) {
             opt.count = parse_long("-count", v, 1);
         } else if ((v = flag_value(argc, argv, &i, "--seeds")) != NULL ||
-                   (v = flag_value(argc, argv, &i, "-seeds")) != NULL) {
-            parse_seeds(v);
+                   (v = flag_value(argc, argv, &i, "-seeds")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "--full-seeds")) != NULL ||
+                   (v = flag_value(argc, argv, &i, "-full-seeds")) != NULL) {
+            const char *flag =
+                strstr(a, "full-seeds") ? "--full-seeds" : "--seeds";
+            if (seeds_flag && strcmp(seeds_flag, flag) != 0)
+                usage_fail("check: give --seeds or --full-seeds, not both");
+            seeds_flag = flag;
+            opt.full_seeds = flag[2] == 'f';
+            parse_seeds(flag, v);
         } else if (strcmp(a, "--seed") == 0 || strncmp(a, "--seed=", 7) == 0) {
             usage_fail("check: --seed replays one program (gorace run --seed "
                        "N file.c); check takes --seeds N");
@@ -421,7 +435,8 @@ static void check_program(struct result *r)
         struct schedule free_running = {.options = e.gorace};
         run_once(r, &e, argv, &free_running, procs, label);
     }
-    long nseeds = e.seeds >= 0 && e.seeds < opt.seeds ? e.seeds : opt.seeds;
+    long cap = opt.full_seeds && e.seeds != 0 ? -1 : e.seeds;
+    long nseeds = cap >= 0 && cap < opt.seeds ? cap : opt.seeds;
     if (e.seeds == 0 && opt.seeds > 0)
         r->seed_note = e.seeds_reason ? strdup(e.seeds_reason) : NULL;
     fixed_addresses(true);

@@ -264,6 +264,23 @@ tail -n 1 "$T/out" | grep -qx "stress: 6 runs, no failure (seeds 1..6)" ||
     fail "stress --seeds 6 summary: $(tail -n 1 "$T/out")"
 expect_run check-noseeds 0 "$GORACE" check --release --seeds 0 "$S"
 has out "4 passed, 0 failed"
+# --full-seeds lifts a header's `seeds: N` cap, not `seeds: 0`
+C="$DATA/seedcap"
+expect_run check-capped 0 "$GORACE" check --release --seeds 10 "$C"
+has out "2 seeds)"
+expect_run check-full 1 "$GORACE" check --release --full-seeds 10 "$C"
+has out "FAIL $C/capped.c: seed 3: stdout line 1"
+expect_run check-full-range 0 "$GORACE" check --release --full-seeds 4..5 "$C"
+has out "2 seeds)"
+expect_run check-full-noseeds 0 "$GORACE" check --release --full-seeds 10 -run no_seeds "$S"
+has out "no seeds: its output depends on real time)"
+for bad in "0" "-1" "x" "5..1" "3..x"; do
+    expect_run "check-full-seeds $bad" 2 "$GORACE" check --full-seeds "$bad" "$C"
+    lines err 1
+    has err "check: bad --full-seeds"
+done
+expect_run check-full-and-seeds 2 "$GORACE" check --seeds 10 --full-seeds 10 "$C"
+has err "give --seeds or --full-seeds, not both"
 
 if [ $fails -ne 0 ]; then
     echo "cli_test: $fails failure(s)"

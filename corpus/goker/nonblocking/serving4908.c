@@ -1,0 +1,258 @@
+// GoKer serving#4908 (non-blocking, Go-specific: testing library).
+// Origin: knative/serving PR 4908; GoKer file
+// goker/nonblocking/serving/4908/serving4908_test.go.
+//
+// The test runs a subtest (t.Run, from a goroutine the test waits for)
+// that builds a revisionWatcher whose logger writes to the subtest's
+// testing.T (zap's test logger: SugaredLogger -> Logger -> ioCore ->
+// testingWriter -> t.Logf). The subtest starts a goroutine running
+// runWithTickCh and waits for it (_wg); runWithTickCh's checkDests starts
+// one more goroutine, which logs, and nobody waits for that one. So the
+// Logf runs unordered with the end of the subtest, where tRunner sets
+// `t.done = true` without a lock (Go 1.14's testing.go: "Do not lock
+// t.done to allow race detector to detect race in case the user does not
+// appropriately synchronizes a goroutine"), and logDepth reads c.done
+// without a lock, then, when the subtest is done, the parent's done under
+// the parent's mutex, which the parent's tRunner also writes without the
+// lock (GoKer's backtrace: that read at testing.go:733 against tRunner's
+// write at :1036). The read of the subtest's done and tRunner's write of
+// it happen on every schedule and nothing orders them: a race whatever the
+// order. When the log comes after both tests are done, logDepth panics
+// (`Log in goroutine after ... has completed`, serving6171's outcome), after
+// the race reports: without halt_on_error, 20 of 20 free runs at
+// GOMAXPROCS 1 and 13 of 20 at 2 did. A header cannot state both, so the
+// runs stop at the first report (halt_on_error=1), as for serving5865.
+//
+// testing.T is modelled by the part of Go 1.14's testing package the
+// kernel uses (struct test_t below): its mutex, output, done flag, parent
+// and name, T.Run (a goroutine running tRunner, waited for on the signal
+// channel), tRunner's unlocked `t.done = true`, and logDepth as Go 1.14 has
+// it. main plays the testing main: it runs TestServing4908 under tRunner as
+// a top-level test, then sleeps 50ms (the rest of the test binary; free
+// in virtual time) so that the unwaited logger runs.
+// The upstream patch is not carried by GoKer; no fixed twin.
+//
+// expect: race
+// gorace: halt_on_error=1
+// gomaxprocs: 1,2
+#include <gorace.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the part of Go 1.14's testing package the kernel uses ------------ */
+
+struct test_t {
+    go_mutex mu;
+    long output; /* lines of output: c.output = append(c.output, ...) */
+    bool done;   /* written by tRunner without mu */
+    struct test_t *parent;
+    char name[64];
+    go_chan *signal;
+};
+
+struct t_runner_args {
+    struct test_t *t;
+    void (*fn)(struct test_t *);
+};
+
+static void t_runner(void *arg)
+{
+    struct t_runner_args *a = arg;
+    struct test_t *t = a->t;
+    a->fn(t);
+    /* tRunner's deferred func: "Do not lock t.done to allow race detector
+     * to detect race in case the user does not appropriately synchronizes
+     * a goroutine." */
+    t->done = true;
+    bool signal = true;
+    go_chan_send(t->signal, &signal);
+}
+
+static void t_start(struct test_t *t, struct test_t *parent, const char *name,
+                    void (*fn)(struct test_t *), struct t_runner_args *a)
+{
+    if (parent)
+        snprintf(t->name, sizeof t->name, "%s/%s", parent->name, name);
+    else
+        snprintf(t->name, sizeof t->name, "%s", name);
+    t->parent = parent;
+    t->signal = go_chan_make(sizeof(bool), 0);
+    a->t = t;
+    a->fn = fn;
+    GO(t_runner, a);
+}
+
+/* t.Run(name, f): f runs in a new goroutine under tRunner; Run waits for
+ * its signal. */
+static void t_run(struct test_t *t, const char *name,
+                  void (*fn)(struct test_t *))
+{
+    struct test_t *sub = calloc(1, sizeof *sub);
+    struct t_runner_args *a = calloc(1, sizeof *a);
+    t_start(sub, t, name, fn, a);
+    bool ok;
+    go_chan_recv(sub->signal, &ok);
+}
+
+/* c.logDepth(s, depth), Go 1.14. */
+static void log_depth(struct test_t *c)
+{
+    if (c->done) {
+        /* This test has already finished. Try and log this message with
+         * our parent. If we don't have a parent, panic. (The deferred
+         * unlocks run at return, or during the panic.) */
+        for (struct test_t *parent = c->parent; parent != NULL;
+             parent = parent->parent) {
+            go_mutex_lock(&parent->mu);
+            if (!parent->done) {
+                parent->output++;
+                for (struct test_t *p = c->parent; p != parent->parent;
+                     p = p->parent)
+                    go_mutex_unlock(&p->mu);
+                return;
+            }
+        }
+        go_panic("Log in goroutine after %s has completed", c->name);
+    } else {
+        go_mutex_lock(&c->mu);
+        c->output++;
+        go_mutex_unlock(&c->mu);
+    }
+}
+
+static void t_logf(struct test_t *t) { log_depth(t); }
+
+/* ---- the kernel ------------------------------------------------------- */
+
+/* testingWriter{t}; ioCore{out}; Logger{core}; SugaredLogger{base}: each
+ * interface has one implementation here, so the calls are direct. */
+struct testing_writer {
+    struct test_t *t;
+};
+struct io_core {
+    struct testing_writer out;
+};
+struct logger {
+    struct io_core *core;
+};
+struct sugared_logger {
+    struct logger *base;
+};
+struct checked_entry {
+    struct io_core *cores[1];
+    int ncores;
+};
+
+static void testing_writer_write(struct testing_writer w) { t_logf(w.t); }
+
+static void io_core_write(struct io_core *c) { testing_writer_write(c->out); }
+
+static void checked_entry_write(struct checked_entry *ce)
+{
+    for (int i = 0; i < ce->ncores; i++)
+        io_core_write(ce->cores[i]);
+}
+
+static struct checked_entry *logger_check(struct logger *log)
+{
+    struct checked_entry *ent = calloc(1, sizeof *ent);
+    ent->cores[ent->ncores++] = log->core; /* append(ent.cores, log.core) */
+    return ent;
+}
+
+static struct sugared_logger *testing_test_logger(struct test_t *t)
+{
+    struct io_core *core = calloc(1, sizeof *core); /* NewCore(writer) */
+    core->out.t = t;                                /* newTestingWriter(t) */
+    struct logger *log = calloc(1, sizeof *log);    /* New(core) */
+    log->core = core;
+    struct logger *clone = calloc(1, sizeof *clone); /* log.clone() */
+    *clone = *log;
+    struct sugared_logger *s = calloc(1, sizeof *s); /* Sugar() */
+    s->base = clone;
+    return s;
+}
+
+static void sugared_log(struct sugared_logger *s)
+{
+    struct checked_entry *ce = logger_check(s->base);
+    checked_entry_write(ce);
+}
+
+static void sugared_info(struct sugared_logger *s) { sugared_log(s); }
+
+struct revision_watcher {
+    struct sugared_logger *logger;
+};
+
+static void check_dests_log(void *arg)
+{
+    struct revision_watcher *rw = arg;
+    sugared_info(rw->logger); /* rw.logger.Info("1") */
+}
+
+static void check_dests(struct revision_watcher *rw) { GO(check_dests_log, rw); }
+
+static void run_with_tick_ch(struct revision_watcher *rw) { check_dests(rw); }
+
+struct sub_state {
+    struct revision_watcher *rw;
+    go_wg wg;
+};
+
+static void sub_worker(void *arg)
+{
+    struct sub_state *s = arg;
+    run_with_tick_ch(s->rw);
+    go_wg_done(&s->wg);
+}
+
+static void subtest(struct test_t *t)
+{
+    struct sub_state *s = calloc(1, sizeof *s);
+    struct revision_watcher *rw = calloc(1, sizeof *rw);
+    rw->logger = testing_test_logger(t); /* newRevisionWatcher(...) */
+    s->rw = rw;
+    go_wg_add(&s->wg, 1);
+    GO(sub_worker, s);
+    go_wg_wait(&s->wg);
+}
+
+struct test_state {
+    struct test_t *t;
+    go_wg wg;
+};
+
+static void test_body(void *arg)
+{
+    struct test_state *s = arg;
+    t_run(s->t, "TestServing4908", subtest);
+    go_wg_done(&s->wg); /* defer wg.Done() */
+}
+
+static void test_serving4908(struct test_t *t)
+{
+    struct test_state *s = calloc(1, sizeof *s);
+    s->t = t;
+    go_wg_add(&s->wg, 1);
+    GO(test_body, s);
+    go_wg_wait(&s->wg);
+}
+
+static int main_fn(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    static struct test_t top;
+    static struct t_runner_args a;
+    t_start(&top, NULL, "TestServing4908", test_serving4908, &a);
+    bool ok;
+    go_chan_recv(top.signal, &ok);
+    go_sleep(50 * GO_MILLISECOND);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
