@@ -121,7 +121,10 @@ static void log_depth(struct test_t *c)
     }
 }
 
-static void t_logf(struct test_t *t) { log_depth(t); }
+static void t_logf(struct test_t *t)
+{
+    log_depth(t);
+}
 
 /* ---- the kernel ------------------------------------------------------- */
 
@@ -144,9 +147,15 @@ struct checked_entry {
     int ncores;
 };
 
-static void testing_writer_write(struct testing_writer w) { t_logf(w.t); }
+static void testing_writer_write(struct testing_writer w)
+{
+    t_logf(w.t);
+}
 
-static void io_core_write(struct io_core *c) { testing_writer_write(c->out); }
+static void io_core_write(struct io_core *c)
+{
+    testing_writer_write(c->out);
+}
 
 static void checked_entry_write(struct checked_entry *ce)
 {
@@ -180,7 +189,10 @@ static void sugared_log(struct sugared_logger *s)
     checked_entry_write(ce);
 }
 
-static void sugared_info(struct sugared_logger *s) { sugared_log(s); }
+static void sugared_info(struct sugared_logger *s)
+{
+    sugared_log(s);
+}
 
 struct revision_watcher {
     struct sugared_logger *logger;
@@ -192,9 +204,15 @@ static void check_dests_log(void *arg)
     sugared_info(rw->logger); /* rw.logger.Info("1") */
 }
 
-static void check_dests(struct revision_watcher *rw) { GO(check_dests_log, rw); }
+static void check_dests(struct revision_watcher *rw)
+{
+    GO(check_dests_log, rw);
+}
 
-static void run_with_tick_ch(struct revision_watcher *rw) { check_dests(rw); }
+static void run_with_tick_ch(struct revision_watcher *rw)
+{
+    check_dests(rw);
+}
 
 struct sub_state {
     struct revision_watcher *rw;

@@ -114,7 +114,10 @@ static void log_depth(struct test_t *c)
     }
 }
 
-static void t_logf(struct test_t *t) { log_depth(t); }
+static void t_logf(struct test_t *t)
+{
+    log_depth(t);
+}
 
 /* ---- the kernel ------------------------------------------------------- */
 
@@ -137,9 +140,15 @@ struct checked_entry {
     int ncores;
 };
 
-static void testing_writer_write(struct testing_writer w) { t_logf(w.t); }
+static void testing_writer_write(struct testing_writer w)
+{
+    t_logf(w.t);
+}
 
-static void io_core_write(struct io_core *c) { testing_writer_write(c->out); }
+static void io_core_write(struct io_core *c)
+{
+    testing_writer_write(c->out);
+}
 
 static void checked_entry_write(struct checked_entry *ce)
 {
@@ -173,7 +182,10 @@ static void sugared_log(struct sugared_logger *s)
     checked_entry_write(ce);
 }
 
-static void sugared_errorw(struct sugared_logger *s) { sugared_log(s); }
+static void sugared_errorw(struct sugared_logger *s)
+{
+    sugared_log(s);
+}
 
 struct revision_watcher {
     struct sugared_logger *logger;
@@ -185,7 +197,10 @@ static void check_dests_log(void *arg)
     sugared_errorw(rw->logger); /* rw.logger.Errorw("1") */
 }
 
-static void check_dests(struct revision_watcher *rw) { GO(check_dests_log, rw); }
+static void check_dests(struct revision_watcher *rw)
+{
+    GO(check_dests_log, rw);
+}
 
 static void run(void *arg)
 {
@@ -197,7 +212,8 @@ struct revision_backends_manager {
     struct sugared_logger *logger;
 };
 
-static void get_or_create_revision_watcher(struct revision_backends_manager *rbm)
+static void
+get_or_create_revision_watcher(struct revision_backends_manager *rbm)
 {
     struct revision_watcher *rw = calloc(1, sizeof *rw);
     rw->logger = rbm->logger; /* newRevisionWatcher(rbm.logger) */
