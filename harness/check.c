@@ -421,7 +421,7 @@ static void check_program(struct result *r)
     for (size_t i = 0; i < e.nargs; i++)
         argv[i + 1] = e.args[i];
     r->status = ST_PASS;
-    size_t nfree = e.ngomaxprocs ? e.ngomaxprocs : 1;
+    size_t nfree = e.no_free_reason ? 0 : e.ngomaxprocs ? e.ngomaxprocs : 1;
     for (size_t n = 0; n < nfree * (size_t)opt.count && r->status == ST_PASS;
          n++) {
         size_t k = n % nfree;

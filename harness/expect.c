@@ -6,6 +6,7 @@
  * `// key: value` with a known key is a directive; every other comment is
  * prose. The keys are expect, stdout, stdout-set, stderr, gomaxprocs, args,
  * seeds and bug.
+ * `gomaxprocs: none REASON` means no free-running run at all.
  *
  * The stdout rule is the sequence of stdout and stdout-set directives in file
  * order. The program's whole stdout, split into lines, must be exactly the
@@ -189,6 +190,19 @@ static bool parse_gomaxprocs(struct expect *e, const char *v, char *err,
     free(e->gomaxprocs);
     e->gomaxprocs = NULL;
     e->ngomaxprocs = 0;
+    free(e->no_free_reason);
+    e->no_free_reason = NULL;
+    if (strncmp(v, "none", 4) == 0 && (v[4] == '\0' || isblank(v[4]))) {
+        p = v + 4;
+        while (isblank(*p))
+            p++;
+        if (!*p) {
+            seterr(err, errlen, "gomaxprocs: none needs a reason after it");
+            return false;
+        }
+        e->no_free_reason = xstrndup(p, strlen(p));
+        return true;
+    }
     for (;;) {
         char *endp;
         errno = 0;
@@ -380,6 +394,7 @@ void expect_free(struct expect *e)
         free(e->args[i]);
     free(e->args);
     free(e->seeds_reason);
+    free(e->no_free_reason);
     free(e->gorace);
     memset(e, 0, sizeof *e);
 }

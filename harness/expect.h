@@ -37,6 +37,9 @@ struct expect {
     char *stderr_prefix; /* NULL: not checked */
     int *gomaxprocs;     /* NULL: one run, GOMAXPROCS inherited */
     size_t ngomaxprocs;
+    /* gomaxprocs: none REASON: no free-running run (its outcome depends
+     * on real time); seeded runs only */
+    char *no_free_reason;
     char **args; /* NULL-terminated */
     size_t nargs;
     /* seeds: N [reason]: at most N seeded runs in check (-1: no directive) */

@@ -47,6 +47,7 @@ static void test_directives(void)
     CHECK(e.outcome == OUT_PANIC && e.exit_code == 2);
     CHECK(strcmp(e.stderr_prefix, "panic: close of closed channel") == 0);
     CHECK(e.ngomaxprocs == 3 && e.gomaxprocs[0] == 1 && e.gomaxprocs[2] == 4);
+    CHECK(e.no_free_reason == NULL);
     CHECK(e.nargs == 3 && strcmp(e.args[0], "-n") == 0 &&
           strcmp(e.args[2], "x") == 0 && e.args[3] == NULL);
     CHECK(!e.has_stdout);
@@ -89,6 +90,8 @@ static void test_errors(void)
     CHECK(!parse("// expect: ok\n// gomaxprocs: 1,,2\n", &e, err));
     CHECK(!parse("// expect: ok\n// gomaxprocs: 0\n", &e, err));
     CHECK(!parse("// expect: ok\n// gomaxprocs:\n", &e, err));
+    CHECK(!parse("// expect: ok\n// gomaxprocs: none\n", &e, err));
+    CHECK(!parse("// expect: ok\n// gomaxprocs: nonesuch\n", &e, err));
 }
 
 static void test_stdout(void)
@@ -143,6 +146,11 @@ static void test_bug_and_seeds(void)
     CHECK(parse("// expect: ok\n// bug: exit 3\n", &e, err));
     CHECK(e.has_bug && e.bug_outcome == OUT_EXIT && e.bug_exit_code == 3);
     CHECK(e.seeds == -1);
+    expect_free(&e);
+    CHECK(parse("// expect: ok\n// gomaxprocs: none  real time decides\n", &e,
+                err));
+    CHECK(e.ngomaxprocs == 0 &&
+          strcmp(e.no_free_reason, "real time decides") == 0);
     expect_free(&e);
 
     CHECK(!parse("// expect: ok\n// bug: ok\n", &e, err));

@@ -12,6 +12,13 @@
  *   - time: rt_nanotime returns a virtual clock that stands still while any
  *     goroutine can run and jumps to the next timer when none can, so sleeps
  *     cost nothing and timer order depends only on deadlines and the seed.
+ *     With step_ns=N it also moves N ns at every scheduling step, as real
+ *     time passes while goroutines run: a timer then fires while others
+ *     still can run (a goroutine at a step whose passing made a timer due
+ *     gives way so the scheduler runs it, then goes on: no decision is
+ *     taken there). Without it a timer that must fire between two steps of
+ *     a busy goroutine never does, and a bug that needs one is out of
+ *     reach; with it, every seed's schedule also depends on N.
  * Same seed, same binary, same input: same interleaving, same output.
  *
  * Strategies:
@@ -102,6 +109,8 @@ static struct {
     uint32_t call_budget;
     uint64_t spin_steps; /* scheduling steps since a goroutine parked */
     int64_t stall_ms;
+    int64_t step_ns; /* virtual time per scheduling step */
+    bool timer_stop; /* cur gave way only for due timers: it goes on */
     char steps_file[512];
     /* schedule files */
     bool record, replay, finished;
@@ -163,7 +172,7 @@ static uint64_t rand_below(uint64_t n)
 static struct {
     uint64_t seed;
     bool have_seed;
-    int64_t pct, pct_steps, stall_ms;
+    int64_t pct, pct_steps, stall_ms, step_ns;
     const char *steps_file, *schedule_in, *schedule_out;
 } opt = {.pct_steps = 10000, .stall_ms = DEFAULT_STALL_MS};
 
@@ -172,6 +181,7 @@ static const rt_option options[] = {
     {"pct", RT_OPT_INT, &opt.pct, 1, MAX_PCT_DEPTH, NULL},
     {"pct_steps", RT_OPT_INT, &opt.pct_steps, 1, INT64_MAX, NULL},
     {"stall_ms", RT_OPT_INT, &opt.stall_ms, 1, INT64_MAX, NULL},
+    {"step_ns", RT_OPT_INT, &opt.step_ns, 0, 1000000000, NULL},
     {"steps_file", RT_OPT_STR, &opt.steps_file, 0, 0, NULL},
     {"schedule_in", RT_OPT_STR, &opt.schedule_in, 0, 0, NULL},
     {"schedule_out", RT_OPT_STR, &opt.schedule_out, 0, 0, NULL},
@@ -210,6 +220,7 @@ void rt_explore_init(void)
     ex.pct = (int)opt.pct;
     ex.pct_steps = (uint64_t)opt.pct_steps;
     ex.stall_ms = opt.stall_ms;
+    ex.step_ns = opt.step_ns;
     if (opt.steps_file)
         snprintf(ex.steps_file, sizeof ex.steps_file, "%s", opt.steps_file);
     schedule_files_init();
@@ -339,11 +350,34 @@ static void record_pick(int64_t g, uint64_t k, size_t i)
         rt_schedfile_record('s', g, k, (uint64_t)next->id);
 }
 
+/* The set's entry of g; ex.n if g is not runnable. */
+static size_t index_of(const rt_g *g)
+{
+    size_t i = 0;
+    while (i < ex.n && ex.set[i].g != g)
+        i++;
+    return i;
+}
+
+static rt_g *take(size_t i)
+{
+    rt_g *g = ex.set[i].g;
+    ex.set[i] =
+        ex.set[--ex.n]; /* O(1); the order stays a function of the seed */
+    return g;
+}
+
 rt_g *rt_explore_next(void)
 {
     count_progress();
     if (ex.n == 0)
         return NULL;
+    if (ex.timer_stop) {
+        ex.timer_stop = false;
+        size_t i = index_of(ex.cur);
+        if (i < ex.n)
+            return take(i);
+    }
     int64_t cg = 0;
     uint64_t ck = 0;
     int cls = 0;
@@ -356,9 +390,7 @@ rt_g *rt_explore_next(void)
     ex.switches += g != ex.cur;
     ex.cur = g;
     ex.yielded = false;
-    ex.set[i] =
-        ex.set[--ex.n]; /* O(1); the order stays a function of the seed */
-    return g;
+    return take(i);
 }
 
 static bool admit(int64_t wait_ns, bool any);
@@ -389,6 +421,15 @@ static bool replay_yield(rt_g *cur, uint64_t k)
     return kind != 'c' && ex.forced;
 }
 
+/* step_ns: one step's time passes. True if that made a timer due. */
+static bool step_time(void)
+{
+    if (!ex.step_ns)
+        return false;
+    ex.now += ex.step_ns;
+    return rt_timers_next() <= ex.now;
+}
+
 bool rt_explore_should_yield(rt_g *cur)
 {
     uint64_t k = cur->explore_events[RT_SF_POINT];
@@ -397,6 +438,7 @@ bool rt_explore_should_yield(rt_g *cur)
     ex.counted = false;
     ex.steps++;
     ex.spin_steps++;
+    bool due = step_time();
     count_progress();
     if (sys.n && ex.steps % SYSCALL_POLL_STEPS == 0)
         admit(SYSCALL_POLL_NS, false);
@@ -405,7 +447,8 @@ bool rt_explore_should_yield(rt_g *cur)
     if (ex.record && !y && ex.forced)
         rt_schedfile_record('c', cur->id, k, 0);
     ex.yielded = y;
-    return y;
+    ex.timer_stop = !y && due;
+    return y || due;
 }
 
 int64_t rt_explore_now(void)

@@ -16,8 +16,8 @@
 extern bool rt_explore_on;
 
 /* Registers the schedule's GORACE options (seed=N, pct=D, pct_steps=K,
- * stall_ms, steps_file, schedule_in, schedule_out: rt/options.h). Exits
- * with a message on a bad value or an unreadable schedule_in file. */
+ * stall_ms, step_ns, steps_file, schedule_in, schedule_out: rt/options.h).
+ * Exits with a message on a bad value or an unreadable schedule_in file. */
 void rt_explore_init(void);
 
 /* A goroutine was created (PCT gives it its random priority). */
@@ -29,8 +29,9 @@ rt_g *rt_explore_next(void);
 /* At a scheduling point of the running goroutine cur: should it yield? */
 bool rt_explore_should_yield(rt_g *cur);
 
-/* Virtual time: starts at one second and moves only when every goroutine is
- * blocked and a timer is pending (rt_explore_advance). */
+/* Virtual time: starts at one second and moves when every goroutine is
+ * blocked and a timer is pending (rt_explore_advance), and by GORACE
+ * step_ns at every scheduling step. */
 int64_t rt_explore_now(void);
 void rt_explore_advance(int64_t when);
 

@@ -244,6 +244,11 @@ static int64_t next_period(const rt_timer *t, int64_t now)
     return t->when + steps * t->period;
 }
 
+int64_t rt_timers_next(void)
+{
+    return __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);
+}
+
 int64_t rt_timers_run(int64_t now)
 {
     int64_t next = __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);

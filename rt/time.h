@@ -43,6 +43,8 @@ int64_t rt_when_after(int64_t ns);
 /* Scheduler side: runs every timer due at `now`; returns the next deadline,
  * or INT64_MAX when no timer is pending. Cheap when nothing is due. */
 int64_t rt_timers_run(int64_t now);
+/* The earliest pending deadline, INT64_MAX when none; a lock-free peek. */
+int64_t rt_timers_next(void);
 /* True if any timer is pending or its callback is still running (a
  * sleeping goroutine is not a deadlock). */
 bool rt_timers_pending(void);

@@ -47,6 +47,9 @@ check rel "seed=x" 2 'gorace: GORACE: seed: want an integer >= 0, got "x"'
 check rel "pct=2" 2 'gorace: GORACE: pct: needs a seed'
 check rel "seed=1,pct=17" 2 \
     'gorace: GORACE: pct: want an integer from 1 to 16, got "17"'
+check rel "seed=1 step_ns=-1" 2 \
+    'gorace: GORACE: step_ns: want an integer from 0 to 1000000000, got "-1"'
+check rel "seed=1 step_ns=1000" 0
 check rel "schedule_out=$tmp/x" 2 \
     'gorace: GORACE: schedule_out: needs a seed or schedule_in'
 check rel "schedule_in=$tmp/none" 2 \

@@ -274,6 +274,10 @@ expect_run check-full-range 0 "$GORACE" check --release --full-seeds 4..5 "$C"
 has out "2 seeds)"
 expect_run check-full-noseeds 0 "$GORACE" check --release --full-seeds 10 -run no_seeds "$S"
 has out "no seeds: its output depends on real time)"
+# gomaxprocs: none: seeded runs only (a free run of this program fails)
+N="$DATA/nofree"
+expect_run check-nofree 0 "$GORACE" check --release --seeds 3 "$N"
+has out "3 seeds)"
 for bad in "0" "-1" "x" "5..1" "3..x"; do
     expect_run "check-full-seeds $bad" 2 "$GORACE" check --full-seeds "$bad" "$C"
     lines err 1

@@ -5,7 +5,8 @@
  *   stdout N  prints "bye" instead of "hello" when seed % N == 0
  *   exit N    exit status 3 when seed % N == 0
  *   env       prints GORACE, GOMAXPROCS and whether ASLR is off
- * Without a seed it behaves. */
+ *   free      prints "bye" instead of "hello" when there is no seed
+ * Without a seed it behaves (but for `free`). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ int main(int argc, char **argv)
 {
     long n = argc > 2 ? atol(argv[2]) : 1, k = seed();
     bool bad = k >= 0 && n > 0 && k % n == 0;
+    if (argc > 1 && strcmp(argv[1], "free") == 0)
+        bad = k < 0;
     if (argc > 1 && strcmp(argv[1], "env") == 0) {
         const char *g = getenv("GORACE"), *p = getenv("GOMAXPROCS");
         printf("GORACE=%s\n", g ? g : "(unset)");
@@ -36,7 +39,11 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "exit") == 0 && bad)
         return 3;
-    printf("%s\n",
-           argc > 1 && strcmp(argv[1], "stdout") == 0 && bad ? "bye" : "hello");
+    printf("%s\n", argc > 1 &&
+                           (strcmp(argv[1], "stdout") == 0 ||
+                            strcmp(argv[1], "free") == 0) &&
+                           bad
+                       ? "bye"
+                       : "hello");
     return 0;
 }

@@ -17,17 +17,18 @@
 // lost depends on the schedule (`bug: deadlock`): free runs deadlocked in
 // 0 of 20 at GOMAXPROCS 1 and 2 of 20 at GOMAXPROCS 2 (free runs here:
 // GOMAXPROCS 1 only).
-// No seeded runs: under a seed virtual time moves only when nothing can
-// run (or after 10000 steps in which no goroutine blocked), but here
-// something can always run and the Wait goroutines block, so the 300ns
-// sleep that closes `done` never ends and serviceLoop spawns goroutines
-// forever (seed 1 timed out after 60s).
+// Seeded runs use `step_ns=1000`: by default virtual time moves only
+// when nothing can run (or after 10000 steps in which no goroutine
+// blocked), but here something can always run and the Wait goroutines
+// block, so the 300ns sleep that closes `done` never ended and
+// serviceLoop spawned goroutines forever (seed 1 timed out after 60s).
+// With a microsecond passing at each scheduling step the sleep ends.
 // (Go's profile: After.func1 [chan receive], [sync.Cond.Wait];
 // Kubernetes11298.func2 [chan receive].)
 //
 // expect: ok
 // gomaxprocs: 1
-// seeds: 0 the 300ns sleep never ends in virtual time (see above)
+// gorace: step_ns=1000
 // bug: deadlock
 #include <gorace.h>
 #include <stdlib.h>
