@@ -89,6 +89,13 @@ static inline bool rt_chan_empty(go_chan *c)
     return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == 0;
 }
 
+/* Is a goroutine queued to receive? A lock-free peek, conservative: a
+ * select's entry counts until the select dequeues it. */
+static inline bool rt_chan_has_receivers(go_chan *c)
+{
+    return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) != NULL;
+}
+
 static inline bool rt_chan_closed(go_chan *c)
 {
     return __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) != 0;

@@ -448,6 +448,35 @@ static void chan_timer_start(struct go_timer *t, int64_t ns, int64_t period)
     rt_timer_add(&t->timer);
 }
 
+/* ---- deadlock checks ----------------------------------------------------- */
+
+/* A timer whose fire only sends on a channel nobody waits on wakes nobody:
+ * the value lands in the buffer (or is dropped there, cap 1). Every other
+ * timer (a sleep, a select's or a context's deadline, an AfterFunc, an I/O
+ * deadline) may make a goroutine runnable. */
+static bool timer_can_wake(const rt_timer *t)
+{
+    if (t->f == after_fire)
+        return rt_chan_has_receivers(((const after_rec *)t->arg)->c);
+    if (t->f == chan_timer_fire) {
+        const struct go_timer *gt = t->arg;
+        return gt->fn || rt_chan_has_receivers(gt->c);
+    }
+    return true;
+}
+
+bool rt_timers_can_wake(void)
+{
+    if (__atomic_load_n(&timers.inflight, __ATOMIC_ACQUIRE) > 0)
+        return true;
+    bool wake = false;
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
+    for (int32_t i = 0; i < timers.len && !wake; i++)
+        wake = timer_can_wake(timers.heap[i]);
+    rt_lock_release(&timers.lock);
+    return wake;
+}
+
 /* With t->lock held: takes t out of the heap, makes any fire in flight
  * stale and drops an unreceived value. True if the timer was active: armed,
  * or fired with its value not yet received. */

@@ -48,5 +48,10 @@ int64_t rt_timers_next(void);
 /* True if any timer is pending or its callback is still running (a
  * sleeping goroutine is not a deadlock). */
 bool rt_timers_pending(void);
+/* Could a pending timer still make a goroutine runnable? False when every
+ * pending timer only sends on a channel (go_timer, go_ticker, go_after)
+ * that no goroutine waits to receive from. For the deadlock checks, when
+ * no goroutine runs: then nobody can start waiting on those channels. */
+bool rt_timers_can_wake(void);
 
 #endif

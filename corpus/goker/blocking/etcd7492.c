@@ -19,9 +19,11 @@
 // checkdead also waits while a timer is pending), and the cycle mixes a
 // channel with a lock, which the lock-cycle detector does not follow.
 // Seeded runs did not hit it (0 of 30: virtual time moves, and the
-// ticker fires, only when nothing can run). With GORACE step_ns=1000
-// (time passes at every scheduling step) seeds 4 and 8 of 1..10 reach it
-// and hang the same way, so the header does not set it. The
+// ticker fires, only when nothing can run). With `step_ns=1000` (a
+// microsecond of virtual time passes at every scheduling step) seeds
+// reach it, and the seeded runtime reports the deadlock where Go hangs:
+// the ticker is the only pending timer, and it sends on a channel no
+// goroutine waits on, so firing it can wake nobody. The
 // tokens map (one key, "1") is a one-slot table; the TokenProvider
 // interface has one implementation: direct calls.
 // (Go's profile: Etcd7492.func2 [sync.WaitGroup.Wait]; .func2.1 [chan
@@ -29,8 +31,8 @@
 //
 // expect: ok
 // gomaxprocs: 1
+// gorace: step_ns=1000
 // bug: deadlock
-// seeds: 20 no seed reaches the bug in 200 (README.md)
 #include <gorace.h>
 #include <stdbool.h>
 #include <stdlib.h>
