@@ -109,8 +109,9 @@ static struct {
     uint32_t call_budget;
     uint64_t spin_steps; /* scheduling steps since a goroutine parked */
     int64_t stall_ms;
-    int64_t step_ns; /* virtual time per scheduling step */
-    bool timer_stop; /* cur gave way only for due timers: it goes on */
+    int64_t step_ns;    /* virtual time per scheduling step */
+    int64_t syscall_ns; /* virtual time a system call takes, at least */
+    bool timer_stop;    /* cur gave way only for due timers: it goes on */
     char steps_file[512];
     /* schedule files */
     bool record, replay, finished;
@@ -127,6 +128,7 @@ static struct {
 /* Goroutines in system calls, oldest first. */
 typedef struct {
     rt_g *g;
+    int64_t due; /* virtual time from which it may come back */
     bool returned;
 } sys_entry;
 
@@ -172,7 +174,7 @@ static uint64_t rand_below(uint64_t n)
 static struct {
     uint64_t seed;
     bool have_seed;
-    int64_t pct, pct_steps, stall_ms, step_ns;
+    int64_t pct, pct_steps, stall_ms, step_ns, syscall_ns;
     const char *steps_file, *schedule_in, *schedule_out;
 } opt = {.pct_steps = 10000, .stall_ms = DEFAULT_STALL_MS};
 
@@ -182,6 +184,7 @@ static const rt_option options[] = {
     {"pct_steps", RT_OPT_INT, &opt.pct_steps, 1, INT64_MAX, NULL},
     {"stall_ms", RT_OPT_INT, &opt.stall_ms, 1, INT64_MAX, NULL},
     {"step_ns", RT_OPT_INT, &opt.step_ns, 0, 1000000000, NULL},
+    {"syscall_ns", RT_OPT_INT, &opt.syscall_ns, 0, 3600000000000, NULL},
     {"steps_file", RT_OPT_STR, &opt.steps_file, 0, 0, NULL},
     {"schedule_in", RT_OPT_STR, &opt.schedule_in, 0, 0, NULL},
     {"schedule_out", RT_OPT_STR, &opt.schedule_out, 0, 0, NULL},
@@ -221,6 +224,7 @@ void rt_explore_init(void)
     ex.pct_steps = (uint64_t)opt.pct_steps;
     ex.stall_ms = opt.stall_ms;
     ex.step_ns = opt.step_ns;
+    ex.syscall_ns = opt.syscall_ns;
     if (opt.steps_file)
         snprintf(ex.steps_file, sizeof ex.steps_file, "%s", opt.steps_file);
     schedule_files_init();
@@ -522,7 +526,7 @@ void rt_explore_syscall_enter(rt_g *g)
     rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     if (sys.n == sys.cap)
         sys.v = grow(sys.v, &sys.cap, sizeof *sys.v);
-    sys.v[sys.n++] = (sys_entry){.g = g};
+    sys.v[sys.n++] = (sys_entry){.g = g, .due = ex.now + ex.syscall_ns};
     rt_lock_release(&sys.lock);
 }
 
@@ -544,13 +548,16 @@ static int64_t real_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Removes the oldest returned call (with !any: only if it is the oldest
- * call) from the list; NULL if there is none. */
+/* Removes the oldest returned call whose virtual time has passed (with
+ * !any: only if it is the oldest such call) from the list; NULL if there
+ * is none. */
 static rt_g *take_returned(bool any)
 {
     rt_g *g = NULL;
     rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
     for (size_t i = 0; i < sys.n && !g; i++) {
+        if (sys.v[i].due > ex.now)
+            continue;
         if (sys.v[i].returned) {
             g = sys.v[i].g;
             memmove(&sys.v[i], &sys.v[i + 1], (sys.n - i - 1) * sizeof *sys.v);
@@ -582,10 +589,31 @@ static bool admit(int64_t wait_ns, bool any)
     }
 }
 
-bool rt_explore_await_syscall(bool timers_pending)
+/* The earliest virtual time at which a call in progress may come back. */
+static int64_t earliest_due(void)
+{
+    int64_t due = INT64_MAX;
+    rt_lock_acquire(&sys.lock, RT_RANK_SYSCALLS);
+    for (size_t i = 0; i < sys.n; i++)
+        if (sys.v[i].due < due)
+            due = sys.v[i].due;
+    rt_lock_release(&sys.lock);
+    return due;
+}
+
+bool rt_explore_await_syscall(int64_t next_timer)
 {
     if (!sys.n)
         return false;
+    /* syscall_ns: the calls take virtual time; a timer due before the
+     * first of them may come back fires first. */
+    int64_t due = earliest_due();
+    if (due > ex.now) {
+        if (next_timer <= due)
+            return false;
+        ex.now = due;
+    }
+    bool timers_pending = next_timer != INT64_MAX;
     if (admit(SYSCALL_IDLE_NS, false))
         return true;
     /* The oldest call is slow: it may wait for a younger one, or for a

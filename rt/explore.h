@@ -16,8 +16,9 @@
 extern bool rt_explore_on;
 
 /* Registers the schedule's GORACE options (seed=N, pct=D, pct_steps=K,
- * stall_ms, step_ns, steps_file, schedule_in, schedule_out: rt/options.h).
- * Exits with a message on a bad value or an unreadable schedule_in file. */
+ * stall_ms, step_ns, syscall_ns, steps_file, schedule_in, schedule_out:
+ * rt/options.h). Exits with a message on a bad value or an unreadable
+ * schedule_in file. */
 void rt_explore_init(void);
 
 /* A goroutine was created (PCT gives it its random priority). */
@@ -59,8 +60,11 @@ bool rt_explore_call_point(rt_g *cur);
 void rt_explore_syscall_enter(rt_g *g); /* on the seeded M */
 void rt_explore_syscall_exit(rt_g *g);  /* on the returning M's g0 */
 /* Nothing is runnable: admits a returned call, waiting for one. False if
- * none is in progress, or if the oldest is slow and timers may fire. */
-bool rt_explore_await_syscall(bool timers_pending);
+ * none is in progress, or if the oldest is slow and timers may fire, or if
+ * the timer due at next_timer (INT64_MAX: none) comes before the calls'
+ * virtual time has passed (GORACE syscall_ns: every call takes at least
+ * that much virtual time; default 0). */
+bool rt_explore_await_syscall(int64_t next_timer);
 
 /* For sysmon's watch over a stalled seeded schedule: a counter of
  * scheduling steps, whether anything else waits to run, and how long a

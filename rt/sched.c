@@ -1312,7 +1312,7 @@ static G *explore_find_runnable(void)
          * pending), the seed reports the deadlock. */
         if (next_timer != INT64_MAX && !rt_timers_can_wake())
             next_timer = INT64_MAX;
-        if (rt_explore_await_syscall(next_timer != INT64_MAX))
+        if (rt_explore_await_syscall(next_timer))
             continue;
         if (explore_await_io(next_timer))
             continue;

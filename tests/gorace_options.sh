@@ -50,6 +50,8 @@ check rel "seed=1,pct=17" 2 \
 check rel "seed=1 step_ns=-1" 2 \
     'gorace: GORACE: step_ns: want an integer from 0 to 1000000000, got "-1"'
 check rel "seed=1 step_ns=1000" 0
+check rel "seed=1 syscall_ns=x" 2 \
+    'gorace: GORACE: syscall_ns: want an integer from 0 to 3600000000000, got "x"'
 check rel "schedule_out=$tmp/x" 2 \
     'gorace: GORACE: schedule_out: needs a seed or schedule_in'
 check rel "schedule_in=$tmp/none" 2 \
