@@ -231,7 +231,8 @@ static int main_fn(int argc, char **argv)
         run_command_with_output_for_duration(&cmd, 1 * GO_MILLISECOND);
     if (r.exit_code != 0 || !r.timed_out || r.err != 0) {
         char s[64];
-        snprintf(s, sizeof s, "%.60s", r.output); /* _ = fmt.Sprintf("%v", out) */
+        /* _ = fmt.Sprintf("%v", out) */
+        snprintf(s, sizeof s, "%.60s", r.output);
     }
     go_sleep(100 * GO_MILLISECOND);
     return 0;

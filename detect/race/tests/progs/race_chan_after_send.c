@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int data; /* not static: the compiler must keep every access */
+/* not static: the compiler must keep every access */
+int data;
 static atomic_int wrote; /* relaxed: tells main when, orders nothing */
 
 static void producer(void *arg)
