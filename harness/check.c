@@ -322,7 +322,8 @@ static void replay_command(const char *path, const struct schedule *sched,
 {
     char flags[128];
     schedule_flags(sched, flags, sizeof flags);
-    strfmt(dst, len, "gorace run%s -O1 -Wall %s ",
+    schedule_env_prefix(sched, dst, len);
+    strfmt(dst + strlen(dst), len - strlen(dst), "gorace run%s -O1 -Wall %s ",
            opt.release_reason ? " --release" : "", flags);
     shell_append(dst, len, path);
 }

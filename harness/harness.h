@@ -93,6 +93,10 @@ void schedule_validate(const char *verb, const struct schedule *s);
 void schedule_name(const struct schedule *s, char *dst, size_t len);
 /* The flags that ask for s again: "--seed 7 --pct=3". */
 void schedule_flags(const struct schedule *s, char *dst, size_t len);
+/* A replay command's prefix for s's header options, quoted for the
+ * shell: "GORACE=step_ns=1000 "; empty without options. gorace run and
+ * gorace ./prog read no header, so a replay must name them. */
+void schedule_env_prefix(const struct schedule *s, char *dst, size_t len);
 /* The GORACE value for a run under s: the inherited GORACE minus its
  * schedule options (seed, pct, pct_steps, schedule_in, schedule_out;
  * detector options stay), then s's. */

@@ -118,6 +118,16 @@ void schedule_flags(const struct schedule *s, char *dst, size_t len)
         snprintf(dst + o, len - o, " --pct-steps=%llu", s->pct_steps);
 }
 
+void schedule_env_prefix(const struct schedule *s, char *dst, size_t len)
+{
+    dst[0] = '\0';
+    if (!s->options || !*s->options)
+        return;
+    strfmt(dst, len, "GORACE=");
+    shell_append(dst, len, s->options);
+    strfmt(dst + strlen(dst), len - strlen(dst), " ");
+}
+
 static bool is_schedule_key(const char *opt, size_t n)
 {
     static const char *const keys[] = {

@@ -714,11 +714,13 @@ static void replay_commands(long index, char *cmd, char *cmd2, size_t len)
     shell_append(cmd, len, run_argv[0]);
     append_args(cmd, len);
     schedule_flags(&s, flags, sizeof flags);
+    schedule_env_prefix(&s, cmd2, len);
+    size_t o = strlen(cmd2);
     if (prog_source)
-        strfmt(cmd2, len, "gorace run%s %s ", so.release ? " --release" : "",
-               flags);
+        strfmt(cmd2 + o, len - o, "gorace run%s %s ",
+               so.release ? " --release" : "", flags);
     else
-        strfmt(cmd2, len, "gorace %s ", flags);
+        strfmt(cmd2 + o, len - o, "gorace %s ", flags);
     shell_append(cmd2, len, prog_source ? prog_source : run_argv[0]);
     if (prog_source && run_argv[1] && run_argv[1][0] == '-')
         strfmt(cmd2 + strlen(cmd2), len - strlen(cmd2), " --");

@@ -274,6 +274,10 @@ expect_run check-full-range 0 "$GORACE" check --release --full-seeds 4..5 "$C"
 has out "2 seeds)"
 expect_run check-full-noseeds 0 "$GORACE" check --release --full-seeds 10 -run no_seeds "$S"
 has out "no seeds: its output depends on real time)"
+# a replay command names the header's GORACE options
+R="$DATA/replayopts"
+expect_run check-replay-opts 1 "$GORACE" check --release --seeds 3 "$R"
+has out "replay: GORACE='step_ns=5 leaks=0' gorace run --release -O1 -Wall --seed 2 $R/opts.c"
 # gomaxprocs: none: seeded runs only (a free run of this program fails)
 N="$DATA/nofree"
 expect_run check-nofree 0 "$GORACE" check --release --seeds 3 "$N"
