@@ -56,7 +56,9 @@ bool rt_explore_call_point(rt_g *cur);
  * runnable set at deterministic points: whenever nothing else can run, and
  * every SYSCALL_POLL_STEPS scheduling steps, each time waiting a bounded
  * real time for the oldest call in progress. Only past those bounds does
- * the moment of admission follow real time. */
+ * the moment of admission follow real time. With GORACE syscall_ns, a
+ * call is admitted only once that much virtual time has passed since it
+ * began (time moves as ever: when nothing can run, or by step_ns). */
 void rt_explore_syscall_enter(rt_g *g); /* on the seeded M */
 void rt_explore_syscall_exit(rt_g *g);  /* on the returning M's g0 */
 /* Nothing is runnable: admits a returned call, waiting for one. False if

@@ -1306,7 +1306,8 @@ static G *explore_find_runnable(void)
         if (g)
             return (G *)g;
         /* Nothing can run: a goroutine in a system call comes back first
-         * (its I/O takes no virtual time), then time moves. Timers that
+         * (its I/O takes no virtual time, or syscall_ns), then time
+         * moves. Timers that
          * only fill channels nobody waits on cannot end this: where Go
          * would tick forever (its checkdead gives up while any timer is
          * pending), the seed reports the deadlock. */
