@@ -41,12 +41,17 @@
 #include <unistd.h>
 
 /* Go yields once (passive_spin) before it sleeps. Sleeping costs more here
- * (the process barrier, 1.5-3 us, on top of the futex), and the race
- * build's channel critical sections are long, so a waiter yields four
- * times first: BufferedChan128 under race at GOMAXPROCS=2 went from
- * 513-546 to 329-371 ns, WorkerPool8 from 2.7-3.1 to 1.8-1.9 us (A/B),
- * the release build unchanged. */
-enum { SPIN_ROUNDS = 4, SPIN_PAUSES = 30, PASSIVE_ROUNDS = 4 };
+ * (the process barrier, 1.5-3 us and an IPI to the holder, on top of the
+ * futex wait and wake), and some critical sections are long (the race
+ * build's channel operations; globrunq_get's walk of 128 cold Gs), so a
+ * waiter yields up to sixteen times first, ~16 us of yielding at most.
+ * A/B at GOMAXPROCS=2: four yields took BufferedChan128 under race from
+ * 513-546 to 329-371 ns and WorkerPool8 from 2.7-3.1 to 1.8-1.9 us;
+ * sixteen took Select2 under race from 788-843 to 508-543 ns,
+ * BufferedChan128 under race from 314-431 to 250-317 ns and release
+ * Cancel10k from 6.0-6.5 to 5.4-5.7 ms (membarrier calls in one run: 83
+ * to 10); GOMAXPROCS=1 unchanged. */
+enum { SPIN_ROUNDS = 4, SPIN_PAUSES = 30, PASSIVE_ROUNDS = 16 };
 #define UNCOUNTED_POLL_NS (1000 * 1000)
 
 /* The held byte's bits in the futex word (x86-64 is little-endian). */
