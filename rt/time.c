@@ -251,7 +251,7 @@ int64_t rt_timers_next(void)
 
 int64_t rt_timers_run(int64_t now)
 {
-    int64_t next = __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);
+    int64_t next = rt_timers_next();
     if (next > now)
         return next;
     rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);

@@ -3,15 +3,15 @@
 # / PCT 3" figures of README.md. For each GoKer kernel (default: every
 # corpus/goker/nonblocking/*.c but the fixed twins), `gorace stress
 # --no-shrink` over seeds 1..200, under a random walk and under PCT of
-# depth 2 and 3, on a copy whose header says `expect: ok` (as
-# shrink_table.sh makes it: `bug:`, `seeds:` and `stderr:` dropped, the
-# `gorace:` options kept), built as `gorace check` builds (-O1 -Wall).
+# depth 2 and 3, on a copy whose header says `expect: ok` (kernel_copy.sh),
+# built as `gorace check` builds (-O1 -Wall).
 # Prints one Markdown row per kernel:
 #   | kernel | rw | PCT 2 | PCT 3 |
 # each the first seed whose run shows the bug, ">200" if none does, "-"
 # for a kernel with `seeds: 0`. Run from the repository root; -j1, under
 # nice.
 set -u
+. "$(dirname "$0")/kernel_copy.sh"
 export CC="${CC:-cc} -O1 -Wall"
 GORACE=${1:?usage: first_seed.sh GORACE [FILE...]}
 shift
@@ -34,7 +34,6 @@ for f in "$@"; do
         echo "| $k | - | - | - |"
         continue
     fi
-    sed -e 's|^// expect: .*|// expect: ok|' -e '/^\/\/ bug:/d' \
-        -e '/^\/\/ seeds:/d' -e '/^\/\/ stderr:/d' "$f" >"$T/$k.c"
+    kernel_copy "$f" "$T/$k.c"
     echo "| $k | $(first) | $(first --pct=2) | $(first --pct=3) |"
 done

@@ -18,6 +18,7 @@
 # builds without -O1, and a seed there is another schedule.
 # Run from the repository root; -j1, under nice, a few minutes.
 set -u
+. "$(dirname "$0")/kernel_copy.sh"
 export CC="${CC:-cc} -O1 -Wall"
 GORACE=${1:?usage: shrink_table.sh GORACE [FILE...]}
 shift
@@ -30,8 +31,7 @@ for f in "$@"; do
         echo "| $k | - (seeds: 0) | | | | | |"
         continue
     fi
-    sed -e 's|^// expect: .*|// expect: ok|' -e '/^\/\/ bug:/d' \
-        -e '/^\/\/ seeds:/d' -e '/^\/\/ stderr:/d' "$f" >"$T/$k.c"
+    kernel_copy "$f" "$T/$k.c"
     nice -n 19 "$GORACE" stress -j1 -seeds 1..200 -timeout 30s \
         --replay-out "$T/$k.replay" "$T/$k.c" >"$T/out" 2>"$T/err" </dev/null
     st=$?
