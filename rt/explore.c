@@ -18,7 +18,9 @@
  *     gives way so the scheduler runs it, then goes on: no decision is
  *     taken there). Without it a timer that must fire between two steps of
  *     a busy goroutine never does, and a bug that needs one is out of
- *     reach; with it, every seed's schedule also depends on N.
+ *     reach; with it, every seed's schedule also depends on N. Before
+ *     time jumps, goroutines waiting on fds get io_wait_ms of real time
+ *     for data from outside the program (rt/sched.c explore_await_io).
  * Same seed, same binary, same input: same interleaving, same output.
  *
  * Strategies:
@@ -85,6 +87,7 @@ enum {
     SYSCALL_POLL_NS = 5 * 1000 * 1000,  /* the oldest call's grace, */
     SYSCALL_IDLE_NS = 50 * 1000 * 1000, /* longer when nothing runs */
     DEFAULT_STALL_MS = 2000,
+    DEFAULT_IO_WAIT_MS = 1,
     SPIN_STEPS = 10000,   /* steps without a park: the program spins */
     STARVE_STEPS = 10000, /* PCT: steps a runnable goroutine may wait */
 };
@@ -111,6 +114,7 @@ static struct {
     int64_t stall_ms;
     int64_t step_ns;    /* virtual time per scheduling step */
     int64_t syscall_ns; /* virtual time a system call takes, at least */
+    int64_t io_wait_ns; /* real time outside I/O gets before time jumps */
     bool timer_stop;    /* cur gave way only for due timers: it goes on */
     char steps_file[512];
     /* schedule files */
@@ -174,9 +178,11 @@ static uint64_t rand_below(uint64_t n)
 static struct {
     uint64_t seed;
     bool have_seed;
-    int64_t pct, pct_steps, stall_ms, step_ns, syscall_ns;
+    int64_t pct, pct_steps, stall_ms, step_ns, syscall_ns, io_wait_ms;
     const char *steps_file, *schedule_in, *schedule_out;
-} opt = {.pct_steps = 10000, .stall_ms = DEFAULT_STALL_MS};
+} opt = {.pct_steps = 10000,
+         .stall_ms = DEFAULT_STALL_MS,
+         .io_wait_ms = DEFAULT_IO_WAIT_MS};
 
 static const rt_option options[] = {
     {"seed", RT_OPT_U64, &opt.seed, 0, 0, &opt.have_seed},
@@ -185,6 +191,7 @@ static const rt_option options[] = {
     {"stall_ms", RT_OPT_INT, &opt.stall_ms, 1, INT64_MAX, NULL},
     {"step_ns", RT_OPT_INT, &opt.step_ns, 0, 1000000000, NULL},
     {"syscall_ns", RT_OPT_INT, &opt.syscall_ns, 0, 3600000000000, NULL},
+    {"io_wait_ms", RT_OPT_INT, &opt.io_wait_ms, 0, 3600000, NULL},
     {"steps_file", RT_OPT_STR, &opt.steps_file, 0, 0, NULL},
     {"schedule_in", RT_OPT_STR, &opt.schedule_in, 0, 0, NULL},
     {"schedule_out", RT_OPT_STR, &opt.schedule_out, 0, 0, NULL},
@@ -225,6 +232,7 @@ void rt_explore_init(void)
     ex.stall_ms = opt.stall_ms;
     ex.step_ns = opt.step_ns;
     ex.syscall_ns = opt.syscall_ns;
+    ex.io_wait_ns = opt.io_wait_ms * 1000000;
     if (opt.steps_file)
         snprintf(ex.steps_file, sizeof ex.steps_file, "%s", opt.steps_file);
     schedule_files_init();
@@ -642,6 +650,11 @@ bool rt_explore_others_waiting(void)
 int64_t rt_explore_stall_ms(void)
 {
     return ex.stall_ms;
+}
+
+int64_t rt_explore_io_wait_ns(void)
+{
+    return ex.io_wait_ns;
 }
 
 void rt_explore_parked(void)

@@ -16,7 +16,8 @@
 extern bool rt_explore_on;
 
 /* Registers the schedule's GORACE options (seed=N, pct=D, pct_steps=K,
- * stall_ms, step_ns, syscall_ns, steps_file, schedule_in, schedule_out:
+ * stall_ms, step_ns, syscall_ns, io_wait_ms, steps_file, schedule_in,
+ * schedule_out:
  * rt/options.h). Exits with a message on a bad value or an unreadable
  * schedule_in file. */
 void rt_explore_init(void);
@@ -67,6 +68,14 @@ void rt_explore_syscall_exit(rt_g *g);  /* on the returning M's g0 */
  * virtual time has passed (GORACE syscall_ns: every call takes at least
  * that much virtual time; default 0). */
 bool rt_explore_await_syscall(int64_t next_timer);
+
+/* Nothing is runnable, a timer is pending and goroutines wait on fds: how
+ * long, in real time, the scheduler waits in the poller before virtual
+ * time jumps to the timer (GORACE io_wait_ms, default 1). Data from the
+ * program's own goroutines is ready already; this is the time that data
+ * from outside (a child process, a peer) gets to arrive, so a seed names
+ * one schedule as long as it arrives within it. */
+int64_t rt_explore_io_wait_ns(void);
 
 /* For sysmon's watch over a stalled seeded schedule: a counter of
  * scheduling steps, whether anything else waits to run, and how long a

@@ -81,8 +81,6 @@
 /* How often the last idle M looks for the deadlock again while threads
  * gorace did not start are alive (rt/threads.c). */
 #define FOREIGN_RECHECK_NS (10 * 1000000)
-/* Seeded mode: how long real I/O may keep virtual time from moving. */
-#define IO_TIMER_WAIT_NS (1 * 1000000)
 
 struct rt_sched sched;
 P allp[MAX_PROCS];
@@ -1269,7 +1267,7 @@ static void drop_p_and_sleep(M *m)
 }
 
 /* Seeded mode, nothing can run and goroutines wait on I/O: block in the
- * poller, but for at most IO_TIMER_WAIT_NS of real time when a virtual
+ * poller, but for at most GORACE io_wait_ms of real time when a virtual
  * timer is pending (then time jumps to it). Data written by the program's
  * own goroutines is ready when the write returns, so nothing arrives
  * meanwhile and the schedule stays a function of the seed; data from
@@ -1282,7 +1280,7 @@ static bool explore_await_io(int64_t next_timer)
         rt_netpoll(-1, true);
         return true; /* nothing else can happen: look again either way */
     }
-    return rt_netpoll(IO_TIMER_WAIT_NS, true) > 0;
+    return rt_netpoll(rt_explore_io_wait_ns(), true) > 0;
 }
 
 /* Seeded mode: the one M takes goroutines from rt/explore.c's set; when none

@@ -52,6 +52,9 @@ check rel "seed=1 step_ns=-1" 2 \
 check rel "seed=1 step_ns=1000" 0
 check rel "seed=1 syscall_ns=x" 2 \
     'gorace: GORACE: syscall_ns: want an integer from 0 to 3600000000000, got "x"'
+check rel "seed=1 io_wait_ms=3600001" 2 \
+    'gorace: GORACE: io_wait_ms: want an integer from 0 to 3600000, got "3600001"'
+check rel "seed=1 io_wait_ms=0" 0
 check rel "schedule_out=$tmp/x" 2 \
     'gorace: GORACE: schedule_out: needs a seed or schedule_in'
 check rel "schedule_in=$tmp/none" 2 \

@@ -27,15 +27,22 @@
 // length, capacity) grown by the copy, read by String.
 //
 // The outcome depends on real time: sh and ls against a 1ms timer.
-// Free-running, the timer won in every run we made (see README.md); under
-// a seed, time.After's 1ms is virtual and moves only when nothing can run,
-// after the seeded scheduler has waited for the syscall in progress, so
-// the command may end first: `bug: exit 0`.
+// Free-running, the timer won in all but one of 160 runs on an idle
+// machine (at GOMAXPROCS 2 the command once ended within 1ms: exit 0), so
+// the check runs it under seeds only (see README.md). Under
+// a seed, time.After's 1ms is virtual, and two GORACE options stand for
+// the real time the command takes: syscall_ns=2000000 makes Wait's
+// waitpid take 2ms of virtual time, so the timer fires first, and
+// io_wait_ms=1000 lets the pipe's data and EOF arrive (up to 1s of real
+// time) before virtual time jumps past them, so the copy goroutine writes
+// the buffer and `exitCode` is set before main's 100ms sleep ends. With
+// both, every seed shows the race; without io_wait_ms, the 100ms sleep
+// ended after 1ms of real time, before `ls` had written, on some seeds.
 // The upstream patch is not carried by GoKer; no fixed twin.
 //
 // expect: race
-// bug: exit 0
-// gomaxprocs: 1,2
+// gomaxprocs: none free-running, real time decides (see above)
+// gorace: syscall_ns=2000000 io_wait_ms=1000
 #include <gorace.h>
 #include <errno.h>
 #include <signal.h>
