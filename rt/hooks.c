@@ -77,6 +77,19 @@ const char *rt_hook_wait_reason(int reason)
     return rt_wait_reason_str((rt_wait_reason)reason);
 }
 
+int32_t rt_hook_parallel;
+
+void rt_hook_parallel_add(int32_t delta)
+{
+    __atomic_add_fetch(&rt_hook_parallel, delta, __ATOMIC_SEQ_CST);
+}
+
+uint32_t *rt_hook_pin_word(void)
+{
+    M *m = getm();
+    return m ? &m->pins : NULL;
+}
+
 rt_hg *rt_hook_cur(void)
 {
     rt_g *g = rt_getg();

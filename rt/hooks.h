@@ -178,6 +178,30 @@ int rt_hooks_at_exit(rt_hg *g, int code, int from_go_exit);
 void rt_hook_own_thread(int delta);
 int rt_hook_foreign_threads(void);
 
+/* One thread at a time. rt_hook_parallel counts the threads beyond one that
+ * may be running user code now: Ps beyond the first, goroutines in system
+ * calls, goroutines whose P sysmon retook (they run on beside the M that
+ * took it), and threads a detector counts itself (rt_hook_parallel_add:
+ * the program's own pthreads). While it is zero, the instrumented code
+ * that runs comes from one thread at a time, and a detector may skip the
+ * fences that make two simultaneous accesses see each other. A plain read
+ * suffices because whoever raises it does so either on the one thread
+ * running user code, before a second can start, or (sysmon's retake)
+ * before a process-wide barrier, after which it reads the running M's pins
+ * and backs off if they are held; whoever lowers it does so after its
+ * thread's last user code. So a detector that holds its M's pin word
+ * (rt_hook_pin_word: NULL on a thread that is not an M) across reading
+ * zero and storing cannot be overtaken by a retake. Maintained in the
+ * instrumented build only. */
+extern int32_t rt_hook_parallel;
+void rt_hook_parallel_add(int32_t delta);
+uint32_t *rt_hook_pin_word(void);
+#ifdef GORACE_INSTR
+#define RT_PARALLEL_ADD(d) rt_hook_parallel_add(d)
+#else
+#define RT_PARALLEL_ADD(d) ((void)0)
+#endif
+
 /* The running goroutine (NULL in scheduler context): what the runtime
  * passes as the hooks' g, and where a detector's __tsan_* callbacks find
  * their state on every memory access. */

@@ -1047,6 +1047,7 @@ static void rejoined(M *m)
 {
     m->lost = false;
     fetch_add(&rt_sched_armed, -1);
+    RT_PARALLEL_ADD(-1);
 }
 
 /* Runs on g0 once the goroutine that switched here has stopped. Returns a
@@ -1224,6 +1225,7 @@ static void retire_p(M *m)
         globrunq_put_locked(gp);
     releasep(m);
     p->status = P_RETIRED;
+    RT_PARALLEL_ADD(-1); /* its last goroutine has stopped */
     rt_lock_release(&sched.lock);
     if (m->spinning) {
         m->spinning = false;
@@ -1471,6 +1473,7 @@ void go_syscall_enter(void)
     P *p = pin_p(m);
     set_status(gp, G_SYSCALL);
     fetch_add(&sched.nsyscall, 1);
+    RT_PARALLEL_ADD(1); /* before another M can take the P */
     m->oldp = NULL;
     if (p)
         releasep(m);
@@ -1518,6 +1521,7 @@ void go_syscall_exit(void)
     M *m = getm();
     G *gp = m->curg;
     fetch_add(&sched.nsyscall, -1);
+    RT_PARALLEL_ADD(-1); /* no user code until it has a P */
     if (m->lost)
         rejoined(m);
     if (rt_explore_on)
@@ -1632,10 +1636,12 @@ int go_maxprocs(int n)
             if (allp[i].status == P_RETIRED) {
                 allp[i].id = i;
                 pidle_put_locked(&allp[i]);
+                RT_PARALLEL_ADD(1); /* before any M can take it */
             }
         for (P **pp = &sched.pidle; *pp;) {
             if ((*pp)->id >= n) {
                 (*pp)->status = P_RETIRED;
+                RT_PARALLEL_ADD(-1);
                 *pp = (*pp)->link;
                 __atomic_store_n(&sched.npidle, sched.npidle - 1,
                                  __ATOMIC_SEQ_CST);
@@ -1712,6 +1718,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         pidle_put_locked(&allp[i]);
     }
     sched.nprocs = n;
+    RT_PARALLEL_ADD(n - 1);
     global_rand_state = (uint64_t)rt_nanotime();
     if (rt_explore_on)
         rt_sched_armed = 1; /* every scheduling point consults the seed */

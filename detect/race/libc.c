@@ -537,8 +537,10 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     trampoline *t = race_alloc(sizeof *t);
     *t = (trampoline){fn, arg, race_thread_new(pc)};
     int err = real_create(th, attr, race_thread_main, t);
-    if (err)
+    if (err) {
         race_free(t); /* its state stays unused: rare */
+        race_thread_unborn();
+    }
     return err;
 }
 

@@ -201,8 +201,10 @@ void race_func_pop(gstate *g);
 bool race_instrumented_caller(uintptr_t pc);
 /* Threads the program starts (race.c): the creator makes the state, the
  * thread adopts it, and its end releases on join_token (pthread_join
- * acquires it). */
+ * acquires it). Each counts in rt_hook_parallel from race_thread_new to
+ * its end, or to race_thread_unborn if pthread_create failed. */
 gstate *race_thread_new(uintptr_t pc);
+void race_thread_unborn(void);
 void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo);
 void race_thread_end(gstate *g, uintptr_t join_token);
 void race_sync_forget(uintptr_t addr);

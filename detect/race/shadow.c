@@ -24,6 +24,8 @@
 
 #include <sys/mman.h>
 
+#include "../../rt/hooks.h"
+
 #define SHADOW_BASE 0x100000000000ull
 #define APP_MASK ((1ull << 44) - 1)
 #define SHADOW_SIZE ((APP_MASK + 1) / 8 * SHADOW_CELLS * sizeof(shadow_t))
@@ -120,12 +122,40 @@ static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
            !(shadow_atomic(old) && ca);
 }
 
+/* This thread's M's pin word (rt/hooks.h), NULL while it is not an M. */
+static __thread uint32_t *pin_word;
+
+/* Stores a cell with a plain store when no other thread can be running
+ * user code (rt_hook_parallel is zero): then nobody else can store to the
+ * word's cells or read them at this moment. Holding the M's pin across the
+ * check and the store keeps sysmon from handing our P to another M in
+ * between (a retake raises the count, issues a process-wide barrier, then
+ * backs off from a pinned M), so a retake either waits for us or we see
+ * the raised count. False: not alone, store it the careful way. */
+static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
+{
+    uint32_t *pins = pin_word;
+    if (__builtin_expect(!pins, 0) && !(pins = pin_word = rt_hook_pin_word()))
+        return false;
+    __atomic_store_n(pins, *pins + 1, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    bool alone = __atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) == 0;
+    if (alone)
+        atomic_store_explicit(cell, store, memory_order_relaxed);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(pins, *pins - 1, __ATOMIC_RELEASE);
+    return alone;
+}
+
 /* Two goroutines accessing one word at the same moment on two threads
  * would each miss the other with a plain read-then-store: both read before
  * either stored. So the store is a CAS on the cell read (a cell changed
  * underneath sends us round again), and after it a full fence and a second
  * look at the other cells: of two concurrent accessors at least one then
- * sees the other (Dekker), so a race is reported whatever the timing. */
+ * sees the other (Dekker), so a race is reported whatever the timing. The
+ * locked CAS costs as much as the rest of the check on some machines, and
+ * with one thread running user code (GOMAXPROCS=1 and nobody in a system
+ * call) there is no second accessor: store_alone stores plainly then. */
 shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 {
     unsigned cm = shadow_mask(cur);
@@ -173,6 +203,8 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
                               : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) %
                                       SHADOW_CELLS);
         }
+        if (store_alone(&cells[slot], store))
+            return 0;
         shadow_t expect = old[slot];
         if (!atomic_compare_exchange_strong_explicit(
                 &cells[slot], &expect, store, memory_order_seq_cst,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../../rt/hooks.h"
 #include "../race.h"
 
 /* ---- vector clocks ------------------------------------------------------- */
@@ -525,6 +526,75 @@ EDGE_TEST(atomic_relaxed, wr(&shared_x);
           while (!__tsan_atomic32_load((int *)&flag, 0)) go_yield();
           rd(&shared_x), 1)
 
+/* ---- one thread at a time: rt_hook_parallel ------------------------------
+ * shadow.c stores cells without a locked instruction while the count is
+ * zero, so every way a second thread starts running user code must raise
+ * it first, and every end must lower it again. */
+
+static int32_t parallel(void)
+{
+    return __atomic_load_n(&rt_hook_parallel, __ATOMIC_SEQ_CST);
+}
+
+/* Polls for up to 2s of real time: a retired P or a rejoining M lowers the
+ * count at its next trip through the scheduler. */
+static bool parallel_settles_at(int32_t want)
+{
+    for (int i = 0; i < 2000 && parallel() != want; i++)
+        go_sleep(1000000);
+    return parallel() == want;
+}
+
+static volatile int hog_stop;
+
+/* Reaches no scheduling point (this file is not instrumented): only
+ * sysmon's retake lets main run again at GOMAXPROCS 1. */
+static void hog(void *arg)
+{
+    while (!hog_stop)
+        ;
+    go_wg_done(arg);
+}
+
+static int parallel_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ck_assert_int_eq(parallel(), 0); /* GOMAXPROCS 1 */
+    go_syscall_enter();
+    ck_assert_int_eq(parallel(), 1);
+    go_syscall_exit();
+    ck_assert_int_eq(parallel(), 0);
+
+    race_thread_new(0); /* a pthread the program starts ... */
+    ck_assert_int_eq(parallel(), 1);
+    race_thread_unborn(); /* ... whose pthread_create failed */
+    ck_assert_int_eq(parallel(), 0);
+
+    go_maxprocs(3);
+    ck_assert_int_eq(parallel(), 2);
+    go_maxprocs(1);
+    ck_assert(parallel_settles_at(0));
+
+    /* sysmon takes the P from a goroutine that never yields; it keeps
+     * running on its M beside main until it rejoins. */
+    go_wg wg = {0};
+    go_wg_add(&wg, 1);
+    GO(hog, &wg);
+    go_sleep(1000000); /* the hog runs; main is back only by a retake */
+    ck_assert_int_eq(parallel(), 1);
+    hog_stop = 1;
+    go_wg_wait(&wg);
+    ck_assert(parallel_settles_at(0));
+    return DONE;
+}
+
+START_TEST(test_parallel_count)
+{
+    go_maxprocs(1);
+    ck_assert_int_eq(run(parallel_main), DONE);
+}
+END_TEST
+
 static Suite *race_suite(void)
 {
     Suite *s = suite_create("race");
@@ -559,6 +629,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_ctx_cancel);
     tcase_add_test(e, test_atomic_acq_rel);
     tcase_add_test(e, test_atomic_relaxed);
+    tcase_add_test(e, test_parallel_count);
     suite_add_tcase(s, e);
     return s;
 }
