@@ -460,8 +460,10 @@ def history_line(results, kind, parked, procs, smoke, conns=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--build-dir", default=os.environ.get("BUILD_DIR", os.path.join(REPO, "build-bench")))
-    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--build-dir", default=os.environ.get("BUILD_DIR", os.path.join(REPO, "build-bench")),
+                    help="where to build and find the binaries (default: build-bench, not build)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="measure the binaries already in --build-dir, as they are")
     ap.add_argument("--procs", type=int, default=os.cpu_count(), help="GOMAXPROCS (default: cores)")
     ap.add_argument("--time", type=float, help="min seconds per repetition (default 0.2; smoke 0.002)")
     ap.add_argument("--reps", type=int, help="repetitions (default 5; smoke 1)")
@@ -489,6 +491,10 @@ def main():
     if not a.no_build:
         build(a.build_dir)
     bins, kind = binaries(a.build_dir)
+    if a.no_build:  # say what is measured: a stale build is easy to miss
+        newest = max(os.path.getmtime(p) for p in bins.values())
+        log(f"compare: --no-build: the binaries of {a.build_dir}, built "
+            f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(newest))}")
     env = dict(os.environ, GOMAXPROCS=str(a.procs), BENCH_MAXN=str(maxn),
                BENCH_MACRO_DIV="100" if a.smoke else "1")
     raw = a.keep or tempfile.mkdtemp(prefix="gorace-bench-")
