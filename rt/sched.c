@@ -1306,11 +1306,10 @@ static G *explore_find_runnable(void)
         if (g)
             return (G *)g;
         /* Nothing can run: a goroutine in a system call comes back first
-         * (its I/O takes no virtual time, or syscall_ns), then time
-         * moves. Timers that
-         * only fill channels nobody waits on cannot end this: where Go
-         * would tick forever (its checkdead gives up while any timer is
-         * pending), the seed reports the deadlock. */
+         * (its I/O takes no virtual time, or syscall_ns), then time moves.
+         * Timers that only fill channels nobody waits on cannot end this:
+         * where Go would tick forever (its checkdead gives up while any
+         * timer is pending), the seed reports the deadlock. */
         if (next_timer != INT64_MAX && !rt_timers_can_wake())
             next_timer = INT64_MAX;
         if (rt_explore_await_syscall(next_timer))

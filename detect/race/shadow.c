@@ -122,8 +122,11 @@ static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
            !(shadow_atomic(old) && ca);
 }
 
-/* This thread's M's pin word (rt/hooks.h), NULL while it is not an M. */
+/* This thread's M's pin word (rt/hooks.h), looked up at its first store;
+ * a thread that is not an M then (a pthread of the program, the thread
+ * that called go_run) never becomes one. */
 static __thread uint32_t *pin_word;
+static __thread bool not_an_m;
 
 /* Stores a cell with a plain store when no other thread can be running
  * user code (rt_hook_parallel is zero): then nobody else can store to the
@@ -134,9 +137,16 @@ static __thread uint32_t *pin_word;
  * the raised count. False: not alone, store it the careful way. */
 static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
 {
-    uint32_t *pins = pin_word;
-    if (__builtin_expect(!pins, 0) && !(pins = pin_word = rt_hook_pin_word()))
+    /* Not alone already: knowing that needs no pin (GOMAXPROCS > 1). */
+    if (__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) != 0)
         return false;
+    uint32_t *pins = pin_word;
+    if (__builtin_expect(!pins, 0)) {
+        if (not_an_m || !(pins = pin_word = rt_hook_pin_word())) {
+            not_an_m = true;
+            return false;
+        }
+    }
     __atomic_store_n(pins, *pins + 1, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     bool alone = __atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) == 0;
