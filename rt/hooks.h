@@ -179,20 +179,25 @@ void rt_hook_own_thread(int delta);
 int rt_hook_foreign_threads(void);
 
 /* One thread at a time. rt_hook_parallel counts the threads beyond one that
- * may be running user code now: Ps beyond the first, goroutines in system
- * calls, goroutines whose P sysmon retook (they run on beside the M that
- * took it), and threads a detector counts itself (rt_hook_parallel_add:
- * the program's own pthreads). While it is zero, the instrumented code
- * that runs comes from one thread at a time, and a detector may skip the
- * fences that make two simultaneous accesses see each other. A plain read
- * suffices because whoever raises it does so either on the one thread
- * running user code, before a second can start, or (sysmon's retake)
- * before a process-wide barrier, after which it reads the running M's pins
- * and backs off if they are held; whoever lowers it does so after its
- * thread's last user code. So a detector that holds its M's pin word
- * (rt_hook_pin_word: NULL on a thread that is not an M) across reading
- * zero and storing cannot be overtaken by a retake. Maintained in the
+ * may be running user code or hooks now: Ps beyond the first, goroutines
+ * in system calls, goroutines whose P sysmon retook (they run on beside
+ * the M that took it), an M without a P firing timers, and threads a
+ * detector counts itself (rt_hook_parallel_add: the program's own
+ * pthreads). While it is zero, hooks and instrumented code run on one
+ * thread at a time, and a detector may skip the fences and locked
+ * instructions that keep two threads apart.
+ *
+ * A detector does so in a solo section: it adds RT_PIN_SOLO to its M's pin
+ * word (rt_hook_pin_word: NULL on a thread that is not an M), reads the
+ * count, and if it is zero works plainly until it takes RT_PIN_SOLO off
+ * again. A plain read suffices because whoever raises the count does so
+ * either on the one thread running user code, before a second can start,
+ * or before a process-wide barrier, after which it reads the pin words:
+ * sysmon's retake backs off from a pinned M, and an M about to fire timers
+ * without a P waits until no pin word holds RT_PIN_SOLO. Whoever lowers
+ * the count does so after its thread's last hook. Maintained in the
  * instrumented build only. */
+enum { RT_PIN_SOLO = 1u << 16 }; /* the runtime's own pins stay below */
 extern int32_t rt_hook_parallel;
 void rt_hook_parallel_add(int32_t delta);
 uint32_t *rt_hook_pin_word(void);

@@ -124,6 +124,7 @@ struct M {
     uint32_t pins;
     uint32_t retake;
     bool lost;
+    M *alllink; /* every M ever made (sched.allm), never unlinked */
 };
 
 struct rt_sched {
@@ -138,6 +139,7 @@ struct rt_sched {
     int32_t nmidle;
     int32_t mcount;
     int64_t next_mid;
+    M *allm; /* pushed by m_new, lock-free */
     /* timers: at most one idle M sleeps until the next timer */
     M *timer_sleeper;
     int64_t timer_sleep_until;

@@ -479,6 +479,10 @@ static M *m_new(void)
     m->id = __atomic_add_fetch(&sched.next_mid, 1, __ATOMIC_RELAXED);
     m->rand = (uint64_t)rt_nanotime() ^ ((uint64_t)m->id << 32) ^
               (uint64_t)(uintptr_t)m;
+    m->alllink = load_acq(&sched.allm);
+    while (!__atomic_compare_exchange_n(&sched.allm, &m->alllink, m, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+        ;
     return m;
 }
 
@@ -1209,6 +1213,38 @@ static int64_t run_timers(void)
     return rt_timers_run(rt_nanotime());
 }
 
+#ifdef GORACE_INSTR
+/* Waits until no M is inside a detector's solo section (rt/hooks.h). */
+static void wait_solo_sections(void)
+{
+    for (M *m = load_acq(&sched.allm); m; m = m->alllink)
+        while (load_acq(&m->pins) >= RT_PIN_SOLO)
+            sched_yield();
+}
+#endif
+
+/* An M without a P fires timers beside the goroutine that a P runs, and
+ * the callbacks (a ticker's send, a deadline's close) call the detector's
+ * hooks: in the instrumented build it counts as a second thread while it
+ * does (rt/hooks.h, "One thread at a time"), announced with the barrier a
+ * retake uses, and waits out a solo section already under way. */
+static int64_t run_timers_without_p(void)
+{
+    if (!rt_timers_pending())
+        return INT64_MAX;
+    int64_t now = rt_nanotime(), next = rt_timers_next();
+    if (next > now)
+        return next;
+    RT_PARALLEL_ADD(1);
+#ifdef GORACE_INSTR
+    rt_process_barrier();
+    wait_solo_sections();
+#endif
+    next = rt_timers_run(now);
+    RT_PARALLEL_ADD(-1);
+    return next;
+}
+
 /* GOMAXPROCS shrank below this P: its goroutines move to the global queue
  * and the P leaves service until GOMAXPROCS grows again. */
 static void retire_p(M *m)
@@ -1251,7 +1287,7 @@ static void drop_p_and_sleep(M *m)
     /* Without a P, timers that fire ready their goroutines onto the global
      * queue. Then re-check every queue: a goroutine readied after we looked
      * saw no idle P, or saw us spinning, and woke nobody. */
-    int64_t next_timer = run_timers();
+    int64_t next_timer = run_timers_without_p();
     if (any_runnable_p() || load_acq(&sched.runq_size) > 0) {
         rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
         P *q = pidle_get_locked();
@@ -1358,7 +1394,7 @@ static G *find_runnable(M *m, bool *inherit)
                 pause();
         }
         if (!m->p) {
-            stopm(m, run_timers());
+            stopm(m, run_timers_without_p());
             if (m->nextp) {
                 acquirep(m, m->nextp);
                 m->nextp = NULL;

@@ -101,16 +101,26 @@ static void spare_put(spares *s, void *p)
 
 /* ---- tree nodes ---------------------------------------------------------- */
 
-static _Atomic long nodes_live;
+static long nodes_live;
 
 long vc_nodes_live(void)
 {
-    return atomic_load_explicit(&nodes_live, memory_order_relaxed);
+    return __atomic_load_n(&nodes_live, __ATOMIC_RELAXED);
+}
+
+static void nodes_live_add(long d)
+{
+    if (race_solo)
+        __atomic_store_n(&nodes_live,
+                         __atomic_load_n(&nodes_live, __ATOMIC_RELAXED) + d,
+                         __ATOMIC_RELAXED);
+    else
+        __atomic_add_fetch(&nodes_live, d, __ATOMIC_RELAXED);
 }
 
 static vnode *node_new(unsigned level)
 {
-    atomic_fetch_add_explicit(&nodes_live, 1, memory_order_relaxed);
+    nodes_live_add(1);
     vnode *n = level == 1 ? spare_get(&spare_leaf, LEAF_BYTES)
                           : spare_get(&spare_inner, INNER_BYTES);
     n->ref = 1;
@@ -124,15 +134,15 @@ static vnode *node_new(unsigned level)
 static vnode *node_share(const vnode *n)
 {
     if (n)
-        __atomic_add_fetch(&((vnode *)n)->ref, 1, __ATOMIC_RELAXED);
+        ref_inc(&((vnode *)n)->ref);
     return (vnode *)n;
 }
 
 static void node_unref(vnode *n, unsigned level)
 {
-    if (!n || __atomic_sub_fetch(&n->ref, 1, __ATOMIC_ACQ_REL) != 0)
+    if (!n || !ref_dec(&n->ref))
         return;
-    atomic_fetch_sub_explicit(&nodes_live, 1, memory_order_relaxed);
+    nodes_live_add(-1);
     if (level == 1) {
         spare_put(&spare_leaf, n);
         return;
@@ -204,7 +214,7 @@ static vclock *header_new(uint32_t cap)
 
 void vc_unref(vclock *vc)
 {
-    if (!vc || __atomic_sub_fetch(&vc->ref, 1, __ATOMIC_ACQ_REL) != 0)
+    if (!vc || !ref_dec(&vc->ref))
         return;
     node_unref(vc->root, vc->depth);
     if (vc->cap == SMALL_CAP)
@@ -216,7 +226,7 @@ void vc_unref(vclock *vc)
 vclock *vc_share(vclock *vc)
 {
     if (vc)
-        __atomic_add_fetch(&vc->ref, 1, __ATOMIC_RELAXED);
+        ref_inc(&vc->ref);
     return vc;
 }
 

@@ -142,11 +142,11 @@ static atomic_flag slots_lock_ = ATOMIC_FLAG_INIT;
 
 void race_slots_lock(void)
 {
-    spin_lock(&slots_lock_);
+    table_lock(&slots_lock_);
 }
 void race_slots_unlock(void)
 {
-    spin_unlock(&slots_lock_);
+    table_unlock(&slots_lock_);
 }
 
 static slot *slot_at(sid_t s)
@@ -442,14 +442,14 @@ static gstate *named(rt_hg *hg)
     gstate *cur = tls_cur;
     if (cur && cur->gid < 0)
         return cur;
-    spin_lock(&boot_lock);
+    table_lock(&boot_lock);
     return &boot;
 }
 
 static void done_with(gstate *g)
 {
     if (g == &boot)
-        spin_unlock(&boot_lock);
+        table_unlock(&boot_lock);
 }
 
 /* ---- sync objects: address -> clock ------------------------------------- */
@@ -522,7 +522,7 @@ static void sync_forget(uintptr_t a)
 {
     struct syncshard *s = sync_shard(a);
     syncobj *dead = NULL;
-    spin_lock(&s->lock);
+    table_lock(&s->lock);
     if (s->cap)
         for (syncobj **p = &s->tab[sync_hash(a, s->cap)]; *p; p = &(*p)->next)
             if ((*p)->addr == a) {
@@ -531,7 +531,7 @@ static void sync_forget(uintptr_t a)
                 s->n--;
                 break;
             }
-    spin_unlock(&s->lock);
+    table_unlock(&s->lock);
     if (dead) {
         vc_unref(dead->vc);
         race_free(dead);
@@ -596,11 +596,11 @@ static void acquire_locked(gstate *g, syncobj *o)
 void race_acquire(gstate *g, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
-    spin_lock(&s->lock);
+    table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, false);
     if (o)
         acquire_locked(g, o);
-    spin_unlock(&s->lock);
+    table_unlock(&s->lock);
 }
 
 /* After releasing, the goroutine's later accesses are a new epoch. The
@@ -617,7 +617,7 @@ static void advance(gstate *g)
 void race_release(gstate *g, uintptr_t addr, bool merge)
 {
     struct syncshard *s = sync_shard(addr);
-    spin_lock(&s->lock);
+    table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
     if (merge && g->vc &&
         (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
@@ -634,7 +634,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     join_pin(&o->vc, g);
     if (!merge)
         tag_release(o->vc, g);
-    spin_unlock(&s->lock);
+    table_unlock(&s->lock);
     advance(g);
 }
 
@@ -646,7 +646,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
 void race_acquire_release(gstate *g, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
-    spin_lock(&s->lock);
+    table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
     bool news = news_for(o, g), covered = news && covers(o, g);
     if (news && !covered &&
@@ -671,7 +671,7 @@ void race_acquire_release(gstate *g, uintptr_t addr)
         o->vc = vc_share(g->vc);
     }
     o->joined_gen = g->joined_gen = g->vc->gen;
-    spin_unlock(&s->lock);
+    table_unlock(&s->lock);
     advance(g);
 }
 
@@ -681,7 +681,7 @@ void race_acquire_release(gstate *g, uintptr_t addr)
 void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
-    spin_lock(&s->lock);
+    table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
     bool g_knows_all =
         clean_and_known(peer, knows(g, peer->sid)) || knows_tagged(g, peer->vc);
@@ -705,7 +705,7 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     o->vc = vc_share(g->vc);
     o->joined_gen = g->joined_gen = peer->joined_gen = g->vc->gen;
     o->covers_gen = 0; /* the object's clock was replaced */
-    spin_unlock(&s->lock);
+    table_unlock(&s->lock);
     advance(g);
     advance(peer);
 }
@@ -738,6 +738,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
     (void)file, (void)line, (void)func;
+    bool solo = solo_begin();
     gstate *p = named(parent);
     if (!p)
         p = &boot;
@@ -746,6 +747,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     child->slot[hook_idx] = c;
+    solo_end(solo);
 }
 
 /* ---- threads the program starts (pthread_create, libc.c) ----------------
@@ -848,37 +850,45 @@ static void on_go_unblock(rt_hg *hg, rt_hg *by)
 
 static void on_acquire(rt_hg *gid, const void *addr)
 {
+    bool solo = solo_begin();
     gstate *g = named(gid);
     if (g)
         race_acquire(g, (uintptr_t)addr);
     done_with(g);
+    solo_end(solo);
 }
 
 static void on_release(rt_hg *gid, const void *addr)
 {
+    bool solo = solo_begin();
     gstate *g = named(gid);
     if (g)
         race_release(g, (uintptr_t)addr, false);
     done_with(g);
+    solo_end(solo);
 }
 
 static void on_release_merge(rt_hg *gid, const void *addr)
 {
+    bool solo = solo_begin();
     gstate *g = named(gid);
     if (g)
         race_release(g, (uintptr_t)addr, true);
     done_with(g);
+    solo_end(solo);
 }
 
 static void on_acquire_release(rt_hg *gid, const void *addr)
 {
+    bool solo = solo_begin();
     gstate *g = named(gid);
     if (g)
         race_acquire_release(g, (uintptr_t)addr);
     done_with(g);
+    solo_end(solo);
 }
 
-static void on_sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
+static void sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
 {
     gstate *g = named(gid);
     if (!g) {
@@ -895,19 +905,30 @@ static void on_sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
     done_with(g);
 }
 
+static void on_sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
+{
+    bool solo = solo_begin();
+    sync_pair(gid, peer, addr);
+    solo_end(solo);
+}
+
 static void on_chan_free(rt_hg *gid, const void *c)
 {
     (void)gid;
+    bool solo = solo_begin();
     sync_forget((uintptr_t)c);
+    solo_end(solo);
 }
 
 static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
+    bool solo = solo_begin();
     gstate *g = named(gid);
     if (g)
         race_access_range(g, (uintptr_t)addr, size, write, pc);
     done_with(g);
+    solo_end(solo);
 }
 
 /* Go sleeps at exit while other goroutines may still be racing. */

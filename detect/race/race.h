@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../rt/hooks.h"
 #include "../../rt/options.h"
 
 typedef uint32_t epoch_t;
@@ -273,6 +274,84 @@ static inline void spin_lock(atomic_flag *l)
 static inline void spin_unlock(atomic_flag *l)
 {
     atomic_flag_clear_explicit(l, memory_order_release);
+}
+
+/* ---- solo sections (race.c, "One thread at a time") ---------------------- */
+
+/* In a solo section no other thread runs hooks or instrumented code, so
+ * reference counts, the sync tables' locks and shadow stores need no
+ * locked instruction. race_solo is set only by the section's opener;
+ * race_pin_word is this M's pin word (NULL until looked up, and on a
+ * thread that is not an M). */
+extern __thread bool race_solo __attribute__((tls_model("initial-exec")));
+extern __thread uint32_t *race_pin_word
+    __attribute__((tls_model("initial-exec")));
+uint32_t *race_pin_word_lookup(void);
+
+/* Opens a solo section if this thread is an M and no other thread can be
+ * running user code or hooks (rt/hooks.h). True: the caller opened one and
+ * must close it with solo_end. False: none opened (maybe one is already
+ * open further up this thread: then race_solo says so). */
+static inline bool solo_begin(void)
+{
+    if (race_solo || __atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED))
+        return false;
+    uint32_t *pins = race_pin_word;
+    if (__builtin_expect(!pins, 0) && !(pins = race_pin_word_lookup()))
+        return false;
+    uint32_t was = __atomic_load_n(pins, __ATOMIC_RELAXED);
+    __atomic_store_n(pins, was + RT_PIN_SOLO, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&rt_hook_parallel, __ATOMIC_ACQUIRE)) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        __atomic_store_n(pins, was, __ATOMIC_RELEASE);
+        return false;
+    }
+    race_solo = true;
+    return true;
+}
+
+static inline void solo_end(bool opened)
+{
+    if (!opened)
+        return;
+    race_solo = false;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint32_t *pins = race_pin_word;
+    __atomic_store_n(pins, __atomic_load_n(pins, __ATOMIC_RELAXED) - RT_PIN_SOLO,
+                     __ATOMIC_RELEASE);
+}
+
+/* Reference counts: plain arithmetic in a solo section. */
+static inline void ref_inc(uint32_t *r)
+{
+    if (race_solo)
+        __atomic_store_n(r, __atomic_load_n(r, __ATOMIC_RELAXED) + 1,
+                         __ATOMIC_RELAXED);
+    else
+        __atomic_add_fetch(r, 1, __ATOMIC_RELAXED);
+}
+
+/* Drops a reference; true if it was the last. */
+static inline bool ref_dec(uint32_t *r)
+{
+    if (!race_solo)
+        return __atomic_sub_fetch(r, 1, __ATOMIC_ACQ_REL) == 0;
+    uint32_t n = __atomic_load_n(r, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(r, n, __ATOMIC_RELAXED);
+    return n == 0;
+}
+
+/* A sync table's lock, which a solo section does not need. */
+static inline void table_lock(atomic_flag *l)
+{
+    if (!race_solo)
+        spin_lock(l);
+}
+static inline void table_unlock(atomic_flag *l)
+{
+    if (!race_solo)
+        spin_unlock(l);
 }
 
 #endif

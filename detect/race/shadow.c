@@ -122,39 +122,32 @@ static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
            !(shadow_atomic(old) && ca);
 }
 
-/* This thread's M's pin word (rt/hooks.h), looked up at its first store;
- * a thread that is not an M then (a pthread of the program, the thread
- * that called go_run) never becomes one. */
-static __thread uint32_t *pin_word;
+__thread bool race_solo;
+__thread uint32_t *race_pin_word;
 static __thread bool not_an_m;
 
+/* A thread that is not an M at its first look (a pthread of the program,
+ * the thread that called go_run) never becomes one. */
+uint32_t *race_pin_word_lookup(void)
+{
+    if (not_an_m)
+        return NULL;
+    race_pin_word = rt_hook_pin_word();
+    not_an_m = !race_pin_word;
+    return race_pin_word;
+}
+
 /* Stores a cell with a plain store when no other thread can be running
- * user code (rt_hook_parallel is zero): then nobody else can store to the
- * word's cells or read them at this moment. Holding the M's pin across the
- * check and the store keeps sysmon from handing our P to another M in
- * between (a retake raises the count, issues a process-wide barrier, then
- * backs off from a pinned M), so a retake either waits for us or we see
- * the raised count. False: not alone, store it the careful way. */
+ * user code: in a solo section (race.h), the caller's or one of its own.
+ * False: not alone, store it the careful way. */
 static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
 {
-    /* Not alone already: knowing that needs no pin (GOMAXPROCS > 1). */
-    if (__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) != 0)
+    bool opened = solo_begin();
+    if (!race_solo)
         return false;
-    uint32_t *pins = pin_word;
-    if (__builtin_expect(!pins, 0)) {
-        if (not_an_m || !(pins = pin_word = rt_hook_pin_word())) {
-            not_an_m = true;
-            return false;
-        }
-    }
-    __atomic_store_n(pins, *pins + 1, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    bool alone = __atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) == 0;
-    if (alone)
-        atomic_store_explicit(cell, store, memory_order_relaxed);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    __atomic_store_n(pins, *pins - 1, __ATOMIC_RELEASE);
-    return alone;
+    atomic_store_explicit(cell, store, memory_order_relaxed);
+    solo_end(opened);
+    return true;
 }
 
 /* Two goroutines accessing one word at the same moment on two threads
