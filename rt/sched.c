@@ -1213,21 +1213,26 @@ static int64_t run_timers(void)
     return rt_timers_run(rt_nanotime());
 }
 
-#ifdef GORACE_INSTR
-/* Waits until no M is inside a detector's solo section (rt/hooks.h). */
-static void wait_solo_sections(void)
+/* rt/hooks.h: counted, announced with the barrier a retake uses, once no
+ * M is inside a detector's solo section. */
+void rt_hook_parallel_enter(void)
 {
+    rt_hook_parallel_add(1);
+    rt_process_barrier();
     for (M *m = load_acq(&sched.allm); m; m = m->alllink)
         while (load_acq(&m->pins) >= RT_PIN_SOLO)
             sched_yield();
 }
-#endif
+
+void rt_hook_parallel_leave(void)
+{
+    rt_hook_parallel_add(-1);
+}
 
 /* An M without a P fires timers beside the goroutine that a P runs, and
  * the callbacks (a ticker's send, a deadline's close) call the detector's
  * hooks: in the instrumented build it counts as a second thread while it
- * does (rt/hooks.h, "One thread at a time"), announced with the barrier a
- * retake uses, and waits out a solo section already under way. */
+ * does (rt/hooks.h, "One thread at a time"). */
 static int64_t run_timers_without_p(void)
 {
     if (!rt_timers_pending())
@@ -1235,13 +1240,13 @@ static int64_t run_timers_without_p(void)
     int64_t now = rt_nanotime(), next = rt_timers_next();
     if (next > now)
         return next;
-    RT_PARALLEL_ADD(1);
 #ifdef GORACE_INSTR
-    rt_process_barrier();
-    wait_solo_sections();
+    rt_hook_parallel_enter();
 #endif
     next = rt_timers_run(now);
-    RT_PARALLEL_ADD(-1);
+#ifdef GORACE_INSTR
+    rt_hook_parallel_leave();
+#endif
     return next;
 }
 

@@ -85,13 +85,25 @@
  * epoch per access and several cells only when reads are concurrent.
  * Unlike TSan, two accesses to one word at the same instant on two threads
  * always see each other: a cell is stored with a CAS and a second look
- * (Dekker). While only one thread can be running user code (GOMAXPROCS=1,
- * nobody in a system call, no thread of the program's own: the runtime's
- * rt_hook_parallel) there is no second thread, and the cell is stored
- * plainly, which saves a locked instruction per new access (11% of
- * BufferedChan128 at GOMAXPROCS=1). The exception is a thread neither the
- * runtime nor this detector knows of (one a library started, running
- * instrumented callbacks): against it the guarantee is TSan's.
+ * (Dekker).
+ *
+ * One thread at a time. While only one thread can be running user code or
+ * hooks (GOMAXPROCS=1, nobody in a system call, no thread of the program's
+ * own, no timer firing on an M without a P: the runtime's
+ * rt_hook_parallel), the detector works in solo sections (race.h): shadow
+ * cells are stored plainly, clock and tree-node reference counts change
+ * with plain arithmetic, and the sync tables' locks are not taken. On this
+ * VM a locked instruction costs ~6 ns, and a channel hand-off made a dozen
+ * (refcounts, the shard lock, the CAS): the sections took 7-9% off every
+ * channel benchmark at GOMAXPROCS=1. The hooks that move clocks open a
+ * section (acquire, release, sync_pair, go_create, chan_free, the
+ * runtime's memory accesses); code outside one (the tsan.c atomics, the
+ * libc interceptors) works as before, with locked instructions. The
+ * exception is a thread neither the runtime nor this detector knows of
+ * (one a library started without pthread_create, running instrumented
+ * callbacks): against it the guarantee is TSan's, and the reference counts
+ * it shares with a section are not safe; pthread_create'd threads are
+ * counted.
  *
  * Threads. A goroutine's state is touched by the thread running it, or by
  * the goroutine completing a hand-off with it while it is parked (the
@@ -410,6 +422,20 @@ long race_live_goroutines(void)
  * where it happens, and go_switch(0) when the thread returns to the
  * scheduler, so the cache is dropped exactly when it could go stale. */
 static __thread gstate *tls_cur __attribute__((tls_model("initial-exec")));
+
+/* Not an M, or one not looked up yet (hook_begin). A thread of the
+ * program's own is counted for its life (race_thread_new); any other is a
+ * guest for the hook's length. */
+int race_hook_begin_slow(void)
+{
+    if (race_pin_word_lookup())
+        return HOOK_PLAIN; /* an M while others run */
+    gstate *cur = tls_cur;
+    if (cur && cur->gid < 0)
+        return HOOK_PLAIN;
+    rt_hook_parallel_enter();
+    return HOOK_GUEST;
+}
 
 static void on_go_switch(rt_hg *gid)
 {
@@ -738,7 +764,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
     (void)file, (void)line, (void)func;
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *p = named(parent);
     if (!p)
         p = &boot;
@@ -747,7 +773,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
     done_with(p);
     atomic_fetch_add(&nlive, 1);
     child->slot[hook_idx] = c;
-    solo_end(solo);
+    hook_end(mode);
 }
 
 /* ---- threads the program starts (pthread_create, libc.c) ----------------
@@ -850,42 +876,42 @@ static void on_go_unblock(rt_hg *hg, rt_hg *by)
 
 static void on_acquire(rt_hg *gid, const void *addr)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *g = named(gid);
     if (g)
         race_acquire(g, (uintptr_t)addr);
     done_with(g);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void on_release(rt_hg *gid, const void *addr)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *g = named(gid);
     if (g)
         race_release(g, (uintptr_t)addr, false);
     done_with(g);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void on_release_merge(rt_hg *gid, const void *addr)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *g = named(gid);
     if (g)
         race_release(g, (uintptr_t)addr, true);
     done_with(g);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void on_acquire_release(rt_hg *gid, const void *addr)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *g = named(gid);
     if (g)
         race_acquire_release(g, (uintptr_t)addr);
     done_with(g);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
@@ -907,28 +933,28 @@ static void sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
 
 static void on_sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     sync_pair(gid, peer, addr);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void on_chan_free(rt_hg *gid, const void *c)
 {
     (void)gid;
-    bool solo = solo_begin();
+    int mode = hook_begin();
     sync_forget((uintptr_t)c);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
-    bool solo = solo_begin();
+    int mode = hook_begin();
     gstate *g = named(gid);
     if (g)
         race_access_range(g, (uintptr_t)addr, size, write, pc);
     done_with(g);
-    solo_end(solo);
+    hook_end(mode);
 }
 
 /* Go sleeps at exit while other goroutines may still be racing. */

@@ -318,8 +318,35 @@ static inline void solo_end(bool opened)
     race_solo = false;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     uint32_t *pins = race_pin_word;
-    __atomic_store_n(pins, __atomic_load_n(pins, __ATOMIC_RELAXED) - RT_PIN_SOLO,
+    __atomic_store_n(pins,
+                     __atomic_load_n(pins, __ATOMIC_RELAXED) - RT_PIN_SOLO,
                      __ATOMIC_RELEASE);
+}
+
+/* A hook's (or an ordered atomic's) bracket: a solo section where one can
+ * be opened; on a thread that is neither an M nor a counted thread of the
+ * program, the thread counts itself for the hook's length, so that no
+ * section runs beside it (race.c). */
+enum { HOOK_PLAIN, HOOK_SOLO, HOOK_GUEST };
+int race_hook_begin_slow(void);
+
+static inline int hook_begin(void)
+{
+    if (race_solo)
+        return HOOK_PLAIN;
+    if (solo_begin())
+        return HOOK_SOLO;
+    if (__builtin_expect(race_pin_word != NULL, 1))
+        return HOOK_PLAIN;
+    return race_hook_begin_slow();
+}
+
+static inline void hook_end(int mode)
+{
+    if (mode == HOOK_SOLO)
+        solo_end(true);
+    else if (mode == HOOK_GUEST)
+        rt_hook_parallel_leave();
 }
 
 /* Reference counts: plain arithmetic in a solo section. */

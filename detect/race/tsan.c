@@ -228,29 +228,35 @@ static void atomic_post(uintptr_t a, size_t n, bool write, bool rmw, morder mo,
  * none. */
 static atomic_flag order_locks[256];
 
-/* Also the atomics' scheduling point (rt/hooks.h), taken before any lock. */
-static atomic_flag *order_lock(const volatile void *a, morder mo)
+/* Also the atomics' scheduling point (rt/hooks.h), taken before any lock.
+ * An ordered atomic moves clocks, so it runs in a hook bracket (race.h):
+ * *mode says which, for order_unlock. */
+static atomic_flag *order_lock(const volatile void *a, morder mo, int *mode)
 {
     rt_user_sched_point(RT_POINT_ATOMIC);
+    *mode = HOOK_PLAIN;
     if (mo == mo_relaxed)
         return NULL;
+    *mode = hook_begin();
     atomic_flag *l = &order_locks[((uintptr_t)a >> 3) % 256];
-    spin_lock(l);
+    table_lock(l);
     return l;
 }
 
-static inline void order_unlock(atomic_flag *l)
+static inline void order_unlock(atomic_flag *l, int mode)
 {
     if (l)
-        spin_unlock(l);
+        table_unlock(l);
+    hook_end(mode);
 }
 
 #define PRE(a, n, rmw, mo)                                                     \
-    atomic_flag *ol_ = order_lock(a, mo);                                      \
+    int om_;                                                                   \
+    atomic_flag *ol_ = order_lock(a, mo, &om_);                                \
     bool rec_ = atomic_pre((uintptr_t)(a), n, true, rmw, mo, CALLER_PC())
 #define POST(a, n, write, rmw, mo)                                             \
     atomic_post((uintptr_t)(a), n, write, rmw, mo, CALLER_PC(), rec_);         \
-    order_unlock(ol_)
+    order_unlock(ol_, om_)
 
 typedef char a8;
 typedef short a16;
@@ -262,11 +268,12 @@ typedef __int128 a128;
 #define DEFINE_ATOMIC(bits, T)                                                 \
     T __tsan_atomic##bits##_load(const volatile T *a, morder mo)               \
     {                                                                          \
-        atomic_flag *ol_ = order_lock(a, mo);                                  \
+        int om_;                                                               \
+        atomic_flag *ol_ = order_lock(a, mo, &om_);                            \
         T v = __atomic_load_n(a, SC);                                          \
         atomic_post((uintptr_t)a, sizeof(T), false, false, mo, CALLER_PC(),    \
                     false);                                                    \
-        order_unlock(ol_);                                                     \
+        order_unlock(ol_, om_);                                                \
         return v;                                                              \
     }                                                                          \
     void __tsan_atomic##bits##_store(volatile T *a, T v, morder mo)            \
@@ -340,10 +347,11 @@ static atomic_flag *lock_for(const volatile void *a)
 a128 __tsan_atomic128_load(const volatile a128 *a, morder mo)
 {
     a128 v;
-    atomic_flag *ol_ = order_lock(a, mo);
+    int om_;
+    atomic_flag *ol_ = order_lock(a, mo, &om_);
     LOCKED128(a, v = *a);
     atomic_post((uintptr_t)a, 16, false, false, mo, CALLER_PC(), false);
-    order_unlock(ol_);
+    order_unlock(ol_, om_);
     return v;
 }
 

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <gorace.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -595,6 +596,67 @@ START_TEST(test_parallel_count)
 }
 END_TEST
 
+/* Solo sections (race.h): a goroutine alone opens one, and a thread the
+ * runtime does not count (a timer-firing M without a P, a foreign thread)
+ * may run hooks only once it has counted itself and no section is open. */
+static volatile int guest_entered, guest_mode;
+
+static void *guest_thread(void *arg)
+{
+    (void)arg;
+    rt_hook_parallel_enter(); /* waits for main's section to close */
+    __atomic_store_n(&guest_entered, 1, __ATOMIC_SEQ_CST);
+    rt_hook_parallel_leave();
+    int mode = hook_begin(); /* not an M: a guest for the hook's length */
+    guest_mode = mode;
+    __atomic_store_n(&guest_entered, parallel() == 1 ? 2 : -1,
+                     __ATOMIC_SEQ_CST);
+    hook_end(mode);
+    return NULL;
+}
+
+static int solo_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ck_assert_int_eq(parallel(), 0); /* GOMAXPROCS 1 */
+    ck_assert(solo_begin());
+    ck_assert(race_solo);
+    ck_assert_uint_ge(*rt_hook_pin_word(), RT_PIN_SOLO);
+    ck_assert(!solo_begin()); /* nested: the outer one stays open */
+    ck_assert_int_eq(hook_begin(), HOOK_PLAIN);
+
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, guest_thread, NULL), 0);
+    int64_t until = go_now() + 50 * GO_MILLISECOND;
+    while (go_now() < until) /* no yield: the section stays open */
+        ck_assert_int_eq(__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST), 0);
+    ck_assert_int_eq(parallel(), 1); /* counted before it waits */
+    solo_end(true);
+    ck_assert(!race_solo);
+    ck_assert_uint_lt(*rt_hook_pin_word(), RT_PIN_SOLO);
+    while (__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST) < 2)
+        go_sleep(GO_MILLISECOND);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(guest_mode, HOOK_GUEST);
+    ck_assert_int_eq(parallel(), 0);
+
+    go_syscall_enter(); /* not alone: no section */
+    ck_assert(!solo_begin());
+    ck_assert(!race_solo);
+    go_syscall_exit();
+    int mode = hook_begin();
+    ck_assert_int_eq(mode, HOOK_SOLO);
+    hook_end(mode);
+    return DONE;
+}
+
+START_TEST(test_solo_sections)
+{
+    go_maxprocs(1);
+    ck_assert_int_eq(run(solo_main), DONE);
+}
+END_TEST
+
 static Suite *race_suite(void)
 {
     Suite *s = suite_create("race");
@@ -630,6 +692,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_atomic_acq_rel);
     tcase_add_test(e, test_atomic_relaxed);
     tcase_add_test(e, test_parallel_count);
+    tcase_add_test(e, test_solo_sections);
     suite_add_tcase(s, e);
     return s;
 }
