@@ -552,8 +552,10 @@ int pthread_join(pthread_t th, void **ret)
     uintptr_t pc = CALLER_PC();
     int err = real_join(th, ret);
     if (!err && USER_CALL()) {
+        int mode = hook_begin();
         race_acquire(race_cur(), (uintptr_t)th);
         race_sync_forget((uintptr_t)th);
+        hook_end(mode);
     }
     return err;
 }

@@ -89,21 +89,22 @@
  *
  * One thread at a time. While only one thread can be running user code or
  * hooks (GOMAXPROCS=1, nobody in a system call, no thread of the program's
- * own, no timer firing on an M without a P: the runtime's
- * rt_hook_parallel), the detector works in solo sections (race.h): shadow
- * cells are stored plainly, clock and tree-node reference counts change
- * with plain arithmetic, and the sync tables' locks are not taken. On this
- * VM a locked instruction costs ~6 ns, and a channel hand-off made a dozen
- * (refcounts, the shard lock, the CAS): the sections took 7-9% off every
- * channel benchmark at GOMAXPROCS=1. The hooks that move clocks open a
- * section (acquire, release, sync_pair, go_create, chan_free, the
- * runtime's memory accesses); code outside one (the tsan.c atomics, the
- * libc interceptors) works as before, with locked instructions. The
- * exception is a thread neither the runtime nor this detector knows of
- * (one a library started without pthread_create, running instrumented
- * callbacks): against it the guarantee is TSan's, and the reference counts
- * it shares with a section are not safe; pthread_create'd threads are
- * counted.
+ * own: the runtime's rt_hook_parallel), the detector works in solo
+ * sections (race.h): shadow cells are stored plainly, clock and tree-node
+ * reference counts change with plain arithmetic, and the sync tables'
+ * locks are not taken. On this VM a locked instruction costs ~6 ns, and a
+ * channel hand-off made a dozen (refcounts, the shard lock, the CAS).
+ * Every hook that moves clocks opens a section (hook_begin), and so does
+ * every ordered atomic (tsan.c); the rest (plain accesses, the libc
+ * interceptors) stores its shadow cell in a section of its own. A thread
+ * that could run hooks beside a section counts itself first and waits out
+ * the section under way (rt_hook_parallel_enter): an M firing timers
+ * without a P, and a guest, a thread that is neither an M nor a thread of
+ * the program's own, for the length of its hook. What is left is a thread
+ * that neither the runtime nor this detector knows of running
+ * instrumented code itself (a library's thread calling back into the
+ * program): against its plain accesses the guarantee is TSan's, while its
+ * atomics and runtime calls are guests like any other.
  *
  * Threads. A goroutine's state is touched by the thread running it, or by
  * the goroutine completing a hand-off with it while it is parked (the
@@ -784,8 +785,11 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
  * pthread_t, which pthread_join acquires. */
 gstate *race_thread_new(uintptr_t pc)
 {
-    rt_hook_parallel_add(1); /* before it can run: we are still alone */
-    return child_of(race_cur(), INT64_MIN /* set by the thread itself */, pc);
+    rt_hook_parallel_add(1); /* before it can run */
+    int mode = hook_begin(); /* a guest may be creating it */
+    gstate *g = child_of(race_cur(), INT64_MIN /* set by the thread */, pc);
+    hook_end(mode);
+    return g;
 }
 
 void race_thread_unborn(void)
@@ -830,7 +834,7 @@ static void on_go_start(rt_hg *hg)
     g->stack_min = g->stack_hi;
 }
 
-static void on_go_end(rt_hg *hg)
+static void go_end(rt_hg *hg)
 {
     gstate *g = hg->slot[hook_idx];
     if (!g)
@@ -852,6 +856,13 @@ static void on_go_end(rt_hg *hg)
     g->vc = NULL;
     atomic_store(&g->finished, 1);
     slot_release(g);
+}
+
+static void on_go_end(rt_hg *hg)
+{
+    int mode = hook_begin();
+    go_end(hg);
+    hook_end(mode);
 }
 
 static void on_go_block(rt_hg *hg, int reason, const void *obj)
