@@ -528,9 +528,9 @@ EDGE_TEST(atomic_relaxed, wr(&shared_x);
           rd(&shared_x), 1)
 
 /* ---- one thread at a time: rt_hook_parallel ------------------------------
- * shadow.c stores cells without a locked instruction while the count is
- * zero, so every way a second thread starts running user code must raise
- * it first, and every end must lower it again. */
+ * The detector works without locked instructions (solo sections) while
+ * the count is zero, so every way a second thread starts running user
+ * code or hooks must raise it first, and every end must lower it again. */
 
 static int32_t parallel(void)
 {
@@ -538,7 +538,9 @@ static int32_t parallel(void)
 }
 
 /* Polls for up to 2s of real time: a retired P or a rejoining M lowers the
- * count at its next trip through the scheduler. */
+ * count at its next trip through the scheduler, and an M that fired the
+ * timer of main's sleep without a P may still count itself when main
+ * runs again. */
 static bool parallel_settles_at(int32_t want)
 {
     for (int i = 0; i < 2000 && parallel() != want; i++)
@@ -582,7 +584,7 @@ static int parallel_main(int argc, char **argv)
     go_wg_add(&wg, 1);
     GO(hog, &wg);
     go_sleep(1000000); /* the hog runs; main is back only by a retake */
-    ck_assert_int_eq(parallel(), 1);
+    ck_assert(parallel_settles_at(1));
     hog_stop = 1;
     go_wg_wait(&wg);
     ck_assert(parallel_settles_at(0));
@@ -609,7 +611,7 @@ static void *guest_thread(void *arg)
     rt_hook_parallel_leave();
     int mode = hook_begin(); /* not an M: a guest for the hook's length */
     guest_mode = mode;
-    __atomic_store_n(&guest_entered, parallel() == 1 ? 2 : -1,
+    __atomic_store_n(&guest_entered, parallel() >= 1 ? 2 : -1,
                      __ATOMIC_SEQ_CST);
     hook_end(mode);
     return NULL;
@@ -630,20 +632,23 @@ static int solo_main(int argc, char **argv)
     int64_t until = go_now() + 50 * GO_MILLISECOND;
     while (go_now() < until) /* no yield: the section stays open */
         ck_assert_int_eq(__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST), 0);
-    ck_assert_int_eq(parallel(), 1); /* counted before it waits */
+    ck_assert_int_ge(parallel(), 1); /* counted before it waits (a retake
+                                        that backs off adds one a moment) */
     solo_end(true);
     ck_assert(!race_solo);
     ck_assert_uint_lt(*rt_hook_pin_word(), RT_PIN_SOLO);
-    while (__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST) < 2)
+    while (__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST) == 1)
         go_sleep(GO_MILLISECOND);
     pthread_join(t, NULL);
+    ck_assert_int_eq(guest_entered, 2);
     ck_assert_int_eq(guest_mode, HOOK_GUEST);
-    ck_assert_int_eq(parallel(), 0);
+    ck_assert(parallel_settles_at(0));
 
     go_syscall_enter(); /* not alone: no section */
     ck_assert(!solo_begin());
     ck_assert(!race_solo);
     go_syscall_exit();
+    ck_assert(parallel_settles_at(0));
     int mode = hook_begin();
     ck_assert_int_eq(mode, HOOK_SOLO);
     hook_end(mode);
