@@ -183,10 +183,10 @@ int rt_hook_foreign_threads(void);
  * in system calls, goroutines whose P sysmon retook (they run on beside
  * the M that took it), an M without a P firing timers, and threads a
  * detector counts itself (rt_hook_parallel_add: the program's own
- * pthreads; rt_hook_parallel_enter: any other thread, for one hook). While it
- * is zero, hooks and instrumented code run on one thread at a time, and a
- * detector may skip the fences and locked instructions that keep two threads
- * apart.
+ * pthreads; rt_hook_parallel_enter: any other thread, for one hook).
+ * While it is zero, hooks and instrumented code run on one thread at a
+ * time, and a detector may skip the fences and locked instructions that
+ * keep two threads apart.
  *
  * A detector does so in a solo section: it adds RT_PIN_SOLO to its M's pin
  * word (rt_hook_pin_word: NULL on a thread that is not an M), reads the
@@ -196,9 +196,8 @@ int rt_hook_foreign_threads(void);
  * or before a process-wide barrier, after which it reads the pin words:
  * sysmon's retake backs off from a pinned M, and rt_hook_parallel_enter
  * (an M about to fire timers without a P, a foreign thread) waits until
- * no pin word holds RT_PIN_SOLO. Whoever lowers
- * the count does so after its thread's last hook. Maintained in the
- * instrumented build only. */
+ * no pin word holds RT_PIN_SOLO. Whoever lowers the count does so after
+ * its thread's last hook. Maintained in the instrumented build only. */
 enum { RT_PIN_SOLO = 1u << 16 }; /* the runtime's own pins stay below */
 extern int32_t rt_hook_parallel;
 void rt_hook_parallel_add(int32_t delta);
