@@ -1487,8 +1487,11 @@ static void *m_thread_main(void *arg)
     rt_own_thread_begin(); /* Ms never end */
     tls_m = m;
     m->thread = pthread_self();
-    /* A thread inherits its creator's name, which may be sysmon's. */
-    pthread_setname_np(m->thread, program_invocation_short_name);
+    /* A thread inherits its creator's name, which may be sysmon's. The
+     * kernel keeps 15 bytes of it, and refuses a longer one whole. */
+    char name[16];
+    snprintf(name, sizeof name, "%s", program_invocation_short_name);
+    pthread_setname_np(m->thread, name);
     m->tid = gettid();
     m->pins = 1; /* g0 */
     rt_signal_stack_install(m);
