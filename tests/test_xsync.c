@@ -335,6 +335,7 @@ GO_TEST(test_large_acquire_doesnt_starve)
 
 static go_sem *alloc_sem;
 static go_chan *alloc_done;
+static go_wg alloc_wg;
 
 static void write_lock_gives_up(void *arg)
 {
@@ -342,6 +343,7 @@ static void write_lock_gives_up(void *arg)
     go_ctx *ctx = go_with_timeout(go_background(), 100 * GO_MILLISECOND);
     ck_assert_int_eq(go_sem_acquire(alloc_sem, ctx, 10), GO_DEADLINE_EXCEEDED);
     go_ctx_free(ctx);
+    go_wg_done(&alloc_wg);
 }
 
 static void read_lock(void *arg)
@@ -359,6 +361,7 @@ GO_TEST(test_alloc_cancel_doesnt_starve)
     alloc_sem = go_sem_new(10);
     alloc_done = go_chan_make(0, 0);
     go_sem_acquire(alloc_sem, NULL, 1); /* hold 1 read lock */
+    go_wg_add(&alloc_wg, 1);
     GO(write_lock_gives_up, NULL);
     go_sleep(30 * GO_MILLISECOND); /* the write lock request is queued */
     GO(read_lock, NULL);
@@ -366,6 +369,7 @@ GO_TEST(test_alloc_cancel_doesnt_starve)
                      GO_RECV_CASE(go_after(5 * GO_SECOND), NULL)};
     ck_assert_int_eq(go_select(cs, 2, false), 0);
     go_sem_release(alloc_sem, 1);
+    go_wg_wait(&alloc_wg); /* it may still be unlocking the semaphore */
     go_sem_free(alloc_sem);
 }
 
@@ -413,6 +417,7 @@ GO_TEST(test_weighted_acquire_canceled)
 /* FIFO: a queued large request is served before later small ones. */
 static go_sem *fifo_sem;
 static go_chan *fifo_order;
+static go_wg fifo_wg;
 
 static void fifo_acquire(void *arg)
 {
@@ -420,6 +425,7 @@ static void fifo_acquire(void *arg)
     go_sem_acquire(fifo_sem, NULL, n);
     go_chan_send(fifo_order, &n);
     go_sem_release(fifo_sem, n);
+    go_wg_done(&fifo_wg);
 }
 
 GO_TEST(test_weighted_fifo)
@@ -427,6 +433,7 @@ GO_TEST(test_weighted_fifo)
     fifo_sem = go_sem_new(3);
     fifo_order = go_chan_make(sizeof(int64_t), 4);
     go_sem_acquire(fifo_sem, NULL, 2);
+    go_wg_add(&fifo_wg, 2);
     GO(fifo_acquire, 3); /* queued: needs all 3 */
     go_sleep(10 * GO_MILLISECOND);
     ck_assert(!go_sem_try_acquire(fifo_sem, 1)); /* 1 free, but queued */
@@ -439,6 +446,9 @@ GO_TEST(test_weighted_fifo)
     go_chan_recv(fifo_order, &b);
     ck_assert_int_eq(a, 3);
     ck_assert_int_eq(b, 1);
+    /* The receives do not say the senders are done with the semaphore:
+     * freeing it before they return would be a use after free. */
+    go_wg_wait(&fifo_wg);
     go_chan_free(fifo_order);
     go_sem_free(fifo_sem);
 }
