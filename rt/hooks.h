@@ -179,26 +179,33 @@ void rt_hook_own_thread(int delta);
 int rt_hook_foreign_threads(void);
 
 /* One thread at a time. rt_hook_parallel counts the threads beyond one that
- * may be running user code or hooks now: Ps beyond the first, goroutines
- * in system calls, goroutines whose P sysmon retook (they run on beside
- * the M that took it), an M without a P firing timers, and threads a
- * detector counts itself (rt_hook_parallel_add: the program's own
- * pthreads; rt_hook_parallel_enter: any other thread, for one hook).
- * While it is zero, hooks and instrumented code run on one thread at a
- * time, and a detector may skip the fences and locked instructions that
- * keep two threads apart.
+ * may be running user code or hooks now: Ms that run goroutines (one
+ * counts from the first goroutine it runs after sleeping until it has
+ * slept a short grace, so an idle P, and an M that wakes, spins and finds
+ * nothing, do not count), and threads a detector counts itself
+ * (rt_hook_parallel_add: the program's own pthreads; rt_hook_parallel_enter:
+ * any other thread, for one hook). It is -1 while no thread runs anything.
+ * While it is zero, hooks and instrumented code run on one thread at a time,
+ * and a detector may skip the fences and locked instructions that keep two
+ * threads apart.
  *
  * A detector does so in a solo section: it adds RT_PIN_SOLO to its M's pin
  * word (rt_hook_pin_word: NULL on a thread that is not an M), reads the
  * count, and if it is zero works plainly until it takes RT_PIN_SOLO off
  * again. A plain read suffices because whoever raises the count does so
- * either on the one thread running user code, before a second can start,
- * or before a process-wide barrier, after which it reads the pin words:
- * sysmon's retake backs off from a pinned M, and rt_hook_parallel_enter
- * (an M about to fire timers without a P, a foreign thread) waits until
- * no pin word holds RT_PIN_SOLO. Whoever lowers the count does so after
- * its thread's last hook. Maintained in the instrumented build only. */
-enum { RT_PIN_SOLO = 1u << 16 }; /* the runtime's own pins stay below */
+ * either on a counted thread, before a second can start (the pthreads),
+ * or before a process-wide barrier, after which it waits until no pin
+ * word holds RT_PIN_SOLO (rt_hook_parallel_enter: an M about to run
+ * goroutines, an M firing timers without a P, a foreign thread). Whoever
+ * lowers the
+ * count does so after its thread's last hook. An M that is not counted
+ * carries RT_PIN_IDLE in its pin word: it opens no solo section, and a
+ * hook it calls (a timer it fires, a goroutine it readies) counts itself
+ * as a foreign thread's does. Maintained in the instrumented build only. */
+enum {
+    RT_PIN_SOLO = 1u << 16, /* the runtime's own pins stay below */
+    RT_PIN_IDLE = 1u << 31,
+};
 extern int32_t rt_hook_parallel;
 void rt_hook_parallel_add(int32_t delta);
 uint32_t *rt_hook_pin_word(void);

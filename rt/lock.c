@@ -165,6 +165,11 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+bool rt_note_is_set(rt_note *n)
+{
+    return __atomic_load_n(&n->key, __ATOMIC_ACQUIRE) != 0;
+}
+
 bool rt_note_tsleep(rt_note *n, int64_t ns)
 {
     if (ns < 0) {

@@ -84,6 +84,8 @@ void rt_note_wakeup(rt_note *n);
 void rt_note_sleep(rt_note *n);
 /* Sleeps until woken or ns elapse (ns < 0: forever). True if woken. */
 bool rt_note_tsleep(rt_note *n, int64_t ns);
+/* Has the note been woken since it was cleared? */
+bool rt_note_is_set(rt_note *n);
 
 /* Raw futex, for sema-like waits of OS threads. */
 void rt_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);

@@ -580,6 +580,68 @@ static void wake_idle_m_locked(void)
     m_wakeup(m, m->polling);
 }
 
+/* rt/hooks.h, "One thread at a time": an M counts from the first goroutine
+ * it runs after sleeping until it sleeps again. Waking, spinning and
+ * finding nothing costs no barrier; a wake that finds work pays one. */
+static void m_hooks_on(M *m)
+{
+#ifdef GORACE_INSTR
+    if (!(m->pins & RT_PIN_IDLE))
+        return;
+    rt_hook_parallel_enter();
+    __atomic_store_n(&m->pins, m->pins & ~RT_PIN_IDLE, __ATOMIC_RELAXED);
+#else
+    (void)m;
+#endif
+}
+
+static void m_hooks_off(M *m)
+{
+#ifdef GORACE_INSTR
+    if (m->pins & RT_PIN_IDLE)
+        return;
+    __atomic_store_n(&m->pins, m->pins | RT_PIN_IDLE, __ATOMIC_RELAXED);
+    rt_hook_parallel_add(-1); /* after its last hook */
+#else
+    (void)m;
+#endif
+}
+
+/* An M that ran goroutines stays counted (rt/hooks.h) for HOOKS_GRACE_NS
+ * of a sleep, so one woken to run more within it pays no process barrier:
+ * on this VM a barrier costs 10-20 us, and two Ms that take turns on a
+ * connection (TCPAccept) would pay one at every turn. Past it, the M
+ * uncounts itself and sleeps on. */
+enum { HOOKS_GRACE_NS = 200 * 1000 };
+
+/* stopm's sleep, in the poller or on m's note, for wait ns (< 0: until
+ * woken; 0: only a look at the poller). Returns what the poller readied. */
+static int m_sleep(M *m, bool poll, int64_t wait)
+{
+    if (wait == 0)
+        return poll ? rt_netpoll(0, false) : 0;
+#ifdef GORACE_INSTR
+    if (!(m->pins & RT_PIN_IDLE) && (wait < 0 || wait > HOOKS_GRACE_NS)) {
+        int64_t until = rt_nanotime() + wait;
+        int n = 0;
+        if (poll)
+            n = rt_netpoll(HOOKS_GRACE_NS, false);
+        else if (rt_note_tsleep(&m->park, HOOKS_GRACE_NS))
+            return 0; /* woken */
+        if (n > 0 || rt_note_is_set(&m->park))
+            return n;
+        if (wait > 0 && (wait = until - rt_nanotime()) <= 0)
+            wait = 0;
+    }
+#endif
+    m_hooks_off(m);
+    if (poll)
+        return rt_netpoll(wait, false);
+    if (wait != 0)
+        rt_note_tsleep(&m->park, wait);
+    return 0;
+}
+
 /* Parks m until startm hands it a P. Called without a P. If timers are
  * pending and no other idle M watches them, m sleeps only until the next
  * one is due, then comes back (with nextp NULL) to run it. */
@@ -617,13 +679,14 @@ static void stopm(M *m, int64_t timer_when)
     rt_note_clear(&m->park);
     rt_lock_release(&sched.lock);
 
-    int64_t wait = timer_when == INT64_MAX ? -1 : timer_when - rt_nanotime();
-    int readied = 0; /* by the poller, for this M to run (Go's findrunnable) */
-    if (watch && poll)
-        readied =
-            rt_netpoll(wait < 0 && timer_when != INT64_MAX ? 0 : wait, false);
-    else if (!watch || wait > 0)
-        rt_note_tsleep(&m->park, watch ? wait : -1);
+    int64_t wait = -1; /* until woken */
+    if (watch && timer_when != INT64_MAX) {
+        wait = timer_when - rt_nanotime();
+        if (wait < 0)
+            wait = 0;
+    }
+    /* readied: by the poller, for this M to run (Go's findrunnable) */
+    int readied = m_sleep(m, watch && poll, wait);
 
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     m->polling = false;
@@ -1039,6 +1102,7 @@ static void execute(M *m, G *gp, bool inherit)
     set_status(gp, G_RUNNING);
     if (!inherit)
         start_slice(m->p);
+    m_hooks_on(m);
     RT_HOOK(go_switch, &gp->pub.hg);
     unpin_p(m); /* user code from here on: sysmon may take the P */
     rt_ctx_switch(&m->g0_sp, gp->sp);
@@ -1051,7 +1115,6 @@ static void rejoined(M *m)
 {
     m->lost = false;
     fetch_add(&rt_sched_armed, -1);
-    RT_PARALLEL_ADD(-1);
 }
 
 /* Runs on g0 once the goroutine that switched here has stopped. Returns a
@@ -1206,11 +1269,17 @@ static P *any_runnable_p(void)
     return NULL;
 }
 
-static int64_t run_timers(void)
+/* Fires what is due on m, which holds a P. Their callbacks call hooks: an
+ * M that woke and found only timers counts itself once for them all. */
+static int64_t run_timers(M *m)
 {
     if (!rt_timers_pending())
         return INT64_MAX;
-    return rt_timers_run(rt_nanotime());
+    int64_t now = rt_nanotime(), next = rt_timers_next();
+    if (next > now)
+        return next;
+    m_hooks_on(m);
+    return rt_timers_run(now);
 }
 
 /* rt/hooks.h: counted, announced with the barrier a retake uses, once no
@@ -1220,7 +1289,7 @@ void rt_hook_parallel_enter(void)
     rt_hook_parallel_add(1);
     rt_process_barrier();
     for (M *m = load_acq(&sched.allm); m; m = m->alllink)
-        while (load_acq(&m->pins) >= RT_PIN_SOLO)
+        while (load_acq(&m->pins) & RT_PIN_SOLO)
             sched_yield();
 }
 
@@ -1266,7 +1335,6 @@ static void retire_p(M *m)
         globrunq_put_locked(gp);
     releasep(m);
     p->status = P_RETIRED;
-    RT_PARALLEL_ADD(-1); /* its last goroutine has stopped */
     rt_lock_release(&sched.lock);
     if (m->spinning) {
         m->spinning = false;
@@ -1335,7 +1403,7 @@ static G *explore_find_runnable(void)
             for (;;)
                 pause();
         }
-        int64_t next_timer = run_timers();
+        int64_t next_timer = run_timers(getm());
         if (rt_netpoll_waiting())
             rt_netpoll(0, true); /* I/O readiness at a seeded point */
         if (next_timer != INT64_MAX && rt_explore_spinning()) {
@@ -1411,7 +1479,7 @@ static G *find_runnable(M *m, bool *inherit)
             continue;
         }
         P *p = m->p;
-        run_timers(); /* fire what is due while we hold a P */
+        run_timers(m); /* fire what is due while we hold a P */
         G *gp = NULL;
         if (p->schedtick % 61 == 0 && load_acq(&sched.runq_size) > 0)
             gp = globrunq_get(p, 1);
@@ -1493,7 +1561,11 @@ static void *m_thread_main(void *arg)
     snprintf(name, sizeof name, "%s", program_invocation_short_name);
     pthread_setname_np(m->thread, name);
     m->tid = gettid();
+#ifdef GORACE_INSTR
+    m->pins = 1 | RT_PIN_IDLE; /* g0; not counted until it runs goroutines */
+#else
     m->pins = 1; /* g0 */
+#endif
     rt_signal_stack_install(m);
     if (m->nextp) {
         acquirep(m, m->nextp);
@@ -1516,7 +1588,6 @@ void go_syscall_enter(void)
     P *p = pin_p(m);
     set_status(gp, G_SYSCALL);
     fetch_add(&sched.nsyscall, 1);
-    RT_PARALLEL_ADD(1); /* before another M can take the P */
     m->oldp = NULL;
     if (p)
         releasep(m);
@@ -1564,7 +1635,6 @@ void go_syscall_exit(void)
     M *m = getm();
     G *gp = m->curg;
     fetch_add(&sched.nsyscall, -1);
-    RT_PARALLEL_ADD(-1); /* no user code until it has a P */
     if (m->lost)
         rejoined(m);
     if (rt_explore_on)
@@ -1679,12 +1749,10 @@ int go_maxprocs(int n)
             if (allp[i].status == P_RETIRED) {
                 allp[i].id = i;
                 pidle_put_locked(&allp[i]);
-                RT_PARALLEL_ADD(1); /* before any M can take it */
             }
         for (P **pp = &sched.pidle; *pp;) {
             if ((*pp)->id >= n) {
                 (*pp)->status = P_RETIRED;
-                RT_PARALLEL_ADD(-1);
                 *pp = (*pp)->link;
                 __atomic_store_n(&sched.npidle, sched.npidle - 1,
                                  __ATOMIC_SEQ_CST);
@@ -1761,7 +1829,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         pidle_put_locked(&allp[i]);
     }
     sched.nprocs = n;
-    RT_PARALLEL_ADD(n - 1);
+    RT_PARALLEL_ADD(-1); /* no M runs goroutines yet (rt/hooks.h) */
     global_rand_state = (uint64_t)rt_nanotime();
     if (rt_explore_on)
         rt_sched_armed = 1; /* every scheduling point consults the seed */

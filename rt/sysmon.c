@@ -203,16 +203,12 @@ static bool try_retake(P *p, uint32_t tick)
         !__atomic_compare_exchange_n(&m->retake, &none, RETAKE_DECIDING, false,
                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
         return false;
-    /* Before the barrier: the M may go on running user code beside the one
-     * that takes its P (rt/hooks.h, rt_hook_parallel). */
-    RT_PARALLEL_ADD(1);
     rt_process_barrier();
     /* Unpinned, the M cannot change its P or its goroutine: both happen in
      * pinned code, which now waits for our verdict. */
     if (load_acq(&m->pins) != 0 || load_relaxed(&m->p) != p ||
         load_relaxed(&p->schedtick) != tick || !load_relaxed(&m->curg)) {
         store_rel(&m->retake, RETAKE_NONE);
-        RT_PARALLEL_ADD(-1);
         return false;
     }
     fetch_add(&rt_sched_armed, 1); /* until the M rejoins */

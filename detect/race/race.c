@@ -88,23 +88,25 @@
  * (Dekker).
  *
  * One thread at a time. While only one thread can be running user code or
- * hooks (GOMAXPROCS=1, nobody in a system call, no thread of the program's
- * own: the runtime's rt_hook_parallel), the detector works in solo
- * sections (race.h): shadow cells are stored plainly, clock and tree-node
- * reference counts change with plain arithmetic, and the sync tables'
- * locks are not taken. On this VM a locked instruction costs ~6 ns, and a
- * channel hand-off made a dozen (refcounts, the shard lock, the CAS).
- * Every hook that moves clocks opens a section (hook_begin), and so does
- * every ordered atomic (tsan.c); the rest (plain accesses, the libc
- * interceptors) stores its shadow cell in a section of its own. A thread
- * that could run hooks beside a section counts itself first and waits out
- * the section under way (rt_hook_parallel_enter): an M firing timers
- * without a P, and a guest, a thread that is neither an M nor a thread of
- * the program's own, for the length of its hook. What is left is a thread
- * that neither the runtime nor this detector knows of running
- * instrumented code itself (a library's thread calling back into the
- * program): against its plain accesses the guarantee is TSan's, while its
- * atomics and runtime calls are guests like any other.
+ * hooks (one M runs goroutines, whatever GOMAXPROCS, and no thread of the
+ * program's own runs: the runtime's rt_hook_parallel), the detector works
+ * in solo sections (race.h): shadow cells are stored plainly, clock and
+ * tree-node reference counts change with plain arithmetic, and the sync
+ * tables' locks are not taken. On this VM a locked instruction costs
+ * ~6 ns, and a channel hand-off made a dozen (refcounts, the shard lock,
+ * the CAS). Every hook that moves clocks opens a section (hook_begin), and
+ * so does every ordered atomic (tsan.c); the rest (plain accesses, the
+ * libc interceptors) stores its shadow cell in a section of its own. A
+ * thread that could run hooks beside a section counts itself first and
+ * waits out the section under way (rt_hook_parallel_enter): an M about to
+ * run goroutines after sleeping; an M that is not counted (RT_PIN_IDLE: it
+ * fires timers, readies what the poller found), for the length of its
+ * hook; and a guest, a thread that is neither an M nor a thread of the
+ * program's own, likewise. What is left is a thread that neither the
+ * runtime nor this detector knows of running instrumented code itself (a
+ * library's thread calling back into the program): against its plain
+ * accesses the guarantee is TSan's, while its atomics and runtime calls
+ * are guests like any other.
  *
  * Threads. A goroutine's state is touched by the thread running it, or by
  * the goroutine completing a hand-off with it while it is parked (the
@@ -429,8 +431,9 @@ static __thread gstate *tls_cur __attribute__((tls_model("initial-exec")));
  * guest for the hook's length. */
 int race_hook_begin_slow(void)
 {
-    if (race_pin_word_lookup())
-        return HOOK_PLAIN; /* an M while others run */
+    uint32_t *pins = race_pin_word_lookup();
+    if (pins && !(__atomic_load_n(pins, __ATOMIC_RELAXED) & RT_PIN_IDLE))
+        return HOOK_PLAIN; /* a counted M while others run */
     gstate *cur = tls_cur;
     if (cur && cur->gid < 0)
         return HOOK_PLAIN;

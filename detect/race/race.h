@@ -300,6 +300,8 @@ static inline bool solo_begin(void)
     if (__builtin_expect(!pins, 0) && !(pins = race_pin_word_lookup()))
         return false;
     uint32_t was = __atomic_load_n(pins, __ATOMIC_RELAXED);
+    if (was & RT_PIN_IDLE)
+        return false; /* an M that is not counted */
     __atomic_store_n(pins, was + RT_PIN_SOLO, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (__atomic_load_n(&rt_hook_parallel, __ATOMIC_ACQUIRE)) {
@@ -336,7 +338,9 @@ static inline int hook_begin(void)
         return HOOK_PLAIN;
     if (solo_begin())
         return HOOK_SOLO;
-    if (__builtin_expect(race_pin_word != NULL, 1))
+    uint32_t *pins = race_pin_word;
+    if (__builtin_expect(pins != NULL, 1) &&
+        !(__atomic_load_n(pins, __ATOMIC_RELAXED) & RT_PIN_IDLE))
         return HOOK_PLAIN;
     return race_hook_begin_slow();
 }

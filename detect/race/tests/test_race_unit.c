@@ -548,7 +548,14 @@ static bool parallel_settles_at(int32_t want)
     return parallel() == want;
 }
 
-static volatile int hog_stop;
+static volatile int hog_stop, observed = -2;
+
+/* Runs on the M that took main's P while main is in a system call. */
+static void observer(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&observed, parallel(), __ATOMIC_SEQ_CST);
+}
 
 /* Reaches no scheduling point (this file is not instrumented): only
  * sysmon's retake lets main run again at GOMAXPROCS 1. */
@@ -563,20 +570,30 @@ static int parallel_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
     ck_assert_int_eq(parallel(), 0); /* GOMAXPROCS 1 */
-    go_syscall_enter();
-    ck_assert_int_eq(parallel(), 1);
+    go_syscall_enter();              /* alone: still the one thread */
+    ck_assert_int_eq(parallel(), 0);
     go_syscall_exit();
     ck_assert_int_eq(parallel(), 0);
+
+    /* In a system call with a goroutine to run: the P goes to another M,
+     * which counts itself before the goroutine runs. */
+    GO(observer, NULL);
+    go_syscall_enter();
+    while (__atomic_load_n(&observed, __ATOMIC_SEQ_CST) == -2)
+        sched_yield();
+    ck_assert_int_eq(observed, 1);
+    go_syscall_exit();
+    ck_assert(parallel_settles_at(0)); /* that M slept again */
 
     race_thread_new(0); /* a pthread the program starts ... */
     ck_assert_int_eq(parallel(), 1);
     race_thread_unborn(); /* ... whose pthread_create failed */
     ck_assert_int_eq(parallel(), 0);
 
-    go_maxprocs(3);
-    ck_assert_int_eq(parallel(), 2);
+    go_maxprocs(3); /* idle Ps do not count */
+    ck_assert_int_eq(parallel(), 0);
     go_maxprocs(1);
-    ck_assert(parallel_settles_at(0));
+    ck_assert_int_eq(parallel(), 0);
 
     /* sysmon takes the P from a goroutine that never yields; it keeps
      * running on its M beside main until it rejoins. */
@@ -617,6 +634,15 @@ static void *guest_thread(void *arg)
     return NULL;
 }
 
+static volatile int busy_stop;
+
+static void busy(void *arg)
+{
+    while (!busy_stop)
+        ;
+    go_wg_done(arg);
+}
+
 static int solo_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -644,14 +670,33 @@ static int solo_main(int argc, char **argv)
     ck_assert_int_eq(guest_mode, HOOK_GUEST);
     ck_assert(parallel_settles_at(0));
 
-    go_syscall_enter(); /* not alone: no section */
+    /* An M that is not counted (it fires timers, readies what the poller
+     * found) runs a hook as a guest, counted for its length. */
+    uint32_t *pins = rt_hook_pin_word();
+    *pins |= RT_PIN_IDLE;
+    ck_assert(!solo_begin());
+    int mode = hook_begin();
+    ck_assert_int_eq(mode, HOOK_GUEST);
+    ck_assert_int_eq(parallel(), 1);
+    hook_end(mode);
+    *pins &= ~RT_PIN_IDLE;
+    ck_assert_int_eq(parallel(), 0);
+
+    /* A second M running a goroutine: not alone, no section. */
+    go_maxprocs(2);
+    go_wg wg = {0};
+    go_wg_add(&wg, 1);
+    GO(busy, &wg);
+    ck_assert(parallel_settles_at(1));
     ck_assert(!solo_begin());
     ck_assert(!race_solo);
-    go_syscall_exit();
-    ck_assert(parallel_settles_at(0));
-    int mode = hook_begin();
+    busy_stop = 1;
+    go_wg_wait(&wg);
+    ck_assert(parallel_settles_at(0)); /* its M slept: alone again */
+    mode = hook_begin();
     ck_assert_int_eq(mode, HOOK_SOLO);
     hook_end(mode);
+    go_maxprocs(1);
     return DONE;
 }
 
