@@ -197,11 +197,11 @@ int rt_hook_foreign_threads(void);
  * or before a process-wide barrier, after which it waits until no pin
  * word holds RT_PIN_SOLO (rt_hook_parallel_enter: an M about to run
  * goroutines, an M firing timers without a P, a foreign thread). Whoever
- * lowers the
- * count does so after its thread's last hook. An M that is not counted
- * carries RT_PIN_IDLE in its pin word: it opens no solo section, and a
- * hook it calls (a timer it fires, a goroutine it readies) counts itself
- * as a foreign thread's does. Maintained in the instrumented build only. */
+ * lowers the count does so after its thread's last hook. An M that is not
+ * counted carries RT_PIN_IDLE in its pin word: it opens no solo section,
+ * and a hook it calls (a timer it fires, a goroutine it readies) counts
+ * itself as a foreign thread's does. Maintained in the instrumented build
+ * only. */
 enum {
     RT_PIN_SOLO = 1u << 16, /* the runtime's own pins stay below */
     RT_PIN_IDLE = 1u << 31,
