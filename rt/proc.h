@@ -88,6 +88,7 @@ struct P {
     uint32_t runqtail; /* only the owner stores it */
     G *runq[RUNQ_SIZE];
     G *runnext;
+    uint32_t readied;   /* goroutines put here: lingering spinners watch */
     uint32_t schedtick; /* time slices begun: sysmon watches it */
     uint32_t preempt;   /* sysmon asks the running goroutine to yield */
     G *gfree;           /* dead Gs, no stacks */
@@ -107,7 +108,10 @@ struct M {
     P *oldp; /* P held before a system call */
     bool spinning;
     bool timer_sleeper;
-    bool polling; /* the watcher sleeps in epoll_wait (sched.lock) */
+    uint32_t linger_seen; /* other Ps' readied, at the last look */
+    int64_t linger_since; /* 0: not lingering (rt/sched.c linger) */
+    bool no_linger;       /* stole from a run queue since it last slept */
+    bool polling;         /* the watcher sleeps in epoll_wait (sched.lock) */
     rt_note park;
     M *schedlink;
     uint64_t rand;
@@ -135,6 +139,8 @@ struct rt_sched {
     int32_t npidle; /* atomic reads outside the lock */
     int32_t nprocs; /* GOMAXPROCS */
     int32_t nmspinning;
+    int32_t nlinger;     /* spinners pausing in linger_pause */
+    uint32_t linger_key; /* bumped to end their pause: a futex word */
     M *midle;
     int32_t nmidle;
     int32_t mcount;

@@ -28,6 +28,8 @@
  * epoll_wait while goroutines wait on I/O: rt/netpoll.c).
  * The last spinner to give up re-checks every queue after dropping its P, so
  * work submitted in the window is never stranded (Go's "delicate dance").
+ * Unlike Go's, a spinner that finds nothing lingers while another P keeps
+ * readying goroutines (linger, below).
  *
  * Switching. Every M has a g0 context: the OS thread's own stack, where
  * m_loop() runs the scheduler. A goroutine never switches straight into
@@ -257,18 +259,24 @@ static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
     return true;
 }
 
+/* This thread queued work that another M could steal (not runnext alone)
+ * since its last wakep: a lingering spinner must not pause over it. */
+static __thread bool queued_work __attribute__((tls_model("initial-exec")));
+
 static void runq_put(P *p, G *gp, bool next)
 {
     if (rt_explore_on) {
         rt_explore_put(&gp->pub);
         return;
     }
+    __atomic_store_n(&p->readied, p->readied + 1, __ATOMIC_RELAXED);
     if (next) {
         G *old = __atomic_exchange_n(&p->runnext, gp, __ATOMIC_ACQ_REL);
         if (!old)
             return;
         gp = old; /* kicked out of runnext: goes to the tail */
     }
+    queued_work = true;
     for (;;) {
         uint32_t h = load_acq(&p->runqhead);
         uint32_t t = p->runqtail;
@@ -548,6 +556,12 @@ void rt_handoff_p(P *p)
 }
 
 /* Wakes an idle P to look for work if nobody is spinning already. */
+static void end_linger_pauses(void)
+{
+    __atomic_add_fetch(&sched.linger_key, 1, __ATOMIC_RELEASE);
+    rt_futex_wake(&sched.linger_key, INT32_MAX);
+}
+
 static void wakep(void)
 {
     if (rt_explore_on)
@@ -559,6 +573,11 @@ static void wakep(void)
      * wait with a P idle. (rt_lock's release is a plain store: it gives no
      * such barrier.) */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (queued_work) {
+        queued_work = false;
+        if (load_relaxed(&sched.nlinger) != 0)
+            end_linger_pauses();
+    }
     if (load_relaxed(&sched.npidle) == 0)
         return;
     int32_t zero = 0;
@@ -635,6 +654,7 @@ static int m_sleep(M *m, bool poll, int64_t wait)
     }
 #endif
     m_hooks_off(m);
+    m->no_linger = false;
     if (poll)
         return rt_netpoll(wait, false);
     if (wait != 0)
@@ -1028,6 +1048,7 @@ static void ready_put(G *gp)
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     globrunq_put_locked(gp);
     rt_lock_release(&sched.lock);
+    queued_work = true;
 }
 
 void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
@@ -1242,12 +1263,90 @@ static G *steal_work(M *m)
             P *victim = &allp[(start + (uint32_t)i) % (uint32_t)n];
             if (victim == m->p || victim->status == P_RETIRED)
                 continue;
+            uint32_t before = load_acq(&victim->runqhead);
             G *gp = runq_steal(m->p, victim, last);
-            if (gp)
+            if (gp) {
+                /* Real parallel work, not a runnext ping-pong: this M
+                 * does not linger until it has slept. */
+                if (load_relaxed(&victim->runqhead) != before)
+                    m->no_linger = true;
                 return gp;
+            }
         }
     }
     return NULL;
+}
+
+/* Lingering. A spinner that found nothing keeps looking for up to
+ * SPIN_LINGER_NS while another P keeps readying goroutines, where Go's
+ * goes idle at once. A channel ring or a ping-pong on one P readies into
+ * runnext, which that P runs itself: an idle M is woken by the next ready,
+ * finds nothing, idles, and is woken again, and on this VM each wake-up (a
+ * futex call and an IPI to a halted vCPU) costs the readying goroutine
+ * 10-20 us. A lingering M counts as spinning, so such readies wake no one;
+ * it pauses LINGER_PAUSE_NS between looks, at its own cost (a timer
+ * wake-up per look, for at most a millisecond after the last ready), and
+ * work put where it could take it (a run queue, not runnext alone) ends
+ * the pause at once. An M that stole from a run queue since it last slept
+ * does not linger: it found real parallel work, and a worker pool's
+ * goroutines run faster on one M than pulled across two (lingering there
+ * cost WorkerPool8 20%). */
+enum { SPIN_LINGER_NS = 1000 * 1000, LINGER_PAUSE_NS = 20 * 1000 };
+
+static uint32_t readied_elsewhere(P *self)
+{
+    uint32_t sum = 0;
+    int n = load_relaxed(&sched.nprocs);
+    for (int i = 0; i < n; i++)
+        if (&allp[i] != self)
+            sum += load_relaxed(&allp[i].readied);
+    return sum;
+}
+
+/* Work another M could take from a queue: a P's ring or the global one. */
+static bool queued_elsewhere(P *self)
+{
+    if (load_acq(&sched.runq_size) > 0)
+        return true;
+    int n = load_relaxed(&sched.nprocs);
+    for (int i = 0; i < n; i++)
+        if (&allp[i] != self &&
+            load_acq(&allp[i].runqhead) != load_acq(&allp[i].runqtail))
+            return true;
+    return false;
+}
+
+/* Sleeps LINGER_PAUSE_NS unless work is queued meanwhile: whoever queues
+ * work and then sees nlinger (after wakep's barrier) ends the pause, and
+ * the counting here is a barrier too, so one of the two sees the other. */
+static void linger_pause(P *self)
+{
+    uint32_t key = load_acq(&sched.linger_key);
+    fetch_add(&sched.nlinger, 1);
+    if (!queued_elsewhere(self))
+        rt_futex_wait(&sched.linger_key, key, LINGER_PAUSE_NS);
+    fetch_add(&sched.nlinger, -1);
+}
+
+/* True: look again after a pause. The first call always pauses once. */
+static bool linger(M *m)
+{
+    /* Nobody else runs, or this M has been doing real work. */
+    if (m->no_linger ||
+        load_relaxed(&sched.nprocs) - load_relaxed(&sched.npidle) < 2)
+        return false;
+    uint32_t seen = readied_elsewhere(m->p);
+    int64_t now = rt_nanotime();
+    if (!m->linger_since) {
+        m->linger_since = now;
+    } else if (seen == m->linger_seen ||
+               now - m->linger_since > SPIN_LINGER_NS) {
+        m->linger_since = 0;
+        return false;
+    }
+    m->linger_seen = seen;
+    linger_pause(m->p);
+    return true;
 }
 
 static void reset_spinning(M *m)
@@ -1505,10 +1604,13 @@ static G *find_runnable(M *m, bool *inherit)
                 gp = steal_work(m);
         }
         if (gp) {
+            m->linger_since = 0;
             if (m->spinning)
                 reset_spinning(m);
             return gp;
         }
+        if (m->spinning && linger(m))
+            continue;
         drop_p_and_sleep(m);
     }
 }
