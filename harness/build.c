@@ -11,6 +11,13 @@
  * instrumentation calls are served by libgorace_race.a, not by libtsan. So it
  * compiles each source to an object first, then links the objects. The
  * release build is one ordinary cc invocation.
+ *
+ * The cache keys a binary by its sources, flags and the runtime's files, so
+ * every rebuild of the runtime leaves a new set of binaries behind (a day of
+ * `make check` left 5 GB). It is trimmed as Go trims its build cache: a
+ * binary used again has its mtime refreshed, at most once an hour, and at
+ * most once a day (trim.txt says when) binaries unused for five days are
+ * removed, with half-written ones a killed build left a day ago.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -22,8 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef GORACE_VERSION
@@ -411,6 +421,58 @@ static bool cache_dir(char *dst, size_t len)
     return mkdir_p(dst);
 }
 
+enum {
+    CACHE_TOUCH_S = 3600,         /* refresh a used binary's mtime */
+    CACHE_TRIM_EVERY_S = 86400,   /* between trims */
+    CACHE_KEEP_S = 5 * 86400,     /* unused for longer: removed */
+    CACHE_KEEP_PARTIAL_S = 86400, /* a half-written binary */
+};
+
+static void cache_mark_used(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && time(NULL) - st.st_mtime > CACHE_TOUCH_S)
+        utimensat(AT_FDCWD, path, NULL, 0);
+}
+
+/* A name this cache writes: 16 hex digits, '-', the program's name. */
+static bool cache_entry_name(const char *name)
+{
+    for (int i = 0; i < 16; i++)
+        if (!strchr("0123456789abcdef", name[i]) || !name[i])
+            return false;
+    return name[16] == '-';
+}
+
+static void cache_trim(const char *dir)
+{
+    char path[4200];
+    strfmt(path, sizeof path, "%s/trim.txt", dir);
+    time_t now = time(NULL);
+    struct stat st;
+    if (stat(path, &st) == 0 && now - st.st_mtime < CACHE_TRIM_EVERY_S)
+        return;
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%lld\n", (long long)now);
+        fclose(f);
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!cache_entry_name(e->d_name))
+            continue;
+        strfmt(path, sizeof path, "%s/%s", dir, e->d_name);
+        time_t keep =
+            strstr(e->d_name, ".tmp") ? CACHE_KEEP_PARTIAL_S : CACHE_KEEP_S;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > keep)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 bool cached_build(char *const srcs[], size_t nsrcs, char *const flags[],
                   size_t nflags, bool release, int diag_fd, char *exe,
                   size_t exelen, char *err, size_t errlen)
@@ -456,8 +518,11 @@ bool cached_build(char *const srcs[], size_t nsrcs, char *const flags[],
     strfmt(final, sizeof final, "%s/%016llx-%s", dir, (unsigned long long)h,
            name);
     strfmt(exe, exelen, "%s", final);
-    if (access(final, X_OK) == 0)
+    if (access(final, X_OK) == 0) {
+        cache_mark_used(final);
         return true;
+    }
+    cache_trim(dir);
 
     /* Build beside the final name, then rename: concurrent builders of the
      * same program (check -j) never see a half-written binary. */

@@ -92,7 +92,7 @@ st=$?
 printf 'hi\narg x\n' | cmp -s - "$T/out" || fail "run output: $(cat "$T/out")"
 expect_run "run --" 0 "$GORACE" run --release "$DATA/echo_exit.c" -- 0 --help
 has out "arg --help"
-n=$(ls "$XDG_CACHE_HOME/gorace" | wc -l)
+n=$(ls "$XDG_CACHE_HOME/gorace" | grep -vc '^trim.txt$')
 [ "$n" = 1 ] || fail "cache holds $n entries after two runs of one program, want 1"
 expect_run "cc -c" 0 "$GORACE" cc --release -c "$DATA/echo_exit.c" -o "$T/echo.o"
 [ -f "$T/echo.o" ] || fail "cc -c did not produce an object"
@@ -289,6 +289,31 @@ for bad in "0" "-1" "x" "5..1" "3..x"; do
 done
 expect_run check-full-and-seeds 2 "$GORACE" check --seeds 10 --full-seeds 10 "$C"
 has err "give --seeds or --full-seeds, not both"
+
+# --- the build cache is trimmed as Go's is: binaries unused for five days
+# go (and half-written ones a day old), at most once a day, on a miss
+# (gorace run and check build into the cache; cc -o does not).
+cache=$XDG_CACHE_HOME/gorace
+rm -f "$cache/trim.txt"
+touch -d '10 days ago' "$cache/0123456789abcdef-stale" \
+    "$cache/0123456789abcdef-oldpartial.tmp77" "$cache/not-an-entry"
+touch -d '2 days ago' "$cache/0123456789abcdef-partial.tmp78"
+touch -d '4 days ago' "$cache/0123456789abcdef-recent"
+expect_run cache-trim 0 "$GORACE" run --release -O2 "$DATA/echo_exit.c" 0
+for f in stale oldpartial.tmp77 partial.tmp78; do
+    [ ! -e "$cache/0123456789abcdef-$f" ] || fail "cache: $f survived the trim"
+done
+[ -e "$cache/0123456789abcdef-recent" ] || fail "cache: a 4-day-old binary was trimmed"
+[ -e "$cache/not-an-entry" ] || fail "cache: a file it did not write was trimmed"
+[ -s "$cache/trim.txt" ] || fail "cache: no trim.txt after a trim"
+touch -d '10 days ago' "$cache/0123456789abcdef-stale"
+expect_run cache-no-retrim 0 "$GORACE" run --release -O3 "$DATA/echo_exit.c" 0
+[ -e "$cache/0123456789abcdef-stale" ] || fail "cache: trimmed twice in a day"
+# A hit refreshes the binary's mtime, so a binary in use is never trimmed.
+hit=$(ls -t "$cache" | grep -e '-echo_exit$' | head -1) # the -O3 build
+touch -d '10 days ago' "$cache/$hit"
+expect_run cache-hit 0 "$GORACE" run --release -O3 "$DATA/echo_exit.c" 0
+[ -n "$(find "$cache" -name "$hit" -mmin -5)" ] || fail "cache: a hit left $hit's mtime 10 days old"
 
 if [ $fails -ne 0 ]; then
     echo "cli_test: $fails failure(s)"
