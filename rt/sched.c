@@ -555,13 +555,14 @@ void rt_handoff_p(P *p)
     startm(p, false);
 }
 
-/* Wakes an idle P to look for work if nobody is spinning already. */
 static void end_linger_pauses(void)
 {
     __atomic_add_fetch(&sched.linger_key, 1, __ATOMIC_RELEASE);
     rt_futex_wake(&sched.linger_key, INT32_MAX);
 }
 
+/* Wakes an idle P to look for work if nobody is spinning already, and
+ * ends lingering spinners' pauses if this thread queued work (linger). */
 static void wakep(void)
 {
     if (rt_explore_on)
@@ -600,8 +601,9 @@ static void wake_idle_m_locked(void)
 }
 
 /* rt/hooks.h, "One thread at a time": an M counts from the first goroutine
- * it runs after sleeping until it sleeps again. Waking, spinning and
- * finding nothing costs no barrier; a wake that finds work pays one. */
+ * it runs after sleeping until it has slept HOOKS_GRACE_NS (m_sleep).
+ * Waking, spinning and finding nothing costs no barrier; a wake that finds
+ * work after the grace pays one. */
 static void m_hooks_on(M *m)
 {
 #ifdef GORACE_INSTR
