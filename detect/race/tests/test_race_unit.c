@@ -537,10 +537,10 @@ static int32_t parallel(void)
     return __atomic_load_n(&rt_hook_parallel, __ATOMIC_SEQ_CST);
 }
 
-/* Polls for up to 2s of real time: a retired P or a rejoining M lowers the
- * count at its next trip through the scheduler, and an M that fired the
- * timer of main's sleep without a P may still count itself when main
- * runs again. */
+/* Polls for up to 2s of real time: an M that ran goroutines uncounts
+ * itself only once it has slept its grace (rt/sched.c m_sleep), and an M
+ * that fired the timer of main's sleep without a P may still count itself
+ * when main runs again. */
 static bool parallel_settles_at(int32_t want)
 {
     for (int i = 0; i < 2000 && parallel() != want; i++)
@@ -658,8 +658,8 @@ static int solo_main(int argc, char **argv)
     int64_t until = go_now() + 50 * GO_MILLISECOND;
     while (go_now() < until) /* no yield: the section stays open */
         ck_assert_int_eq(__atomic_load_n(&guest_entered, __ATOMIC_SEQ_CST), 0);
-    ck_assert_int_ge(parallel(), 1); /* counted before it waits (a retake
-                                        that backs off adds one a moment) */
+    ck_assert_int_ge(parallel(), 1); /* counted before it waits (a second
+                                        M may count itself a moment) */
     solo_end(true);
     ck_assert(!race_solo);
     ck_assert_uint_lt(*rt_hook_pin_word(), RT_PIN_SOLO);
