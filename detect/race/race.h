@@ -228,7 +228,6 @@ const stackrec *stack_intern(const uintptr_t *pc, uint32_t depth);
 /* The current goroutine's stack: pc (if non-zero) then its shadow stack. */
 const stackrec *stack_current(gstate *g, uintptr_t pc);
 
-enum ev_kind { EV_ACCESS = 1, EV_RANGE, EV_ENTER, EV_EXIT, EV_EPOCH };
 void trace_access(gstate *g, uintptr_t pc, uintptr_t addr, size_t size,
                   bool write, bool atomic);
 void trace_func_enter(gstate *g, uintptr_t pc);

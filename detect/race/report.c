@@ -10,14 +10,20 @@
  * of that epoch to the same bytes. The trace is a ring of at most TRACE_PARTS
  * parts; each part starts with a snapshot of the call stack and epoch so it
  * can be replayed alone when older parts have been recycled. Parts start
- * small and double up to 2^(11+history_size) events, so a million goroutines
- * that each do little cost little. Past a few hundred live goroutines the
- * cap shrinks so that all histories together stay near TRACE_BUDGET events
- * (64 MB): a ring of 1,000 goroutines that all keep working would otherwise
- * hold 256 MB of history, and write every event to a cold line of it. The
- * price: with many goroutines an access leaves the history sooner. When the
- * access has left the history the report says "[failed to restore the
- * stack]", as TSan does; the verdict does not depend on it.
+ * small and double up to 2^(12+history_size) events of 8 bytes (32 KB at the
+ * default), so a million goroutines that each do little cost little. Past
+ * 32 live goroutines (at the default) the cap shrinks so that all histories
+ * together stay within 2^(19+history_size) events (8 MB). The budget is set
+ * by the cache, not by memory: a goroutine that runs after many others
+ * writes its next events to a line last written a whole budget of events
+ * ago, so every such write misses once the budget outgrows the last-level
+ * cache. In a ring of 1,000 goroutines at GOMAXPROCS 1 (race build), 64 MB
+ * of history cost ~1.0 ms per lap, 8 MB 0.75 ms, and none 0.62 ms. The
+ * price: with many goroutines an access leaves the history sooner (at 1,000
+ * live goroutines, after 1,024 events of its goroutine); history_size
+ * doubles the budget, as it doubles Go's history. When the access has left
+ * the history the report says "[failed to restore the stack]", as TSan
+ * does; the verdict does not depend on it.
  *
  * Stack records are interned in a hash table and never freed: creation and
  * allocation sites repeat, so there are few distinct ones.
@@ -129,20 +135,56 @@ const stackrec *stack_current(gstate *g, uintptr_t pc)
     return stack_intern(f, n);
 }
 
-/* ---- history ------------------------------------------------------------- */
+/* ---- history -------------------------------------------------------------
+ *
+ * Events are one 64-bit word each, as in TSan v3, since a goroutine that
+ * runs after a thousand others writes its events to cold lines: in a ring
+ * of 1,000 goroutines, 16-byte events made the history most of the
+ * detector's cost per hop. The common access (1, 2, 4 or 8 bytes, its pc
+ * within 8 KB of the part's previous access) is one word:
+ *
+ *   kind:3 | write:1 | log2 size:2 | pc delta:14 | address:44
+ *
+ * Addresses keep the 44 bits the shadow keeps (shadow.c: words that share
+ * them share their cells). Any other access takes two words (EV_ACCESS_PC:
+ * kind | write | size:8 | pc:48, then the address) and one of 256 bytes or
+ * more three (EV_RANGE: the same, then the address, then the size). Deltas
+ * chain within a part from 0, so a part replays alone. A part is published
+ * event by event (its n, release), and an event's words never straddle
+ * two parts.
+ */
 
-enum { TRACE_PARTS = 4, FIRST_PART = 16, TRACE_BUDGET = 1 << 22 };
+enum {
+    TRACE_PARTS = 4,
+    FIRST_PART = 16, /* events, at least EVENT_MAX_WORDS */
+    EVENT_MAX_WORDS = 3,
+};
 
-typedef struct tevent {
-    uint64_t a; /* pc | kind << 56 | write << 60 | atomic << 61 | size << 48 */
-    uint64_t b; /* address, or epoch */
-} tevent;
+enum ev_kind {
+    EV_ACCESS = 1, /* one word */
+    EV_ACCESS_PC,  /* two: a full pc, any size below 256 */
+    EV_RANGE,      /* three: a full pc and a 64-bit size */
+    EV_ENTER,
+    EV_EXIT,
+    EV_EPOCH,
+};
+
+#define EV_KIND_SHIFT 61
+#define EV_WRITE (1ull << 60)
+#define ADDR_BITS 44
+#define ADDR_MASK ((1ull << ADDR_BITS) - 1)
+#define DELTA_BITS 14
+#define PC_MASK ((1ull << 48) - 1)
+#define EV(kind) ((uint64_t)(kind) << EV_KIND_SHIFT)
+
+typedef uint64_t tevent;
 
 typedef struct tpart {
     uint32_t cap;
     _Atomic uint32_t n;
     epoch_t epoch0;
-    uint32_t depth0;
+    uint32_t depth0, stack0_cap;
+    uintptr_t last_pc; /* of the last access written, for deltas */
     uintptr_t *stack0;
     tevent ev[];
 } tpart;
@@ -152,13 +194,14 @@ struct trace {
     int head, count;
 };
 
-/* The largest part: history_size's, or less when many goroutines share
- * TRACE_BUDGET (a power of two, at least FIRST_PART). */
+/* The largest part: history_size's, or less when many goroutines share the
+ * budget (a power of two, at least FIRST_PART). */
 static uint32_t max_part(void)
 {
-    uint32_t cap = 1u << (11 + race_opts.history_size);
+    uint32_t cap = 1u << (12 + race_opts.history_size);
+    long budget = 1l << (19 + race_opts.history_size);
     long live = race_live_goroutines();
-    while (cap > FIRST_PART && (long)cap * TRACE_PARTS * live > TRACE_BUDGET)
+    while (cap > FIRST_PART && (long)cap * TRACE_PARTS * live > budget)
         cap /= 2;
     return cap;
 }
@@ -168,18 +211,29 @@ static tpart *part_new(uint32_t cap)
     tpart *p = race_alloc(sizeof *p + cap * sizeof(tevent));
     p->cap = cap;
     p->stack0 = NULL;
+    p->stack0_cap = 0;
     return p;
+}
+
+static void part_free(tpart *p)
+{
+    race_free(p->stack0);
+    race_free(p);
 }
 
 /* Starts a part: the current stack and epoch let it be replayed alone. */
 static void part_start(gstate *g, tpart *p)
 {
-    race_free(p->stack0);
-    p->stack0 = g->depth ? race_alloc(g->depth * sizeof(uintptr_t)) : NULL;
+    if (g->depth > p->stack0_cap) {
+        race_free(p->stack0);
+        p->stack0_cap = g->depth < 16 ? 16 : g->depth;
+        p->stack0 = race_alloc(p->stack0_cap * sizeof(uintptr_t));
+    }
     if (g->depth)
         memcpy(p->stack0, g->stk, g->depth * sizeof(uintptr_t));
     p->depth0 = g->depth;
     p->epoch0 = g->epoch;
+    p->last_pc = 0;
     atomic_store_explicit(&p->n, 0, memory_order_release);
 }
 
@@ -200,8 +254,7 @@ static tpart *trace_next_part(gstate *g)
     int slot = (t->head + 1) % TRACE_PARTS;
     tpart *p = t->parts[slot];
     if (p && (p->cap < want || p->cap > 2 * want)) {
-        race_free(p->stack0);
-        race_free(p);
+        part_free(p);
         p = NULL;
     }
     if (!p)
@@ -215,47 +268,76 @@ static tpart *trace_next_part(gstate *g)
     return p;
 }
 
-static inline void trace_put(gstate *g, uint64_t a, uint64_t b)
+/* The part to write an event of up to `words` words into, and in *n where. */
+static inline tpart *trace_reserve(gstate *g, uint32_t words, uint32_t *n)
 {
     tpart *p = g->tp;
-    uint32_t n = p ? atomic_load_explicit(&p->n, memory_order_relaxed) : 0;
-    if (__builtin_expect(!p || n == p->cap, 0)) {
+    uint32_t k = p ? atomic_load_explicit(&p->n, memory_order_relaxed) : 0;
+    if (__builtin_expect(!p || k + words > p->cap, 0)) {
         p = trace_next_part(g);
-        n = 0;
+        k = 0;
     }
-    p->ev[n] = (tevent){a, b};
-    atomic_store_explicit(&p->n, n + 1, memory_order_release);
+    *n = k;
+    return p;
 }
 
-#define PC_MASK ((1ull << 48) - 1)
-#define EVA(kind, pc) (((uint64_t)(pc)&PC_MASK) | (uint64_t)(kind) << 56)
+/* Makes the events below n visible to a replay. */
+static inline void trace_publish(tpart *p, uint32_t n)
+{
+    atomic_store_explicit(&p->n, n, memory_order_release);
+}
+
+static inline void trace_put(gstate *g, tevent ev)
+{
+    uint32_t n;
+    tpart *p = trace_reserve(g, 1, &n);
+    p->ev[n] = ev;
+    trace_publish(p, n + 1);
+}
 
 void trace_access(gstate *g, uintptr_t pc, uintptr_t addr, size_t size,
                   bool write, bool atomic)
 {
-    uint64_t bits = (uint64_t)write << 60 | (uint64_t)atomic << 61;
-    if (size <= 0xff) {
-        trace_put(g, EVA(EV_ACCESS, pc) | bits | (uint64_t)size << 48, addr);
+    (void)atomic; /* a replay matches accesses by address, size and kind */
+    uint32_t n;
+    tpart *p = trace_reserve(g, EVENT_MAX_WORDS, &n);
+    uint64_t w = write ? EV_WRITE : 0;
+    int64_t delta = (int64_t)(pc - p->last_pc);
+    if (size <= 8 && !(size & (size - 1)) &&
+        delta >= -(1ll << (DELTA_BITS - 1)) &&
+        delta < 1ll << (DELTA_BITS - 1)) {
+        p->ev[n++] =
+            EV(EV_ACCESS) | w |
+            (uint64_t)__builtin_ctzll(size) << (ADDR_BITS + DELTA_BITS) |
+            ((uint64_t)delta & ((1ull << DELTA_BITS) - 1)) << ADDR_BITS |
+            (addr & ADDR_MASK);
+    } else if (size < 256) {
+        p->ev[n++] =
+            EV(EV_ACCESS_PC) | w | (uint64_t)size << 48 | (pc & PC_MASK);
+        p->ev[n++] = addr;
     } else {
-        trace_put(g, EVA(EV_RANGE, pc) | bits, addr);
-        trace_put(g, 0, size);
+        p->ev[n++] = EV(EV_RANGE) | w | (pc & PC_MASK);
+        p->ev[n++] = addr;
+        p->ev[n++] = size;
     }
+    p->last_pc = pc;
+    trace_publish(p, n);
 }
 
 void trace_func_enter(gstate *g, uintptr_t pc)
 {
-    trace_put(g, EVA(EV_ENTER, pc), 0);
+    trace_put(g, EV(EV_ENTER) | (pc & PC_MASK));
 }
 
 void trace_func_exit(gstate *g)
 {
-    trace_put(g, EVA(EV_EXIT, 0), 0);
+    trace_put(g, EV(EV_EXIT));
 }
 
 void trace_epoch(gstate *g)
 {
     if (g->tr)
-        trace_put(g, EVA(EV_EPOCH, 0), g->epoch);
+        trace_put(g, EV(EV_EPOCH) | g->epoch);
 }
 
 void trace_reset(gstate *g)
@@ -266,8 +348,7 @@ void trace_reset(gstate *g)
         return;
     for (int i = 0; i < TRACE_PARTS; i++)
         if (t->parts[i] && (i > 0 || t->parts[i]->cap > FIRST_PART)) {
-            race_free(t->parts[i]->stack0);
-            race_free(t->parts[i]);
+            part_free(t->parts[i]);
             t->parts[i] = NULL;
         }
     t->head = -1;
@@ -280,13 +361,47 @@ void trace_free(gstate *g)
     if (!t)
         return;
     for (int i = 0; i < TRACE_PARTS; i++)
-        if (t->parts[i]) {
-            race_free(t->parts[i]->stack0);
-            race_free(t->parts[i]);
-        }
+        if (t->parts[i])
+            part_free(t->parts[i]);
     race_free(t);
     g->tr = NULL;
     g->tp = NULL;
+}
+
+/* One access replayed from a part. */
+typedef struct replayed {
+    uintptr_t pc, addr; /* addr: its low ADDR_BITS */
+    size_t size;
+    bool write;
+} replayed;
+
+/* Decodes the access event at ev[*i] (advancing *i past its extra words),
+ * given the part's previous access pc. */
+static replayed replay_access(const tevent *ev, uint32_t *i, uintptr_t prev_pc)
+{
+    tevent e = ev[*i];
+    replayed r = {.write = (e & EV_WRITE) != 0};
+    switch (e >> EV_KIND_SHIFT) {
+    case EV_ACCESS: {
+        uint64_t d = (e >> ADDR_BITS) & ((1ull << DELTA_BITS) - 1);
+        int64_t delta = (int64_t)(d << (64 - DELTA_BITS)) >> (64 - DELTA_BITS);
+        r.pc = prev_pc + (uintptr_t)delta;
+        r.size = (size_t)1 << ((e >> (ADDR_BITS + DELTA_BITS)) & 3);
+        r.addr = e & ADDR_MASK;
+        break;
+    }
+    case EV_ACCESS_PC:
+        r.pc = e & PC_MASK;
+        r.size = (e >> 48) & 0xff;
+        r.addr = ev[++*i] & ADDR_MASK;
+        break;
+    default: /* EV_RANGE */
+        r.pc = e & PC_MASK;
+        r.addr = ev[++*i] & ADDR_MASK;
+        r.size = ev[++*i];
+        break;
+    }
+    return r;
 }
 
 /* Replays g's history for the last access of epoch ep that touched
@@ -297,6 +412,7 @@ static const stackrec *trace_restore(gstate *g, epoch_t ep, uintptr_t addr,
     uintptr_t stk[256], best[MAX_FRAMES];
     uint32_t nbest = 0;
     bool found = false;
+    addr &= ADDR_MASK;
     spin_lock(&g->lock);
     trace *t = g->tr;
     for (int k = t ? t->count - 1 : -1; k >= 0; k--) {
@@ -304,28 +420,27 @@ static const stackrec *trace_restore(gstate *g, epoch_t ep, uintptr_t addr,
         uint32_t d = p->depth0 < 256 ? p->depth0 : 256;
         memcpy(stk, p->stack0, d * sizeof *stk);
         epoch_t e = p->epoch0;
+        uintptr_t prev_pc = 0;
         uint32_t n = atomic_load_explicit(&p->n, memory_order_acquire);
         for (uint32_t i = 0; i < n; i++) {
             tevent ev = p->ev[i];
-            int kind = (ev.a >> 56) & 0xf;
-            uintptr_t pc = ev.a & PC_MASK;
+            int kind = (int)(ev >> EV_KIND_SHIFT);
             if (kind == EV_ENTER) {
                 if (d < 256)
-                    stk[d] = pc;
+                    stk[d] = ev & PC_MASK;
                 d++;
             } else if (kind == EV_EXIT) {
                 d -= d > 0;
             } else if (kind == EV_EPOCH) {
-                e = (epoch_t)ev.b;
-            } else if (kind == EV_ACCESS || kind == EV_RANGE) {
-                size_t sz = kind == EV_RANGE && i + 1 < n ? p->ev[i + 1].b
-                                                          : (ev.a >> 48) & 0xff;
-                bool w = (ev.a >> 60) & 1;
-                if (e == ep && w == write && ev.b < addr + size &&
-                    addr < ev.b + sz) {
+                e = (epoch_t)ev;
+            } else {
+                replayed a = replay_access(p->ev, &i, prev_pc);
+                prev_pc = a.pc;
+                if (e == ep && a.write == write && a.addr < addr + size &&
+                    addr < a.addr + a.size) {
                     found = true;
                     nbest = 0;
-                    best[nbest++] = pc;
+                    best[nbest++] = a.pc;
                     for (uint32_t j = d < 256 ? d : 256;
                          j > 0 && nbest < MAX_FRAMES; j--)
                         best[nbest++] = stk[j - 1];

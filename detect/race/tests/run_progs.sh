@@ -58,6 +58,17 @@ for cc in "$@"; do
                     bad=1
                     break
                 fi
+                # The earlier writes come from the writer's history.
+                if [ "$name" = race_history ] &&
+                   ! { grep -A1 '^Previous write at ' "$exe.err" | grep -q '^  write_near()$' &&
+                       grep -A1 '^Previous write at ' "$exe.err" | grep -q '^  write_far()$' &&
+                       grep -A3 '^Previous write at ' "$exe.err" | grep -q '^  write_block()$' &&
+                       grep -q '^Found 3 data race(s)$' "$exe.err"; }; then
+                    echo "FAIL: $name ($cc): a previous write's stack was not restored"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
                 if [ "$name" = race_heap ] &&
                    ! grep -q '^Location is heap block of size 16 at 0x[0-9a-f]* allocated by main goroutine:$' "$exe.err"; then
                     echo "FAIL: $name ($cc): no heap block location"
