@@ -157,6 +157,7 @@ const stackrec *stack_current(gstate *g, uintptr_t pc)
 enum {
     TRACE_PARTS = 4,
     FIRST_PART = 16, /* events, at least EVENT_MAX_WORDS */
+    STACK0_IN = 4,   /* frames a part holds without a buffer of its own */
     EVENT_MAX_WORDS = 3,
 };
 
@@ -185,7 +186,8 @@ typedef struct tpart {
     epoch_t epoch0;
     uint32_t depth0, stack0_cap;
     uintptr_t last_pc; /* of the last access written, for deltas */
-    uintptr_t *stack0;
+    uintptr_t *stack0; /* stack0_in, or a buffer of stack0_cap frames */
+    uintptr_t stack0_in[STACK0_IN];
     tevent ev[];
 } tpart;
 
@@ -210,14 +212,15 @@ static tpart *part_new(uint32_t cap)
 {
     tpart *p = race_alloc(sizeof *p + cap * sizeof(tevent));
     p->cap = cap;
-    p->stack0 = NULL;
-    p->stack0_cap = 0;
+    p->stack0 = p->stack0_in;
+    p->stack0_cap = STACK0_IN;
     return p;
 }
 
 static void part_free(tpart *p)
 {
-    race_free(p->stack0);
+    if (p->stack0 != p->stack0_in)
+        race_free(p->stack0);
     race_free(p);
 }
 
@@ -225,7 +228,8 @@ static void part_free(tpart *p)
 static void part_start(gstate *g, tpart *p)
 {
     if (g->depth > p->stack0_cap) {
-        race_free(p->stack0);
+        if (p->stack0 != p->stack0_in)
+            race_free(p->stack0);
         p->stack0_cap = g->depth < 16 ? 16 : g->depth;
         p->stack0 = race_alloc(p->stack0_cap * sizeof(uintptr_t));
     }
