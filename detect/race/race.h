@@ -104,6 +104,24 @@ static inline bool shadow_atomic(shadow_t s)
     return s >> 63;
 }
 
+/* Entries a goroutine or sync object knows beyond its clock, learned in
+ * hand-offs and not yet written into it (race.c, "Pending entries"). */
+enum { PEND_MAX = 8 };
+typedef struct pendset {
+    uint32_t n;
+    sid_t sid[PEND_MAX];
+    epoch_t epoch[PEND_MAX];
+} pendset;
+
+/* The largest epoch p holds for slot s, or e if that is larger. */
+static inline epoch_t pend_max(const pendset *p, sid_t s, epoch_t e)
+{
+    for (uint32_t i = 0; i < p->n; i++)
+        if (p->sid[i] == s && p->epoch[i] > e)
+            e = p->epoch[i];
+    return e;
+}
+
 /* The accessor's view for a check: who it is and what it knows. */
 typedef struct accessor {
     sid_t sid;
@@ -111,6 +129,7 @@ typedef struct accessor {
     const vclock *vc; /* vc[sid] is ignored: epoch is authoritative */
     sid_t pin_sid;    /* one entry known beyond vc (gstate.pin_sid) */
     epoch_t pin_epoch;
+    const pendset *pend; /* and these (gstate.pend) */
 } accessor;
 
 static inline bool happens_before(const accessor *a, shadow_t old)
@@ -119,7 +138,8 @@ static inline bool happens_before(const accessor *a, shadow_t old)
     epoch_t e = shadow_epoch(old);
     if (s == a->sid)
         return e <= a->epoch;
-    return e <= vc_get(a->vc, s) || (s == a->pin_sid && e <= a->pin_epoch);
+    return e <= vc_get(a->vc, s) || (s == a->pin_sid && e <= a->pin_epoch) ||
+           e <= pend_max(a->pend, s, 0);
 }
 
 /* Checks `cur` against the cells of one word and records it. Returns 0 or
@@ -145,12 +165,13 @@ typedef struct gstate {
     bool touched;        /* accessed memory in the current epoch */
     epoch_t start_epoch; /* first epoch of this incarnation of sid */
     /* What g knows: vc, plus (pin_sid, pin_epoch) when pin_sid is not
-     * SID_NONE, plus its own epoch. The pin is the parent's entry at the
-     * spawn, kept aside so that a child can share its parent's clock
+     * SID_NONE, plus pend, plus its own epoch. The pin is the parent's entry at
+     * the spawn, kept aside so that a child can share its parent's clock
      * unchanged: a spawn loop then copies no clock at all. */
     vclock *vc;
     sid_t pin_sid;
     epoch_t pin_epoch;
+    pendset pend; /* known beyond vc and pin (race.c, "Pending entries") */
     /* shadow call stack: return addresses pushed by __tsan_func_entry */
     uintptr_t *stk;
     uint32_t depth, stk_cap;

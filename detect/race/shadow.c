@@ -248,7 +248,8 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
         _Atomic shadow_t *cells = shadow_for(addr);
         if (already_recorded(cells, cur))
             return;
-        accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
+        accessor a = {g->sid,     g->epoch,     g->vc,
+                      g->pin_sid, g->pin_epoch, &g->pend};
         g->touched = true;
         trace_access(g, pc, addr, size, write, atomic);
         shadow_t old = shadow_check(cells, &a, cur);
@@ -256,7 +257,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
             race_report(g, addr, size, cur, old, pc);
         return;
     }
-    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch};
+    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch, &g->pend};
     g->touched = true;
     trace_access(g, pc, addr, size, write, atomic);
     bool reported = false; /* one report per access, not per word */

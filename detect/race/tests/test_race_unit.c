@@ -260,10 +260,15 @@ START_TEST(test_shadow_check_rules)
     _Atomic shadow_t cells[SHADOW_CELLS] = {0};
     vclock *knows_nothing = NULL, *knows_1_at_5 = NULL;
     vc_set(&knows_1_at_5, 1, 5);
-    accessor g1 = {1, 5, NULL, SID_NONE, 0},
-             g2 = {2, 1, knows_nothing, SID_NONE, 0},
-             g2hb = {2, 1, knows_1_at_5, SID_NONE, 0},
-             g2pin = {2, 1, NULL, 1, 5}, g2pin_old = {2, 1, NULL, 1, 4};
+    static const pendset none, pend_1_at_5 = {2, {7, 1}, {3, 5}},
+                               pend_1_at_4 = {2, {1, 7}, {4, 3}};
+    accessor g1 = {1, 5, NULL, SID_NONE, 0, &none},
+             g2 = {2, 1, knows_nothing, SID_NONE, 0, &none},
+             g2hb = {2, 1, knows_1_at_5, SID_NONE, 0, &none},
+             g2pin = {2, 1, NULL, 1, 5, &none},
+             g2pin_old = {2, 1, NULL, 1, 4, &none},
+             g2pend = {2, 1, NULL, SID_NONE, 0, &pend_1_at_5},
+             g2pend_old = {2, 1, NULL, SID_NONE, 0, &pend_1_at_4};
 
     shadow_t w1 = shadow_make(1, 5, 0x0f, true, false);
     ck_assert_uint_eq(shadow_check(cells, &g1, w1), 0);
@@ -282,10 +287,17 @@ START_TEST(test_shadow_check_rules)
         shadow_check(p1, &g2pin, shadow_make(2, 1, 0x01, true, false)), 0);
     ck_assert_uint_eq(
         shadow_check(p2, &g2pin_old, shadow_make(2, 1, 0x01, true, false)), w1);
+    /* ordered by a pending entry of a hand-off, not before */
+    _Atomic shadow_t q1[SHADOW_CELLS] = {w1}, q2[SHADOW_CELLS] = {w1};
+    ck_assert_uint_eq(
+        shadow_check(q1, &g2pend, shadow_make(2, 1, 0x01, true, false)), 0);
+    ck_assert_uint_eq(
+        shadow_check(q2, &g2pend_old, shadow_make(2, 1, 0x01, true, false)),
+        w1);
 
     /* two reads never race; a later write races with both */
     _Atomic shadow_t c2[SHADOW_CELLS] = {0};
-    accessor g3 = {3, 1, NULL, SID_NONE, 0};
+    accessor g3 = {3, 1, NULL, SID_NONE, 0, &none};
     ck_assert_uint_eq(
         shadow_check(c2, &g1, shadow_make(1, 5, 0xff, false, false)), 0);
     ck_assert_uint_eq(
@@ -307,7 +319,7 @@ START_TEST(test_shadow_check_rules)
      * child, then main's a[0..7]): its cells widen, none is evicted. */
     for (epoch_t ep = 5; ep < 69; ep++) { /* eviction would vary with it */
         _Atomic shadow_t cw[SHADOW_CELLS] = {0};
-        accessor g1e = {1, ep, NULL, SID_NONE, 0};
+        accessor g1e = {1, ep, NULL, SID_NONE, 0, &none};
         shadow_t child = shadow_make(2, 1, 0x80, true, false);
         ck_assert_uint_eq(shadow_check(cw, &g2, child), 0);
         for (int b = 0; b < 7; b++)
