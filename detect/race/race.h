@@ -171,7 +171,6 @@ typedef struct gstate {
     vclock *vc;
     sid_t pin_sid;
     epoch_t pin_epoch;
-    pendset pend; /* known beyond vc and pin (race.c, "Pending entries") */
     /* shadow call stack: return addresses pushed by __tsan_func_entry */
     uintptr_t *stk;
     uint32_t depth, stk_cap;
@@ -189,6 +188,9 @@ typedef struct gstate {
     _Atomic int finished;
     bool blocked;
     atomic_flag lock; /* trace part switches vs a concurrent report */
+    /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
+     * fields above are the ones every access and call touches. */
+    pendset pend;
 } gstate;
 
 void race_init(void);

@@ -48,9 +48,29 @@ static void player_b(void *arg)
     go_wg_done(&done);
 }
 
+/* Main joins 100 goroutines first, so every clock below is wider than
+ * the detector's threshold for pending entries (PEND_MIN_WIDTH). */
+static int64_t widen_cells[100];
+static go_wg widened;
+
+static void widen_one(void *arg)
+{
+    widen_cells[(intptr_t)arg] = 1;
+    go_wg_done(&widened);
+}
+
+static void widen(void)
+{
+    go_wg_add(&widened, 100);
+    for (intptr_t i = 0; i < 100; i++)
+        GO(widen_one, (void *)i);
+    go_wg_wait(&widened);
+}
+
 static int main_fn(int argc, char **argv)
 {
     (void)argc, (void)argv;
+    widen();
     ping = go_chan_make(sizeof(int64_t), 0);
     pong = go_chan_make(sizeof(int64_t), 0);
     go_wg_add(&done, 2);
