@@ -303,29 +303,26 @@ static void drop_covered_pin(gstate *g)
 
 /* ---- pending entries -----------------------------------------------------
  *
- * A hand-off in which the sender already knows everything its partner does
- * (clean_and_known or a tag: every hop of a ring, a ping-pong) still has
- * two entries to teach: the partner learns the sender's epoch, and the
+ * A hand-off in which the sender already knows everything its partner
+ * does (clean_and_known or a tag: every hop of a ring, a ping-pong) still
+ * has two entries to teach: the partner learns the sender's epoch, and the
  * sender its partner's. Written into the shared clock, they cost a path
- * copy per hop, and a lap later the release of the old version: on a wide
- * tree, sixteen kids' reference counts up and down per copied inner node,
- * on lines a lap old, a fifth of a ring hop at 1e3-1e4 goroutines
- * (measured by leaving them out). Instead, once the clock is wide
- * (PEND_MIN_WIDTH), both goroutines and the channel's sync object keep the
- * sender's clock shared and unchanged and hold the entries it lacks in a small
- * pending set (gstate.pend, syncobj.pend), merged by slot. Only when the set
- * would overflow (PEND_MAX) does the hand-off write it into a copy, one path
- * for up to PEND_MAX neighbouring slots. Knowledge is the same either way:
- * knows() and the access check read the set. Every other operation settles the
+ * copy per hop, and a lap later the release of the old version: sixteen
+ * kids' reference counts up and down per copied inner node, on lines a lap
+ * old, a fifth of a ring hop at 1e3-1e4 goroutines (measured by leaving
+ * them out). Instead, once the clock is a tree (a flat one is cheaper to
+ * copy than pending entries are to consult), both goroutines and the
+ * channel's sync object keep the sender's clock shared and unchanged, and
+ * hold the entries it lacks in a small pending set (gstate.pend,
+ * syncobj.pend), merged by slot. Only when the set would overflow
+ * (PEND_MAX) does the hand-off write it into a copy: one path for up to
+ * PEND_MAX neighbouring slots. Knowledge is the same either way: knows()
+ * and the access check read the set. Every other operation settles the
  * states it touches first (writes their sets into their clocks), so the
  * clock-level shortcuts (joined_gen, covers_gen, tags) only ever see
- * settled states; a hand-off always ends with both parties' advance(), so
- * clean_and_known's "learned nothing since the release" stays exact.
+ * settled states; and a hand-off always ends with both parties' advance(),
+ * so clean_and_known's "learned nothing since the release" stays exact.
  */
-
-/* Below this width a clock is cheaper to copy than the pending entries are
- * to consult (MacroPipeline3, four goroutines: 5% slower with them). */
-enum { PEND_MIN_WIDTH = 64 };
 
 /* Adds (s, e) to p, merged by slot; false if p is full. */
 static bool pend_add(pendset *p, sid_t s, epoch_t e)
@@ -872,8 +869,7 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
     table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
     bool g_knows_all = knows_all_of(g, peer);
-    if (!g_knows_all || !g->vc || g->vc->len < PEND_MIN_WIDTH ||
-        !handoff_pending(g, peer, o))
+    if (!g_knows_all || !g->vc || !g->vc->depth || !handoff_pending(g, peer, o))
         handoff_settled(g, peer, o, g_knows_all,
                         !g_knows_all &&
                             clean_and_known(g, knows(peer, g->sid)));

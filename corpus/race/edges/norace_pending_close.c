@@ -52,9 +52,9 @@ static void reader(void *arg)
     go_wg_done(&done);
 }
 
-/* Main joins 100 goroutines first, so every clock below is wider than
- * the detector's threshold for pending entries (PEND_MIN_WIDTH). */
-static int64_t widen_cells[100];
+/* Main joins 600 goroutines first, so that every clock below is a tree
+ * (wider than FLAT_MAX), the only clocks that take pending entries. */
+static int64_t widen_cells[600];
 static go_wg widened;
 
 static void widen_one(void *arg)
@@ -65,8 +65,8 @@ static void widen_one(void *arg)
 
 static void widen(void)
 {
-    go_wg_add(&widened, 100);
-    for (intptr_t i = 0; i < 100; i++)
+    go_wg_add(&widened, 600);
+    for (intptr_t i = 0; i < 600; i++)
         GO(widen_one, (void *)i);
     go_wg_wait(&widened);
 }
