@@ -223,7 +223,7 @@ static epoch_t knows(const gstate *g, sid_t s)
     epoch_t e = vc_get(g->vc, s);
     if (s == g->pin_sid && g->pin_epoch > e)
         e = g->pin_epoch;
-    return pend_max(&g->pend, s, e);
+    return g->pending ? pend_max(&g->pend, s, e) : e;
 }
 
 /* Does a clock whose entry for g's slot is `known` hold everything g knows
@@ -364,8 +364,10 @@ static void pend_fold(vclock **vcp, pendset *p)
 
 static void settle(gstate *g)
 {
-    if (g->pend.n)
+    if (g->pending) {
         pend_fold(&g->vc, &g->pend);
+        g->pending = false;
+    }
 }
 
 static sid_t *freeq_at(size_t i) /* i-th oldest */
@@ -565,7 +567,7 @@ typedef struct syncobj {
     uint64_t joined_gen; /* vc covers the goroutine clock of this gen */
     uint64_t covers_gen; /* and this one but for entry covers_sid, found */
     sid_t covers_sid;    /* by comparison */
-    pendset pend;        /* known beyond vc: see "Pending entries" */
+    pendset *pend; /* known beyond vc ("Pending entries"), made on first use */
 } syncobj;
 
 static struct syncshard {
@@ -637,6 +639,7 @@ static void sync_forget(uintptr_t a)
     table_unlock(&s->lock);
     if (dead) {
         vc_unref(dead->vc);
+        race_free(dead->pend);
         race_free(dead);
     }
 }
@@ -648,8 +651,8 @@ void race_sync_forget(uintptr_t addr)
 
 static void settle_obj(syncobj *o)
 {
-    if (o->pend.n)
-        pend_fold(&o->vc, &o->pend);
+    if (o->pend && o->pend->n)
+        pend_fold(&o->vc, o->pend);
 }
 
 /* g joins o's clock. Shard lock held. */
@@ -810,6 +813,8 @@ static bool handoff_pending(gstate *g, gstate *peer, syncobj *o)
         !pend_add(&next, g->sid, g->epoch) ||
         !pend_add(&next, peer->sid, peer->epoch))
         return false;
+    if (!o->pend)
+        o->pend = race_calloc(sizeof *o->pend);
     vclock *vc = g->vc;
     if (peer->vc != vc) {
         vc_unref(peer->vc);
@@ -819,7 +824,8 @@ static bool handoff_pending(gstate *g, gstate *peer, syncobj *o)
         vc_unref(o->vc);
         o->vc = vc_share(vc);
     }
-    g->pend = peer->pend = o->pend = next;
+    g->pend = peer->pend = *o->pend = next;
+    g->pending = peer->pending = true;
     g->pin_sid = peer->pin_sid = SID_NONE;
     o->joined_gen = g->joined_gen = peer->joined_gen = vc ? vc->gen : 0;
     o->covers_gen = 0; /* the object's clock was replaced */
@@ -833,10 +839,12 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
                             bool g_knows_all, bool peer_knows_all)
 {
     settle(g);
-    if (g_knows_all)
+    if (g_knows_all) {
         pend_fold(&g->vc, &peer->pend); /* all g may lack of peer's */
-    else
+        peer->pending = false;
+    } else {
         settle(peer);
+    }
     if (peer_knows_all) {
         fold_pin(peer); /* peer knows all g does: take peer's clock */
         vc_unref(g->vc);
@@ -855,7 +863,8 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
     peer->vc = vc_share(g->vc);
     vc_unref(o->vc);
     o->vc = vc_share(g->vc);
-    o->pend.n = 0;
+    if (o->pend)
+        o->pend->n = 0;
     o->joined_gen = g->joined_gen = peer->joined_gen = g->vc->gen;
     o->covers_gen = 0; /* the object's clock was replaced */
 }

@@ -161,8 +161,9 @@ typedef struct trace trace;
 typedef struct gstate {
     int64_t gid;
     sid_t sid;
-    epoch_t epoch;       /* own clock entry, authoritative */
-    bool touched;        /* accessed memory in the current epoch */
+    epoch_t epoch; /* own clock entry, authoritative */
+    bool touched;  /* accessed memory in the current epoch */
+    bool pending;  /* pend.n > 0: tested here, beside what every op reads */
     epoch_t start_epoch; /* first epoch of this incarnation of sid */
     /* What g knows: vc, plus (pin_sid, pin_epoch) when pin_sid is not
      * SID_NONE, plus pend, plus its own epoch. The pin is the parent's entry at
