@@ -649,8 +649,10 @@ void race_sync_forget(uintptr_t addr)
     sync_forget(addr);
 }
 
-static void settle_obj(syncobj *o)
+/* Settles g and the object it is about to operate on. */
+static void settle_both(gstate *g, syncobj *o)
 {
+    settle(g);
     if (o->pend && o->pend->n)
         pend_fold(&o->vc, o->pend);
 }
@@ -711,8 +713,7 @@ void race_acquire(gstate *g, uintptr_t addr)
     table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, false);
     if (o) {
-        settle(g);
-        settle_obj(o);
+        settle_both(g, o);
         acquire_locked(g, o);
     }
     table_unlock(&s->lock);
@@ -734,8 +735,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    settle(g);
-    settle_obj(o);
+    settle_both(g, o);
     if (merge && g->vc &&
         (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
         vc_join(&o->vc, NULL, g->sid, g->epoch); /* only our own entry */
@@ -765,8 +765,7 @@ void race_acquire_release(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
     syncobj *o = sync_find(s, addr, true);
-    settle(g);
-    settle_obj(o);
+    settle_both(g, o);
     bool news = news_for(o, g), covered = news && covers(o, g);
     if (news && !covered &&
         __atomic_load_n(&o->vc->ref, __ATOMIC_ACQUIRE) == 1) {
