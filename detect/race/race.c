@@ -362,11 +362,19 @@ static void pend_fold(vclock **vcp, pendset *p)
     p->n = 0;
 }
 
+/* Writes g's pending entries into its clock. That changes the clock but not
+ * what g knows: a goroutine clean before (nothing learned since its last
+ * release, clean_and_known) stays clean, or every hand-off after a ring's
+ * last lap (a close waking each member in turn) would compare two wide
+ * clocks that differ in a growing number of entries: O(n^2) in all. */
 static void settle(gstate *g)
 {
     if (g->pending) {
+        bool clean = g->vc->gen == g->rel_gen;
         pend_fold(&g->vc, &g->pend);
         g->pending = false;
+        if (clean)
+            g->rel_gen = g->vc->gen;
     }
 }
 
