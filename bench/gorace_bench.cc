@@ -828,9 +828,10 @@ void ring_member(void *arg)
     go_wg_done(&r->exited);
 }
 
-/* Under the race detector a ring of 1e6 takes minutes to set up and tear
- * down (about 190 s and 70 s of CPU, 11.7 GB; bench/README), which would
- * double make bench's time: the race build stops at 1e5. */
+/* Under the race detector a ring of 1e6 costs about 110 s of set-up,
+ * untimed lap and tear-down per process (11.6 GB; bench/README, session
+ * 12), which would triple make bench's time: the race build stops at 1e5,
+ * and bench/ring_cpu measures 1e6. */
 constexpr int64_t kRaceRingMax = 100000;
 
 void ChanRingN(benchmark::State &state)
