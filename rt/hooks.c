@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "stack.h"
 
 const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];
 int rt_hooks_count;
@@ -113,6 +114,11 @@ bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi)
     *lo = (uintptr_t)gp->stack.lo;
     *hi = (uintptr_t)gp->stack.hi;
     return true;
+}
+
+bool rt_hook_stack_arena(uintptr_t *base, size_t *len, size_t *slot)
+{
+    return rt_stack_arena(base, len, slot);
 }
 
 /* The deadlock detector (detect/) defines the real one; without it there is

@@ -26,7 +26,8 @@
  *    id tables: what a hook names, a detector reaches in O(1);
  *  - vocabulary: rt_wait_reason (why a goroutine waits, as go_block and
  *    rt_ginfo carry it), rt_hook_stack_bounds (the running goroutine's
- *    stack, from the runtime rather than from GORACE_STACK_KB), and
+ *    stack, from the runtime rather than from GORACE_STACK_KB),
+ *    rt_hook_stack_arena (where all goroutine stacks lie), and
  *    rt_frame_is_runtime (the one rule for hiding runtime and detector
  *    frames in tracebacks and reports);
  *  - queries: the live goroutines (rt_hook_goroutines), stopping the
@@ -260,6 +261,13 @@ typedef struct rt_ginfo {
  * the runtime's own bounds, whatever GORACE_STACK_KB says (main's stack is
  * larger than the others). */
 bool rt_hook_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
+/* Where goroutine stacks live (false: nowhere in particular): stack slot i
+ * is [base + i * slot, + slot) of [base, base + len), its stack at the
+ * slot's top. Fixed from the first call, which may come from a detector's
+ * constructor. A shadow map can then keep all stack tops side by side
+ * (rt/stack.c, "The arena"). */
+bool rt_hook_stack_arena(uintptr_t *base, size_t *len, size_t *slot);
 
 /* Calls fn for every live goroutine (not dead ones), in creation order.
  * Fields of goroutines that run meanwhile may be stale: stop the world for

@@ -56,6 +56,16 @@
  *
  * A goroutine that has not run yet owns no stack: rt/sched.c allocates it at
  * first run, so a million spawned-but-waiting goroutines cost only their Gs.
+ *
+ * The arena. Slabs are placed side by side in one reserved range of
+ * address space (ARENA_BYTES, PROT_NONE until a slab is mapped there, and
+ * again once it is unmapped), so stack slot i of the whole arena lies at
+ * base + i * slot_bytes, whatever its slab. A detector can then tell a
+ * stack address, and its distance from its stack's top, by arithmetic
+ * (rt_stack_arena): the race detector shadows the top pages of all stacks
+ * side by side, where a linear shadow map spreads them 4 x 68 KB apart, a
+ * page-table page per eight stacks (detect/race/shadow.c). Where the range
+ * cannot be reserved or is full, slabs are mapped anywhere, as before.
  */
 #include "stack.h"
 
@@ -87,6 +97,9 @@ enum {
     MIN_STACK_KB = 16,
 };
 
+/* 15M stacks of 64 KB; a few if they are huge. Address space only. */
+#define ARENA_BYTES ((size_t)1 << 40)
+
 enum { CANARY_WORDS = 8 };
 
 typedef struct rt_slab {
@@ -114,7 +127,16 @@ static struct {
     bool guard_markers; /* MADV_GUARD_INSTALL works: every stack guarded */
 } pool;
 
+static struct {
+    uintptr_t base;   /* 0: no arena */
+    size_t slabs;     /* slab places in it */
+    size_t next;      /* places below next have been used */
+    size_t *free;     /* places given back, reused first */
+    size_t nfree, cap;
+} arena;
+
 static bool guard_markers_work(void);
+static void arena_reserve(void);
 
 size_t rt_stack_size(void)
 {
@@ -123,6 +145,10 @@ size_t rt_stack_size(void)
 
 void rt_stack_init(void)
 {
+    static bool inited; /* go_run calls it, or a detector's constructor */
+    if (inited)
+        return;
+    inited = true;
     page_bytes = (size_t)sysconf(_SC_PAGESIZE);
     size_t kb = DEFAULT_STACK_KB;
     const char *env = getenv("GORACE_STACK_KB");
@@ -142,6 +168,16 @@ void rt_stack_init(void)
     slot_bytes = page_bytes + stack_bytes;
     pool.guards_left = GUARD_BUDGET;
     pool.guard_markers = guard_markers_work();
+    arena_reserve();
+}
+
+bool rt_stack_arena(uintptr_t *base, size_t *len, size_t *slot)
+{
+    rt_stack_init();
+    *base = arena.base;
+    *len = arena.slabs * SLAB_STACKS * slot_bytes;
+    *slot = slot_bytes;
+    return arena.base != 0;
 }
 
 #ifndef MADV_GUARD_INSTALL
@@ -167,6 +203,71 @@ static void *map_or_die(size_t len)
     if (p == MAP_FAILED)
         rt_throw("out of memory allocating goroutine stacks");
     return p;
+}
+
+/* ---- the arena (pool.lock held, but at init) ---------------------------- */
+
+static void arena_reserve(void)
+{
+    size_t slab = slot_bytes * SLAB_STACKS, slabs = ARENA_BYTES / slab;
+    if (!slabs)
+        return;
+    void *p = mmap(NULL, slabs * slab, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return; /* RLIMIT_AS, say: slabs go anywhere */
+    arena.base = (uintptr_t)p;
+    arena.slabs = slabs;
+}
+
+/* A slab's place in the arena, mapped; 0 if the arena is full or absent. */
+static uintptr_t arena_map(void)
+{
+    size_t slab = slot_bytes * SLAB_STACKS, k;
+    if (arena.nfree)
+        k = arena.free[--arena.nfree];
+    else if (arena.next < arena.slabs)
+        k = arena.next++;
+    else
+        return 0;
+    void *want = (void *)(arena.base + k * slab);
+    void *p = mmap(want, slab, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+                   0);
+    if (p == MAP_FAILED)
+        rt_throw("out of memory allocating goroutine stacks");
+    return (uintptr_t)p;
+}
+
+static bool in_arena(uintptr_t base)
+{
+    return base - arena.base < arena.slabs * SLAB_STACKS * slot_bytes;
+}
+
+/* Gives a slab's pages back; in the arena, its place stays reserved for
+ * the next slab (the address space is never handed to anyone else). */
+static void slab_unmap(uintptr_t base)
+{
+    size_t slab = slot_bytes * SLAB_STACKS;
+    if (!arena.base || !in_arena(base)) {
+        munmap((void *)base, slab);
+        return;
+    }
+    if (mmap((void *)base, slab, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+             0) == MAP_FAILED) {
+        munmap((void *)base, slab); /* its place is lost, nothing else */
+        return;
+    }
+    if (arena.nfree == arena.cap) {
+        size_t cap = arena.cap ? 2 * arena.cap : 64;
+        size_t *n = realloc(arena.free, cap * sizeof *n);
+        if (!n)
+            return; /* the place is lost, nothing else */
+        arena.free = n;
+        arena.cap = cap;
+    }
+    arena.free[arena.nfree++] = (base - arena.base) / slab;
 }
 
 /* ---- the slab lists (pool.lock held) ------------------------------------ */
@@ -230,7 +331,9 @@ static rt_slab *slab_new(void)
     rt_slab *sl = calloc(1, sizeof *sl);
     if (!sl)
         rt_throw("out of memory allocating goroutine stacks");
-    sl->base = (uintptr_t)map_or_die(slot_bytes * SLAB_STACKS);
+    sl->base = arena.base ? arena_map() : 0;
+    if (!sl->base)
+        sl->base = (uintptr_t)map_or_die(slot_bytes * SLAB_STACKS);
     sl->free = ~(uint64_t)0;
     if (pool.guard_markers)
         slab_guard_all(sl);
@@ -400,8 +503,8 @@ static bool scavenge_slab(rt_slab *sl, bool all, size_t *released)
         avail_remove(sl);
         if (!pool.guard_markers)
             pool.guards_left += __builtin_popcountll(sl->guarded);
+        slab_unmap(sl->base);
         rt_lock_release(&pool.lock);
-        munmap((void *)sl->base, slot_bytes * SLAB_STACKS);
         *released += (size_t)__builtin_popcountll(rel) * slot_bytes;
         free(sl);
         return false;

@@ -15,9 +15,13 @@ typedef struct rt_stack {
     bool guarded;         /* a PROT_NONE page sits just below lo */
 } rt_stack;
 
-/* Reads GORACE_STACK_KB; call once before the first allocation. */
+/* Reads GORACE_STACK_KB; call before the first allocation (again: no-op). */
 void rt_stack_init(void);
 size_t rt_stack_size(void);
+/* The arena that standard stacks come from, if any (rt/stack.c, "The
+ * arena"): slot i is [base + i * slot, + slot), its stack the slot's top
+ * rt_stack_size() bytes. Runs rt_stack_init if nobody has; fixed after. */
+bool rt_stack_arena(uintptr_t *base, size_t *len, size_t *slot);
 
 /* A stack of the standard size, or of `size` bytes if non-zero (main's). */
 void rt_stack_alloc(rt_stack *s, size_t size);

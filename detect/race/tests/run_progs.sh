@@ -69,6 +69,18 @@ for cc in "$@"; do
                     bad=1
                     break
                 fi
+                # Both sides of the stack tops' point (shadow.c).
+                if [ "$name" = race_stack_top ] &&
+                   ! { grep -q '^Found 4 data race(s)$' "$exe.err" &&
+                       grep -q '^  read_deep()$' "$exe.err" &&
+                       grep -q '^  read_top()$' "$exe.err" &&
+                       grep -q '^  read_block_deep()$' "$exe.err" &&
+                       grep -q '^  read_block_top()$' "$exe.err"; }; then
+                    echo "FAIL: $name ($cc): a race on a goroutine's stack was missed"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
                 if [ "$name" = race_heap ] &&
                    ! grep -q '^Location is heap block of size 16 at 0x[0-9a-f]* allocated by main goroutine:$' "$exe.err"; then
                     echo "FAIL: $name ($cc): no heap block location"
