@@ -988,8 +988,11 @@ static void on_go_start(rt_hg *hg)
      * the bottom the runtime reports. */
     uintptr_t lo, hi;
     g->stack_hi = (uintptr_t)__builtin_frame_address(0);
-    g->stack_lo = rt_hook_stack_bounds(&lo, &hi) ? lo : g->stack_hi;
+    bool known = rt_hook_stack_bounds(&lo, &hi);
+    g->stack_lo = known ? lo : g->stack_hi;
     g->stack_min = g->stack_hi;
+    g->top_hi = known && hi - lo >= STACK_TOP && !(hi % 8) ? hi : 0;
+    g->top_shadow = g->top_hi ? shadow_stack_top(hi) : NULL;
 }
 
 static void go_end(rt_hg *hg)

@@ -149,6 +149,10 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur);
 /* Direct-mapped shadow: SHADOW_CELLS cells per 8 application bytes. */
 bool shadow_map_init(void);
 _Atomic shadow_t *shadow_for(uintptr_t addr);
+/* The stack-top run that shadow_for uses for [hi - STACK_TOP, hi), hi the
+ * top of a goroutine's stack slot (rt_hook_stack_bounds). */
+enum { STACK_TOP = 8192 };
+_Atomic shadow_t *shadow_stack_top(uintptr_t hi);
 bool shadow_covers(uintptr_t addr);
 void shadow_reset(uintptr_t addr, size_t size);
 extern bool shadow_ready;
@@ -192,6 +196,10 @@ typedef struct gstate {
     /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
      * fields above are the ones every access and call touches. */
     pendset pend;
+    /* The top of the stack slot, 0 if none, and the shadow of the
+     * STACK_TOP bytes below it: one run, found once per life. */
+    uintptr_t top_hi;
+    _Atomic shadow_t *top_shadow;
 } gstate;
 
 void race_init(void);

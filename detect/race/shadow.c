@@ -48,7 +48,6 @@
 /* After the linear shadow, below where PIE executables load (0x55...). */
 #define DENSE_BASE (SHADOW_BASE + SHADOW_SIZE)
 #define DENSE_MAX 0x20000000000ull /* 2 TiB */
-enum { STACK_TOP = 8192 };
 
 bool shadow_ready;
 
@@ -112,20 +111,51 @@ bool shadow_covers(uintptr_t addr)
            (addr < SHADOW_BASE || addr >= SHADOW_BASE + SHADOW_SIZE);
 }
 
-_Atomic shadow_t *shadow_for(uintptr_t addr)
+static inline _Atomic shadow_t *linear_shadow(uintptr_t addr)
 {
-    uintptr_t d = addr - stacks.base;
-    if (d < stacks.len) {
-        size_t i = stack_slot_of(d);
-        uintptr_t in = d - i * stacks.slot; /* offset in the slot */
-        if (in >= stacks.slot - STACK_TOP)
-            return (_Atomic shadow_t *)(DENSE_BASE +
-                                        ((i * STACK_TOP + in -
-                                          (stacks.slot - STACK_TOP)) >>
-                                         3) * SHADOW_SCALE * 8);
-    }
     return (_Atomic shadow_t *)(SHADOW_BASE +
                                 ((addr & APP_MASK) >> 3) * SHADOW_SCALE * 8);
+}
+
+/* shadow_for of an address in the arena. */
+__attribute__((noinline)) static _Atomic shadow_t *arena_shadow(uintptr_t d)
+{
+    size_t i = stack_slot_of(d);
+    uintptr_t in = d - i * stacks.slot; /* offset in the slot */
+    if (in < stacks.slot - STACK_TOP)
+        return linear_shadow(stacks.base + d);
+    return (_Atomic shadow_t *)(DENSE_BASE +
+                                ((i * STACK_TOP + in -
+                                  (stacks.slot - STACK_TOP)) >>
+                                 3) * SHADOW_SCALE * 8);
+}
+
+static inline _Atomic shadow_t *shadow_at(uintptr_t addr)
+{
+    uintptr_t d = addr - stacks.base;
+    if (__builtin_expect(d < stacks.len, 0))
+        return arena_shadow(d);
+    return linear_shadow(addr);
+}
+
+_Atomic shadow_t *shadow_for(uintptr_t addr)
+{
+    return shadow_at(addr);
+}
+
+_Atomic shadow_t *shadow_stack_top(uintptr_t hi)
+{
+    return shadow_for(hi - STACK_TOP);
+}
+
+/* shadow_for for an access by g: its own stack's top without arithmetic
+ * on the arena (most stack accesses). */
+static inline _Atomic shadow_t *shadow_for_g(const gstate *g, uintptr_t addr)
+{
+    uintptr_t below = g->top_hi - addr - 1; /* wraps unless addr < top */
+    if (below < STACK_TOP)
+        return g->top_shadow + ((STACK_TOP - 1 - below) >> 3) * SHADOW_CELLS;
+    return shadow_at(addr);
 }
 
 /* The end of the run from addr (before end) whose shadow is contiguous. */
@@ -146,7 +176,7 @@ static uintptr_t shadow_run_end(uintptr_t addr, uintptr_t end)
 /* shadow_reset of one run of contiguous shadow. */
 static void reset_run(uintptr_t addr, size_t size)
 {
-    uintptr_t lo = (uintptr_t)shadow_for(addr & ~(uintptr_t)7);
+    uintptr_t lo = (uintptr_t)shadow_at(addr & ~(uintptr_t)7);
     uintptr_t hi = lo + (((addr + size + 7) & ~(uintptr_t)7) -
                          (addr & ~(uintptr_t)7)) *
                             SHADOW_SCALE;
@@ -345,7 +375,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
     if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
         unsigned mask = ((1u << size) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
-        _Atomic shadow_t *cells = shadow_for(addr);
+        _Atomic shadow_t *cells = shadow_for_g(g, addr);
         if (already_recorded(cells, cur))
             return;
         accessor a = {g->sid,     g->epoch,     g->vc,
@@ -366,7 +396,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
         size_t n = size < 8 - off ? size : 8 - off;
         unsigned mask = ((1u << n) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
-        shadow_t old = shadow_check(shadow_for(addr), &a, cur);
+        shadow_t old = shadow_check(shadow_at(addr), &a, cur);
         if (old && !reported) {
             race_report(g, addr, n, cur, old, pc);
             reported = true;
