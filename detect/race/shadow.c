@@ -124,10 +124,10 @@ __attribute__((noinline)) static _Atomic shadow_t *arena_shadow(uintptr_t d)
     uintptr_t in = d - i * stacks.slot; /* offset in the slot */
     if (in < stacks.slot - STACK_TOP)
         return linear_shadow(stacks.base + d);
-    return (_Atomic shadow_t *)(DENSE_BASE +
-                                ((i * STACK_TOP + in -
-                                  (stacks.slot - STACK_TOP)) >>
-                                 3) * SHADOW_SCALE * 8);
+    return (_Atomic shadow_t *)(DENSE_BASE + ((i * STACK_TOP + in -
+                                               (stacks.slot - STACK_TOP)) >>
+                                              3) *
+                                                 SHADOW_SCALE * 8);
 }
 
 static inline _Atomic shadow_t *shadow_at(uintptr_t addr)
@@ -177,9 +177,9 @@ static uintptr_t shadow_run_end(uintptr_t addr, uintptr_t end)
 static void reset_run(uintptr_t addr, size_t size)
 {
     uintptr_t lo = (uintptr_t)shadow_at(addr & ~(uintptr_t)7);
-    uintptr_t hi = lo + (((addr + size + 7) & ~(uintptr_t)7) -
-                         (addr & ~(uintptr_t)7)) *
-                            SHADOW_SCALE;
+    uintptr_t hi =
+        lo + (((addr + size + 7) & ~(uintptr_t)7) - (addr & ~(uintptr_t)7)) *
+                 SHADOW_SCALE;
     if (hi <= lo)
         return;
     uintptr_t plo = (lo + 4095) & ~(uintptr_t)4095, phi = hi & ~(uintptr_t)4095;
