@@ -128,10 +128,10 @@ static struct {
 } pool;
 
 static struct {
-    uintptr_t base;   /* 0: no arena */
-    size_t slabs;     /* slab places in it */
-    size_t next;      /* places below next have been used */
-    size_t *free;     /* places given back, reused first */
+    uintptr_t base; /* 0: no arena */
+    size_t slabs;   /* slab places in it */
+    size_t next;    /* places below next have been used */
+    size_t *free;   /* places given back, reused first */
     size_t nfree, cap;
 } arena;
 
@@ -231,9 +231,9 @@ static uintptr_t arena_map(void)
     else
         return 0;
     void *want = (void *)(arena.base + k * slab);
-    void *p = mmap(want, slab, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
-                   0);
+    void *p =
+        mmap(want, slab, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     if (p == MAP_FAILED)
         rt_throw("out of memory allocating goroutine stacks");
     return (uintptr_t)p;
