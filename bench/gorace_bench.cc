@@ -828,10 +828,10 @@ void ring_member(void *arg)
     go_wg_done(&r->exited);
 }
 
-/* Under the race detector a ring of 1e6 costs about 110 s of set-up,
+/* Under the race detector a ring of 1e6 costs about 60 s of set-up,
  * untimed lap and tear-down per process (11.6 GB; bench/README, session
- * 12), which would triple make bench's time: the race build stops at 1e5,
- * and bench/ring_cpu measures 1e6. */
+ * 12): three repetitions would pass bench/compare's timeout for a heavy
+ * benchmark. The race build stops at 1e5; bench/ring_cpu measures 1e6. */
 constexpr int64_t kRaceRingMax = 100000;
 
 void ChanRingN(benchmark::State &state)
