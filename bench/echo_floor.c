@@ -21,6 +21,7 @@
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,19 @@ static void reap(struct io_uring *r, int want_user)
     }
 }
 
+/* One side's turn: echo buf on fd and arm its next read (tagged tag),
+ * in one system call that returns once a completion is there. */
+static void send_then_read(struct io_uring *r, int fd, char *buf, int tag)
+{
+    struct io_uring_sqe *q = io_uring_get_sqe(r);
+    io_uring_prep_send(q, fd, buf, 64, MSG_NOSIGNAL);
+    q->user_data = 2 + (uint64_t)tag * 2;
+    q = io_uring_get_sqe(r);
+    io_uring_prep_recv(q, fd, buf, 64, MSG_WAITALL);
+    q->user_data = (uint64_t)tag;
+    io_uring_submit_and_wait(r, 1);
+}
+
 static double uring_rtt(int n)
 {
     int c, s;
@@ -159,21 +173,9 @@ static double uring_rtt(int n)
     io_uring_submit(&r);
     double t0 = now();
     for (int i = 0; i < n; i++) {
-        q = io_uring_get_sqe(&r);
-        io_uring_prep_send(q, c, cb, 64, MSG_NOSIGNAL);
-        q->user_data = 2;
-        q = io_uring_get_sqe(&r);
-        io_uring_prep_recv(q, c, cb, 64, MSG_WAITALL);
-        q->user_data = 3;
-        io_uring_submit_and_wait(&r, 1);
+        send_then_read(&r, c, cb, 3);
         reap(&r, 1); /* the server's read completed */
-        q = io_uring_get_sqe(&r);
-        io_uring_prep_send(q, s, sb, 64, MSG_NOSIGNAL);
-        q->user_data = 4;
-        q = io_uring_get_sqe(&r);
-        io_uring_prep_recv(q, s, sb, 64, MSG_WAITALL);
-        q->user_data = 1;
-        io_uring_submit_and_wait(&r, 1);
+        send_then_read(&r, s, sb, 1);
         reap(&r, 3); /* the client's read completed */
     }
     double t = (now() - t0) / n;
