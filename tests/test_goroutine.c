@@ -1,9 +1,12 @@
 /*
  * Goroutines and the program: go_run, go_spawn/GO, go_id, go_yield,
- * go_maxprocs, go_num_goroutine, go_syscall_enter/exit.
+ * go_maxprocs, go_num_goroutine, go_syscall_enter/exit, and where their
+ * stacks lie (rt/hooks.h, rt_hook_stack_arena).
  * (go_exit and go_panic end the process: see test_death.c.)
  */
 #include "gotest.h"
+
+#include "../rt/hooks.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -358,6 +361,67 @@ GO_TEST(test_foreign_thread_calls_in)
     go_ctx_free(ft_ctx);
 }
 
+/* ---- stacks: the arena (rt/stack.c) ----------------------------------- */
+
+enum { WAVE = 3000 };
+static uintptr_t wave_hi[WAVE];
+static go_wg wave_ran;
+static go_chan *wave_release;
+
+static void record_stack(void *arg)
+{
+    volatile char deep[32 * 1024]; /* half the stack, both ends written */
+    deep[0] = 1;
+    deep[sizeof deep - 1] = 1;
+    uintptr_t lo, hi;
+    wave_hi[(long)arg] = rt_hook_stack_bounds(&lo, &hi) ? hi : 0;
+    go_wg_done(&wave_ran);
+    go_chan_recv(wave_release, NULL);
+}
+
+static int cmp_uintptr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* WAVE goroutines live at once: each stack is the top of its own slot of
+ * the arena. */
+static void check_wave(uintptr_t base, size_t len, size_t slot)
+{
+    wave_release = go_chan_make(0, 0);
+    go_wg_add(&wave_ran, WAVE);
+    for (long i = 0; i < WAVE; i++)
+        GO(record_stack, (void *)i);
+    go_wg_wait(&wave_ran);
+    qsort(wave_hi, WAVE, sizeof *wave_hi, cmp_uintptr);
+    for (int i = 0; i < WAVE; i++) {
+        ck_assert_uint_gt(wave_hi[i], base);
+        ck_assert_uint_le(wave_hi[i], base + len);
+        ck_assert_uint_eq((wave_hi[i] - base) % slot, 0);
+        if (i)
+            ck_assert_uint_ne(wave_hi[i], wave_hi[i - 1]);
+    }
+    go_chan_close(wave_release);
+    while (go_num_goroutine() > 1)
+        go_yield();
+    go_chan_free(wave_release);
+}
+
+/* Two waves with an idle spell between them, long enough for sysmon to give
+ * back every free stack and unmap the free slabs (IDLE_SCAVENGE_NS): the
+ * second wave's slabs come back to the arena's places, none twice. */
+GO_TEST(test_stacks_in_arena)
+{
+    uintptr_t base;
+    size_t len, slot;
+    ck_assert(rt_hook_stack_arena(&base, &len, &slot));
+    ck_assert_uint_ge(slot, 64 * 1024);
+    check_wave(base, len, slot);
+    go_sleep(400 * 1000 * 1000);
+    check_wave(base, len, slot);
+}
+
 Suite *suite_goroutine(void)
 {
     Suite *s = suite_create("goroutine");
@@ -373,6 +437,7 @@ Suite *suite_goroutine(void)
     tcase_add_test(tc, test_syscall_blocking_read_lets_others_run);
     tcase_add_test(tc, test_syscall_many);
     tcase_add_test(tc, test_foreign_thread_calls_in);
+    tcase_add_test(tc, test_stacks_in_arena);
     suite_add_tcase(s, tc);
     return s;
 }
