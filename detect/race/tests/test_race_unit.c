@@ -424,8 +424,21 @@ static go_ctx *ctx;
 /* main_fn returns this (not 0) so a found race does not end the process. */
 enum { DONE = 7 };
 
+/* Set when the child's body has run: a test that wants a race waits for
+ * it, or a child not yet scheduled when main returns (a loaded machine)
+ * would never make its access. The flag is not seen by the detector
+ * (this file is not instrumented), so it orders nothing. */
+static int child_ran;
+
+static void await_child(void)
+{
+    while (!__atomic_load_n(&child_ran, __ATOMIC_ACQUIRE))
+        go_sleep(100000);
+}
+
 static int run(int (*fn)(int, char **))
 {
+    child_ran = 0;
     race_opts.atexit_sleep_ms = 0;
     static char *argv[] = {"t", NULL};
     return go_run(fn, 1, argv);
@@ -436,6 +449,7 @@ static int run(int (*fn)(int, char **))
     {                                                                          \
         (void)arg;                                                             \
         body_child;                                                            \
+        __atomic_store_n(&child_ran, 1, __ATOMIC_RELEASE);                     \
     }                                                                          \
     static int name##_main(int argc, char **argv)                              \
     {                                                                          \
@@ -451,7 +465,7 @@ static int run(int (*fn)(int, char **))
     END_TEST
 
 /* no edge at all: a race whatever the schedule */
-EDGE_TEST(no_edge, wr(&shared_x), GO(no_edge_child, NULL); go_sleep(2000000);
+EDGE_TEST(no_edge, wr(&shared_x), GO(no_edge_child, NULL); await_child();
           rd(&shared_x), 1)
 /* goroutine creation */
 EDGE_TEST(create, rd(&shared_x), wr(&shared_x); GO(create_child, NULL);
@@ -481,7 +495,7 @@ EDGE_TEST(buffered_slot, wr(&shared_x); go_chan_recv(ch, &(int){0});
 EDGE_TEST(buffered_slot_after, go_chan_recv(ch, &(int){0}); wr(&shared_x);
           go_chan_recv(ch, &(int){0}), ch = go_chan_make(sizeof(int), 1);
           go_chan_send(ch, &(int){1}); GO(buffered_slot_after_child, NULL);
-          go_chan_send(ch, &(int){2}); go_sleep(2000000); rd(&shared_x), 1)
+          go_chan_send(ch, &(int){2}); await_child(); rd(&shared_x), 1)
 /* close before a receive that returns because of it */
 EDGE_TEST(close, wr(&shared_x); go_chan_close(ch), ch = go_chan_make(0, 0);
           GO(close_child, NULL); go_chan_recv(ch, NULL); rd(&shared_x), 0)
@@ -502,7 +516,7 @@ EDGE_TEST(rw_runlock_lock, go_rwmutex_rlock(&rw); rd(&shared_x);
 /* two readers order nothing between them */
 EDGE_TEST(rw_readers, go_rwmutex_rlock(&rw); wr(&shared_x);
           go_rwmutex_runlock(&rw), go_rwmutex_rlock(&rw);
-          GO(rw_readers_child, NULL); go_sleep(2000000); rd(&shared_x);
+          GO(rw_readers_child, NULL); await_child(); rd(&shared_x);
           go_rwmutex_runlock(&rw), 1)
 /* WaitGroup Done before Wait returns */
 EDGE_TEST(waitgroup, wr(&shared_x); go_wg_done(&wg), go_wg_add(&wg, 1);
