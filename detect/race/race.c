@@ -83,7 +83,8 @@
  * copy-on-write (clock.c), so a million parked goroutines cost a reference
  * each.
  *
- * Shadow memory (shadow.c) is direct-mapped, FastTrack in TSan's form:
+ * Shadow memory (shadow.c) is direct-mapped (the tops of all goroutine
+ * stacks side by side, the rest linearly), FastTrack in TSan's form:
  * four cells of (slot, epoch, bytes, write, atomic) per 8-byte word, an
  * epoch per access and several cells only when reads are concurrent.
  * Unlike TSan, two accesses to one word at the same instant on two threads

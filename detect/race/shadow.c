@@ -9,11 +9,11 @@
  * a 64 TiB range reserved once with MAP_NORESERVE: the kernel commits a page
  * of shadow only when it is first written, and checks are O(1).
  *
- * Stack tops. Goroutine stacks are 64 KB apart (the API's default size, and
- * C stacks cannot grow), so linear shadow puts each stack's top 256 KB from
- * the next: a page-table page per eight goroutines, 130,000 of them for a
- * million parked goroutines. Past some 100,000 page-table pages, on the
- * paravirtual MMU of the machines we measure on, every hop of a ring of a
+ * Stack tops. Goroutine stacks are 68 KB apart (the API's default 64 KB and
+ * a guard page; C stacks cannot grow), so linear shadow puts each stack's
+ * top 272 KB from the next: a page-table page per eight goroutines, 130,000 of
+ * them for a million parked goroutines. Past some 100,000 page-table pages, on
+ * the paravirtual MMU of the machines we measure on, every hop of a ring of a
  * million goroutines paid a slow translation: 19 us a hop, against 3 with
  * 16 KB stacks (bench/README, session 12). So the top STACK_TOP bytes of
  * every stack slot of the runtime's arena (rt_hook_stack_arena) are
@@ -22,7 +22,10 @@
  * stack access lands; deeper frames keep the linear map. Any address has
  * one shadow address either way, so nothing else changes; ranges are
  * handled in runs of contiguous shadow (shadow_run_end). Without an arena
- * (or if the region cannot be reserved) every address maps linearly.
+ * (or if the region cannot be reserved) every address maps linearly. The
+ * cost: a compare on every access, and for another goroutine's stack a
+ * multiply (shadow_at); an access to the goroutine's own stack top uses
+ * the run's start kept for its life (shadow_for_g), as cheap as before.
  *
  * Cells (race.h) are read and written with relaxed atomics and no lock: a
  * lost update forgets an access, never invents one. The check is FastTrack
