@@ -86,6 +86,22 @@ static void rd(int fd, char *b, int ep)
     }
 }
 
+/* One side's turn: it sends and tries its next read (EAGAIN, as a
+ * goroutine would) and parks; the scheduler polls, finds the peer, and
+ * the peer reads. */
+static void turn(int from, int to, char *b, int ep)
+{
+    struct epoll_event ev[8];
+    nsys += 3;
+    send(from, b, 64, MSG_NOSIGNAL);
+    if (read(from, b, 64) != -1) {
+        fprintf(stderr, "read before the echo\n");
+        exit(2);
+    }
+    epoll_wait(ep, ev, 8, -1);
+    rd(to, b, ep);
+}
+
 static double epoll_rtt(int n)
 {
     int c, s;
@@ -100,24 +116,8 @@ static double epoll_rtt(int n)
     nsys = 0;
     double t0 = now();
     for (int i = 0; i < n; i++) {
-        nsys++;
-        send(c, b, 64, MSG_NOSIGNAL);
-        /* the client tries its read first, as a goroutine would */
-        nsys++;
-        if (read(c, b, 64) != -1)
-            exit(2);
-        struct epoll_event ev[8];
-        nsys++; /* the client parks: the scheduler polls, finds the server */
-        epoll_wait(ep, ev, 8, -1);
-        rd(s, b, ep);
-        nsys++;
-        send(s, b, 64, MSG_NOSIGNAL);
-        nsys++;
-        if (read(s, b, 64) != -1) /* the server's next read */
-            exit(3);
-        nsys++;
-        epoll_wait(ep, ev, 8, -1);
-        rd(c, b, ep);
+        turn(c, s, b, ep);
+        turn(s, c, b, ep);
     }
     double t = (now() - t0) / n;
     fprintf(stderr, "epoll: %.1f syscalls per rtt\n", (double)nsys / n);

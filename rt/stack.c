@@ -117,6 +117,7 @@ typedef struct rt_slab {
 static size_t stack_bytes;
 static size_t page_bytes;
 static size_t slot_bytes; /* guard or canary page + stack */
+static size_t slab_bytes; /* SLAB_STACKS slots */
 static struct {
     rt_lock lock;
     /* slabs with a free slot, the one freed into most recently first */
@@ -129,7 +130,7 @@ static struct {
 
 static struct {
     uintptr_t base; /* 0: no arena */
-    size_t slabs;   /* slab places in it */
+    size_t len;     /* whole slab places: len / slab_bytes of them */
     size_t next;    /* places below next have been used */
     size_t *free;   /* places given back, reused first */
     size_t nfree, cap;
@@ -166,6 +167,7 @@ void rt_stack_init(void)
     }
     stack_bytes = (kb * 1024 + page_bytes - 1) & ~(page_bytes - 1);
     slot_bytes = page_bytes + stack_bytes;
+    slab_bytes = slot_bytes * SLAB_STACKS;
     pool.guards_left = GUARD_BUDGET;
     pool.guard_markers = guard_markers_work();
     arena_reserve();
@@ -175,7 +177,7 @@ bool rt_stack_arena(uintptr_t *base, size_t *len, size_t *slot)
 {
     rt_stack_init();
     *base = arena.base;
-    *len = arena.slabs * SLAB_STACKS * slot_bytes;
+    *len = arena.len;
     *slot = slot_bytes;
     return arena.base != 0;
 }
@@ -209,30 +211,30 @@ static void *map_or_die(size_t len)
 
 static void arena_reserve(void)
 {
-    size_t slab = slot_bytes * SLAB_STACKS, slabs = ARENA_BYTES / slab;
-    if (!slabs)
+    size_t len = ARENA_BYTES / slab_bytes * slab_bytes;
+    if (!len)
         return;
-    void *p = mmap(NULL, slabs * slab, PROT_NONE,
+    void *p = mmap(NULL, len, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return; /* RLIMIT_AS, say: slabs go anywhere */
     arena.base = (uintptr_t)p;
-    arena.slabs = slabs;
+    arena.len = len;
 }
 
 /* A slab's place in the arena, mapped; 0 if the arena is full or absent. */
 static uintptr_t arena_map(void)
 {
-    size_t slab = slot_bytes * SLAB_STACKS, k;
+    size_t k;
     if (arena.nfree)
         k = arena.free[--arena.nfree];
-    else if (arena.next < arena.slabs)
+    else if (arena.next < arena.len / slab_bytes)
         k = arena.next++;
     else
         return 0;
-    void *want = (void *)(arena.base + k * slab);
+    void *want = (void *)(arena.base + k * slab_bytes);
     void *p =
-        mmap(want, slab, PROT_READ | PROT_WRITE,
+        mmap(want, slab_bytes, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     if (p == MAP_FAILED)
         rt_throw("out of memory allocating goroutine stacks");
@@ -241,22 +243,21 @@ static uintptr_t arena_map(void)
 
 static bool in_arena(uintptr_t base)
 {
-    return base - arena.base < arena.slabs * SLAB_STACKS * slot_bytes;
+    return base - arena.base < arena.len;
 }
 
 /* Gives a slab's pages back; in the arena, its place stays reserved for
  * the next slab (the address space is never handed to anyone else). */
 static void slab_unmap(uintptr_t base)
 {
-    size_t slab = slot_bytes * SLAB_STACKS;
     if (!arena.base || !in_arena(base)) {
-        munmap((void *)base, slab);
+        munmap((void *)base, slab_bytes);
         return;
     }
-    if (mmap((void *)base, slab, PROT_NONE,
+    if (mmap((void *)base, slab_bytes, PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
              0) == MAP_FAILED) {
-        munmap((void *)base, slab); /* its place is lost, nothing else */
+        munmap((void *)base, slab_bytes); /* its place is lost, nothing else */
         return;
     }
     if (arena.nfree == arena.cap) {
@@ -267,7 +268,7 @@ static void slab_unmap(uintptr_t base)
         arena.free = n;
         arena.cap = cap;
     }
-    arena.free[arena.nfree++] = (base - arena.base) / slab;
+    arena.free[arena.nfree++] = (base - arena.base) / slab_bytes;
 }
 
 /* ---- the slab lists (pool.lock held) ------------------------------------ */
@@ -333,7 +334,7 @@ static rt_slab *slab_new(void)
         rt_throw("out of memory allocating goroutine stacks");
     sl->base = arena.base ? arena_map() : 0;
     if (!sl->base)
-        sl->base = (uintptr_t)map_or_die(slot_bytes * SLAB_STACKS);
+        sl->base = (uintptr_t)map_or_die(slab_bytes);
     sl->free = ~(uint64_t)0;
     if (pool.guard_markers)
         slab_guard_all(sl);
