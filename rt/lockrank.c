@@ -38,6 +38,7 @@ static const char *const names[RT_RANK_N] = {
     [RT_RANK_ALLG] = "ALLG",
     [RT_RANK_GFREE] = "GFREE",
     [RT_RANK_STACKPOOL] = "STACKPOOL",
+    [RT_RANK_URING] = "URING",
 };
 
 static const char *name(rt_lockrank r)

@@ -25,6 +25,9 @@
  *   ALLG         the list of all goroutines
  *   GFREE        the global pool of dead goroutines
  *   STACKPOOL    the global pool of stacks
+ *   URING        the io_uring's submission queue (rt/uring.c): queued
+ *                under an fd's state, or the scheduler's when a break
+ *                wakes the poller
  *
  * The order is checked only in the checking build (cmake
  * -DGORACE_DEBUG_CHECKS=ON, which defines RT_DEBUG_CHECKS): each thread
@@ -53,6 +56,7 @@ typedef enum rt_lockrank {
     RT_RANK_ALLG,
     RT_RANK_GFREE,
     RT_RANK_STACKPOOL,
+    RT_RANK_URING,
     RT_RANK_N
 } rt_lockrank;
 

@@ -47,12 +47,6 @@ typedef struct {
     size_t n;
 } rw_args;
 
-static ssize_t read_op(int fd, void *arg)
-{
-    rw_args *a = arg;
-    return read(fd, a->buf, a->n);
-}
-
 /* write(2) on a pipe with SIGPIPE blocked; a SIGPIPE it raised is taken
  * back before it is unblocked. */
 static ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
@@ -89,8 +83,7 @@ static ssize_t read_with(go_ctx *ctx, int fd, void *buf, size_t n, uintptr_t pc)
 {
     (void)pc;
     rt_sched_point();
-    rw_args a = {buf, n};
-    ssize_t r = rt_netpoll_io(fd, RT_POLL_READ, read_op, &a, ctx);
+    ssize_t r = rt_netpoll_read(fd, buf, n, ctx);
     if (r > 0)
         HOOK(mem_access, buf, (size_t)r, 1, pc);
     if (r >= 0)

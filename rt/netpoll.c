@@ -54,24 +54,35 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lock.h"
 #include "sched.h"
 #include "sema.h"
 #include "time.h"
+#include "uring.h"
 
 enum {
     CHUNK_FDS = 1024,
     CHUNKS = 1024, /* fds up to 2^20 are polled; above, blocking calls */
     EVENTS_PER_POLL = 128,
     BREAK_TOKEN = -1, /* epoll data of the eventfd */
+    MAX_RECV = 1 << 30,
 };
+
+/* The ring's tags: a waiting pollwait's address, with a sequence number in
+ * the top 16 bits so that a cancel aimed at a finished wait cannot hit the
+ * next one made at the same address; or one of these. */
+#define TAG_BREAK 1ULL
+#define TAG_CANCEL 2ULL
+#define TAG_ADDR ((1ULL << 48) - 1)
 
 typedef enum { PD_NONE, PD_POLLED, PD_BLOCKING } pd_kind;
 
@@ -84,6 +95,12 @@ typedef struct pollwait {
     struct pollwait *next, *prev;
     ctxwake *cw; /* go_read_ctx's cancellation, or NULL */
     int err;     /* set by the waker: 0 (retry) or the errno to fail with */
+    /* ring mode: the wait is a request in the ring, and only its
+     * completion ends it; a waker cancels the request and leaves err */
+    bool armed, cancelling;
+    int32_t res; /* the completion's result */
+    uint64_t tag;
+    struct polldir *d;
 } pollwait;
 
 typedef struct polldir {
@@ -118,9 +135,14 @@ struct ctxwake {
     uint32_t refs;
 };
 
+typedef enum { MODE_AUTO, MODE_EPOLL, MODE_URING } np_mode;
+
 static struct {
     rt_lock init_lock;
     uint32_t inited;
+    np_mode mode;
+    bool ring;         /* waits are requests in rt/uring.c's ring */
+    uint32_t tag_seq;
     int epfd, breakfd;
     uint32_t wake_sig; /* a break is pending in the eventfd */
     uint32_t blocked;  /* an M is in a blocking epoll_wait */
@@ -167,20 +189,55 @@ static pollfd *pd_of(int fd, bool make)
     return &c[fd % CHUNK_FDS];
 }
 
+void rt_netpoll_configure(void)
+{
+    const char *e = getenv("GORACE_NETPOLL");
+    if (!e || !*e || !strcmp(e, "auto"))
+        np.mode = MODE_AUTO;
+    else if (!strcmp(e, "epoll"))
+        np.mode = MODE_EPOLL;
+    else if (!strcmp(e, "uring"))
+        np.mode = MODE_URING;
+    else {
+        fprintf(stderr, "gorace: GORACE_NETPOLL=%s: want auto, epoll or "
+                        "uring\n",
+                e);
+        exit(2);
+    }
+}
+
+/* The epoll instance always: it tells which fds can be polled. Its
+ * eventfd only where epoll is the poller. */
+static void poll_init_locked(void)
+{
+    np.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (np.epfd < 0)
+        rt_throw("netpoll: %s", strerror(errno));
+    if (np.mode != MODE_EPOLL && rt_uring_init()) {
+        np.ring = true;
+        return;
+    }
+    if (np.mode == MODE_URING) {
+        fprintf(stderr, "gorace: GORACE_NETPOLL=uring: this kernel has no "
+                        "usable io_uring (5.18 or later, not disabled)\n");
+        exit(2);
+    }
+    np.breakfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (np.breakfd < 0)
+        rt_throw("netpoll: %s", strerror(errno));
+    struct epoll_event ev = {.events = EPOLLIN,
+                             .data.u64 = (uint64_t)BREAK_TOKEN};
+    if (epoll_ctl(np.epfd, EPOLL_CTL_ADD, np.breakfd, &ev) < 0)
+        rt_throw("netpoll: epoll_ctl: %s", strerror(errno));
+}
+
 static void poll_init(void)
 {
     if (__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE))
         return;
     rt_lock_acquire(&np.init_lock, RT_RANK_POLLDESC);
     if (!np.inited) {
-        np.epfd = epoll_create1(EPOLL_CLOEXEC);
-        np.breakfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (np.epfd < 0 || np.breakfd < 0)
-            rt_throw("netpoll: %s", strerror(errno));
-        struct epoll_event ev = {.events = EPOLLIN,
-                                 .data.u64 = (uint64_t)BREAK_TOKEN};
-        if (epoll_ctl(np.epfd, EPOLL_CTL_ADD, np.breakfd, &ev) < 0)
-            rt_throw("netpoll: epoll_ctl: %s", strerror(errno));
+        poll_init_locked();
         __atomic_store_n(&np.inited, 1, __ATOMIC_RELEASE);
     }
     rt_lock_release(&np.init_lock);
@@ -301,12 +358,30 @@ static void ready_waiter(rt_g *g, bool wake)
     __atomic_fetch_sub(&np.waiters, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Moves d's waiters onto *list (linked through next), each to fail with
- * err (0: retry). Ready them with ready_list once the lock is dropped. */
+/* Ends a wait that is a request in the ring: the request is cancelled,
+ * and its completion (data that won the race, or ECANCELED) readies the
+ * goroutine, which then fails with err unless it got data. The cancel is
+ * submitted by finish(). */
+static void cancel_locked(pollwait *w, int err)
+{
+    if (w->cancelling)
+        return;
+    w->cancelling = true;
+    w->err = err;
+    rt_uring_cancel(w->tag, TAG_CANCEL);
+}
+
+/* Ends every wait of d, each to fail with err (0: retry): ring waits are
+ * cancelled, epoll waits move onto *list (linked through next). Ready
+ * them with finish once the lock is dropped. */
 static void take_all_locked(polldir *d, int err, pollwait **list)
 {
-    while (d->head) {
-        pollwait *w = d->head;
+    for (pollwait *w = d->head, *next; w; w = next) {
+        next = w->next;
+        if (w->armed) {
+            cancel_locked(w, err);
+            continue;
+        }
         dequeue_locked(d, w);
         w->err = err;
         w->next = *list;
@@ -314,7 +389,8 @@ static void take_all_locked(polldir *d, int err, pollwait **list)
     }
 }
 
-static int ready_list(pollwait *w, bool wake)
+/* After a locked section: readies what it took, submits what it queued. */
+static int finish(pollwait *w, bool wake)
 {
     int n = 0;
     while (w) {
@@ -323,6 +399,8 @@ static int ready_list(pollwait *w, bool wake)
         w = next;
         n++;
     }
+    if (np.ring)
+        rt_uring_submit();
     return n;
 }
 
@@ -358,6 +436,73 @@ static int pd_wait(pollfd *pd, polldir *d, uint32_t seq, ctxwake *cw)
     return w.err;
 }
 
+/* The request goes to the kernel once the goroutine is parked and the
+ * pollfd unlocked: its completion may ready it at once. */
+static bool ring_commit(rt_g *g, void *lock)
+{
+    (void)g;
+    rt_lock_release(lock);
+    rt_uring_submit();
+    return true;
+}
+
+/* Ring mode: arms a receive into buf (len bytes), or with buf NULL a
+ * readiness wait in d's direction, and parks until it completes. Returns
+ * the completion's result (bytes, or a poll mask), -errno to fail with,
+ * or -EAGAIN when the request ended for no reason of ours (try again).
+ * Data that won the race against a cancel is returned. */
+static int32_t ring_wait(pollfd *pd, polldir *d, ctxwake *cw, void *buf,
+                         uint32_t len)
+{
+    pollwait w = {.g = rt_getg(), .cw = cw, .armed = true, .d = d};
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    int err = pd->kind == PD_POLLED ? wait_error(pd, d, cw) : EBADF;
+    if (err) {
+        rt_lock_release(&pd->lock);
+        return -err;
+    }
+    enqueue_locked(d, &w);
+    if (cw) {
+        cw->d = d;
+        cw->w = &w;
+    }
+    uint64_t seq = __atomic_fetch_add(&np.tag_seq, 1, __ATOMIC_RELAXED);
+    w.tag = (uint64_t)(uintptr_t)&w | seq << 48;
+    if (buf)
+        rt_uring_recv(pd->fd, buf, len, w.tag);
+    else
+        rt_uring_poll(pd->fd, d == &pd->r ? EPOLLIN | EPOLLRDHUP : EPOLLOUT,
+                      w.tag);
+    rt_park(ring_commit, &pd->lock, RT_WAIT_IO, pd);
+    if (w.res >= 0)
+        return w.res;
+    if (w.err)
+        return -w.err;
+    if (w.res == -ECANCELED || w.res == -EINTR || w.res == -EAGAIN)
+        return -EAGAIN;
+    return w.res;
+}
+
+/* A completion: the end of a ring wait, or a cancel's or a break's. */
+static int ring_done(uint64_t tag, int32_t res, void *arg)
+{
+    if (tag == TAG_BREAK) {
+        __atomic_store_n(&np.wake_sig, 0, __ATOMIC_RELEASE);
+        return 0;
+    }
+    if (tag == TAG_CANCEL)
+        return 0;
+    pollwait *w = (pollwait *)(uintptr_t)(tag & TAG_ADDR);
+    pollfd *pd = w->d->pd;
+    rt_g *g = w->g;
+    rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
+    dequeue_locked(w->d, w);
+    w->res = res;
+    rt_lock_release(&pd->lock);
+    ready_waiter(g, *(bool *)arg);
+    return 1;
+}
+
 /* ---- go_read_ctx's cancellation ------------------------------------------ */
 
 static void ctxwake_unref(ctxwake *cw)
@@ -375,7 +520,9 @@ static void ctxwake_fire(void *arg)
     rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
     __atomic_store_n(&cw->cancelled, true, __ATOMIC_RELEASE);
     pollwait *w = cw->w;
-    if (w) {
+    if (w && w->armed) {
+        cancel_locked(w, ECANCELED);
+    } else if (w) {
         dequeue_locked(cw->d, w);
         w->err = ECANCELED;
         g = w->g;
@@ -383,6 +530,8 @@ static void ctxwake_fire(void *arg)
     rt_lock_release(&pd->lock);
     if (g)
         ready_waiter(g, true);
+    if (np.ring)
+        rt_uring_submit();
     ctxwake_unref(cw);
 }
 
@@ -456,6 +605,14 @@ ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
             break;
         if (ctx && !reg.cw)
             ctx_register(&reg, pd, ctx);
+        if (np.ring) {
+            int32_t res = ring_wait(pd, d, reg.cw, NULL, 0);
+            if (res >= 0 || res == -EAGAIN)
+                continue;
+            errno = -res;
+            r = -1;
+            break;
+        }
         if ((err = pd_wait(pd, d, seq, reg.cw))) {
             errno = err;
             r = -1;
@@ -463,6 +620,47 @@ ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
         }
     }
     ctx_unregister(&reg);
+    return r;
+}
+
+static ssize_t read_op(int fd, void *arg)
+{
+    struct iovec *v = arg;
+    return read(fd, v->iov_base, v->iov_len);
+}
+
+/* Ring mode, a socket: the receive itself is the request, so a read
+ * costs no EAGAIN call and no second read (rt/uring.c says what that is
+ * worth). Elsewhere, read(2) through rt_netpoll_io. */
+ssize_t rt_netpoll_read(int fd, void *buf, size_t n, go_ctx *ctx)
+{
+    pollfd *pd = pd_get(fd);
+    if (!pd)
+        return -1;
+    if (!np.ring || n == 0 || !rt_netpoll_is_socket(fd)) {
+        struct iovec v = {buf, n};
+        return rt_netpoll_io(fd, RT_POLL_READ, read_op, &v, ctx);
+    }
+    uint32_t len = n > MAX_RECV ? MAX_RECV : (uint32_t)n;
+    ctxreg reg = {0};
+    int32_t r;
+    do {
+        int err = wait_error(pd, &pd->r, reg.cw);
+        if (!err && ctx && !reg.cw && go_ctx_err(ctx))
+            err = ECANCELED;
+        if (err) {
+            r = -err;
+            break;
+        }
+        if (ctx && !reg.cw)
+            ctx_register(&reg, pd, ctx);
+        r = ring_wait(pd, &pd->r, reg.cw, buf, len);
+    } while (r == -EAGAIN);
+    ctx_unregister(&reg);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
     return r;
 }
 
@@ -501,7 +699,7 @@ static void deadline_fire(void *arg, uintptr_t seq)
         take_all_locked(d, ETIMEDOUT, &list);
     }
     rt_lock_release(&pd->lock);
-    ready_list(list, true);
+    finish(list, true);
 }
 
 static void set_deadline_locked(polldir *d, int64_t when, pollwait **list)
@@ -544,7 +742,7 @@ int rt_netpoll_set_deadline(int fd, int mask, int64_t when)
     if (mask & RT_POLL_WRITE)
         set_deadline_locked(&pd->w, when, &list);
     rt_lock_release(&pd->lock);
-    ready_list(list, true);
+    finish(list, true);
     return 0;
 }
 
@@ -579,7 +777,7 @@ int rt_netpoll_close(int fd)
     int r = close(fd), err = errno;
     __atomic_store_n(&pd->closing, 0, __ATOMIC_RELEASE);
     rt_lock_release(&pd->lock);
-    ready_list(list, true);
+    finish(list, true);
     errno = err;
     return r;
 }
@@ -608,6 +806,11 @@ void rt_netpoll_break(void)
     if (!__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE) ||
         __atomic_exchange_n(&np.wake_sig, 1, __ATOMIC_ACQ_REL))
         return;
+    if (np.ring) {
+        rt_uring_nop(TAG_BREAK);
+        rt_uring_submit();
+        return;
+    }
     uint64_t one = 1;
     while (write(np.breakfd, &one, sizeof one) < 0 && errno == EINTR)
         ;
@@ -634,7 +837,7 @@ static int deliver(uint64_t data, uint32_t events, bool wake)
         }
     }
     rt_lock_release(&pd->lock);
-    return ready_list(list, wake);
+    return finish(list, wake);
 }
 
 /* Go's netpoll delay rounding: under 1 ms waits 1 ms; the caller, woken
@@ -652,10 +855,27 @@ static int delay_ms(int64_t ns)
     return 1000000000; /* about 11 days: the caller looks again */
 }
 
+/* Ring mode: no look costs a system call unless requests wait to be
+ * submitted; completions are read from shared memory. */
+static int ring_poll(int64_t delay_ns, bool wake)
+{
+    if (delay_ns != 0) {
+        __atomic_store_n(&np.blocked, 1, __ATOMIC_RELEASE);
+        rt_uring_wait(delay_ns);
+        __atomic_store_n(&np.blocked, 0, __ATOMIC_RELEASE);
+    } else {
+        rt_uring_submit();
+    }
+    __atomic_store_n(&np.last, rt_nanotime(), __ATOMIC_RELAXED);
+    return rt_uring_reap(ring_done, &wake);
+}
+
 int rt_netpoll(int64_t delay_ns, bool wake)
 {
     if (!__atomic_load_n(&np.inited, __ATOMIC_ACQUIRE))
         return 0;
+    if (np.ring)
+        return ring_poll(delay_ns, wake);
     struct epoll_event ev[EVENTS_PER_POLL];
     bool block = delay_ns != 0;
     if (block)

@@ -19,6 +19,10 @@
 
 /* ---- the scheduler's side ---- */
 
+/* Reads GORACE_NETPOLL (auto, epoll, uring) at go_run; exits 2 on a bad
+ * value. */
+void rt_netpoll_configure(void);
+
 /* Some goroutine is parked on I/O (so the program is not deadlocked). */
 bool rt_netpoll_waiting(void);
 /* Waiters exist and no M is blocked in the poller: worth a look. */
@@ -47,6 +51,9 @@ enum { RT_POLL_READ = 1, RT_POLL_WRITE = 2 };
  * regular file) gets one op call bracketed by go_syscall_enter/exit. */
 ssize_t rt_netpoll_io(int fd, int dir, ssize_t (*op)(int fd, void *arg),
                       void *arg, go_ctx *ctx);
+/* go_read: on a socket in ring mode (rt/netpoll.c), the receive is the
+ * request the goroutine parks on; elsewhere read(2) via rt_netpoll_io. */
+ssize_t rt_netpoll_read(int fd, void *buf, size_t n, go_ctx *ctx);
 /* Serialises writers of fd, as Go's fdMutex does: a go_write parked
  * half-way is not interleaved with another's bytes. Waiters sleep in
  * "semacquire". Unlock with what lock returned (NULL: nothing to undo). */

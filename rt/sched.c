@@ -1923,6 +1923,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     rt_hook_own_thread(1);     /* this thread, until the process ends */
     rt_process_barrier_init(); /* before any thread can sleep on a lock */
     rt_stack_init();
+    rt_netpoll_configure();
     rt_explore_init();
     rt_options_check_unknown(); /* every component has registered */
     int n = rt_explore_on ? 1 : preset_procs ? preset_procs : env_gomaxprocs();
