@@ -1863,6 +1863,109 @@ START_TEST(test_dump_shows_io_wait)
 }
 END_TEST
 
+/* ---- sockets: reads armed in the kernel (rt/netpoll.c, ring mode) ----- */
+
+/* go_close of a socket a goroutine is parked reading: the reader fails
+ * with EBADF, and the peer sees the connection end (the armed receive
+ * held the socket open until it was cancelled). */
+GO_TEST(test_sock_close_wakes_reader_peer_sees_eof)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    go_chan *done = go_chan_make(0, 1);
+    static reader r;
+    start_reader(&r, s, NULL, done);
+    wait_started(&r.started);
+    ck_assert_int_eq(ld(&r.finished), 0);
+    ck_assert_int_eq(go_close(s), 0);
+    go_chan_recv(done, NULL);
+    ck_assert_int_eq(r.ret, -1);
+    ck_assert_int_eq(r.err, EBADF);
+    char b;
+    ck_assert_int_eq(go_set_read_deadline(c, go_now() + 5 * GO_SECOND), 0);
+    ck_assert_int_eq(go_read(c, &b, 1), 0);
+    go_close(c);
+    go_chan_free(done);
+}
+
+/* A cancelled go_read_ctx on a socket consumes nothing: what the peer
+ * sends next is read whole by the next call. */
+GO_TEST(test_sock_ctx_cancel_then_data)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    go_ctx *ctx = go_with_cancel(go_background());
+    go_chan *done = go_chan_make(0, 1);
+    static reader r;
+    start_reader(&r, s, ctx, done);
+    wait_started(&r.started);
+    go_cancel(ctx);
+    go_chan_recv(done, NULL);
+    ck_assert_int_eq(r.ret, -1);
+    ck_assert_int_eq(r.err, ECANCELED);
+    ck_assert_int_eq(go_write(c, "after", 5), 5);
+    static char buf[8];
+    ck_assert_int_eq(read_full(s, buf, 5), 5);
+    ck_assert_mem_eq(buf, "after", 5);
+    go_ctx_free(ctx);
+    go_close(c);
+    go_close(s);
+    go_chan_free(done);
+}
+
+typedef struct {
+    int fd, rounds;
+    go_chan *done;
+} ticker_writer;
+
+static void tick_writes(void *arg)
+{
+    ticker_writer *t = arg;
+    for (int i = 0; i < t->rounds; i++) {
+        go_sleep(300 * 1000);
+        ck_assert_int_eq(go_write(t->fd, "x", 1), 1);
+    }
+    go_chan_send(t->done, NULL);
+}
+
+/* Read deadlines that expire while bytes arrive, again and again: a
+ * receive cancelled by its deadline either returns the byte it got or
+ * fails with ETIMEDOUT having taken nothing. Every byte is read once. */
+GO_TEST(test_sock_deadline_race_loses_no_data)
+{
+    enum { ROUNDS = 300 };
+    int c, s;
+    tcp_pair(&c, &s);
+    go_chan *done = go_chan_make(0, 1);
+    static ticker_writer t;
+    t = (ticker_writer){c, ROUNDS, done};
+    GO(tick_writes, &t);
+    static char buf[ROUNDS];
+    int got = 0, timeouts = 0;
+    int64_t until = go_now() + 20 * GO_SECOND;
+    while (got < ROUNDS && go_now() < until) {
+        ck_assert_int_eq(go_set_read_deadline(s, go_now() + 250 * 1000), 0);
+        ssize_t n = go_read(s, buf, sizeof buf);
+        if (n < 0) {
+            ck_assert_int_eq(errno, ETIMEDOUT);
+            timeouts++;
+            continue;
+        }
+        ck_assert_int_gt(n, 0);
+        got += (int)n;
+    }
+    go_chan_recv(done, NULL);
+    ck_assert_int_eq(go_set_read_deadline(s, 0), 0);
+    ck_assert_int_eq(got, ROUNDS);
+    ck_assert_msg(timeouts > 0, "no deadline expired in %d rounds", ROUNDS);
+    ck_assert_int_eq(go_write(c, "!", 1), 1);
+    ck_assert_int_eq(go_read(s, buf, 1), 1);
+    ck_assert_int_eq(buf[0], '!');
+    go_close(c);
+    go_close(s);
+    go_chan_free(done);
+}
+
 Suite *suite_netpoll(void)
 {
     Suite *s = suite_create("netpoll");
@@ -1918,6 +2021,12 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_close_idle_and_use_after_close);
     tcase_add_test(tc, test_fd_number_reused_during_close);
     tcase_add_test(tc, test_bad_fd);
+    suite_add_tcase(s, tc);
+
+    tc = gt_tcase("sockets", 60);
+    tcase_add_test(tc, test_sock_close_wakes_reader_peer_sees_eof);
+    tcase_add_test(tc, test_sock_ctx_cancel_then_data);
+    tcase_add_test(tc, test_sock_deadline_race_loses_no_data);
     suite_add_tcase(s, tc);
 
     tc = gt_tcase("liveness", 60);
