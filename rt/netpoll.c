@@ -2,7 +2,8 @@
  * The network poller: goroutines park on fd readiness, not threads on
  * read(2). Go's netpoll.go and netpoll_epoll.go, in C.
  *
- * One epoll instance, created at the first registration. Every fd is
+ * One epoll instance, created at the first registration (in ring mode,
+ * below, only to learn which fds can be polled). Every fd is
  * added once, edge-triggered for both directions (EPOLLIN | EPOLLOUT |
  * EPOLLRDHUP | EPOLLET), so waiting never costs an epoll_ctl: an
  * operation tries the system call first and parks only on EAGAIN. Its
@@ -30,10 +31,37 @@
  *   - the context of go_read_ctx is done (ECANCELED): context.AfterFunc,
  *     whose callback dequeues the one waiter it was registered for.
  *
+ * Ring mode (the default where the kernel has io_uring 5.18+; rt/uring.c;
+ * GORACE_NETPOLL=epoll turns it off). A wait is a request in the ring, and
+ * only its completion ends it:
+ *   - go_read on a socket arms the receive itself, without trying a read
+ *     first: the data lands in the caller's buffer as it arrives, and the
+ *     completion that readies the goroutine carries the byte count. Per
+ *     side of a round trip that saves the EAGAIN read and the second read
+ *     (TCPEchoRTT/1: 0.88 -> 0.69x Go's time, bench/README, session 13);
+ *     data already there completes the receive during its submission.
+ *   - every other wait (writes, accept, connect, reads on pipes and other
+ *     fds, whose reads io_uring may hand to a blocking worker thread) is a
+ *     one-shot poll request for the direction, then the call is retried.
+ *     The poll looks at the fd's state when armed, so the lost wake-up
+ *     race needs no ready_seq here.
+ * A deadline, go_close or a done context cancels the request (by tag) and
+ * records why; the goroutine stays parked until the request's completion
+ * comes back, since until then the kernel may still write to its buffer,
+ * and then fails with that errno, unless the receive got data first,
+ * which is returned (nothing read is lost). The request holds its own
+ * reference to the socket, so go_close's close(2) takes effect, and the
+ * peer sees the end, when the cancel completes. The request is submitted
+ * from the park's commit, once the goroutine is parked and the pollfd
+ * unlocked, so its completion may ready it at once.
+ *
  * Who polls (the scheduler side). An M about to sleep for lack of work
  * sleeps in epoll_wait instead of on its futex when goroutines wait on I/O,
  * until the next timer (it is then sched.c's timer watcher, and whoever
- * wakes it interrupts epoll through an eventfd); what it readies it runs
+ * wakes it interrupts epoll through an eventfd; in ring mode it sleeps in
+ * io_uring_enter until a completion, and a no-op request wakes it; a look
+ * without sleeping reads the completions from memory, no system call,
+ * unless requests wait to be submitted); what it readies it runs
  * itself, on an idle P, waking another M only for the surplus, so a
  * round trip costs no extra thread wake-up. An M that runs out of
  * work polls without blocking before it steals, and sysmon polls when
