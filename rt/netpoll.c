@@ -136,6 +136,7 @@ typedef struct polldir {
     pollwait *head, *tail;
     uint32_t ready_seq; /* readiness edges seen (written under the lock) */
     uint32_t expired;   /* the deadline has passed (written under it) */
+    uint32_t more;      /* ring mode: the last receive left data behind */
     int64_t deadline;   /* 0: none */
     rt_timer timer;
     bool timer_ready;
@@ -464,13 +465,11 @@ static int pd_wait(pollfd *pd, polldir *d, uint32_t seq, ctxwake *cw)
     return w.err;
 }
 
-/* The request goes to the kernel once the goroutine is parked and the
- * pollfd unlocked: its completion may ready it at once. */
+/* The request waits in the queue for the M's next look at the poller. */
 static bool ring_commit(rt_g *g, void *lock)
 {
     (void)g;
     rt_lock_release(lock);
-    rt_uring_submit();
     return true;
 }
 
@@ -512,7 +511,7 @@ static int32_t ring_wait(pollfd *pd, polldir *d, ctxwake *cw, void *buf,
 }
 
 /* A completion: the end of a ring wait, or a cancel's or a break's. */
-static int ring_done(uint64_t tag, int32_t res, void *arg)
+static int ring_done(uint64_t tag, int32_t res, bool more, void *arg)
 {
     if (tag == TAG_BREAK) {
         __atomic_store_n(&np.wake_sig, 0, __ATOMIC_RELEASE);
@@ -526,6 +525,8 @@ static int ring_done(uint64_t tag, int32_t res, void *arg)
     rt_lock_acquire(&pd->lock, RT_RANK_POLLDESC);
     dequeue_locked(w->d, w);
     w->res = res;
+    if (res > 0 && w->d == &pd->r)
+        __atomic_store_n(&pd->r.more, more, __ATOMIC_RELAXED);
     rt_lock_release(&pd->lock);
     ready_waiter(g, *(bool *)arg);
     return 1;
@@ -657,6 +658,17 @@ static ssize_t read_op(int fd, void *arg)
     return read(fd, v->iov_base, v->iov_len);
 }
 
+/* A receive without waiting, while the last one said data was left: a
+ * stream read in pieces costs one call per piece, as with Go's read. The
+ * hint holds while reads fill the buffer. */
+static int32_t recv_now(pollfd *pd, void *buf, uint32_t len)
+{
+    ssize_t r = recv(pd->fd, buf, len, MSG_DONTWAIT);
+    if (r < (ssize_t)len)
+        __atomic_store_n(&pd->r.more, 0, __ATOMIC_RELAXED);
+    return r < 0 ? -errno : (int32_t)r;
+}
+
 /* Ring mode, a socket: the receive itself is the request, so a read
  * costs no EAGAIN call and no second read (rt/uring.c says what that is
  * worth). Elsewhere, read(2) through rt_netpoll_io. */
@@ -680,6 +692,9 @@ ssize_t rt_netpoll_read(int fd, void *buf, size_t n, go_ctx *ctx)
             r = -err;
             break;
         }
+        if (__atomic_load_n(&pd->r.more, __ATOMIC_RELAXED) &&
+            (r = recv_now(pd, buf, len)) != -EAGAIN)
+            break;
         if (ctx && !reg.cw)
             ctx_register(&reg, pd, ctx);
         r = ring_wait(pd, &pd->r, reg.cw, buf, len);
@@ -818,11 +833,20 @@ bool rt_netpoll_waiting(void)
     return __atomic_load_n(&np.waiters, __ATOMIC_SEQ_CST) > 0;
 }
 
+/* In ring mode a look costs no system call, and it also submits what
+ * goroutines queued: worth it even while another M sleeps in the ring. */
 bool rt_netpoll_should_poll(void)
 {
     return rt_netpoll_waiting() &&
-           !__atomic_load_n(&np.blocked, __ATOMIC_ACQUIRE);
+           (np.ring || !__atomic_load_n(&np.blocked, __ATOMIC_ACQUIRE));
 }
+
+void rt_netpoll_flush(void)
+{
+    if (np.ring)
+        rt_uring_submit();
+}
+
 
 int64_t rt_netpoll_last(void)
 {
@@ -896,6 +920,11 @@ static int ring_poll(int64_t delay_ns, bool wake)
     }
     __atomic_store_n(&np.last, rt_nanotime(), __ATOMIC_RELAXED);
     return rt_uring_reap(ring_done, &wake);
+}
+
+int rt_netpoll_tick(void)
+{
+    return np.ring && rt_netpoll_waiting() ? ring_poll(0, false) : 0;
 }
 
 int rt_netpoll(int64_t delay_ns, bool wake)

@@ -33,6 +33,14 @@ bool rt_netpoll_should_poll(void);
  * false when the caller runs them itself (it then wakes a P if it readied
  * more than one: rt_ready_nowake). */
 int rt_netpoll(int64_t delay_ns, bool wake);
+/* Ring mode: the requests of goroutines parked since the last look go to
+ * the kernel at the M's next look (batched: one system call for many), so
+ * an M must flush them before it sleeps. Epoll mode: nothing. */
+void rt_netpoll_flush(void);
+/* Ring mode: a look every 61st schedule (the global queue's beat), so
+ * that parked requests are submitted and completions found while the M
+ * stays busy; returns what it readied (onto this P). Epoll mode: 0. */
+int rt_netpoll_tick(void);
 /* Makes a blocked rt_netpoll return now (an M is wanted, or an earlier
  * timer was added). Cheap when nobody polls: one flag per poll. */
 void rt_netpoll_break(void);

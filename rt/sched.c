@@ -669,6 +669,7 @@ static int m_sleep(M *m, bool poll, int64_t wait)
  * one is due, then comes back (with nextp NULL) to run it. */
 static void stopm(M *m, int64_t timer_when)
 {
+    rt_netpoll_flush(); /* nobody else may look at the poller soon */
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     m->schedlink = sched.midle;
     sched.midle = m;
@@ -1584,6 +1585,8 @@ static G *find_runnable(M *m, bool *inherit)
         G *gp = NULL;
         if (p->schedtick % 61 == 0 && load_acq(&sched.runq_size) > 0)
             gp = globrunq_get(p, 1);
+        if (p->schedtick % 61 == 0 && rt_netpoll_tick() > 1)
+            wakep();
         if (!gp)
             gp = runq_get(p, inherit);
         if (!gp)

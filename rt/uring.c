@@ -239,7 +239,8 @@ static bool overflowed(void)
            IORING_SQ_CQ_OVERFLOW;
 }
 
-int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, void *arg),
+int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more,
+                              void *arg),
                   void *arg)
 {
     int sum = 0;
@@ -256,6 +257,7 @@ int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, void *arg),
         if (n == 0)
             return sum;
         for (int i = 0; i < n; i++)
-            sum += done(batch[i].user_data, batch[i].res, arg);
+            sum += done(batch[i].user_data, batch[i].res,
+                        batch[i].flags & IORING_CQE_F_SOCK_NONEMPTY, arg);
     }
 }

@@ -32,9 +32,11 @@ void rt_uring_submit(void);
  * timeout_ns passes (< 0: no timeout), or a signal comes. */
 void rt_uring_wait(int64_t timeout_ns);
 
-/* Hands every completion there to done(tag, res, arg); returns the sum of
- * what done returned. 0 at once if another thread is reaping. */
-int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, void *arg),
+/* Hands every completion there to done(tag, res, more, arg), where more
+ * says a receive left data in its socket; returns the sum of what done
+ * returned. 0 at once if another thread is reaping. */
+int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more,
+                              void *arg),
                   void *arg);
 
 #endif
