@@ -1966,6 +1966,60 @@ GO_TEST(test_sock_deadline_race_loses_no_data)
     go_chan_free(done);
 }
 
+typedef struct {
+    int fd;
+    size_t n;
+    go_chan *done;
+} streamer;
+
+static uint8_t pattern(size_t i)
+{
+    return (uint8_t)(i % 251);
+}
+
+static void stream_out(void *arg)
+{
+    streamer *t = arg;
+    static uint8_t chunk[65536];
+    for (size_t off = 0; off < t->n; off += sizeof chunk) {
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = pattern(off + i);
+        size_t k = t->n - off < sizeof chunk ? t->n - off : sizeof chunk;
+        ck_assert_int_eq(go_write(t->fd, chunk, k), (ssize_t)k);
+    }
+    go_chan_send(t->done, NULL);
+}
+
+/* A stream read in small pieces while the writer runs ahead: reads that
+ * find data left behind go straight to recv(2), reads that find none park
+ * in the ring; every byte arrives once and in order. */
+GO_TEST(test_sock_stream_in_pieces)
+{
+    enum { TOTAL = 8 << 20, PIECE = 1000 };
+    int c, s;
+    tcp_pair(&c, &s);
+    go_chan *done = go_chan_make(0, 1);
+    static streamer t;
+    t = (streamer){c, TOTAL, done};
+    GO(stream_out, &t);
+    static uint8_t buf[PIECE];
+    size_t got = 0;
+    while (got < TOTAL) {
+        ssize_t n = go_read(s, buf, sizeof buf);
+        ck_assert_int_gt(n, 0);
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] != pattern(got + (size_t)i))
+                ck_abort_msg("byte %zu: %d, want %d", got + (size_t)i,
+                             buf[i], pattern(got + (size_t)i));
+        got += (size_t)n;
+    }
+    go_chan_recv(done, NULL);
+    ck_assert_int_eq(go_close(c), 0);
+    ck_assert_int_eq(go_read(s, buf, 1), 0);
+    go_close(s);
+    go_chan_free(done);
+}
+
 Suite *suite_netpoll(void)
 {
     Suite *s = suite_create("netpoll");
@@ -2027,6 +2081,7 @@ Suite *suite_netpoll(void)
     tcase_add_test(tc, test_sock_close_wakes_reader_peer_sees_eof);
     tcase_add_test(tc, test_sock_ctx_cancel_then_data);
     tcase_add_test(tc, test_sock_deadline_race_loses_no_data);
+    tcase_add_test(tc, test_sock_stream_in_pieces);
     suite_add_tcase(s, tc);
 
     tc = gt_tcase("liveness", 60);
