@@ -170,7 +170,7 @@ static struct {
     rt_lock init_lock;
     uint32_t inited;
     np_mode mode;
-    bool ring;         /* waits are requests in rt/uring.c's ring */
+    bool ring; /* waits are requests in rt/uring.c's ring */
     uint32_t tag_seq;
     int epfd, breakfd;
     uint32_t wake_sig; /* a break is pending in the eventfd */
@@ -228,8 +228,9 @@ void rt_netpoll_configure(void)
     else if (!strcmp(e, "uring"))
         np.mode = MODE_URING;
     else {
-        fprintf(stderr, "gorace: GORACE_NETPOLL=%s: want auto, epoll or "
-                        "uring\n",
+        fprintf(stderr,
+                "gorace: GORACE_NETPOLL=%s: want auto, epoll or "
+                "uring\n",
                 e);
         exit(2);
     }
@@ -846,7 +847,6 @@ void rt_netpoll_flush(void)
     if (np.ring)
         rt_uring_submit();
 }
-
 
 int64_t rt_netpoll_last(void)
 {

@@ -82,8 +82,8 @@ static int enter(unsigned to_submit, unsigned min_complete, unsigned flags,
 
 static void *ring_map(size_t len, off_t what)
 {
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_POPULATE, ring.fd, what);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                   ring.fd, what);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -239,8 +239,7 @@ static bool overflowed(void)
            IORING_SQ_CQ_OVERFLOW;
 }
 
-int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more,
-                              void *arg),
+int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more, void *arg),
                   void *arg)
 {
     int sum = 0;

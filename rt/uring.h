@@ -35,8 +35,7 @@ void rt_uring_wait(int64_t timeout_ns);
 /* Hands every completion there to done(tag, res, more, arg), where more
  * says a receive left data in its socket; returns the sum of what done
  * returned. 0 at once if another thread is reaping. */
-int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more,
-                              void *arg),
+int rt_uring_reap(int (*done)(uint64_t tag, int32_t res, bool more, void *arg),
                   void *arg);
 
 #endif

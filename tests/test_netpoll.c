@@ -2009,8 +2009,8 @@ GO_TEST(test_sock_stream_in_pieces)
         ck_assert_int_gt(n, 0);
         for (ssize_t i = 0; i < n; i++)
             if (buf[i] != pattern(got + (size_t)i))
-                ck_abort_msg("byte %zu: %d, want %d", got + (size_t)i,
-                             buf[i], pattern(got + (size_t)i));
+                ck_abort_msg("byte %zu: %d, want %d", got + (size_t)i, buf[i],
+                             pattern(got + (size_t)i));
         got += (size_t)n;
     }
     go_chan_recv(done, NULL);
