@@ -51,9 +51,19 @@
  * and then fails with that errno, unless the receive got data first,
  * which is returned (nothing read is lost). The request holds its own
  * reference to the socket, so go_close's close(2) takes effect, and the
- * peer sees the end, when the cancel completes. The request is submitted
- * from the park's commit, once the goroutine is parked and the pollfd
- * unlocked, so its completion may ready it at once.
+ * peer sees the end, when the cancel completes.
+ *
+ * Requests are queued, not submitted, as their goroutines park: the M's
+ * next look at the poller (when it runs out of work, every 61st schedule,
+ * sysmon's, or the sleep in the ring) submits them all in one call and
+ * reaps what completed, inline ones included. That is when a readiness
+ * poller would have noticed them too; what it costs is a goroutine that
+ * reads data already there: it parks until that look, where Go's read
+ * returns at once. The common case of it, a stream read in pieces, is
+ * kept off the ring: a completion that says the socket still holds data
+ * makes the next go_read try recv(2) first. An M that goes to sleep
+ * submits what is queued (rt_netpoll_flush), since the M asleep in the
+ * ring will not.
  *
  * Who polls (the scheduler side). An M about to sleep for lack of work
  * sleeps in epoll_wait instead of on its futex when goroutines wait on I/O,
@@ -495,6 +505,8 @@ static int32_t ring_wait(pollfd *pd, polldir *d, ctxwake *cw, void *buf,
         cw->w = &w;
     }
     uint64_t seq = __atomic_fetch_add(&np.tag_seq, 1, __ATOMIC_RELAXED);
+    if ((uintptr_t)&w & ~TAG_ADDR)
+        rt_throw("netpoll: a stack above 2^48 cannot be tagged");
     w.tag = (uint64_t)(uintptr_t)&w | seq << 48;
     if (buf)
         rt_uring_recv(pd->fd, buf, len, w.tag);

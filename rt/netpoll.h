@@ -2,11 +2,12 @@
  * The network poller's contract (Go's netpoll.go): rt/net.c runs I/O
  * through it, the scheduler (sched.c, sysmon.c) polls it.
  *
- * An fd is registered once, edge-triggered, at its first goroutine-aware
- * operation, and stays registered until go_close. A goroutine whose
- * operation would block parks in "IO wait" until epoll reports the fd
- * ready in its direction, its deadline passes, its context is done or the
- * fd is closed; it then retries or fails.
+ * An fd is registered once, at its first goroutine-aware operation, and
+ * stays registered until go_close. A goroutine whose operation would
+ * block parks in "IO wait" until the fd is ready in its direction (in
+ * ring mode: until its receive or poll request completes), its deadline
+ * passes, its context is done or the fd is closed; it then retries,
+ * returns what it received, or fails.
  */
 #ifndef RT_NETPOLL_H
 #define RT_NETPOLL_H
