@@ -68,4 +68,15 @@ printf '# gorace schedule 1\n' >"$tmp/empty"
 check race "seed=1 schedule_out=$tmp/rec" 66
 check race "schedule_in=$tmp/empty" 66
 check rel "schedule_in=$tmp/rec" 0
+
+# GORACE_NETPOLL, the poller's mode (rt/netpoll.c), read at go_run in both
+# builds ("uring" is left out: it exits 2 where the kernel has none)
+for mode in "" auto epoll; do
+    GORACE_NETPOLL=$mode check rel "" 0
+    GORACE_NETPOLL=$mode check race "" 66
+done
+GORACE_NETPOLL=kqueue check rel "" 2 \
+    'gorace: GORACE_NETPOLL=kqueue: want auto, epoll or uring'
+GORACE_NETPOLL=Epoll check race "" 2 \
+    'gorace: GORACE_NETPOLL=Epoll: want auto, epoll or uring'
 exit $fail
