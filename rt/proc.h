@@ -91,6 +91,10 @@ struct P {
     uint32_t readied;   /* goroutines put here: lingering spinners watch */
     uint32_t schedtick; /* time slices begun: sysmon watches it */
     uint32_t preempt;   /* sysmon asks the running goroutine to yield */
+    int32_t ngoroutines; /* made here minus ended here; only the owner
+                            writes it (go_num_goroutine sums the Ps): a
+                            shared counter was a contended line at every
+                            spawn and exit with two Ps */
     G *gfree;           /* dead Gs, no stacks */
     int ngfree;
     rt_stack stacks[STACK_CACHE]; /* free stacks, the newest last */
@@ -158,10 +162,12 @@ struct rt_sched {
     rt_lock allg_lock;
     G *allgs, *allgs_tail;
     int64_t next_goid;
-    int32_t ngoroutines; /* live user goroutines */
+    int32_t ngoroutines; /* made minus ended without a P (P.ngoroutines) */
+    int32_t procs_ever;  /* the most Ps ever in use: go_num_goroutine's sum */
     int32_t nsyscall;
-    /* program end */
-    int main_code;
+    /* program end; read at every scheduling decision (stw, exiting), so
+     * on a line apart from the counters above, which Ms write */
+    int main_code __attribute__((aligned(64)));
     uint32_t main_done;
     rt_note main_note;
     uint32_t exiting;

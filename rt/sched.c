@@ -998,12 +998,24 @@ void rt_sudog_put(rt_sudog *s)
 
 static void g_entry(void);
 
+/* Counts goroutines made (d = 1) or ended (-1) on p, which the caller
+ * owns (pinned, or on g0), or globally without a P. */
+static void count_goroutines(P *p, int d)
+{
+    if (p)
+        __atomic_store_n(&p->ngoroutines, p->ngoroutines + d,
+                         __ATOMIC_RELAXED);
+    else
+        fetch_add(&sched.ngoroutines, d);
+}
+
 static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
                   const char *func, uintptr_t pc)
 {
     M *m = getm();
     P *p = m ? pin_p(m) : NULL;
     G *gp = p ? gfree_get(p) : NULL;
+    count_goroutines(p, 1);
     if (m)
         unpin_p(m);
     if (!gp)
@@ -1027,7 +1039,6 @@ static G *newproc(void (*fn)(void *), void *arg, const char *file, int line,
     gp->pub.wait_reason = RT_WAIT_NONE;
     gp->pub.wait_obj = NULL;
     gp->pub.wait_since = 0;
-    fetch_add(&sched.ngoroutines, 1);
     rt_explore_created(&gp->pub);
     RT_HOOK(go_create, rt_hook_cur(), &gp->pub.hg, pc, file, line, func);
     set_status(gp, G_RUNNABLE);
@@ -1626,7 +1637,7 @@ static void goexit0(M *m, G *gp)
 {
     RT_HOOK(go_end, &gp->pub.hg);
     set_status(gp, G_DEAD);
-    fetch_add(&sched.ngoroutines, -1);
+    count_goroutines(m->p, -1);
     gp->fn = NULL;
     gp->arg = NULL;
     stack_put(m->p, gp);
@@ -1868,6 +1879,8 @@ int go_maxprocs(int n)
             }
         }
         __atomic_store_n(&sched.nprocs, n, __ATOMIC_SEQ_CST);
+        if (n > sched.procs_ever)
+            store_rel(&sched.procs_ever, n);
     }
     rt_lock_release(&sched.lock);
     if (n > old)
@@ -1877,7 +1890,11 @@ int go_maxprocs(int n)
 
 int go_num_goroutine(void)
 {
-    return load_relaxed(&sched.ngoroutines);
+    int n = load_relaxed(&sched.ngoroutines);
+    int procs = load_acq(&sched.procs_ever);
+    for (int i = 0; i < procs; i++)
+        n += load_relaxed(&allp[i].ngoroutines);
+    return n;
 }
 
 int64_t go_id(void)
@@ -1937,6 +1954,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
         pidle_put_locked(&allp[i]);
     }
     sched.nprocs = n;
+    sched.procs_ever = n;
     RT_PARALLEL_ADD(-1); /* no M runs goroutines yet (rt/hooks.h) */
     global_rand_state = (uint64_t)rt_nanotime();
     if (rt_explore_on)
