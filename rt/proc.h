@@ -88,14 +88,14 @@ struct P {
     uint32_t runqtail; /* only the owner stores it */
     G *runq[RUNQ_SIZE];
     G *runnext;
-    uint32_t readied;   /* goroutines put here: lingering spinners watch */
-    uint32_t schedtick; /* time slices begun: sysmon watches it */
-    uint32_t preempt;   /* sysmon asks the running goroutine to yield */
+    uint32_t readied;    /* goroutines put here: lingering spinners watch */
+    uint32_t schedtick;  /* time slices begun: sysmon watches it */
+    uint32_t preempt;    /* sysmon asks the running goroutine to yield */
     int32_t ngoroutines; /* made here minus ended here; only the owner
                             writes it (go_num_goroutine sums the Ps): a
                             shared counter was a contended line at every
                             spawn and exit with two Ps */
-    G *gfree;           /* dead Gs, no stacks */
+    G *gfree;            /* dead Gs, no stacks */
     int ngfree;
     rt_stack stacks[STACK_CACHE]; /* free stacks, the newest last */
     int nstack;

@@ -1003,8 +1003,7 @@ static void g_entry(void);
 static void count_goroutines(P *p, int d)
 {
     if (p)
-        __atomic_store_n(&p->ngoroutines, p->ngoroutines + d,
-                         __ATOMIC_RELAXED);
+        __atomic_store_n(&p->ngoroutines, p->ngoroutines + d, __ATOMIC_RELAXED);
     else
         fetch_add(&sched.ngoroutines, d);
 }
