@@ -137,7 +137,10 @@ struct M {
 
 struct rt_sched {
     rt_lock lock;
-    G *runq_head, *runq_tail; /* global run queue */
+    /* the global run queue: a ring of runq_cap (a power of two or 0)
+     * pointers from runq_head, grown by doubling, trimmed by sysmon */
+    G **runq;
+    uint32_t runq_cap, runq_head;
     int32_t runq_size;
     P *pidle;
     int32_t npidle; /* atomic reads outside the lock */
@@ -266,5 +269,8 @@ void rt_sysmon_wake_locked(void);
  * sysmon hands a retaken P to another M. */
 void rt_rejoin(M *m);
 void rt_handoff_p(P *p);
+/* sched.c: gives back an empty global queue's ring past its first size
+ * (sysmon's scavenger, with the stacks). */
+void rt_globrunq_trim(void);
 
 #endif

@@ -10,7 +10,8 @@
  * goroutine readied by the running one (a channel partner, a new goroutine)
  * runs next and inherits the time slice, which makes ping-pong cheap and
  * keeps producer/consumer pairs on one cache. Overflow and yielded goroutines
- * go to the global queue, polled every 61 schedules for fairness.
+ * go to the global queue, polled every 61 schedules for fairness: a ring of
+ * pointers under sched.lock, so taking a share never walks the Gs.
  *
  * Time slices. A goroutine taken from runnext inherits the slice of the one
  * that readied it (Go's inheritTime): schedtick counts only new slices, so
@@ -201,42 +202,80 @@ const char *rt_wait_reason_str(rt_wait_reason r)
 
 /* ---- run queues (Go's runqput/runqget/runqgrab) ------------------------- */
 
+static void *sched_alloc(size_t n, const char *what);
+
+/* The global queue is a ring of G pointers, not a list through the Gs:
+ * taking a share of it copies pointers that sit together, where a list
+ * walks the Gs themselves under sched.lock, one cache miss each on a line
+ * the other CPU wrote last (Cancel10k at GOMAXPROCS 2 spent 15% of its
+ * time there). The ring doubles when full, an mmap under sched.lock as
+ * rare as the queue's new peaks; rt_globrunq_trim gives a big, empty ring
+ * back so that a fan-out's peak is not kept. */
+enum { GLOBRUNQ_MIN = 512 }; /* one page of pointers */
+
+static G **globrunq_slot(uint32_t i)
+{
+    return &sched.runq[(sched.runq_head + i) & (sched.runq_cap - 1)];
+}
+
+static void globrunq_reserve_locked(uint32_t n)
+{
+    uint32_t size = (uint32_t)sched.runq_size, cap = sched.runq_cap;
+    if (size + n <= cap)
+        return;
+    uint32_t ncap = cap ? cap : GLOBRUNQ_MIN;
+    while (ncap < size + n)
+        ncap *= 2;
+    G **ring = sched_alloc(ncap * sizeof(G *), "the global run queue");
+    for (uint32_t i = 0; i < size; i++)
+        ring[i] = *globrunq_slot(i);
+    if (sched.runq)
+        munmap(sched.runq, cap * sizeof(G *));
+    sched.runq = ring;
+    sched.runq_cap = ncap;
+    sched.runq_head = 0;
+}
+
+static void globrunq_put_batch_locked(G *const *gs, uint32_t n)
+{
+    globrunq_reserve_locked(n);
+    for (uint32_t i = 0; i < n; i++)
+        *globrunq_slot((uint32_t)sched.runq_size + i) = gs[i];
+    store_rel(&sched.runq_size, sched.runq_size + (int32_t)n);
+}
+
 static void globrunq_put_locked(G *gp)
 {
     if (rt_explore_on) {
         rt_explore_put(&gp->pub);
         return;
     }
-    gp->schedlink = NULL;
-    if (sched.runq_tail)
-        sched.runq_tail->schedlink = gp;
-    else
-        sched.runq_head = gp;
-    sched.runq_tail = gp;
-    store_rel(&sched.runq_size, sched.runq_size + 1);
-}
-
-static void globrunq_put_batch_locked(G *head, G *tail, int n)
-{
-    tail->schedlink = NULL;
-    if (sched.runq_tail)
-        sched.runq_tail->schedlink = head;
-    else
-        sched.runq_head = head;
-    sched.runq_tail = tail;
-    store_rel(&sched.runq_size, sched.runq_size + n);
+    globrunq_put_batch_locked(&gp, 1);
 }
 
 static G *globrunq_pop_locked(void)
 {
-    G *gp = sched.runq_head;
-    if (gp) {
-        sched.runq_head = gp->schedlink;
-        if (!sched.runq_head)
-            sched.runq_tail = NULL;
-        store_rel(&sched.runq_size, sched.runq_size - 1);
-    }
+    if (sched.runq_size == 0)
+        return NULL;
+    G *gp = *globrunq_slot(0);
+    sched.runq_head = (sched.runq_head + 1) & (sched.runq_cap - 1);
+    store_rel(&sched.runq_size, sched.runq_size - 1);
     return gp;
+}
+
+void rt_globrunq_trim(void)
+{
+    rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
+    G **ring = NULL;
+    uint32_t cap = sched.runq_cap;
+    if (sched.runq_size == 0 && cap > GLOBRUNQ_MIN) {
+        ring = sched.runq;
+        sched.runq = NULL;
+        sched.runq_cap = sched.runq_head = 0;
+    }
+    rt_lock_release(&sched.lock);
+    if (ring)
+        munmap(ring, cap * sizeof(G *));
 }
 
 /* Moves half of p's full local queue plus gp to the global queue. */
@@ -251,10 +290,8 @@ static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
                                      __ATOMIC_RELEASE, __ATOMIC_RELAXED))
         return false;
     batch[n] = gp;
-    for (uint32_t i = 0; i < n; i++)
-        batch[i]->schedlink = batch[i + 1];
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
-    globrunq_put_batch_locked(batch[0], batch[n], (int)n + 1);
+    globrunq_put_batch_locked(batch, n + 1);
     rt_lock_release(&sched.lock);
     return true;
 }
@@ -395,9 +432,22 @@ static G *globrunq_get(P *p, int max)
         n = max;
     if (n > RUNQ_SIZE / 2)
         n = RUNQ_SIZE / 2;
+    /* The rest go to p's queue, appended by its owner only (this M): room
+     * never shrinks under us, and it is all room when runq_get just found
+     * nothing. */
+    uint32_t t = p->runqtail;
+    int room = RUNQ_SIZE - (int)(t - load_acq(&p->runqhead));
+    if (n > room + 1)
+        n = room + 1;
     G *gp = globrunq_pop_locked();
-    for (int i = 1; i < n; i++)
-        runq_put(p, globrunq_pop_locked(), false);
+    if (n > 1) {
+        for (int i = 1; i < n; i++)
+            p->runq[(t + (uint32_t)i - 1) % RUNQ_SIZE] = globrunq_pop_locked();
+        store_rel(&p->runqtail, t + (uint32_t)n - 1);
+        __atomic_store_n(&p->readied, p->readied + (uint32_t)n - 1,
+                         __ATOMIC_RELAXED);
+        queued_work = true;
+    }
     rt_lock_release(&sched.lock);
     return gp;
 }

@@ -69,8 +69,9 @@
  * The scavenger. Every SCAVENGE_NS (1 s) sysmon also gives memory back, off
  * the goroutines' path (Go's background scavenger): stacks free in the pool
  * for a whole period are released per run of adjacent slots, and wholly
- * free slabs unmapped (rt_stack_scavenge). Dead goroutines keep no stack
- * (the per-P stack caches in rt/sched.c hold at most STACK_CACHE each).
+ * free slabs unmapped (rt_stack_scavenge); an empty global run queue
+ * gives back the ring a burst grew (rt_globrunq_trim). Dead goroutines keep no
+ * stack (the per-P stack caches in rt/sched.c hold at most STACK_CACHE each).
  * The period is long so that a program spawning waves of goroutines reuses
  * the last wave's committed stacks (a fresh page costs a fault) rather
  * than give them back between waves; its cost is up to two seconds of
@@ -372,6 +373,7 @@ static void scavenge(int64_t now)
         return;
     scavenged_at = now;
     rt_stack_scavenge(false);
+    rt_globrunq_trim();
 }
 
 /* Sleeps while every P is idle: nothing can run long, nothing to watch.
@@ -390,6 +392,7 @@ static bool sleep_if_idle(void)
         return false;
     if (!rt_note_tsleep(&sched.sysmon_note, IDLE_SCAVENGE_NS)) {
         rt_stack_scavenge(true);
+        rt_globrunq_trim();
         rt_note_sleep(&sched.sysmon_note); /* sysmon_wait is still set */
     }
     return true;
