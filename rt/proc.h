@@ -21,7 +21,7 @@ enum {
     MAX_PROCS = 256,
     RUNQ_SIZE = 256,
     SUDOG_CACHE = 128,
-    GFREE_LOCAL_MAX = 64,
+    GFREE_CACHE = 64,
     STACK_CACHE = 64, /* free stacks per P (sched.c stack_get/put) */
     MAIN_STACK_BYTES = 8 << 20,
     ALTSTACK_BYTES = 64 << 10,
@@ -95,7 +95,9 @@ struct P {
                             writes it (go_num_goroutine sums the Ps): a
                             shared counter was a contended line at every
                             spawn and exit with two Ps */
-    G *gfree;            /* dead Gs, no stacks */
+    int64_t goid_next,
+        goid_end;          /* ids this P hands out next (Go's goidcache) */
+    G *gfree[GFREE_CACHE]; /* dead Gs, no stacks, the newest last */
     int ngfree;
     rt_stack stacks[STACK_CACHE]; /* free stacks, the newest last */
     int nstack;
@@ -135,6 +137,14 @@ struct M {
     M *alllink; /* every M ever made (sched.allm), never unlinked */
 };
 
+/* A stack of pointers under a lock, which per-P caches fill from and
+ * spill into half a cache at a time (rt/sched.c, "Pools"). */
+typedef struct {
+    rt_lock lock;
+    void **v;
+    uint32_t n, cap;
+} rt_ptrpool;
+
 struct rt_sched {
     rt_lock lock;
     /* the global run queue: a ring of runq_cap (a power of two or 0)
@@ -156,11 +166,10 @@ struct rt_sched {
     /* timers: at most one idle M sleeps until the next timer */
     M *timer_sleeper;
     int64_t timer_sleep_until;
-    /* dead Gs */
-    rt_lock gfree_lock;
-    G *gfree; /* without stacks: goexit0 gives them back */
-    rt_lock sudog_lock;
-    rt_sudog *sudog_free;
+    /* what the P caches spill: dead Gs without stacks (goexit0 gives them
+     * back), and sudogs */
+    rt_ptrpool gfree;
+    rt_ptrpool sudogs;
     /* all Gs ever made, for dumps and the deadlock check */
     rt_lock allg_lock;
     G *allgs, *allgs_tail;
