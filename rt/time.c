@@ -25,15 +25,21 @@
  * O(log4 n) sift, and the due-check is lock-free, so at the core counts this
  * runtime targets the lock is rarely contended.
  *
- * Running. rt_timers_run pops each due timer (or re-arms a periodic one)
- * under the lock, then calls f with the lock released, so f may add, delete
- * or reset timers, its own included. Because f runs unlocked, an owner that
- * deletes a timer may find its callback still running on another M:
- * t->running counts callbacks in flight, bumped under the lock as the timer
- * leaves the heap and dropped after f returns, and rt_timer_wait_idle lets
- * the owner wait for it before freeing t. The callbacks below never free
- * their own timer. Callbacks in flight also count as pending timers, so the
- * deadlock check never sees a gap between "popped" and "goroutine readied".
+ * Running. rt_timers_run pops the due timers (re-arming periodic ones)
+ * under the lock, up to 32 at a time, then calls each f with the lock
+ * released, so f may add, delete or reset timers, its own included. Because
+ * f runs unlocked, an owner that deletes a timer may find its callback still
+ * pending or running on another M: t->running counts callbacks in flight,
+ * bumped under the lock as the timer leaves the heap and dropped after its f
+ * returns, and rt_timer_wait_idle lets the owner wait for it before freeing
+ * t. A callback never waits for another, so a batch cannot wait on itself.
+ * The batch is what keeps two Ms that look for due timers at once from
+ * taking turns on the lock per timer (After10k at GOMAXPROCS 2: 8.2-9.0 ms
+ * one at a time, 4.6-5.0 in batches); its cost, measured the same way, is
+ * 4% on After10k at GOMAXPROCS 1, where nobody competes for the lock. The
+ * callbacks below never free their own timer. Callbacks in flight also count as
+ * pending timers, so the deadlock check never sees a gap between "popped" and
+ * "goroutine readied".
  *
  * Package time on top:
  *  - go_sleep parks with a timer on its own stack. The timer is added by the
@@ -249,13 +255,18 @@ int64_t rt_timers_next(void)
     return __atomic_load_n(&timers.earliest, __ATOMIC_ACQUIRE);
 }
 
-int64_t rt_timers_run(int64_t now)
+typedef struct {
+    rt_timer *t;
+    void (*f)(void *, uintptr_t);
+    void *arg;
+    uintptr_t seq;
+} due_timer;
+
+/* Pops up to max timers due at now into due; called with timers.lock. */
+static int pop_due_locked(int64_t now, due_timer *due, int max)
 {
-    int64_t next = rt_timers_next();
-    if (next > now)
-        return next;
-    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
-    while (timers.len > 0 && timers.heap[0]->when <= now) {
+    int n = 0;
+    while (n < max && timers.len > 0 && timers.heap[0]->when <= now) {
         rt_timer *t = timers.heap[0];
         if (t->period > 0) {
             t->when = next_period(t, now);
@@ -263,20 +274,32 @@ int64_t rt_timers_run(int64_t now)
         } else {
             heap_remove_locked(t);
         }
-        void (*f)(void *, uintptr_t) = t->f;
-        void *arg = t->arg;
-        uintptr_t seq = t->seq;
+        due[n++] = (due_timer){t, t->f, t->arg, t->seq};
         __atomic_add_fetch(&t->running, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&timers.inflight, 1, __ATOMIC_RELAXED);
+    }
+    if (n > 0)
         publish_earliest_locked();
+    return n;
+}
+
+int64_t rt_timers_run(int64_t now)
+{
+    enum { BATCH = 32 };
+    int64_t next = rt_timers_next();
+    if (next > now)
+        return next;
+    due_timer due[BATCH];
+    rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
+    for (int n; (n = pop_due_locked(now, due, BATCH)) > 0;) {
         rt_lock_release(&timers.lock);
-
-        RT_HOOK(timer_fire, rt_hook_cur(), t);
-        f(arg, seq);
-        /* The last touch of t: its owner may free it once this is zero. */
-        __atomic_sub_fetch(&t->running, 1, __ATOMIC_RELEASE);
-        __atomic_sub_fetch(&timers.inflight, 1, __ATOMIC_RELEASE);
-
+        for (int i = 0; i < n; i++) {
+            RT_HOOK(timer_fire, rt_hook_cur(), due[i].t);
+            due[i].f(due[i].arg, due[i].seq);
+            /* The last touch of t: its owner may free it once this is 0. */
+            __atomic_sub_fetch(&due[i].t->running, 1, __ATOMIC_RELEASE);
+            __atomic_sub_fetch(&timers.inflight, 1, __ATOMIC_RELEASE);
+        }
         rt_lock_acquire(&timers.lock, RT_RANK_TIMERS);
     }
     next = timers.len > 0 ? timers.heap[0]->when : INT64_MAX;
