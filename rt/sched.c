@@ -870,7 +870,8 @@ static uint32_t pool_pop(rt_ptrpool *pl, rt_lockrank rank, void *items,
     rt_lock_acquire(&pl->lock, rank);
     uint32_t n = pl->n < max ? pl->n : max;
     pl->n -= n;
-    memcpy(items, pl->v + pl->n, n * sizeof *pl->v);
+    if (n > 0) /* an empty pool may have no array yet */
+        memcpy(items, pl->v + pl->n, n * sizeof *pl->v);
     rt_lock_release(&pl->lock);
     return n;
 }
