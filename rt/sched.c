@@ -204,6 +204,18 @@ const char *rt_wait_reason_str(rt_wait_reason r)
 
 static void *sched_alloc(size_t n, const char *what);
 
+/* The pointer arrays below (the global queue, the pools) start at a page
+ * and double until need fits. */
+enum { PTRS_MIN = 512 };
+
+static uint32_t grown_cap(uint32_t cap, uint32_t need)
+{
+    uint32_t c = cap ? cap : PTRS_MIN;
+    while (c < need)
+        c *= 2;
+    return c;
+}
+
 /* The global queue is a ring of G pointers, not a list through the Gs:
  * taking a share of it copies pointers that sit together, where a list
  * walks the Gs themselves under sched.lock, one cache miss each on a line
@@ -211,8 +223,6 @@ static void *sched_alloc(size_t n, const char *what);
  * time there). The ring doubles when full, an mmap under sched.lock as
  * rare as the queue's new peaks; rt_globrunq_trim gives a big, empty ring
  * back so that a fan-out's peak is not kept. */
-enum { GLOBRUNQ_MIN = 512 }; /* one page of pointers */
-
 static G **globrunq_slot(uint32_t i)
 {
     return &sched.runq[(sched.runq_head + i) & (sched.runq_cap - 1)];
@@ -223,9 +233,7 @@ static void globrunq_reserve_locked(uint32_t n)
     uint32_t size = (uint32_t)sched.runq_size, cap = sched.runq_cap;
     if (size + n <= cap)
         return;
-    uint32_t ncap = cap ? cap : GLOBRUNQ_MIN;
-    while (ncap < size + n)
-        ncap *= 2;
+    uint32_t ncap = grown_cap(cap, size + n);
     G **ring = sched_alloc(ncap * sizeof(G *), "the global run queue");
     for (uint32_t i = 0; i < size; i++)
         ring[i] = *globrunq_slot(i);
@@ -268,7 +276,7 @@ void rt_globrunq_trim(void)
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     G **ring = NULL;
     uint32_t cap = sched.runq_cap;
-    if (sched.runq_size == 0 && cap > GLOBRUNQ_MIN) {
+    if (sched.runq_size == 0 && cap > PTRS_MIN) {
         ring = sched.runq;
         sched.runq = NULL;
         sched.runq_cap = sched.runq_head = 0;
@@ -851,9 +859,7 @@ static void pool_push(rt_ptrpool *pl, rt_lockrank rank, const void *items,
 {
     rt_lock_acquire(&pl->lock, rank);
     if (pl->n + n > pl->cap) {
-        uint32_t cap = pl->cap ? pl->cap : 512;
-        while (cap < pl->n + n)
-            cap *= 2;
+        uint32_t cap = grown_cap(pl->cap, pl->n + n);
         void **v = sched_alloc(cap * sizeof *v, "a pool");
         if (pl->v) {
             memcpy(v, pl->v, pl->n * sizeof *v);
@@ -880,6 +886,17 @@ static uint32_t pool_pop(rt_ptrpool *pl, rt_lockrank rank, void *items,
     return n;
 }
 
+/* A full cache of size pointers gives its older half to the pool and
+ * keeps the newer, hotter half. */
+static void pool_spill(rt_ptrpool *pl, rt_lockrank rank, void *cache, int *n,
+                       int size)
+{
+    size_t half = (size_t)size / 2, bytes = half * sizeof(void *);
+    pool_push(pl, rank, cache, (uint32_t)half);
+    memmove(cache, (char *)cache + bytes, bytes);
+    *n = (int)half;
+}
+
 /* Dead Gs own no stack in the release runtime (goexit0 gives it to the
  * P's stack cache), so a G queued behind many others costs only its struct;
  * in the instrumented one a dead G keeps its stack (stack_put says why). */
@@ -893,16 +910,13 @@ static G *gfree_get(P *p)
 
 static void gfree_put(P *p, G *gp)
 {
-    enum { HALF = GFREE_CACHE / 2 };
     if (!p) {
         pool_push(&sched.gfree, RT_RANK_GFREE, &gp, 1);
         return;
     }
-    if (p->ngfree == GFREE_CACHE) { /* the older half goes */
-        pool_push(&sched.gfree, RT_RANK_GFREE, p->gfree, HALF);
-        memmove(p->gfree, p->gfree + HALF, HALF * sizeof p->gfree[0]);
-        p->ngfree = HALF;
-    }
+    if (p->ngfree == GFREE_CACHE)
+        pool_spill(&sched.gfree, RT_RANK_GFREE, p->gfree, &p->ngfree,
+                   GFREE_CACHE);
     p->gfree[p->ngfree++] = gp;
 }
 
@@ -1075,7 +1089,6 @@ rt_sudog *rt_sudog_get(void)
 
 void rt_sudog_put(rt_sudog *s)
 {
-    enum { HALF = SUDOG_CACHE / 2 };
     M *m = getm();
     P *p = m ? pin_p(m) : NULL;
     if (!p) {
@@ -1084,11 +1097,9 @@ void rt_sudog_put(rt_sudog *s)
         pool_push(&sched.sudogs, RT_RANK_SUDOG, &s, 1);
         return;
     }
-    if (p->nsudog == SUDOG_CACHE) { /* the older half goes */
-        pool_push(&sched.sudogs, RT_RANK_SUDOG, p->sudogs, HALF);
-        memmove(p->sudogs, p->sudogs + HALF, HALF * sizeof p->sudogs[0]);
-        p->nsudog = HALF;
-    }
+    if (p->nsudog == SUDOG_CACHE)
+        pool_spill(&sched.sudogs, RT_RANK_SUDOG, p->sudogs, &p->nsudog,
+                   SUDOG_CACHE);
     p->sudogs[p->nsudog++] = s;
     unpin_p(m);
 }
