@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,10 +48,30 @@ static void mkpipe(int p[2])
     ck_assert_int_eq(pipe(p), 0);
 }
 
-/* Is fd open in the process? (after go_close it must not be) */
-static bool fd_open(int fd)
+/* An open file's identity. "Is fd still open?" has no answer in a
+ * threaded process: the kernel hands a closed number to the next open at
+ * once, and the runtime's own threads open files now and then (sysmon
+ * reads /proc to see whether a thread sleeps in the kernel). What a test
+ * can ask is whether fd still names the file it named. */
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+} file_id;
+
+/* {0, 0}, which names no file, if fd is not open. */
+static file_id id_of(int fd)
 {
-    return fcntl(fd, F_GETFD) != -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return (file_id){0, 0};
+    return (file_id){st.st_dev, st.st_ino};
+}
+
+static bool fd_names(int fd, file_id id)
+{
+    struct stat st;
+    return id.ino != 0 && fstat(fd, &st) == 0 && st.st_dev == id.dev &&
+           st.st_ino == id.ino;
 }
 
 /* Reads exactly n bytes (go_read until n, EOF or error); returns the count
@@ -514,8 +535,9 @@ GO_TEST(test_regular_file_fallback)
     ck_assert_int_eq(go_read_ctx(ctx, fd, buf, 5), 5);
     ck_assert_mem_eq(buf, big_out, 5);
     go_ctx_free(ctx);
+    file_id id = id_of(fd);
     ck_assert_int_eq(go_close(fd), 0);
-    ck_assert(!fd_open(fd));
+    ck_assert(!fd_names(fd, id));
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -1237,6 +1259,7 @@ GO_TEST(test_read_ctx_cancelled_during_wait)
 {
     int p[2];
     mkpipe(p);
+    file_id id = id_of(p[0]);
     go_ctx *ctx = go_with_cancel(go_background());
     go_chan *done = go_chan_make(0, 1);
     static reader r;
@@ -1249,7 +1272,7 @@ GO_TEST(test_read_ctx_cancelled_during_wait)
     ck_assert_int_eq(r.ret, -1);
     ck_assert_int_eq(r.err, ECANCELED);
     ck_assert_int_ge(r.at, tc);
-    ck_assert(fd_open(p[0]));
+    ck_assert(fd_names(p[0], id));
     ck_assert_int_eq(go_write(p[1], "after", 5), 5);
     go_ctx *bg = go_with_cancel(go_background());
     char buf[8];
@@ -1354,11 +1377,12 @@ GO_TEST(test_close_wakes_blocked_reader)
     start_reader(&r, p[0], NULL, done);
     wait_started(&r.started);
     ck_assert_int_eq(ld(&r.finished), 0);
+    file_id id = id_of(p[0]);
     ck_assert_int_eq(go_close(p[0]), 0);
     go_chan_recv(done, NULL);
     ck_assert_int_eq(r.ret, -1);
     ck_assert_int_eq(r.err, EBADF);
-    ck_assert(!fd_open(p[0]));
+    ck_assert(!fd_names(p[0], id));
     go_close(p[1]);
     go_chan_free(done);
 }
@@ -1461,8 +1485,9 @@ GO_TEST(test_close_idle_and_use_after_close)
     char buf[4];
     ck_assert_int_eq(go_write(p[1], "q", 1), 1); /* known to the runtime */
     ck_assert_int_eq(go_read(p[0], buf, 1), 1);
+    file_id id = id_of(p[0]);
     ck_assert_int_eq(go_close(p[0]), 0);
-    ck_assert(!fd_open(p[0]));
+    ck_assert(!fd_names(p[0], id));
     errno = 0;
     ck_assert_int_eq(go_close(p[0]), -1);
     ck_assert_int_eq(errno, EBADF);
@@ -1523,10 +1548,11 @@ static void reuse_loop(void *arg)
             atomic_fetch_add(&reuse_bad, 1);
         }
         for (int k = 0; k < 2; k++) {
+            file_id id = id_of(p[k]);
             if (go_close(p[k]) != 0) {
                 /* the fd is ours and open: go_close must have closed it */
                 atomic_fetch_add(&reuse_close_bad, 1);
-                for (int t = 0; t < 1000 && fd_open(p[k]); t++)
+                for (int t = 0; t < 1000 && fd_names(p[k], id); t++)
                     if (go_close(p[k]) != 0)
                         go_yield(); /* keep the table sane: retry */
             }
