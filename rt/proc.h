@@ -61,18 +61,26 @@ typedef struct M M;
 typedef struct P P;
 typedef struct G G;
 
+/* A G is 256 bytes, four cache lines. A fan-out makes Gs on one CPU and
+ * runs them on another, so every line the running side touches is a
+ * transfer between caches: what execute, g_entry and goexit0 use sits
+ * together in the last two lines, one 128-byte pair for the adjacent-line
+ * prefetcher, and what only spawning, dumps and detectors read (the call
+ * site, pub's wait fields) stays out of them. */
 struct G {
     rt_g pub; /* first: rt_g * and G * are interchangeable */
+    G *alllink;
+    /* the running side's fields, from offset 128 */
+    _Alignas(128) rt_stack stack;
     void *sp;
-    rt_stack stack;
-    uint32_t status;
     void (*fn)(void *);
     void *arg;
-    G *schedlink;
-    G *alllink;
     M *m;
+    uint32_t status;
     bool started;
     bool is_main;
+    /* cold: the spawn site and the parent, for dumps and reports */
+    G *schedlink;
     int64_t parent;
     uintptr_t cpc;
     const char *cfile, *cfunc;

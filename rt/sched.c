@@ -1018,6 +1018,12 @@ static void stack_put(P *p, G *gp)
 /* Gs are carved from chunks of G_CHUNK, never freed (as in Go): goroutines
  * made together sit together, so a scan or a ring of them walks memory in
  * order, and a burst of spawns costs one mmap per chunk. */
+/* proc.h's layout: the running side's fields in one aligned 128-byte
+ * pair of lines, and Gs that never share one (chunks are page-aligned). */
+_Static_assert(sizeof(G) % 128 == 0 && offsetof(G, stack) % 128 == 0 &&
+                   offsetof(G, is_main) < offsetof(G, stack) + 128,
+               "G's hot fields must share one 128-byte pair of lines");
+
 static G *g_carve_locked(void)
 {
     enum { G_CHUNK = 64 };
