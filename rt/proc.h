@@ -87,8 +87,10 @@ struct G {
     int cline;
 };
 
+/* Ps start on cache lines of their own: one P's run queue indices and the
+ * next P's, or a global the scheduling points read, never share a line. */
 struct P {
-    int id;
+    _Alignas(64) int id;
     uint32_t status;
     M *m;
     P *link;

@@ -87,7 +87,11 @@
 
 struct rt_sched sched;
 P allp[MAX_PROCS];
-uint32_t rt_sched_armed;
+/* Every M reads it at every scheduling point and sysmon writes it once per
+ * preemption: it must not share a line with anything written more often
+ * (it sat beside allp[0]'s run queue indices, a transfer between caches at
+ * every channel operation of the other M). */
+_Alignas(64) uint32_t rt_sched_armed;
 
 static __thread M *tls_m __attribute__((tls_model("initial-exec")));
 
