@@ -192,6 +192,9 @@ typedef struct gstate {
     uintptr_t stack_lo, stack_hi, stack_min; /* own goroutine stack */
     _Atomic int finished;
     bool blocked;
+    /* The last address the runtime reported g accessing (a channel's
+     * element): near where g writes when a hand-off wakes it. */
+    uintptr_t last_rt_access;
     atomic_flag lock; /* trace part switches vs a concurrent report */
     /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
      * fields above are the ones every access and call touches. */
@@ -222,6 +225,9 @@ void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
                  bool atomic, uintptr_t pc);
 void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
                        uintptr_t pc);
+/* Starts fetching, for writing, the cells of addr's word and its two
+ * neighbours, which g is about to access. */
+void shadow_prefetch(const gstate *g, uintptr_t addr);
 
 /* ---- the compiler's side and libc (tsan.c, libc.c) ----------------------- */
 

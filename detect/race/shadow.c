@@ -37,6 +37,10 @@
  * that happens before it, no stronger and covering no more bytes), else in
  * an empty cell, else over a pseudo-random one. Up to four concurrent reads
  * are remembered, so a read vector exists only when reads are concurrent.
+ *
+ * Among many goroutines that take turns (a ring, a pipeline), the cells a
+ * woken goroutine checks first are a turn old and out of the cache: the
+ * waker starts fetching them (shadow_prefetch, from race.c on_go_unblock).
  */
 #include "race.h"
 
@@ -159,6 +163,17 @@ static inline _Atomic shadow_t *shadow_for_g(const gstate *g, uintptr_t addr)
     if (below < STACK_TOP)
         return g->top_shadow + ((STACK_TOP - 1 - below) >> 3) * SHADOW_CELLS;
     return shadow_at(addr);
+}
+
+void shadow_prefetch(const gstate *g, uintptr_t addr)
+{
+    if (!shadow_ready || !shadow_covers(addr))
+        return;
+    const char *c = (const char *)shadow_for_g(g, addr & ~(uintptr_t)7);
+    const size_t word = SHADOW_CELLS * sizeof(shadow_t);
+    __builtin_prefetch(c - word, 1);
+    __builtin_prefetch(c, 1);
+    __builtin_prefetch(c + word, 1);
 }
 
 /* The end of the run from addr (before end) whose shadow is contiguous. */
