@@ -290,6 +290,20 @@ void rt_globrunq_trim(void)
         munmap(ring, cap * sizeof(G *));
 }
 
+/* A spawner that outruns whoever runs its goroutines grows the global
+ * queue, 256 bytes of G per goroutine that waits, until its time slice
+ * ends. A fan-out of a million goroutines queued 40-60 thousand at
+ * GOMAXPROCS 2, and 100-175 thousand at 1 (a slice of 10 ms or more,
+ * spawning at 100-200 ns), so its peak memory was mostly queue (bench/
+ * README, session 15). Once the global queue holds SPAWN_BACKLOG
+ * goroutines, a spawn ends the spawner's slice as sysmon would
+ * (go_spawn): it goes to the back of the queue, and what it queued runs
+ * first. Go lets the queue grow until sysmon preempts; the departure
+ * only makes that happen earlier for spawners, at the cost of one switch
+ * per SPAWN_BACKLOG spawns. */
+enum { SPAWN_BACKLOG = 16384 };
+static __thread bool backlogged __attribute__((tls_model("initial-exec")));
+
 /* Moves half of p's full local queue plus gp to the global queue. */
 static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
 {
@@ -304,6 +318,8 @@ static bool runq_put_slow(P *p, G *gp, uint32_t h, uint32_t t)
     batch[n] = gp;
     rt_lock_acquire(&sched.lock, RT_RANK_SCHED);
     globrunq_put_batch_locked(batch, n + 1);
+    if (sched.runq_size >= SPAWN_BACKLOG)
+        backlogged = true;
     rt_lock_release(&sched.lock);
     return true;
 }
@@ -1212,6 +1228,16 @@ void rt_spawn(void (*fn)(void *), void *arg, const char *file, int line,
         wakep();
 }
 
+/* A spawn that filled the global queue past SPAWN_BACKLOG ends the
+ * spawner's time slice. */
+static void spawn_backpressure(void)
+{
+    if (__builtin_expect(backlogged, 0)) {
+        backlogged = false;
+        go_yield();
+    }
+}
+
 /* Spawning is a scheduling point, as newproc's prologue is in Go: a loop
  * that only spawns yields when its time slice is over. */
 void go_spawn_at(void (*fn)(void *), void *arg, const char *file, int line,
@@ -1219,12 +1245,14 @@ void go_spawn_at(void (*fn)(void *), void *arg, const char *file, int line,
 {
     rt_sched_point();
     rt_spawn(fn, arg, file, line, func, (uintptr_t)__builtin_return_address(0));
+    spawn_backpressure();
 }
 
 void go_spawn(void (*fn)(void *), void *arg)
 {
     rt_sched_point();
     rt_spawn(fn, arg, NULL, 0, NULL, (uintptr_t)__builtin_return_address(0));
+    spawn_backpressure();
 }
 
 /* ---- switching between a goroutine and g0 ---------------------------------
