@@ -292,8 +292,8 @@ void rt_globrunq_trim(void)
 
 /* A spawner that outruns whoever runs its goroutines grows the global
  * queue, 256 bytes of G per goroutine that waits, until its time slice
- * ends. A fan-out of a million goroutines queued 40-60 thousand at
- * GOMAXPROCS 2, and 100-175 thousand at 1 (a slice of 10 ms or more,
+ * ends. A fan-out of a million goroutines queued up to 60 thousand at
+ * GOMAXPROCS 2, and 87-175 thousand at 1 (a slice of 10 ms or more,
  * spawning at 100-200 ns), so its peak memory was mostly queue (bench/
  * README, session 15). Once the global queue holds SPAWN_BACKLOG
  * goroutines, a spawn ends the spawner's slice as sysmon would
@@ -1035,15 +1035,15 @@ static void stack_put(P *p, G *gp)
     gp->stack.slab = NULL;
 }
 
-/* Gs are carved from chunks of G_CHUNK, never freed (as in Go): goroutines
- * made together sit together, so a scan or a ring of them walks memory in
- * order, and a burst of spawns costs one mmap per chunk. */
 /* proc.h's layout: the running side's fields in one aligned 128-byte
  * pair of lines, and Gs that never share one (chunks are page-aligned). */
 _Static_assert(sizeof(G) % 128 == 0 && offsetof(G, stack) % 128 == 0 &&
                    offsetof(G, is_main) < offsetof(G, stack) + 128,
                "G's hot fields must share one 128-byte pair of lines");
 
+/* Gs are carved from chunks of G_CHUNK, never freed (as in Go): goroutines
+ * made together sit together, so a scan or a ring of them walks memory in
+ * order, and a burst of spawns costs one mmap per chunk. */
 static G *g_carve_locked(void)
 {
     enum { G_CHUNK = 64 };
