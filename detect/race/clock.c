@@ -634,3 +634,19 @@ void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
     if (own != SID_NONE)
         d->e[own] = own_epoch;
 }
+
+vclock *vc_above_floor(const vclock *vc, epoch_t (*floor)(sid_t))
+{
+    uint32_t len = vc->len;
+    while (len && vc_get(vc, len - 1) <= floor(len - 1))
+        len--;
+    if (len > FLAT_MAX || (len == vc->len && !vc->depth))
+        return NULL;
+    vclock *n = header_new(len);
+    n->len = len;
+    for (uint32_t i = 0; i < len; i++) {
+        epoch_t e = vc_get(vc, i);
+        n->e[i] = e > floor(i) ? e : 0;
+    }
+    return n;
+}

@@ -77,8 +77,9 @@
  * the oldest free slot even though nobody knows its last owner. That can
  * only hide races, never invent one: a goroutine that later learns the new
  * owner's epoch also covers the old owner's accesses to memory it then
- * touches. This is the only precision our clocks give up, and it needs
- * more than ADOPT_AFTER goroutines that ended unjoined. Clocks stay short
+ * touches. It needs more than ADOPT_AFTER goroutines that ended unjoined,
+ * and with the floors' exception for code outside goroutines ("Floors")
+ * it is all the precision our clocks give up. Clocks stay short
  * where nothing forces them wide: a child shares its parent's clock
  * copy-on-write (clock.c), so a million parked goroutines cost a reference
  * each.
@@ -146,6 +147,9 @@ typedef struct slot {
     gstate *inc[INC_KEEP];
 } slot;
 
+static _Atomic long nlive, nblocked; /* goroutines */
+static gstate boot;                  /* goroutine 0: code outside goroutines */
+static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
 static slot *slot_chunks[MAX_SLOTS / SLOT_CHUNK];
 static sid_t nslots;
 /* Free slots, a ring from oldest (head) to newest: a spawn+join loop reuses
@@ -221,9 +225,11 @@ static epoch_t knows(const gstate *g, sid_t s)
 {
     if (s == g->sid)
         return g->epoch;
-    epoch_t e = vc_get(g->vc, s);
+    epoch_t e = vc_get(g->vc, s), f = race_floor(s);
     if (s == g->pin_sid && g->pin_epoch > e)
         e = g->pin_epoch;
+    if (f > e)
+        e = f;
     return g->pending ? pend_max(&g->pend, s, e) : e;
 }
 
@@ -446,6 +452,208 @@ static sid_t slot_pick(const gstate *parent)
     return nslots++;
 }
 
+/* ---- floors -------------------------------------------------------------
+ *
+ * A clock keeps an entry for every slot its goroutine ever learned of, so
+ * one burst of 10,000 goroutines leaves its joiner, and everyone it later
+ * talks to, with a 10,000-wide clock long after they ended: a tree whose
+ * every change copies a path. A worker pool of nine goroutines then paid
+ * a path copy per channel operation for the rest of the program
+ * (MacroPool100k after Cancel10k in one process: 5-7x slower).
+ *
+ * Yet once every live goroutine knows a free slot's last epoch E, the
+ * entry says nothing: every access of the slot's past owners happens
+ * before everything still to run, since what is yet to be created is
+ * created by the living, who pass on what they know. The slot's floor
+ * records that: race_floor(s) = E means every goroutine holds (s, E), and
+ * knows() and the access check read it where the clock has less. A clock
+ * may then leave out all it holds at or below the floors, and a slot
+ * whose epoch is under its floor is reusable by any parent.
+ *
+ * A pass (floor_pass) raises the floors and drops what they cover from
+ * every clock (goroutines' and sync objects'): it reads every live
+ * goroutine's state, so it runs only in a solo section, only while few
+ * goroutines live (FLOOR_MAX_LIVE), and only after as many slots ended as
+ * the pass costs to scan (floor_due). It then lines the free slots up
+ * lowest first, so the next goroutines take small slot numbers and their
+ * clocks stay flat and short: a clock is as wide as the highest slot it
+ * knows above its floor, so one live goroutine in a high slot keeps the
+ * clocks that know it wide until it ends.
+ *   What it gives up: `boot`, the code outside goroutines (a thread that
+ * neither the runtime nor the program started, the go_run caller), is not
+ * asked, since it joins nobody and would block every floor; it is taken to
+ * know what the floors cover. A race between such code and a goroutine
+ * that had ended, and that every live goroutine had joined, is missed.
+ * Goroutines and the program's own threads lose nothing: a pass drops only
+ * what each of them knows.
+ */
+enum {
+    FLOOR_AFTER = 1024,    /* slots ended before a pass is worth it */
+    FLOOR_MAX_LIVE = 32,   /* live goroutines a pass compares */
+    FLOOR_SYNC_RATIO = 64, /* sync objects per ended slot a pass may visit */
+};
+
+epoch_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
+
+static struct {
+    size_t ended; /* slots freed since the last pass */
+    size_t left;  /* free slots the last pass could not floor */
+} floors;
+
+static void floor_set(sid_t s, epoch_t e)
+{
+    epoch_t **c = &race_floor_chunks[s / FLOOR_CHUNK];
+    if (!*c)
+        *c = race_calloc(FLOOR_CHUNK * sizeof(epoch_t));
+    (*c)[s % FLOOR_CHUNK] = e;
+}
+
+/* Live goroutines' and threads' states (boot's too) into out; SIZE_MAX if
+ * there are more than max. */
+static size_t live_states(gstate **out, size_t max)
+{
+    size_t n = 0;
+    for (sid_t s = 0; s < nslots; s++) {
+        gstate *g = slot_at(s)->inc[0];
+        if (!g || atomic_load_explicit(&g->finished, memory_order_relaxed))
+            continue;
+        if (n == max)
+            return SIZE_MAX;
+        out[n++] = g;
+    }
+    return n;
+}
+
+/* Raises the floor of every free slot whose last epoch all of live know.
+ * Returns how many it raised; floors.left is how many it could not. */
+static size_t raise_floors(gstate *const *live, size_t nl)
+{
+    size_t raised = 0, left = 0;
+    for (size_t k = 0; k < freeq.n; k++) {
+        sid_t s = *freeq_at(k);
+        epoch_t last = slot_at(s)->epoch;
+        if (last <= race_floor(s) || last >= UINT32_MAX / 2)
+            continue;
+        size_t i = 0;
+        while (i < nl && (live[i] == &boot || knows(live[i], s) >= last))
+            i++;
+        if (i < nl) {
+            left++;
+            continue;
+        }
+        floor_set(s, last);
+        raised++;
+    }
+    floors.left = left;
+    return raised;
+}
+
+/* Old clock -> its copy above the floors, so that holders sharing a clock
+ * share its copy. The table holds a reference to both until the pass ends:
+ * no old clock is freed, and its address reused, while it is a key. */
+struct remap {
+    vclock *old, *now; /* now NULL: keep old */
+};
+
+static vclock *remapped(struct remap *tab, size_t mask, vclock *vc)
+{
+    size_t h = ((uintptr_t)vc >> 4) * 0x9e3779b97f4a7c15ull >> 20 & mask;
+    while (tab[h].old && tab[h].old != vc)
+        h = (h + 1) & mask;
+    if (!tab[h].old) {
+        tab[h].old = vc_share(vc);
+        tab[h].now = vc_above_floor(vc, race_floor);
+    }
+    return tab[h].now;
+}
+
+/* Replaces *vcp by its copy above the floors, if that is any smaller. */
+static void compact_clock(struct remap *tab, size_t mask, vclock **vcp)
+{
+    vclock *now = *vcp ? remapped(tab, mask, *vcp) : NULL;
+    if (now) {
+        vc_unref(*vcp);
+        *vcp = vc_share(now);
+    }
+}
+
+static size_t sync_objects(void);
+static void compact_syncs(struct remap *tab, size_t mask);
+
+/* Drops what the floors cover from every clock. A goroutine's knowledge
+ * does not change, so one that was clean (clean_and_known) stays clean,
+ * as in settle(). */
+static void compact_clocks(gstate *const *live, size_t nl, size_t nsync)
+{
+    size_t cap = 16;
+    while (cap < 2 * (nl + nsync))
+        cap *= 2;
+    struct remap *tab = race_calloc(cap * sizeof *tab);
+    for (size_t i = 0; i < nl; i++) {
+        gstate *g = live[i];
+        bool clean = g->vc && g->vc->gen == g->rel_gen;
+        compact_clock(tab, cap - 1, &g->vc);
+        if (clean)
+            g->rel_gen = g->vc->gen;
+    }
+    compact_syncs(tab, cap - 1);
+    for (size_t i = 0; i < cap; i++) {
+        vc_unref(tab[i].old);
+        vc_unref(tab[i].now);
+    }
+    race_free(tab);
+}
+
+/* Lines the free slots up so that the lowest is the newest, which
+ * slot_pick tries first: a bitmap of them, read from the top down. */
+static void freeq_lowest_newest(void)
+{
+    size_t words = (nslots + 63) / 64;
+    uint64_t *set = race_calloc(words * sizeof *set);
+    for (size_t k = 0; k < freeq.n; k++) {
+        sid_t s = *freeq_at(k);
+        set[s / 64] |= 1ull << (s % 64);
+    }
+    freeq.head = 0;
+    size_t k = 0;
+    for (size_t w = words; w-- > 0;)
+        for (uint64_t b = set[w]; b; b &= ~(1ull << (63 - __builtin_clzll(b))))
+            freeq.sid[k++] = (sid_t)(w * 64 + 63 - __builtin_clzll(b));
+    race_free(set);
+}
+
+/* Is a pass worth its cost now, before parent spawns? Its scan of every
+ * slot is paid for by the slots that ended since the last pass: at most
+ * 16 looked at for each, or 64 when parent's clock is a tree, which costs
+ * every channel operation a path copy until a pass makes it flat. */
+static bool floor_due(const gstate *parent)
+{
+    bool wide = parent->vc && parent->vc->depth;
+    size_t need = wide ? FLOOR_AFTER / 16 : FLOOR_AFTER;
+    if (need < floors.left)
+        need = floors.left;
+    if (need < nslots / (wide ? 64 : 16))
+        need = nslots / (wide ? 64 : 16);
+    return floors.ended >= need &&
+           atomic_load_explicit(&nlive, memory_order_relaxed) <= FLOOR_MAX_LIVE;
+}
+
+/* Solo section: no other thread touches any state. */
+static void floor_pass(void)
+{
+    gstate *live[FLOOR_MAX_LIVE + 8]; /* boot and a few threads besides */
+    size_t nl = live_states(live, sizeof live / sizeof live[0]);
+    size_t nsync = sync_objects();
+    size_t ended = floors.ended;
+    floors.ended = 0;
+    if (nl == SIZE_MAX || nsync > FLOOR_SYNC_RATIO * ended)
+        return;
+    if (!raise_floors(live, nl))
+        return;
+    compact_clocks(live, nl, nsync);
+    freeq_lowest_newest();
+}
+
 /* Makes g the new owner of a slot. Slots lock held. Returns the
  * incarnation that drops out of the slot's memory, for the caller to destroy
  * once the lock is released (nothing can reach it any more). */
@@ -471,6 +679,7 @@ static void slot_release(gstate *g)
      * who can reuse the slot: spawn+join loops keep clocks short. */
     slot_at(g->sid)->epoch = g->touched ? g->epoch : g->epoch - 1;
     freeq_push(g->sid);
+    floors.ended++;
     race_slots_unlock();
 }
 
@@ -493,10 +702,6 @@ gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
 }
 
 /* ---- the current goroutine ----------------------------------------------- */
-
-static gstate boot; /* goroutine 0: code outside goroutines */
-static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
-static _Atomic long nlive, nblocked;
 
 long race_live_goroutines(void)
 {
@@ -656,6 +861,24 @@ static void sync_forget(uintptr_t a)
 void race_sync_forget(uintptr_t addr)
 {
     sync_forget(addr);
+}
+
+/* Sync objects in all shards. */
+static size_t sync_objects(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SYNC_SHARDS; i++)
+        n += syncs[i].n;
+    return n;
+}
+
+/* Floors: drops what they cover from every sync object's clock. Solo. */
+static void compact_syncs(struct remap *tab, size_t mask)
+{
+    for (size_t i = 0; i < SYNC_SHARDS; i++)
+        for (size_t h = 0; h < syncs[i].cap; h++)
+            for (syncobj *o = syncs[i].tab[h]; o; o = o->next)
+                compact_clock(tab, mask, &o->vc);
 }
 
 /* Settles g and the object it is about to operate on. */
@@ -928,6 +1151,8 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
     gstate *p = named(parent);
     if (!p)
         p = &boot;
+    if (race_solo && floor_due(p))
+        floor_pass();
     gstate *c = child_of(p, rt_hook_goid(child), pc);
     c->parent = rt_hook_goid(parent);
     done_with(p);

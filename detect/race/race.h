@@ -60,6 +60,10 @@ bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own);
 /* *dst = src (+ own entry). */
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
+/* A flat copy of vc without its entries at or below floor(slot), which
+ * every goroutine holds anyway (race.c, "Floors"); NULL if that would
+ * leave it wider than FLAT_MAX or change nothing of a flat clock. */
+vclock *vc_above_floor(const vclock *vc, epoch_t (*floor)(sid_t));
 
 #define SID_NONE UINT32_MAX
 
@@ -132,6 +136,16 @@ typedef struct accessor {
     const pendset *pend; /* and these (gstate.pend) */
 } accessor;
 
+/* Every goroutine, live or to come, holds slot s up to race_floor(s): a
+ * clock may leave out what is at or below it (race.c, "Floors"). */
+enum { FLOOR_CHUNK = 4096 };
+extern epoch_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
+static inline epoch_t race_floor(sid_t s)
+{
+    const epoch_t *c = race_floor_chunks[s / FLOOR_CHUNK];
+    return c ? c[s % FLOOR_CHUNK] : 0;
+}
+
 static inline bool happens_before(const accessor *a, shadow_t old)
 {
     sid_t s = shadow_sid(old);
@@ -139,7 +153,7 @@ static inline bool happens_before(const accessor *a, shadow_t old)
     if (s == a->sid)
         return e <= a->epoch;
     return e <= vc_get(a->vc, s) || (s == a->pin_sid && e <= a->pin_epoch) ||
-           e <= pend_max(a->pend, s, 0);
+           e <= pend_max(a->pend, s, 0) || e <= race_floor(s);
 }
 
 /* Checks `cur` against the cells of one word and records it. Returns 0 or

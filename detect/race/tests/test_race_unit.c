@@ -553,6 +553,95 @@ EDGE_TEST(atomic_relaxed, wr(&shared_x);
           while (!__tsan_atomic32_load((int *)&flag, 0)) go_yield();
           rd(&shared_x), 1)
 
+/* ---- floors (race.c, "Floors") -------------------------------------------
+ * After a wave of goroutines that main joined, a spawn raises the floors of
+ * their slots and compacts the clocks: main's clock turns flat and short,
+ * the next goroutine takes a small slot, what main joined is no race, and
+ * what nobody joined (a stray goroutine, and one in a floored slot after
+ * the pass) still is. */
+enum { WAVE = 2000 };
+static int cells[WAVE];
+static int64_t stray_x, late_x; /* words apart: a report is per word */
+static sid_t cell_sid[WAVE], stray_sid, late_sid, reader_sid;
+static struct {
+    uint32_t len, depth;
+    epoch_t floor_joined, floor_stray, floor_late;
+} seen;
+
+static void stray(void *arg)
+{
+    (void)arg;
+    stray_sid = race_cur()->sid;
+    wr(&stray_x);
+}
+
+static void wave_member(void *arg)
+{
+    intptr_t i = (intptr_t)arg;
+    cell_sid[i] = race_cur()->sid;
+    wr(&cells[i]);
+    go_wg_done(&wg);
+}
+
+static void wave_reader(void *arg)
+{
+    (void)arg;
+    reader_sid = race_cur()->sid;
+    for (int i = 0; i < WAVE; i++)
+        rd(&cells[i]);
+    go_wg_done(&wg);
+}
+
+static void late_writer(void *arg)
+{
+    (void)arg;
+    late_sid = race_cur()->sid;
+    wr(&late_x);
+}
+
+static int floors_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    GO(stray, NULL);
+    go_sleep(5000000); /* it ends; a sleep orders nothing */
+    go_wg_add(&wg, WAVE);
+    for (intptr_t i = 0; i < WAVE; i++)
+        GO(wave_member, (void *)i);
+    go_wg_wait(&wg);
+    go_wg_add(&wg, 1);
+    GO(wave_reader, NULL); /* the pass runs at this spawn */
+    go_wg_wait(&wg);
+    const vclock *vc = race_cur()->vc;
+    seen.len = vc ? vc->len : 0;
+    seen.depth = vc ? vc->depth : 0;
+    seen.floor_joined = race_floor(cell_sid[0]);
+    seen.floor_stray = race_floor(stray_sid);
+    rd(&stray_x); /* race 1 */
+    GO(late_writer, NULL);
+    go_sleep(5000000);
+    seen.floor_late = race_floor(late_sid);
+    /* race 2: late_sid's floor predates its write. Another pc than race
+     * 1's, which the report would take for the same race (both rd()s may
+     * be inlined, with one return address). */
+    race_access(race_cur(), (uintptr_t)&late_x, sizeof late_x, false, false,
+                (uintptr_t)late_writer);
+    return DONE;
+}
+
+START_TEST(test_floors)
+{
+    go_maxprocs(1); /* a pass needs a solo section */
+    ck_assert_int_eq(run(floors_main), DONE);
+    ck_assert_uint_gt(seen.floor_joined, 0);
+    ck_assert_uint_eq(seen.floor_stray, 0);
+    ck_assert_uint_eq(seen.depth, 0);
+    ck_assert_uint_lt(seen.len, 16);
+    ck_assert_uint_lt(reader_sid, 16);
+    ck_assert_uint_gt(seen.floor_late, 0); /* it took a floored slot */
+    ck_assert_int_eq(race_count(), 2);
+}
+END_TEST
+
 /* ---- one thread at a time: rt_hook_parallel ------------------------------
  * The detector works without locked instructions (solo sections) while
  * the count is zero, so every way a second thread starts running user
@@ -767,6 +856,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_ctx_cancel);
     tcase_add_test(e, test_atomic_acq_rel);
     tcase_add_test(e, test_atomic_relaxed);
+    tcase_add_test(e, test_floors);
     tcase_add_test(e, test_parallel_count);
     tcase_add_test(e, test_solo_sections);
     suite_add_tcase(s, e);
