@@ -147,8 +147,10 @@ typedef struct slot {
     gstate *inc[INC_KEEP];
 } slot;
 
-static _Atomic long nlive, nblocked; /* goroutines */
-static gstate boot;                  /* goroutine 0: code outside goroutines */
+/* Goroutines live and blocked: every spawn and end on every M counts. */
+static _Alignas(64) _Atomic long nlive;
+static _Atomic long nblocked;
+static gstate boot; /* goroutine 0: code outside goroutines */
 static atomic_flag boot_lock = ATOMIC_FLAG_INIT;
 static slot *slot_chunks[MAX_SLOTS / SLOT_CHUNK];
 static sid_t nslots;
@@ -156,20 +158,24 @@ static sid_t nslots;
  * the slot it just joined (newest); a fan-out whose children end while the
  * parent still spawns buries the slots it joined last round under ones it
  * cannot reuse yet, and finds them at the head. Examined slots that cannot
- * be reused go round to the back, so a stuck head does not block reuse. */
+ * be reused go round to the back, so a stuck head does not block reuse.
+ * The slots lock and the counts of "Floors" share its line: at two Ps a
+ * spawn on one M and an end on the other take turns at all of it. */
 static struct {
+    _Alignas(64) atomic_flag lock;
     sid_t *sid;
     size_t head, n, cap; /* cap: a power of two */
+    size_t ended;        /* slots freed since the last floor pass */
+    size_t unfloored;    /* free slots the last pass could not floor */
 } freeq;
-static atomic_flag slots_lock_ = ATOMIC_FLAG_INIT;
 
 void race_slots_lock(void)
 {
-    table_lock(&slots_lock_);
+    table_lock(&freeq.lock);
 }
 void race_slots_unlock(void)
 {
-    table_unlock(&slots_lock_);
+    table_unlock(&freeq.lock);
 }
 
 static slot *slot_at(sid_t s)
@@ -495,11 +501,6 @@ enum {
 
 epoch_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
 
-static struct {
-    size_t ended; /* slots freed since the last pass */
-    size_t left;  /* free slots the last pass could not floor */
-} floors;
-
 static void floor_set(sid_t s, epoch_t e)
 {
     epoch_t **c = &race_floor_chunks[s / FLOOR_CHUNK];
@@ -525,7 +526,7 @@ static size_t live_states(gstate **out, size_t max)
 }
 
 /* Raises the floor of every free slot whose last epoch all of live know.
- * Returns how many it raised; floors.left is how many it could not. */
+ * Returns how many it raised; freeq.unfloored is how many it could not. */
 static size_t raise_floors(gstate *const *live, size_t nl)
 {
     size_t raised = 0, left = 0;
@@ -544,7 +545,7 @@ static size_t raise_floors(gstate *const *live, size_t nl)
         floor_set(s, last);
         raised++;
     }
-    floors.left = left;
+    freeq.unfloored = left;
     return raised;
 }
 
@@ -630,11 +631,11 @@ static bool floor_due(const gstate *parent)
 {
     bool wide = parent->vc && parent->vc->depth;
     size_t need = wide ? FLOOR_AFTER / 16 : FLOOR_AFTER;
-    if (need < floors.left)
-        need = floors.left;
+    if (need < freeq.unfloored)
+        need = freeq.unfloored;
     if (need < nslots / (wide ? 64 : 16))
         need = nslots / (wide ? 64 : 16);
-    return floors.ended >= need &&
+    return freeq.ended >= need &&
            atomic_load_explicit(&nlive, memory_order_relaxed) <= FLOOR_MAX_LIVE;
 }
 
@@ -644,8 +645,8 @@ static void floor_pass(void)
     gstate *live[FLOOR_MAX_LIVE + 8]; /* boot and a few threads besides */
     size_t nl = live_states(live, sizeof live / sizeof live[0]);
     size_t nsync = sync_objects();
-    size_t ended = floors.ended;
-    floors.ended = 0;
+    size_t ended = freeq.ended;
+    freeq.ended = 0;
     if (nl == SIZE_MAX || nsync > FLOOR_SYNC_RATIO * ended)
         return;
     if (!raise_floors(live, nl))
@@ -679,7 +680,7 @@ static void slot_release(gstate *g)
      * who can reuse the slot: spawn+join loops keep clocks short. */
     slot_at(g->sid)->epoch = g->touched ? g->epoch : g->epoch - 1;
     freeq_push(g->sid);
-    floors.ended++;
+    freeq.ended++;
     race_slots_unlock();
 }
 
