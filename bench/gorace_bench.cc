@@ -65,6 +65,11 @@
  *                      Done, Wait for them
  * Macro programs, the corpus/seeds patterns at realistic sizes (op = run):
  *   MacroPool100k      004_worker_pool: 100k jobs through 8 workers
+ *   MacroPoolAfterBurst  the same after a burst of 10k goroutines that main
+ *                      joined (untimed, every run): a program's start-up
+ *                      fan-out, then its steady state. Under race
+ *                      detection the burst must not leave the pool's
+ *                      clocks 10k wide (detect/race/race.c, "Floors")
  *   MacroFanOut1M      004_fan_out: 1M goroutines, index writes, WaitGroup
  *   MacroPipeline3     generate -> square -> sum, 100k values, unbuffered
  *   MacroCtxWorkers    003_ctx_worker_jobs: 4 workers select on ctx.Done()
@@ -641,31 +646,65 @@ void macro_pool_worker(void *arg)
     go_wg_done(&p->running);
 }
 
-void MacroPool100k(benchmark::State &state)
+/* One run of the pool: kMacroJobs jobs through kPoolWorkers workers. */
+bool macro_pool_run(int64_t want)
 {
-    Footprint fp(state);
+    Pool p = {};
+    p.n = kMacroJobs;
+    p.jobs = go_chan_make(sizeof(int64_t), 100);
+    p.results = go_chan_make(sizeof(int64_t), 100);
+    go_wg_add(&p.running, kPoolWorkers + 1);
+    for (int i = 0; i < kPoolWorkers; i++)
+        GO(macro_pool_worker, &p);
+    GO(pool_feeder, &p);
+    int64_t sum = 0;
+    for (int64_t i = 0; i < kMacroJobs; i++) {
+        int64_t r;
+        go_chan_recv(p.results, &r);
+        sum += r;
+    }
+    go_wg_wait(&p.running);
+    go_chan_free(p.jobs);
+    go_chan_free(p.results);
+    return sum == want;
+}
+
+int64_t macro_pool_want()
+{
     int64_t want = 0;
     for (int64_t i = 0; i < kMacroJobs; i++)
         want += crunch(i);
+    return want;
+}
+
+void MacroPool100k(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t want = macro_pool_want();
+    for (auto _ : state)
+        if (!macro_pool_run(want))
+            state.SkipWithError("pool lost a job");
+}
+
+void burst_member(void *arg)
+{
+    go_wg_done(static_cast<go_wg *>(arg));
+}
+
+void MacroPoolAfterBurst(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t want = macro_pool_want();
+    const int64_t burst = kMacroJobs / 10;
     for (auto _ : state) {
-        Pool p = {};
-        p.n = kMacroJobs;
-        p.jobs = go_chan_make(sizeof(int64_t), 100);
-        p.results = go_chan_make(sizeof(int64_t), 100);
-        go_wg_add(&p.running, kPoolWorkers + 1);
-        for (int i = 0; i < kPoolWorkers; i++)
-            GO(macro_pool_worker, &p);
-        GO(pool_feeder, &p);
-        int64_t sum = 0;
-        for (int64_t i = 0; i < kMacroJobs; i++) {
-            int64_t r;
-            go_chan_recv(p.results, &r);
-            sum += r;
-        }
-        go_wg_wait(&p.running);
-        go_chan_free(p.jobs);
-        go_chan_free(p.results);
-        if (sum != want)
+        state.PauseTiming();
+        go_wg wg = {};
+        go_wg_add(&wg, burst);
+        for (int64_t i = 0; i < burst; i++)
+            GO(burst_member, &wg);
+        go_wg_wait(&wg);
+        state.ResumeTiming();
+        if (!macro_pool_run(want))
             state.SkipWithError("pool lost a job");
     }
 }
@@ -1175,6 +1214,7 @@ void register_all()
         {"TimeoutLoop", TimeoutLoop},
         {"WaitGroup1k", WaitGroup1k},
         {"MacroPool100k", MacroPool100k},
+        {"MacroPoolAfterBurst", MacroPoolAfterBurst},
         {"MacroFanOut1M", MacroFanOut1M},
         {"MacroPipeline3", MacroPipeline3},
         {"MacroCtxWorkers", MacroCtxWorkers},

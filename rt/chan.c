@@ -602,6 +602,11 @@ void go_chan_free(go_chan *c)
     rt_lock_release(&c->lock);
     if (parked_on)
         rt_throw("go_chan_free of a channel goroutines are blocked on");
+#ifdef GORACE_INSTR
+    if (c->dataqsiz && c->elemsize)
+        for (size_t i = 0; i < c->dataqsiz; i++)
+            RT_HOOK(sync_free, rt_hook_cur(), rt_chan_slot_addr(c, i));
+#endif
     RT_HOOK(chan_free, rt_hook_cur(), c);
     c->magic = 0;
     rt_quarantine(c);

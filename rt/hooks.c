@@ -192,7 +192,7 @@ void rt_hook_goroutines(void (*fn)(const rt_ginfo *gi, void *arg), void *arg)
 
 bool rt_hook_stop_the_world(int64_t timeout_ns)
 {
-    store_rel(&sched.stw, 1);
+    __atomic_add_fetch(&sched.stw, 1, __ATOMIC_ACQ_REL);
     G *self = curg();
     int64_t deadline = rt_nanotime() + timeout_ns;
     for (;;) {
@@ -210,5 +210,5 @@ bool rt_hook_stop_the_world(int64_t timeout_ns)
 
 void rt_hook_start_the_world(void)
 {
-    store_rel(&sched.stw, 0);
+    __atomic_sub_fetch(&sched.stw, 1, __ATOMIC_ACQ_REL);
 }

@@ -111,6 +111,10 @@ typedef struct rt_hooks {
     void (*chan_recv)(rt_hg *g, const void *c, long slot);
     void (*chan_close)(rt_hg *g, const void *c);
     void (*chan_free)(rt_hg *g, const void *c);
+    /* addr no longer names a sync object: forget what was released on it
+     * (sent for each buffer slot of a channel being freed, before
+     * chan_free, so that memory reused later starts with no history) */
+    void (*sync_free)(rt_hg *g, const void *addr);
     /* sync: write is RT_LOCK_READ (RWMutex.RLock), RT_LOCK_MUTEX or
      * RT_LOCK_RW (RWMutex.Lock); non-zero means exclusive */
     void (*mutex_lock)(rt_hg *g, const void *m, int write);
@@ -286,7 +290,10 @@ const char *rt_hook_wait_reason(int reason);
 /* Stops every other goroutine at its next scheduling point (it keeps no
  * goroutine from running that is already blocked). False if some goroutine
  * did not stop within timeout_ns (it is busy in a loop): the world is then
- * partly stopped; call rt_hook_start_the_world either way. */
+ * partly stopped; call rt_hook_start_the_world either way. Stops by two
+ * detectors at once nest. An M waiting for the world to start again stops
+ * counting in rt_hook_parallel: once all have, the caller may open a solo
+ * section. */
 bool rt_hook_stop_the_world(int64_t timeout_ns);
 void rt_hook_start_the_world(void);
 

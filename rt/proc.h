@@ -194,7 +194,7 @@ struct rt_sched {
     rt_note main_note;
     uint32_t exiting;
     uint32_t dying; /* a fatal error is being printed */
-    uint32_t stw;   /* a detector stopped the world */
+    uint32_t stw;   /* detectors stopping the world now (a count) */
     bool started;
     /* sysmon sleeps on sysmon_note while every P is idle */
     bool sysmon_wait;

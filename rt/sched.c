@@ -1725,8 +1725,15 @@ static void explore_idle(M *m)
     }
 }
 
-static void wait_for_world(void)
+/* A detector stopped the world: m runs nothing until it starts again, so
+ * it stops counting as a thread that runs hooks (rt/hooks.h), and the
+ * detector may then work alone (detect/race/race.c, "Floors"). Running a
+ * goroutine or a timer counts it again. */
+static void wait_for_world(M *m)
 {
+    if (!load_acq(&sched.stw))
+        return;
+    m_hooks_off(m);
     while (load_acq(&sched.stw))
         usleep(50);
 }
@@ -1741,7 +1748,7 @@ static G *find_runnable(M *m, bool *inherit)
             explore_idle(m); /* the seeded P is elsewhere */
             continue;
         }
-        wait_for_world();
+        wait_for_world(m);
         if (load_relaxed(&sched.exiting)) {
             for (;;)
                 pause();

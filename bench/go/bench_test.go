@@ -371,39 +371,71 @@ func crunch(x int64) int64 {
 	return int64(h >> 1)
 }
 
-func BenchmarkMacroPool100k(b *testing.B) {
-	defer reportMaxRSS(b)
+// macroPoolRun is one run of the pool: macroJobs jobs through poolWorkers
+// workers; it returns the sum of the results.
+func macroPoolRun() int64 {
+	jobs := make(chan int64, 100)
+	results := make(chan int64, 100)
+	var running sync.WaitGroup
+	running.Add(poolWorkers + 1)
+	for w := 0; w < poolWorkers; w++ {
+		go func() {
+			for job := range jobs {
+				results <- crunch(job)
+			}
+			running.Done()
+		}()
+	}
+	go func() {
+		for i := int64(0); i < int64(macroJobs); i++ {
+			jobs <- i
+		}
+		close(jobs)
+		running.Done()
+	}()
+	var sum int64
+	for i := 0; i < macroJobs; i++ {
+		sum += <-results
+	}
+	running.Wait()
+	return sum
+}
+
+func macroPoolWant() int64 {
 	var want int64
 	for i := int64(0); i < int64(macroJobs); i++ {
 		want += crunch(i)
 	}
+	return want
+}
+
+func BenchmarkMacroPool100k(b *testing.B) {
+	defer reportMaxRSS(b)
+	want := macroPoolWant()
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
-		jobs := make(chan int64, 100)
-		results := make(chan int64, 100)
-		var running sync.WaitGroup
-		running.Add(poolWorkers + 1)
-		for w := 0; w < poolWorkers; w++ {
-			go func() {
-				for job := range jobs {
-					results <- crunch(job)
-				}
-				running.Done()
-			}()
+		if macroPoolRun() != want {
+			b.Fatal("pool lost a job")
 		}
-		go func() {
-			for i := int64(0); i < int64(macroJobs); i++ {
-				jobs <- i
-			}
-			close(jobs)
-			running.Done()
-		}()
-		var sum int64
-		for i := 0; i < macroJobs; i++ {
-			sum += <-results
+	}
+}
+
+// The pool after a burst of macroJobs/10 goroutines that main joined
+// (untimed, every run): a program's start-up fan-out, then its steady state.
+func BenchmarkMacroPoolAfterBurst(b *testing.B) {
+	defer reportMaxRSS(b)
+	want := macroPoolWant()
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		b.StopTimer()
+		var burst sync.WaitGroup
+		burst.Add(macroJobs / 10)
+		for i := 0; i < macroJobs/10; i++ {
+			go burst.Done()
 		}
-		running.Wait()
-		if sum != want {
+		burst.Wait()
+		b.StartTimer()
+		if macroPoolRun() != want {
 			b.Fatal("pool lost a job")
 		}
 	}

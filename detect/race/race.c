@@ -124,6 +124,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../rt/hooks.h"
@@ -166,7 +167,6 @@ static struct {
     sid_t *sid;
     size_t head, n, cap; /* cap: a power of two */
     size_t ended;        /* slots freed since the last floor pass */
-    size_t unfloored;    /* free slots the last pass could not floor */
 } freeq;
 
 void race_slots_lock(void)
@@ -477,12 +477,17 @@ static sid_t slot_pick(const gstate *parent)
  * whose epoch is under its floor is reusable by any parent.
  *
  * A pass (floor_pass) raises the floors and drops what they cover from
- * every clock (goroutines' and sync objects'): it reads every live
- * goroutine's state, so it runs only in a solo section, only while few
- * goroutines live (FLOOR_MAX_LIVE), and only after as many slots ended as
- * the pass costs to scan (floor_due). It then lines the free slots up
- * lowest first, so the next goroutines take small slot numbers and their
- * clocks stay flat and short: a clock is as wide as the highest slot it
+ * every clock (goroutines' and sync objects'). It runs at a spawn, only
+ * while few goroutines live (FLOOR_MAX_LIVE), and only after as many
+ * slots ended as the pass costs to scan (floor_due). It reads and rewrites
+ * every live goroutine's state, so it needs a solo section: the spawner's
+ * own at GOMAXPROCS 1; at more, one opened by stopping the world for the
+ * pass (floor_pass_stopped). A pass after 10,000 goroutines took 0.5-1 ms
+ * at two Ps (0.2-0.4 ms of it stopping the world and waiting for the
+ * other M), against some 15 ms for the burst itself. It then lines the
+ * free slots up lowest first, so the next goroutines take small slot
+ * numbers and their clocks stay flat and short: a clock is as wide as the
+ * highest slot it
  * knows above its floor, so one live goroutine in a high slot keeps the
  * clocks that know it wide until it ends.
  *   What it gives up: `boot`, the code outside goroutines (a thread that
@@ -526,10 +531,10 @@ static size_t live_states(gstate **out, size_t max)
 }
 
 /* Raises the floor of every free slot whose last epoch all of live know.
- * Returns how many it raised; freeq.unfloored is how many it could not. */
+ * Returns how many it raised. */
 static size_t raise_floors(gstate *const *live, size_t nl)
 {
-    size_t raised = 0, left = 0;
+    size_t raised = 0;
     for (size_t k = 0; k < freeq.n; k++) {
         sid_t s = *freeq_at(k);
         epoch_t last = slot_at(s)->epoch;
@@ -538,14 +543,11 @@ static size_t raise_floors(gstate *const *live, size_t nl)
         size_t i = 0;
         while (i < nl && (live[i] == &boot || knows(live[i], s) >= last))
             i++;
-        if (i < nl) {
-            left++;
+        if (i < nl)
             continue;
-        }
         floor_set(s, last);
         raised++;
     }
-    freeq.unfloored = left;
     return raised;
 }
 
@@ -626,17 +628,24 @@ static void freeq_lowest_newest(void)
 /* Is a pass worth its cost now, before parent spawns? Its scan of every
  * slot is paid for by the slots that ended since the last pass: at most
  * 16 looked at for each, or 64 when parent's clock is a tree, which costs
- * every channel operation a path copy until a pass makes it flat. */
+ * every channel operation a path copy until a pass makes it flat. And the
+ * slot that ended last must be one that parent has joined: while a
+ * fan-out's children end before it joins them, a pass would floor nothing. */
 static bool floor_due(const gstate *parent)
 {
     bool wide = parent->vc && parent->vc->depth;
     size_t need = wide ? FLOOR_AFTER / 16 : FLOOR_AFTER;
-    if (need < freeq.unfloored)
-        need = freeq.unfloored;
-    if (need < nslots / (wide ? 64 : 16))
-        need = nslots / (wide ? 64 : 16);
-    return freeq.ended >= need &&
-           atomic_load_explicit(&nlive, memory_order_relaxed) <= FLOOR_MAX_LIVE;
+    sid_t slots = __atomic_load_n(&nslots, __ATOMIC_RELAXED);
+    if (need < slots / (wide ? 64 : 16))
+        need = slots / (wide ? 64 : 16);
+    if (__atomic_load_n(&freeq.ended, __ATOMIC_RELAXED) < need ||
+        atomic_load_explicit(&nlive, memory_order_relaxed) > FLOOR_MAX_LIVE)
+        return false;
+    race_slots_lock();
+    sid_t last = freeq.n ? *freeq_at(freeq.n - 1) : 0;
+    bool joined = freeq.n && knows(parent, last) >= slot_at(last)->epoch;
+    race_slots_unlock();
+    return joined;
 }
 
 /* Solo section: no other thread touches any state. */
@@ -653,6 +662,42 @@ static void floor_pass(void)
         return;
     compact_clocks(live, nl, nsync);
     freeq_lowest_newest();
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A pass while other threads run goroutines (GOMAXPROCS > 1): stop the
+ * world, wait until the other Ms stop counting (rt/hooks.h), and pass in
+ * the solo section that can then open. Gives up after FLOOR_STW_NS (a
+ * goroutine busy in a loop, or in a system call); the slots that ended
+ * then wait for the next chance. Called in a hook of a counted M. */
+static void floor_pass_stopped(void)
+{
+    enum { FLOOR_STW_NS = 1000 * 1000 };
+    bool passed = false;
+    if (rt_hook_stop_the_world(FLOOR_STW_NS)) {
+        int64_t until = mono_ns() + FLOOR_STW_NS;
+        while (!passed && mono_ns() < until) {
+            if (!solo_begin()) {
+                usleep(20);
+                continue;
+            }
+            floor_pass();
+            solo_end(true);
+            passed = true;
+        }
+    }
+    rt_hook_start_the_world();
+    if (!passed) {
+        race_slots_lock();
+        freeq.ended = 0;
+        race_slots_unlock();
+    }
 }
 
 /* Makes g the new owner of a slot. Slots lock held. Returns the
@@ -1152,8 +1197,12 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
     gstate *p = named(parent);
     if (!p)
         p = &boot;
-    if (race_solo && floor_due(p))
-        floor_pass();
+    if (floor_due(p)) {
+        if (race_solo)
+            floor_pass();
+        else if (mode == HOOK_PLAIN && p != &boot)
+            floor_pass_stopped();
+    }
     gstate *c = child_of(p, rt_hook_goid(child), pc);
     c->parent = rt_hook_goid(parent);
     done_with(p);
@@ -1358,6 +1407,14 @@ static void on_chan_free(rt_hg *gid, const void *c)
     hook_end(mode);
 }
 
+/* A freed channel's buffer slot: its clock would otherwise outlive the
+ * channel (a sync object per slot of every channel ever made) and hand
+ * stale knowledge to whatever is allocated there next. */
+static void on_sync_free(rt_hg *gid, const void *addr)
+{
+    on_chan_free(gid, addr);
+}
+
 static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
@@ -1403,6 +1460,7 @@ static const rt_hooks race_hooks = {
     .acquire_release = on_acquire_release,
     .sync_pair = on_sync_pair,
     .chan_free = on_chan_free,
+    .sync_free = on_sync_free,
     .mem_access = on_mem_access,
     .at_exit = on_at_exit,
 };
