@@ -487,9 +487,8 @@ static sid_t slot_pick(const gstate *parent)
  * other M), against some 15 ms for the burst itself. It then lines the
  * free slots up lowest first, so the next goroutines take small slot
  * numbers and their clocks stay flat and short: a clock is as wide as the
- * highest slot it
- * knows above its floor, so one live goroutine in a high slot keeps the
- * clocks that know it wide until it ends.
+ * highest slot it knows above its floor, so one live goroutine in a high
+ * slot keeps the clocks that know it wide until it ends.
  *   What it gives up: `boot`, the code outside goroutines (a thread that
  * neither the runtime nor the program started, the go_run caller), is not
  * asked, since it joins nobody and would block every floor; it is taken to
@@ -680,19 +679,23 @@ static void floor_pass_stopped(void)
 {
     enum { FLOOR_STW_NS = 1000 * 1000 };
     bool passed = false;
-    if (rt_hook_stop_the_world(FLOOR_STW_NS)) {
-        int64_t until = mono_ns() + FLOOR_STW_NS;
-        while (!passed && mono_ns() < until) {
-            if (!solo_begin()) {
-                usleep(20);
-                continue;
+    /* Only an M opens solo sections: a thread of the program's own that
+     * spawns does not try. */
+    if (race_pin_word_lookup()) {
+        if (rt_hook_stop_the_world(FLOOR_STW_NS)) {
+            int64_t until = mono_ns() + FLOOR_STW_NS;
+            while (!passed && mono_ns() < until) {
+                if (!solo_begin()) {
+                    usleep(20);
+                    continue;
+                }
+                floor_pass();
+                solo_end(true);
+                passed = true;
             }
-            floor_pass();
-            solo_end(true);
-            passed = true;
         }
+        rt_hook_start_the_world();
     }
-    rt_hook_start_the_world();
     if (!passed) {
         race_slots_lock();
         freeq.ended = 0;
