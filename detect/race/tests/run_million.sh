@@ -1,7 +1,8 @@
 #!/bin/sh
 # usage: run_million.sh SRC INCLUDE_DIR RACE_LIB INSTR_LIB OUT_DIR
 # The program must see 1,000,000 live goroutines, find exactly the one
-# planted race, and exit 66.
+# planted race, stay within 6,000 bytes of peak RSS per goroutine, and
+# exit 66.
 set -u
 src=$1 inc=$2 racelib=$3 instrlib=$4 out=$5
 exe=$out/million
@@ -12,6 +13,11 @@ rc=$?
 cat "$exe.out"
 grep -q '^live goroutines: 1000001$' "$exe.out" || { echo "FAIL: not a million live"; exit 1; }
 grep -q '^ok$' "$exe.out" || { echo "FAIL: slots"; cat "$exe.err"; exit 1; }
+# At most 6,000 bytes per live goroutine, all told (5,300 measured).
+peak=$(sed -n 's/^peak RSS KiB: \([0-9]*\)$/\1/p' "$exe.out")
+[ -n "$peak" ] || { echo "FAIL: no peak RSS"; exit 1; }
+[ "$peak" -le $((1000001 * 6000 / 1024)) ] ||
+    { echo "FAIL: peak RSS $peak KiB, over 6,000 bytes per goroutine"; exit 1; }
 [ "$(grep -c '^WARNING: DATA RACE$' "$exe.err")" = 1 ] || { echo "FAIL: want one race"; cat "$exe.err"; exit 1; }
 grep -q '^Found 1 data race(s)$' "$exe.err" || { echo "FAIL: no Found line"; exit 1; }
 [ $rc = 66 ] || { echo "FAIL: exit $rc"; exit 1; }
