@@ -603,7 +603,7 @@ void go_chan_free(go_chan *c)
     if (parked_on)
         rt_throw("go_chan_free of a channel goroutines are blocked on");
 #ifdef GORACE_INSTR
-    if (c->dataqsiz && c->elemsize)
+    if (c->elemsize) /* zero-size elements have no slots of their own */
         for (size_t i = 0; i < c->dataqsiz; i++)
             RT_HOOK(sync_free, rt_hook_cur(), rt_chan_slot_addr(c, i));
 #endif

@@ -1410,14 +1410,6 @@ static void on_chan_free(rt_hg *gid, const void *c)
     hook_end(mode);
 }
 
-/* A freed channel's buffer slot: its clock would otherwise outlive the
- * channel (a sync object per slot of every channel ever made) and hand
- * stale knowledge to whatever is allocated there next. */
-static void on_sync_free(rt_hg *gid, const void *addr)
-{
-    on_chan_free(gid, addr);
-}
-
 static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
@@ -1463,7 +1455,10 @@ static const rt_hooks race_hooks = {
     .acquire_release = on_acquire_release,
     .sync_pair = on_sync_pair,
     .chan_free = on_chan_free,
-    .sync_free = on_sync_free,
+    /* a freed channel's buffer slots, forgotten as the channel is: a
+     * slot's clock would otherwise hand stale knowledge to whatever is
+     * allocated there next */
+    .sync_free = on_chan_free,
     .mem_access = on_mem_access,
     .at_exit = on_at_exit,
 };

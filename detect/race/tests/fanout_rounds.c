@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc_status.h"
+
 /* Warm-up: slots keep two incarnations each (race.c), reached once every
  * slot has been reused twice. */
 enum { ROUNDS = 300, WARMUP = 100, FANOUT = 1000, LIMIT_KB = 24 << 10 };
@@ -43,19 +45,6 @@ static void racer(void *arg)
     go_wg_done(&wg);
 }
 
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            kb = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static void fanout_round(void)
 {
     go_wg_add(&wg, FANOUT);
@@ -80,13 +69,13 @@ static int main_fn(int argc, char **argv)
     long base = 0;
     for (int r = 0; r < rounds; r++) {
         if (r == WARMUP)
-            base = rss_kb();
+            base = proc_status_kib("VmRSS");
         if (forget)
             forget_round();
         else
             fanout_round();
     }
-    long grown = rss_kb() - base;
+    long grown = proc_status_kib("VmRSS") - base;
     printf("rss growth over %d rounds: %ld kB\n", rounds - WARMUP, grown);
     if (base <= 0 || grown > LIMIT_KB)
         return 1;

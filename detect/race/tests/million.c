@@ -6,21 +6,8 @@
 #include <gorace.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* The process's peak resident set (VmHWM), in KiB; -1 if unknown. */
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6))
-            kib = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kib;
-}
+#include "proc_status.h"
 
 enum { N = 1000000 };
 static int *slots;
@@ -68,7 +55,7 @@ static int main_fn(int argc, char **argv)
     racy = 2;
     go_wg_wait(&done);
     printf("ok\n");
-    printf("peak RSS KiB: %ld\n", peak_rss_kib());
+    printf("peak RSS KiB: %ld\n", proc_status_kib("VmHWM"));
     return 0;
 }
 
