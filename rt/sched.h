@@ -9,7 +9,8 @@
  *      then on another M may rt_ready(g) at any moment, which is safe because
  *      g no longer runs.
  *   3. the waker dequeues the sudog under the lock, stores a result in
- *      g->param, and calls rt_ready(g).
+ *      g->param, reads whatever else it needs from the sudog, and then
+ *      calls rt_ready(g): from then on the sudog is g's again.
  * Returning false from commit cancels the park (the goroutine continues).
  */
 #ifndef RT_SCHED_H
@@ -29,15 +30,18 @@ typedef struct rt_sudog rt_sudog;
 const char *rt_wait_reason_str(rt_wait_reason r);
 
 /* A goroutine waiting on an object's queue (Go's sudog). Allocate from the
- * per-P cache with rt_sudog_get; all fields are zero on return. */
+ * per-P cache with rt_sudog_get (all fields are zero on return), or declare
+ * it in the parking goroutine's own frame, as chan.c does: C stacks never
+ * move, and step 3 above already makes the sudog its goroutine's again once
+ * readied, so a frame outlives every use a waker makes of it. A parked
+ * goroutine then costs its stack page and its G alone. */
 struct rt_sudog {
     rt_g *g;
     rt_sudog *next, *prev;
     void *elem;         /* data element (chan) */
     void *obj;          /* channel or semaphore address waited on */
     rt_sudog *waitlink; /* select: this g's other sudogs */
-    int64_t release_time;
-    uint32_t ticket; /* sema handoff / notify-list ticket */
+    uint32_t ticket;    /* sema handoff / notify-list ticket */
     bool is_select;
     bool success; /* chan: true if a value was passed, false if closed */
     int16_t case_index;
