@@ -415,11 +415,12 @@ static int try_ready_case(go_case *cases, const uint16_t *pollorder, int n,
         uint16_t i = pollorder[k];
         if (!looks_ready(&cases[i]))
             continue;
-        sel one = {.cases = cases, .lockorder = &i, .n = 1, .timeout = -1};
-        sel_lock(&one);
+        sel one = {
+            .cases = cases, .lockorder = &pollorder[k], .n = 1, .timeout = -1};
+        rt_lock_acquire(&cases[i].chan->lock, RT_RANK_HCHAN);
         if (try_case(&one, &cases[i], pc))
             return i;
-        sel_unlock(&one);
+        rt_lock_release(&cases[i].chan->lock);
     }
     return -1;
 }
@@ -456,8 +457,10 @@ static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
 
 /* ---- entry --------------------------------------------------------------- */
 
-static void check_cases(const go_case *cases, int n)
+/* Panics on a malformed case; returns the earliest GO_AFTER case, or -1. */
+static int check_cases(const go_case *cases, int n)
 {
+    int timeout = -1;
     if (n < 0)
         rt_panic("go_select: negative case count %d", n);
     if (n > SELECT_MAX_CASES)
@@ -471,25 +474,20 @@ static void check_cases(const go_case *cases, int n)
             rt_panic("go_select: case %d: dir is %d, neither GO_SEND, GO_RECV "
                      "nor GO_AFTER",
                      i, cas->dir);
-        if (cas->dir == GO_AFTER && cas->chan)
-            rt_panic("go_select: case %d: a GO_AFTER case has a channel", i);
+        if (cas->dir == GO_AFTER) {
+            if (cas->chan)
+                rt_panic("go_select: case %d: a GO_AFTER case has a channel",
+                         i);
+            if (timeout < 0 || cas->after < cases[timeout].after)
+                timeout = i;
+        }
         if (cas->dir == GO_SEND && cas->chan && cas->chan->elemsize &&
             !cas->elem)
             rt_panic("go_select: case %d: send of a NULL element pointer "
                      "(element size %zu)",
                      i, cas->chan->elemsize);
     }
-}
-
-/* The earliest GO_AFTER case, or -1. */
-static int find_timeout(const go_case *cases, int n)
-{
-    int t = -1;
-    for (int i = 0; i < n; i++)
-        if (cases[i].dir == GO_AFTER &&
-            (t < 0 || cases[i].after < cases[t].after))
-            t = i;
-    return t;
+    return timeout;
 }
 
 /* A lone case is a channel operation, blocking unless there is a default;
@@ -525,7 +523,7 @@ int go_select(go_case *cases, int n, bool has_default)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
     rt_sched_point();
-    check_cases(cases, n);
+    int timeout = check_cases(cases, n);
     if (n == 0) {
         if (has_default)
             return -1;
@@ -542,8 +540,7 @@ int go_select(go_case *cases, int n, bool has_default)
         if (!order)
             rt_throw("runtime: out of memory");
     }
-    int casi =
-        selectgo(cases, n, order, !has_default, find_timeout(cases, n), pc);
+    int casi = selectgo(cases, n, order, !has_default, timeout, pc);
     if (order != stack_order)
         free(order);
     return after_select(cases, casi);
