@@ -869,22 +869,11 @@ void ring_member(void *arg)
 
 /* Under the race detector a ring of 1e6 costs about 60 s of set-up,
  * untimed lap and tear-down per process (11.6 GB; bench/README, session
- * 12): three repetitions would pass bench/compare's timeout for a heavy
- * benchmark. The race build stops at 1e5; bench/ring_cpu measures 1e6. */
-constexpr int64_t kRaceRingMax = 100000;
-
+ * 12), Go -race's about 90 s: bench/compare runs it once (runs_once). */
 void ChanRingN(benchmark::State &state)
 {
     Footprint fp(state);
     const int64_t n = state.range(0);
-#if defined(__SANITIZE_THREAD__)
-    if (n > kRaceRingMax) {
-        state.SkipWithError("skipped: minutes of set-up under race (README)");
-        for (auto _ : state) {
-        }
-        return;
-    }
-#endif
     Ring r;
     r.links.resize(n + 1);
     r.slots.assign(n, 0);

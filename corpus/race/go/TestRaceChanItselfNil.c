@@ -1,6 +1,9 @@
 // The goroutine reads c to send on it; main sets c to nil. A join channel (not
 // in Go's original, whose test binary outlives main) keeps the program alive
-// until the goroutine has run.
+// until the goroutine has run. The 10 ms sleep usually lets the goroutine
+// read c first; on a loaded machine it may read NULL, and it then skips the
+// send rather than block forever on a nil channel (a deadlock, exit 2, after
+// the report). The two accesses race in either order.
 //
 // Port of TestRaceChanItselfNil (go 1.19 runtime/race/testdata/chan_test.go).
 //
@@ -57,7 +60,9 @@ go_chan *c, *join;
 GOFN(g)
 {
     int zero = 0;
-    go_chan_send(c, &zero);
+    go_chan *cc = c;
+    if (cc)
+        go_chan_send(cc, &zero);
     notify(join);
 }
 TEST
