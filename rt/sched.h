@@ -30,11 +30,8 @@ typedef struct rt_sudog rt_sudog;
 const char *rt_wait_reason_str(rt_wait_reason r);
 
 /* A goroutine waiting on an object's queue (Go's sudog). Allocate from the
- * per-P cache with rt_sudog_get (all fields are zero on return), or declare
- * it in the parking goroutine's own frame, as chan.c does: C stacks never
- * move, and step 3 above already makes the sudog its goroutine's again once
- * readied, so a frame outlives every use a waker makes of it. A parked
- * goroutine then costs its stack page and its G alone. */
+ * per-P cache with rt_sudog_get; all fields are zero on return. Step 3
+ * above makes a sudog its goroutine's again once readied. */
 struct rt_sudog {
     rt_g *g;
     rt_sudog *next, *prev;

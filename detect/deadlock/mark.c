@@ -42,12 +42,7 @@
  * This loses nothing a user can use: a G or a sudog is never
  * handed to user code, and what a goroutine can reach it holds on its
  * stack (scanned when it can run) or, before it starts, in its start
- * argument (a root). A channel waiter's sudog is the exception that
- * proves the rule: it lives in the waiter's own frame (rt/chan.c), so
- * its pointers are read only once that stack is scanned, and the queue
- * pointers into it are read only from a marked channel; either way the
- * channel it waits on is already reachable, and it already joined the
- * roots. Every other runtime block is scanned like user memory:
+ * argument (a root). Every other runtime block is scanned like user memory:
  * a channel's buffer holds user values; a timer (go_timer, go_after's
  * record, the timer heap) holds the channel it will send on and a context
  * the context it will cancel, so a pending timer keeps what it will wake
