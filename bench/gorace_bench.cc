@@ -70,6 +70,9 @@
  *                      fan-out, then its steady state. Under race
  *                      detection the burst must not leave the pool's
  *                      clocks 10k wide (detect/race/race.c, "Floors")
+ *   MacroPoolAfterBurstLogger  the same beside a goroutine that lives
+ *                      through it all and joins nothing (a logger): it
+ *                      must not keep the burst's clocks wide either
  *   MacroFanOut1M      004_fan_out: 1M goroutines, index writes, WaitGroup
  *   MacroPipeline3     generate -> square -> sum, 100k values, unbuffered
  *   MacroCtxWorkers    003_ctx_worker_jobs: 4 workers select on ctx.Done()
@@ -709,6 +712,29 @@ void MacroPoolAfterBurst(benchmark::State &state)
     }
 }
 
+struct Logger {
+    go_chan *quit;
+    go_wg done;
+};
+
+void logger(void *arg)
+{
+    auto *l = static_cast<Logger *>(arg);
+    go_chan_recv(l->quit, nullptr);
+    go_wg_done(&l->done);
+}
+
+void MacroPoolAfterBurstLogger(benchmark::State &state)
+{
+    Logger l = {go_chan_make(0, 0), {}};
+    go_wg_add(&l.done, 1);
+    GO(logger, &l);
+    MacroPoolAfterBurst(state);
+    go_chan_close(l.quit);
+    go_wg_wait(&l.done);
+    go_chan_free(l.quit);
+}
+
 /* ---- MacroPipeline3 ------------------------------------------------ */
 
 struct Pipeline {
@@ -1204,6 +1230,7 @@ void register_all()
         {"WaitGroup1k", WaitGroup1k},
         {"MacroPool100k", MacroPool100k},
         {"MacroPoolAfterBurst", MacroPoolAfterBurst},
+        {"MacroPoolAfterBurstLogger", MacroPoolAfterBurstLogger},
         {"MacroFanOut1M", MacroFanOut1M},
         {"MacroPipeline3", MacroPipeline3},
         {"MacroCtxWorkers", MacroCtxWorkers},

@@ -441,6 +441,20 @@ func BenchmarkMacroPoolAfterBurst(b *testing.B) {
 	}
 }
 
+// The same beside a goroutine that lives through it all and joins nothing
+// (a logger).
+func BenchmarkMacroPoolAfterBurstLogger(b *testing.B) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		<-quit
+		close(done)
+	}()
+	BenchmarkMacroPoolAfterBurst(b)
+	close(quit)
+	<-done
+}
+
 func BenchmarkMacroPipeline3(b *testing.B) {
 	defer reportMaxRSS(b)
 	n := int64(macroJobs)

@@ -195,6 +195,10 @@ epoch_t vc_tree_get(const vclock *vc, sid_t i)
 
 /* ---- clock headers ------------------------------------------------------- */
 
+/* Four words of header before e[]: a clock of four entries fills a line. */
+_Static_assert(offsetof(vclock, e) == 40 && FLAT_MAX <= UINT16_MAX,
+               "vclock's header grew");
+
 static vclock *header_new(uint32_t cap)
 {
     vclock *vc = cap <= SMALL_CAP
@@ -209,6 +213,7 @@ static vclock *header_new(uint32_t cap)
     vc->gen = next_gen();
     vc->tag_sid = 0;
     vc->tag_epoch = 0;
+    vc->fgen = 0;
     return vc;
 }
 
@@ -294,6 +299,7 @@ static vclock *clock_own(vclock **vcp, uint32_t need_len)
     if (vc && vc->depth) {
         if (shared) {
             *vcp = tree_header(node_share(vc->root), len, vc->depth);
+            (*vcp)->fgen = vc->fgen;
             vc_unref(vc);
             vc = *vcp;
         }
@@ -322,6 +328,7 @@ static vclock *clock_own(vclock **vcp, uint32_t need_len)
         if (len)
             memcpy(n->e, vc->e, len * sizeof(epoch_t));
     }
+    n->fgen = vc_fgen(vc);
     vc_unref(vc);
     *vcp = n;
     return n;
@@ -452,7 +459,11 @@ static bool tree_exceeds(const vclock *a, const vclock *b, sid_t own)
 
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own)
 {
-    if (!a || !a->len || a == b)
+    if (!a || a == b)
+        return true;
+    if (a->fgen > vc_fgen(b))
+        return false; /* a stands on floors b does not */
+    if (!a->len)
         return true;
     if (a->depth && b && b->depth)
         return !tree_exceeds(a, b, own);
@@ -580,7 +591,8 @@ static bool tree_join(vclock **dst, const vclock *src, sid_t own,
 /* Costs O(len(src)) for flat clocks, not O(own): a goroutine on a high slot
  * whose clock is short (a fresh child) merges in constant time. Compares
  * first, so that a join that teaches nothing copies no shared clock. */
-bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
+static bool join_entries(vclock **dst, const vclock *src, sid_t own,
+                         epoch_t own_epoch)
 {
     if (src == *dst)
         src = NULL; /* itself: nothing to learn, and no use after a copy */
@@ -602,6 +614,42 @@ bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
     return true;
 }
 
+/* Joins of clocks on different generations (race.c, "Floors"): the
+ * result stands on the newer, and a wide result drops what its floors
+ * cover, or a clock left on an old generation (a sync object a burst
+ * released into and nobody used since) would make wide every clock that
+ * joins it again, a tree whose every change copies a path. */
+enum { FLOOR_FILTER_MIN = 64 };
+
+/* After a join of a clock on generation fs into one on fd != fs. */
+static __attribute__((noinline)) bool join_floors(vclock **dst, uint32_t fs,
+                                                  uint32_t fd)
+{
+    bool changed = false;
+    if (fs > fd) {
+        clock_own(dst, *dst ? (*dst)->len : 0)->fgen = fs;
+        changed = true;
+    }
+    if ((*dst)->len > FLOOR_FILTER_MIN && (*dst)->fgen) {
+        vclock *c = vc_above_floor(*dst, (*dst)->fgen);
+        if (c) {
+            vc_unref(*dst);
+            *dst = c;
+        }
+    }
+    return changed;
+}
+
+bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
+{
+    /* Read first: src may be *dst, released when *dst is copied. */
+    uint32_t fs = src && src != *dst ? src->fgen : 0, fd = vc_fgen(*dst);
+    bool changed = join_entries(dst, src, own, own_epoch);
+    if (__builtin_expect(fs != fd, 0) && src)
+        changed |= join_floors(dst, fs, fd);
+    return changed;
+}
+
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
 {
     if (src && src == *dst) {
@@ -617,6 +665,8 @@ void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
         *dst = src && src->depth
                    ? tree_header(node_share(src->root), src->len, src->depth)
                    : NULL;
+        if (src && src->depth)
+            (*dst)->fgen = src->fgen;
         if (src && !src->depth)
             vc_join(dst, src, SID_NONE, 0);
         if (own != SID_NONE)
@@ -631,22 +681,24 @@ void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
     else if (!src)
         memset(d->e, 0, n * sizeof(epoch_t));
     d->len = n;
+    d->fgen = vc_fgen(src);
     if (own != SID_NONE)
         d->e[own] = own_epoch;
 }
 
-vclock *vc_above_floor(const vclock *vc, epoch_t (*floor)(sid_t))
+vclock *vc_above_floor(const vclock *vc, uint32_t fgen)
 {
     uint32_t len = vc->len;
-    while (len && vc_get(vc, len - 1) <= floor(len - 1))
+    while (len && vc_get(vc, len - 1) <= race_floor_for(fgen, len - 1))
         len--;
     if (len > FLAT_MAX || (len == vc->len && !vc->depth))
         return NULL;
     vclock *n = header_new(len);
     n->len = len;
+    n->fgen = fgen;
     for (uint32_t i = 0; i < len; i++) {
         epoch_t e = vc_get(vc, i);
-        n->e[i] = e > floor(i) ? e : 0;
+        n->e[i] = e > race_floor_for(fgen, i) ? e : 0;
     }
     return n;
 }

@@ -78,8 +78,7 @@
  * only hide races, never invent one: a goroutine that later learns the new
  * owner's epoch also covers the old owner's accesses to memory it then
  * touches. It needs more than ADOPT_AFTER goroutines that ended unjoined,
- * and with the floors' exception for code outside goroutines ("Floors")
- * it is all the precision our clocks give up. Clocks stay short
+ * and it is all the precision our clocks give up. Clocks stay short
  * where nothing forces them wide: a child shares its parent's clock
  * copy-on-write (clock.c), so a million parked goroutines cost a reference
  * each.
@@ -231,7 +230,7 @@ static epoch_t knows(const gstate *g, sid_t s)
 {
     if (s == g->sid)
         return g->epoch;
-    epoch_t e = vc_get(g->vc, s), f = race_floor(s);
+    epoch_t e = vc_get(g->vc, s), f = race_floor_for(vc_fgen(g->vc), s);
     if (s == g->pin_sid && g->pin_epoch > e)
         e = g->pin_epoch;
     if (f > e)
@@ -467,35 +466,42 @@ static sid_t slot_pick(const gstate *parent)
  * a path copy per channel operation for the rest of the program
  * (MacroPool100k after Cancel10k in one process: 5-7x slower).
  *
- * Yet once every live goroutine knows a free slot's last epoch E, the
- * entry says nothing: every access of the slot's past owners happens
- * before everything still to run, since what is yet to be created is
- * created by the living, who pass on what they know. The slot's floor
- * records that: race_floor(s) = E means every goroutine holds (s, E), and
- * knows() and the access check read it where the clock has less. A clock
- * may then leave out all it holds at or below the floors, and a slot
- * whose epoch is under its floor is reusable by any parent.
+ * Yet once a clock holds a free slot's last epoch E, the entry can only
+ * ever say E: the slot's past owners are done, and a new owner's epochs
+ * start above E. A floor records E once for every clock that holds it:
+ * race_floor(s) = {E, gen} says that every clock standing on generation
+ * gen or later (vclock.fgen) holds (s, E), and knows() and the access
+ * check read it where such a clock has less. Such a clock may then leave
+ * out all it holds at or below the floors, and keep short and flat.
  *
- * A pass (floor_pass) raises the floors and drops what they cover from
- * every clock (goroutines' and sync objects'). It runs at a spawn, only
- * while few goroutines live (FLOOR_MAX_LIVE), and only after as many
- * slots ended as the pass costs to scan (floor_due). It reads and rewrites
- * every live goroutine's state, so it needs a solo section: the spawner's
- * own at GOMAXPROCS 1; at more, one opened by stopping the world for the
- * pass (floor_pass_stopped). A pass after 10,000 goroutines took 0.5-1 ms
- * at two Ps (0.2-0.4 ms of it stopping the world and waiting for the
- * other M), against some 15 ms for the burst itself. It then lines the
- * free slots up lowest first, so the next goroutines take small slot
- * numbers and their clocks stay flat and short: a clock is as wide as the
- * highest slot it knows above its floor, so one live goroutine in a high
- * slot keeps the clocks that know it wide until it ends.
- *   What it gives up: `boot`, the code outside goroutines (a thread that
- * neither the runtime nor the program started, the go_run caller), is not
- * asked, since it joins nobody and would block every floor; it is taken to
- * know what the floors cover. A race between such code and a goroutine
- * that had ended, and that every live goroutine had joined, is missed.
- * Goroutines and the program's own threads lose nothing: a pass drops only
- * what each of them knows.
+ * A pass (floor_pass) is a generation: it floors the free slots whose
+ * last epoch the spawner that runs it knows, and lifts onto the new
+ * generation every clock (goroutines' and sync objects', each shared clock
+ * once) that holds all of them, dropping from it what the floors cover.
+ * A clock that does not hold them all keeps its generation and its
+ * entries: whoever stands on it knows exactly what it knew, so a long-lived
+ * goroutine that joined none of a burst (a logger, a ticker loop, code
+ * outside goroutines) neither blocks the floors nor seems to learn them; a
+ * race between it and a goroutine of the burst is still reported. It
+ * climbs onto the new generation when it joins a clock standing there,
+ * like any knowledge (vc_join). A floor raised again when a reused slot
+ * ends again would take its earlier floor from the clocks left on the
+ * generations between: a pass first writes that floor into them as an
+ * entry. Before deciding, the pass writes every live goroutine's pending
+ * entries and pin into its clock, so that the clock alone says what it
+ * knows.
+ *   A pass runs at a spawn, only while few goroutines live
+ * (FLOOR_MAX_LIVE), and only after as many slots ended as the pass costs
+ * to scan (floor_due). It reads and rewrites every live goroutine's state,
+ * so it needs a solo section: the spawner's own at GOMAXPROCS 1; at more,
+ * one opened by stopping the world for the pass (floor_pass_stopped). A
+ * pass after 10,000 goroutines took 0.5-1 ms at two Ps (0.2-0.4 ms of it
+ * stopping the world and waiting for the other M), against some 15 ms for
+ * the burst itself. It then lines the free slots up lowest first, so the
+ * next goroutines take small slot numbers and their clocks stay flat and
+ * short: a clock is as wide as the highest slot it knows above its floor,
+ * so one live goroutine in a high slot keeps the clocks that know it wide
+ * until it ends. Nothing is given up: every clock means what it meant.
  */
 enum {
     FLOOR_AFTER = 1024,    /* slots ended before a pass is worth it */
@@ -503,14 +509,106 @@ enum {
     FLOOR_SYNC_RATIO = 64, /* sync objects per ended slot a pass may visit */
 };
 
-epoch_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
+floor_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
+static uint32_t floor_gen; /* generations so far (passes that floored) */
 
-static void floor_set(sid_t s, epoch_t e)
+/* A slot's earlier floors, oldest first, kept while a clock stands on a
+ * generation that reads one of them (prune_floor_history). */
+typedef struct floor_hist {
+    uint32_t n, cap;
+    floor_t f[];
+} floor_hist;
+static floor_hist **floor_hist_chunks[MAX_SLOTS / FLOOR_CHUNK];
+
+static floor_hist **floor_hist_at(sid_t s, bool create)
 {
-    epoch_t **c = &race_floor_chunks[s / FLOOR_CHUNK];
+    floor_hist ***c = &floor_hist_chunks[s / FLOOR_CHUNK];
+    if (!*c) {
+        if (!create)
+            return NULL;
+        *c = race_calloc(FLOOR_CHUNK * sizeof(floor_hist *));
+    }
+    return &(*c)[s % FLOOR_CHUNK];
+}
+
+/* Runs only for a clock on a generation older than s's floor: a long-lived
+ * goroutine that joined nobody, or what it released. */
+epoch_t race_floor_before(uint32_t fgen, sid_t s)
+{
+    floor_hist **hp = floor_hist_at(s, false), *h = hp ? *hp : NULL;
+    epoch_t e = 0;
+    for (uint32_t i = 0; h && i < h->n && h->f[i].gen <= fgen; i++)
+        e = h->f[i].epoch;
+    return e;
+}
+
+/* Does a generation in use (gens, ascending) lie in [lo, hi)? */
+static bool gen_in_use(const uint32_t *gens, size_t ng, uint32_t lo,
+                       uint32_t hi)
+{
+    size_t a = 0, b = ng;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (gens[mid] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a < ng && gens[a] < hi;
+}
+
+/* Raises s's floor, keeping the one it had while a clock left behind
+ * (its generation among gens) reads it. */
+static void floor_set(sid_t s, floor_t f, const uint32_t *gens, size_t ng)
+{
+    floor_t **c = &race_floor_chunks[s / FLOOR_CHUNK];
     if (!*c)
-        *c = race_calloc(FLOOR_CHUNK * sizeof(epoch_t));
-    (*c)[s % FLOOR_CHUNK] = e;
+        *c = race_calloc(FLOOR_CHUNK * sizeof(floor_t));
+    floor_t old = (*c)[s % FLOOR_CHUNK];
+    (*c)[s % FLOOR_CHUNK] = f;
+    if (!old.gen || !gen_in_use(gens, ng, old.gen, f.gen))
+        return;
+    floor_hist **hp = floor_hist_at(s, true), *h = *hp;
+    if (!h || h->n == h->cap) {
+        uint32_t cap = h ? 2 * h->cap : 2;
+        floor_hist *n = race_alloc(sizeof *n + cap * sizeof(floor_t));
+        n->n = h ? h->n : 0;
+        n->cap = cap;
+        if (h)
+            memcpy(n->f, h->f, h->n * sizeof(floor_t));
+        race_free(h);
+        *hp = h = n;
+    }
+    h->f[h->n++] = old;
+}
+
+/* Keeps of each slot's earlier floors only those that a generation in
+ * use (gens, ascending) still reads: an entry serves the generations from
+ * its own up to the next floor's. */
+static void prune_floor_history(const uint32_t *gens, size_t ng)
+{
+    for (size_t c = 0; c < MAX_SLOTS / FLOOR_CHUNK; c++) {
+        if (!floor_hist_chunks[c])
+            continue;
+        for (size_t k = 0; k < FLOOR_CHUNK; k++) {
+            floor_hist *h = floor_hist_chunks[c][k];
+            if (!h)
+                continue;
+            sid_t s = (sid_t)(c * FLOOR_CHUNK + k);
+            uint32_t kept = 0;
+            for (uint32_t i = 0; i < h->n; i++) {
+                uint32_t next =
+                    i + 1 < h->n ? h->f[i + 1].gen : race_floor(s).gen;
+                if (gen_in_use(gens, ng, h->f[i].gen, next))
+                    h->f[kept++] = h->f[i];
+            }
+            h->n = kept;
+            if (!kept) {
+                race_free(h);
+                floor_hist_chunks[c][k] = NULL;
+            }
+        }
+    }
 }
 
 /* Live goroutines' and threads' states (boot's too) into out; SIZE_MAX if
@@ -529,81 +627,198 @@ static size_t live_states(gstate **out, size_t max)
     return n;
 }
 
-/* Raises the floor of every free slot whose last epoch all of live know.
- * Returns how many it raised. */
-static size_t raise_floors(gstate *const *live, size_t nl)
+/* Writes g's pending entries and pin into its clock: what it knows stays
+ * the same, so a clean goroutine stays clean (as in settle). */
+static void settle_all(gstate *g)
 {
-    size_t raised = 0;
+    settle(g);
+    if (g->pin_sid != SID_NONE) {
+        bool clean = g->vc && g->vc->gen == g->rel_gen;
+        fold_pin(g);
+        if (clean)
+            g->rel_gen = g->vc->gen;
+    }
+}
+
+/* The slots a pass floors, with their floors before it. */
+typedef struct raised {
+    sid_t s;
+    epoch_t last;
+    floor_t old;
+} raised;
+
+typedef struct floor_batch {
+    raised *r;
+    size_t n;
+    uint32_t gen; /* the generation the pass makes */
+} floor_batch;
+
+/* The free slots whose last epoch p knows and that are above their floor. */
+static floor_batch slots_to_floor(const gstate *p)
+{
+    floor_batch b = {race_alloc((freeq.n ? freeq.n : 1) * sizeof(raised)), 0,
+                     floor_gen + 1};
     for (size_t k = 0; k < freeq.n; k++) {
         sid_t s = *freeq_at(k);
         epoch_t last = slot_at(s)->epoch;
-        if (last <= race_floor(s) || last >= UINT32_MAX / 2)
+        floor_t old = race_floor(s);
+        if (last <= old.epoch || last >= UINT32_MAX / 2 || knows(p, s) < last)
             continue;
-        size_t i = 0;
-        while (i < nl && (live[i] == &boot || knows(live[i], s) >= last))
-            i++;
-        if (i < nl)
-            continue;
-        floor_set(s, last);
-        raised++;
+        b.r[b.n++] = (raised){s, last, old};
     }
-    return raised;
+    return b;
 }
 
-/* Old clock -> its copy above the floors, so that holders sharing a clock
- * share its copy. The table holds a reference to both until the pass ends:
- * no old clock is freed, and its address reused, while it is a key. */
+/* Slot s of vc, by the floors before the pass. */
+static epoch_t held_before(const vclock *vc, const raised *r)
+{
+    epoch_t e = vc_get(vc, r->s);
+    return r->old.gen && r->old.gen <= vc->fgen && r->old.epoch > e
+               ? r->old.epoch
+               : e;
+}
+
+/* May vc stand on the new generation: does it stand on the one before and
+ * hold every slot the pass floors? */
+static bool holds_batch(const vclock *vc, const floor_batch *b)
+{
+    if (vc->fgen + 1 != b->gen)
+        return false;
+    for (size_t i = 0; i < b->n; i++)
+        if (held_before(vc, &b->r[i]) < b->r[i].last)
+            return false;
+    return true;
+}
+
+/* Old clock -> what replaces it, so that holders sharing a clock share
+ * the replacement. Decided before the floors rise, made after (a lifted
+ * clock's copy above the new floors). The table holds a reference to every
+ * clock until the pass ends: no old clock is freed, and its address
+ * reused, while it is a key. */
 struct remap {
     vclock *old, *now; /* now NULL: keep old */
+    bool lift;
 };
 
-static vclock *remapped(struct remap *tab, size_t mask, vclock *vc)
+static struct remap *remap_slot(struct remap *tab, size_t mask, vclock *vc)
 {
     size_t h = ((uintptr_t)vc >> 4) * 0x9e3779b97f4a7c15ull >> 20 & mask;
     while (tab[h].old && tab[h].old != vc)
         h = (h + 1) & mask;
-    if (!tab[h].old) {
-        tab[h].old = vc_share(vc);
-        tab[h].now = vc_above_floor(vc, race_floor);
-    }
-    return tab[h].now;
+    return &tab[h];
 }
 
-/* Replaces *vcp by its copy above the floors, if that is any smaller. */
-static void compact_clock(struct remap *tab, size_t mask, vclock **vcp)
+static void decide_clock(struct remap *tab, size_t mask, vclock *vc,
+                         const floor_batch *b)
 {
-    vclock *now = *vcp ? remapped(tab, mask, *vcp) : NULL;
-    if (now) {
+    if (!vc)
+        return;
+    struct remap *m = remap_slot(tab, mask, vc);
+    if (m->old)
+        return;
+    m->old = vc_share(vc);
+    m->lift = holds_batch(vc, b);
+}
+
+/* Replaces *vcp by what the pass made of it, if anything. */
+static void apply_clock(struct remap *tab, size_t mask, vclock **vcp,
+                        uint32_t gen)
+{
+    if (!*vcp)
+        return;
+    struct remap *m = remap_slot(tab, mask, *vcp);
+    if (m->lift) {
+        m->lift = false;
+        m->now = vc_above_floor(m->old, gen);
+        if (!m->now) /* shared by holders that all hold the batch: lift it */
+            m->old->fgen = gen;
+    }
+    if (m->now) {
         vc_unref(*vcp);
-        *vcp = vc_share(now);
+        *vcp = vc_share(m->now);
     }
 }
 
 static size_t sync_objects(void);
-static void compact_syncs(struct remap *tab, size_t mask);
+static void sync_clocks(void (*fn)(vclock **, void *), void *arg);
 
-/* Drops what the floors cover from every clock. A goroutine's knowledge
- * does not change, so one that was clean (clean_and_known) stays clean,
- * as in settle(). */
-static void compact_clocks(gstate *const *live, size_t nl, size_t nsync)
+struct pass_ctx {
+    struct remap *tab;
+    size_t mask;
+    const floor_batch *b;
+};
+
+static void decide_sync(vclock **vcp, void *arg)
+{
+    struct pass_ctx *x = arg;
+    decide_clock(x->tab, x->mask, *vcp, x->b);
+}
+
+static void apply_sync(vclock **vcp, void *arg)
+{
+    struct pass_ctx *x = arg;
+    apply_clock(x->tab, x->mask, vcp, x->b->gen);
+}
+
+/* Adds g to the ascending set gens[0, *n) unless it is there. Few
+ * generations are in use at once (the newest, and the one of each
+ * goroutine that joined nobody), so insertion costs little. */
+static void gens_add(uint32_t *gens, size_t *n, uint32_t g)
+{
+    size_t lo = 0, hi = *n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (gens[mid] < g)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < *n && gens[lo] == g)
+        return;
+    memmove(gens + lo + 1, gens + lo, (*n - lo) * sizeof *gens);
+    gens[lo] = g;
+    (*n)++;
+}
+
+/* Decides for every clock, raises the floors, then replaces the clocks. A
+ * goroutine's knowledge does not change, so one that was clean
+ * (clean_and_known) stays clean, as in settle(). */
+static void lift_clocks(gstate *const *live, size_t nl, size_t nsync,
+                        const floor_batch *b)
 {
     size_t cap = 16;
     while (cap < 2 * (nl + nsync))
         cap *= 2;
-    struct remap *tab = race_calloc(cap * sizeof *tab);
+    struct pass_ctx x = {race_calloc(cap * sizeof(struct remap)), cap - 1, b};
+    for (size_t i = 0; i < nl; i++)
+        decide_clock(x.tab, x.mask, live[i]->vc, b);
+    sync_clocks(decide_sync, &x);
+    /* The generations clocks will stand on, ascending: every clock to come
+     * is made from these and stands on one of them. */
+    uint32_t *gens = race_alloc((cap + 1) * sizeof *gens);
+    size_t ng = 0;
+    gens_add(gens, &ng, b->gen);
+    for (size_t i = 0; i < cap; i++)
+        if (x.tab[i].old && !x.tab[i].lift)
+            gens_add(gens, &ng, x.tab[i].old->fgen);
+    for (size_t i = 0; i < b->n; i++)
+        floor_set(b->r[i].s, (floor_t){b->r[i].last, b->gen}, gens, ng);
+    floor_gen = b->gen;
     for (size_t i = 0; i < nl; i++) {
         gstate *g = live[i];
         bool clean = g->vc && g->vc->gen == g->rel_gen;
-        compact_clock(tab, cap - 1, &g->vc);
+        apply_clock(x.tab, x.mask, &g->vc, b->gen);
         if (clean)
             g->rel_gen = g->vc->gen;
     }
-    compact_syncs(tab, cap - 1);
+    sync_clocks(apply_sync, &x);
     for (size_t i = 0; i < cap; i++) {
-        vc_unref(tab[i].old);
-        vc_unref(tab[i].now);
+        vc_unref(x.tab[i].old);
+        vc_unref(x.tab[i].now);
     }
-    race_free(tab);
+    race_free(x.tab);
+    prune_floor_history(gens, ng);
+    race_free(gens);
 }
 
 /* Lines the free slots up so that the lowest is the newest, which
@@ -647,8 +862,8 @@ static bool floor_due(const gstate *parent)
     return joined;
 }
 
-/* Solo section: no other thread touches any state. */
-static void floor_pass(void)
+/* Solo section: no other thread touches any state. p spawns. */
+static void floor_pass(gstate *p)
 {
     gstate *live[FLOOR_MAX_LIVE + 8]; /* boot and a few threads besides */
     size_t nl = live_states(live, sizeof live / sizeof live[0]);
@@ -657,10 +872,14 @@ static void floor_pass(void)
     freeq.ended = 0;
     if (nl == SIZE_MAX || nsync > FLOOR_SYNC_RATIO * ended)
         return;
-    if (!raise_floors(live, nl))
-        return;
-    compact_clocks(live, nl, nsync);
-    freeq_lowest_newest();
+    for (size_t i = 0; i < nl; i++)
+        settle_all(live[i]);
+    floor_batch b = slots_to_floor(p);
+    if (b.n) {
+        lift_clocks(live, nl, nsync, &b);
+        freeq_lowest_newest();
+    }
+    race_free(b.r);
 }
 
 static int64_t mono_ns(void)
@@ -675,7 +894,7 @@ static int64_t mono_ns(void)
  * the solo section that can then open. Gives up after FLOOR_STW_NS (a
  * goroutine busy in a loop, or in a system call); the slots that ended
  * then wait for the next chance. Called in a hook of a counted M. */
-static void floor_pass_stopped(void)
+static void floor_pass_stopped(gstate *p)
 {
     enum { FLOOR_STW_NS = 1000 * 1000 };
     bool passed = false;
@@ -689,7 +908,7 @@ static void floor_pass_stopped(void)
                     usleep(20);
                     continue;
                 }
-                floor_pass();
+                floor_pass(p);
                 solo_end(true);
                 passed = true;
             }
@@ -921,13 +1140,13 @@ static size_t sync_objects(void)
     return n;
 }
 
-/* Floors: drops what they cover from every sync object's clock. Solo. */
-static void compact_syncs(struct remap *tab, size_t mask)
+/* Floors: fn on every sync object's clock. Solo. */
+static void sync_clocks(void (*fn)(vclock **, void *), void *arg)
 {
     for (size_t i = 0; i < SYNC_SHARDS; i++)
         for (size_t h = 0; h < syncs[i].cap; h++)
             for (syncobj *o = syncs[i].tab[h]; o; o = o->next)
-                compact_clock(tab, mask, &o->vc);
+                fn(&o->vc, arg);
 }
 
 /* Settles g and the object it is about to operate on. */
@@ -1202,9 +1421,9 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
         p = &boot;
     if (floor_due(p)) {
         if (race_solo)
-            floor_pass();
+            floor_pass(p);
         else if (mode == HOOK_PLAIN && p != &boot)
-            floor_pass_stopped();
+            floor_pass_stopped(p);
     }
     gstate *c = child_of(p, rt_hook_goid(child), pc);
     c->parent = rt_hook_goid(parent);

@@ -26,9 +26,13 @@ typedef uint32_t sid_t;
 typedef struct vnode vnode;
 typedef struct vclock {
     uint32_t ref;
-    uint32_t len, cap; /* entries in use; room in e[] (flat) */
-    uint32_t depth;    /* 0: flat; else the tree's levels */
-    uint64_t gen;      /* unique per content: renewed on every change */
+    uint32_t len;   /* entries in use */
+    uint16_t cap;   /* room in e[] (flat; at most FLAT_MAX) */
+    uint16_t depth; /* 0: flat; else the tree's levels */
+    /* The floors this clock stands on (race.c, "Floors"): slot s reads at
+     * least its floor wherever the floor was raised at a pass <= fgen. */
+    uint32_t fgen;
+    uint64_t gen; /* unique per content: renewed on every change */
     /* Set by race.c on a clock that a release made (tag_epoch 0: none):
      * every clock holding (tag_sid, tag_epoch) holds this one. Cleared by
      * every change. */
@@ -52,18 +56,19 @@ static inline epoch_t vc_get(const vclock *vc, sid_t i)
     return __builtin_expect(!vc->depth, 1) ? vc->e[i] : vc_tree_get(vc, i);
 }
 void vc_set(vclock **vcp, sid_t i, epoch_t e);
-/* *dst = max(*dst, src), and entry own raised to own_epoch unless
+/* *dst = max(*dst, src) (fgen too), and entry own raised to own_epoch unless
  * own == SID_NONE (src[own] must not exceed own_epoch: it is the caller's
  * own, possibly stale, entry). Returns whether dst changed. */
 bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
-/* Is a <= b on every entry but `own`? */
+/* Is a <= b on every entry but `own`, on floors no higher than b's? */
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own);
-/* *dst = src (+ own entry). */
+/* *dst = src (+ own entry), fgen included. */
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
-/* A flat copy of vc without its entries at or below floor(slot), which
- * every goroutine holds anyway (race.c, "Floors"); NULL if that would
- * leave it wider than FLAT_MAX or change nothing of a flat clock. */
-vclock *vc_above_floor(const vclock *vc, epoch_t (*floor)(sid_t));
+/* A flat copy of vc standing on generation fgen without its entries at
+ * or below the floors there, which it then holds anyway (race.c,
+ * "Floors"); NULL if that would leave it wider than FLAT_MAX or change
+ * nothing of a flat clock. */
+vclock *vc_above_floor(const vclock *vc, uint32_t fgen);
 
 #define SID_NONE UINT32_MAX
 
@@ -136,14 +141,32 @@ typedef struct accessor {
     const pendset *pend; /* and these (gstate.pend) */
 } accessor;
 
-/* Every goroutine, live or to come, holds slot s up to race_floor(s): a
- * clock may leave out what is at or below it (race.c, "Floors"). */
+/* Slot s's floor: every clock standing on generation gen or later
+ * (vclock.fgen) holds s up to epoch (race.c, "Floors"). */
+typedef struct floor_t {
+    epoch_t epoch;
+    uint32_t gen;
+} floor_t;
 enum { FLOOR_CHUNK = 4096 };
-extern epoch_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
-static inline epoch_t race_floor(sid_t s)
+extern floor_t *race_floor_chunks[MAX_SLOTS / FLOOR_CHUNK];
+static inline floor_t race_floor(sid_t s)
 {
-    const epoch_t *c = race_floor_chunks[s / FLOOR_CHUNK];
-    return c ? c[s % FLOOR_CHUNK] : 0;
+    const floor_t *c = race_floor_chunks[s / FLOOR_CHUNK];
+    return c ? c[s % FLOOR_CHUNK] : (floor_t){0, 0};
+}
+/* The floor slot s had at generation fgen, older than its latest. */
+epoch_t race_floor_before(uint32_t fgen, sid_t s) __attribute__((cold));
+/* What a clock standing on fgen holds of slot s without an entry. */
+static inline epoch_t race_floor_for(uint32_t fgen, sid_t s)
+{
+    floor_t f = race_floor(s);
+    if (__builtin_expect(f.gen <= fgen, 1))
+        return f.epoch;
+    return race_floor_before(fgen, s);
+}
+static inline uint32_t vc_fgen(const vclock *vc)
+{
+    return vc ? vc->fgen : 0;
 }
 
 static inline bool happens_before(const accessor *a, shadow_t old)
@@ -153,7 +176,8 @@ static inline bool happens_before(const accessor *a, shadow_t old)
     if (s == a->sid)
         return e <= a->epoch;
     return e <= vc_get(a->vc, s) || (s == a->pin_sid && e <= a->pin_epoch) ||
-           e <= pend_max(a->pend, s, 0) || e <= race_floor(s);
+           e <= pend_max(a->pend, s, 0) ||
+           e <= race_floor_for(vc_fgen(a->vc), s);
 }
 
 /* Checks `cur` against the cells of one word and records it. Returns 0 or

@@ -614,12 +614,12 @@ static int floors_main(int argc, char **argv)
     const vclock *vc = race_cur()->vc;
     seen.len = vc ? vc->len : 0;
     seen.depth = vc ? vc->depth : 0;
-    seen.floor_joined = race_floor(cell_sid[0]);
-    seen.floor_stray = race_floor(stray_sid);
+    seen.floor_joined = race_floor(cell_sid[0]).epoch;
+    seen.floor_stray = race_floor(stray_sid).epoch;
     rd(&stray_x); /* race 1 */
     GO(late_writer, NULL);
     go_sleep(5000000);
-    seen.floor_late = race_floor(late_sid);
+    seen.floor_late = race_floor(late_sid).epoch;
     /* race 2: late_sid's floor predates its write. Another pc than race
      * 1's, which the report would take for the same race (both rd()s may
      * be inlined, with one return address). */
@@ -627,6 +627,59 @@ static int floors_main(int argc, char **argv)
                 (uintptr_t)late_writer);
     return DONE;
 }
+
+/* A long-lived goroutine that joined none of the wave (a logger, a ticker
+ * loop) neither blocks the floors nor seems to know them: main's clock
+ * still turns flat and short, while the loner stays on generation 0, and
+ * its read of what a wave member wrote, which nothing ordered, is a race.
+ * It waits on a flag the detector does not see, so the wait orders
+ * nothing. */
+static int loner_go;
+static uint32_t loner_fgen = UINT32_MAX;
+static go_wg loner_wg;
+
+static void loner(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&loner_go, __ATOMIC_ACQUIRE))
+        go_sleep(100000);
+    loner_fgen = vc_fgen(race_cur()->vc);
+    rd(&cells[0]);
+    go_wg_done(&loner_wg);
+}
+
+static int floors_loner_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_wg_add(&loner_wg, 1);
+    GO(loner, NULL);
+    go_wg_add(&wg, WAVE);
+    for (intptr_t i = 0; i < WAVE; i++)
+        GO(wave_member, (void *)i);
+    go_wg_wait(&wg);
+    go_wg_add(&wg, 1);
+    GO(wave_reader, NULL); /* the pass runs at this spawn */
+    go_wg_wait(&wg);
+    const vclock *vc = race_cur()->vc;
+    seen.len = vc ? vc->len : 0;
+    seen.depth = vc ? vc->depth : 0;
+    seen.floor_joined = race_floor(cell_sid[0]).epoch;
+    __atomic_store_n(&loner_go, 1, __ATOMIC_RELEASE);
+    go_wg_wait(&loner_wg);
+    return DONE;
+}
+
+START_TEST(test_floors_loner)
+{
+    go_maxprocs(1);
+    ck_assert_int_eq(run(floors_loner_main), DONE);
+    ck_assert_uint_gt(seen.floor_joined, 0);
+    ck_assert_uint_eq(seen.depth, 0);
+    ck_assert_uint_lt(seen.len, 16);
+    ck_assert_uint_eq(loner_fgen, 0);
+    ck_assert_int_eq(race_count(), 1);
+}
+END_TEST
 
 START_TEST(test_floors)
 {
@@ -857,6 +910,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_atomic_acq_rel);
     tcase_add_test(e, test_atomic_relaxed);
     tcase_add_test(e, test_floors);
+    tcase_add_test(e, test_floors_loner);
     tcase_add_test(e, test_parallel_count);
     tcase_add_test(e, test_solo_sections);
     suite_add_tcase(s, e);
