@@ -599,11 +599,10 @@ static void late_writer(void *arg)
     wr(&late_x);
 }
 
-static int floors_main(int argc, char **argv)
+/* A wave that main joins, then a spawn, at which the pass runs; records
+ * main's clock and the floor of the wave's first slot. */
+static void wave_then_pass(void)
 {
-    (void)argc, (void)argv;
-    GO(stray, NULL);
-    go_sleep(5000000); /* it ends; a sleep orders nothing */
     go_wg_add(&wg, WAVE);
     for (intptr_t i = 0; i < WAVE; i++)
         GO(wave_member, (void *)i);
@@ -615,6 +614,14 @@ static int floors_main(int argc, char **argv)
     seen.len = vc ? vc->len : 0;
     seen.depth = vc ? vc->depth : 0;
     seen.floor_joined = race_floor(cell_sid[0]).epoch;
+}
+
+static int floors_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    GO(stray, NULL);
+    go_sleep(5000000); /* it ends; a sleep orders nothing */
+    wave_then_pass();
     seen.floor_stray = race_floor(stray_sid).epoch;
     rd(&stray_x); /* race 1 */
     GO(late_writer, NULL);
@@ -653,17 +660,7 @@ static int floors_loner_main(int argc, char **argv)
     (void)argc, (void)argv;
     go_wg_add(&loner_wg, 1);
     GO(loner, NULL);
-    go_wg_add(&wg, WAVE);
-    for (intptr_t i = 0; i < WAVE; i++)
-        GO(wave_member, (void *)i);
-    go_wg_wait(&wg);
-    go_wg_add(&wg, 1);
-    GO(wave_reader, NULL); /* the pass runs at this spawn */
-    go_wg_wait(&wg);
-    const vclock *vc = race_cur()->vc;
-    seen.len = vc ? vc->len : 0;
-    seen.depth = vc ? vc->depth : 0;
-    seen.floor_joined = race_floor(cell_sid[0]).epoch;
+    wave_then_pass();
     __atomic_store_n(&loner_go, 1, __ATOMIC_RELEASE);
     go_wg_wait(&loner_wg);
     return DONE;
