@@ -1,11 +1,13 @@
 // The fix of select_no_ctx_case.c: the select has a `case <-ctx.Done()`
-// that returns, and main waits for the worker after cancelling.
+// that returns, and main waits for the worker after cancelling. Main
+// says so before it cancels: after, the worker, woken on another P,
+// could print first.
 //
 // expect: ok
 // gomaxprocs: 1,2
 // stdout: job 1
 // stdout: job 2
-// stdout: cancelled
+// stdout: cancelling
 // stdout: worker: context canceled
 #include <gorace.h>
 #include <stdio.h>
@@ -44,8 +46,9 @@ static int main_fn(int argc, char **argv)
         go_chan_send(jobs, &j);
         go_chan_recv(handled, NULL);
     }
+    printf("cancelling\n");
+    fflush(stdout);
     go_cancel(ctx);
-    printf("cancelled\n");
     go_chan_recv(exited, NULL);
     return 0;
 }
