@@ -54,6 +54,19 @@ static inline void rt_futexlock_release(rt_lock *l)
         rt_futexlock_wake(l);
 }
 
+/* A release after which l's object may be freed at once: a park commit's,
+ * whose goroutine another M may wake, run and let free the channel before
+ * rt_futexlock_release would read the sleepers. One locked instruction
+ * clears the held byte and reads them together; l is touched again only
+ * to wake a sleeper, whose coming acquire keeps the object alive. */
+static inline void rt_futexlock_release_last(rt_lock *l)
+{
+    uint32_t old =
+        __atomic_fetch_and(&l->word, ~(uint32_t)0xff, __ATOMIC_RELEASE);
+    if (__builtin_expect(old >> 16, 0))
+        rt_futexlock_wake(l);
+}
+
 /* Acquires l, whose rank is r (the order: lockrank.h). */
 static inline void rt_lock_acquire(rt_lock *l, rt_lockrank r)
 {
@@ -73,6 +86,12 @@ static inline void rt_lock_release(rt_lock *l)
 {
     rt_lockrank_release(l);
     rt_futexlock_release(l);
+}
+/* rt_lock_release for a park commit (rt_futexlock_release_last). */
+static inline void rt_lock_release_last(rt_lock *l)
+{
+    rt_lockrank_release(l);
+    rt_futexlock_release_last(l);
 }
 
 typedef struct rt_note {

@@ -1408,7 +1408,7 @@ void rt_park(bool (*commit)(rt_g *g, void *arg), void *arg,
 bool rt_park_unlock_commit(rt_g *g, void *lock)
 {
     (void)g;
-    rt_lock_release(lock);
+    rt_lock_release_last(lock);
     return true;
 }
 

@@ -136,11 +136,11 @@ static bool sel_park_commit(rt_g *g, void *arg)
     go_chan *last = NULL;
     for (rt_sudog *s = g->waiting; s; s = s->waitlink) {
         if (s->obj != last && last)
-            rt_lock_release(&last->lock);
+            rt_lock_release_last(&last->lock);
         last = s->obj;
     }
     if (last)
-        rt_lock_release(&last->lock);
+        rt_lock_release_last(&last->lock);
     return true;
 }
 
