@@ -158,6 +158,11 @@ static void ctx_drop(go_ctx *c, uint32_t n, go_ctx **dead)
 
 static void ctx_destroy(go_ctx *c)
 {
+    /* What a cancel released on c (and a registration on after_fn) must
+     * not reach whatever is allocated here next. */
+    RT_HOOK(sync_free, rt_hook_cur(), c);
+    if (c->kind == CTX_AFTER)
+        RT_HOOK(sync_free, rt_hook_cur(), &c->after_fn);
     if (c->done)
         go_chan_free(c->done);
     free(c->cause);

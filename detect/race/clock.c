@@ -686,6 +686,12 @@ void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
         d->e[own] = own_epoch;
 }
 
+void vc_raise_fgen(vclock **vcp, uint32_t fgen)
+{
+    if (__builtin_expect(*vcp && fgen > (*vcp)->fgen, 0))
+        clock_own(vcp, (*vcp)->len)->fgen = fgen;
+}
+
 vclock *vc_above_floor(const vclock *vc, uint32_t fgen)
 {
     uint32_t len = vc->len;

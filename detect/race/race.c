@@ -1189,6 +1189,8 @@ static bool news_for(const syncobj *o, const gstate *g)
  * a clock), else joins it. Shard lock held; news_for(o, g). */
 static void learn(gstate *g, syncobj *o, bool covered, bool move)
 {
+    if (covered) /* o knows what g's floors stand for */
+        vc_raise_fgen(&o->vc, vc_fgen(g->vc));
     g->joined_gen = o->vc->gen;
     if (covered) {
         vc_unref(g->vc);
@@ -1238,6 +1240,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     settle_both(g, o);
     if (merge && g->vc &&
         (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
+        vc_raise_fgen(&o->vc, g->vc->fgen);      /* o knows all g does */
         vc_join(&o->vc, NULL, g->sid, g->epoch); /* only our own entry */
     } else if (merge) {
         uint64_t gen = g->vc ? g->vc->gen : 0;
@@ -1314,6 +1317,7 @@ static bool handoff_pending(gstate *g, gstate *peer, syncobj *o)
         return false;
     if (!o->pend)
         o->pend = race_calloc(sizeof *o->pend);
+    vc_raise_fgen(&g->vc, vc_fgen(peer->vc)); /* g knows all peer does */
     vclock *vc = g->vc;
     if (peer->vc != vc) {
         vc_unref(peer->vc);
@@ -1337,6 +1341,10 @@ static bool handoff_pending(gstate *g, gstate *peer, syncobj *o)
 static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
                             bool g_knows_all, bool peer_knows_all)
 {
+    /* The clock made here holds what both knew: it stands on the newer
+     * generation of theirs, which taking one side's clock would not do. */
+    uint32_t fgen =
+        vc_fgen(g->vc) > vc_fgen(peer->vc) ? vc_fgen(g->vc) : vc_fgen(peer->vc);
     settle(g);
     if (g_knows_all) {
         pend_fold(&g->vc, &peer->pend); /* all g may lack of peer's */
@@ -1356,6 +1364,7 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
     vc_join(&g->vc, NULL, peer->sid, peer->epoch);
     fold_pin(g);
     join_pin(&g->vc, peer);
+    vc_raise_fgen(&g->vc, fgen);
     peer->pin_sid = SID_NONE;
     tag_release(g->vc, g); /* both know this much at g's epoch */
     vc_unref(peer->vc);

@@ -64,6 +64,10 @@ bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own);
 /* *dst = src (+ own entry), fgen included. */
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
+/* Stands *vcp on generation fgen if it stands lower (a copy if shared).
+ * Only for a clock whose holder is known to know what those floors stand
+ * for: one that covers the knowledge of a clock standing there. */
+void vc_raise_fgen(vclock **vcp, uint32_t fgen);
 /* A flat copy of vc standing on generation fgen without its entries at
  * or below the floors there, which it then holds anyway (race.c,
  * "Floors"); NULL if that would leave it wider than FLAT_MAX or change
