@@ -484,7 +484,12 @@ static sid_t slot_pick(const gstate *parent)
  * outside goroutines) neither blocks the floors nor seems to learn them; a
  * race between it and a goroutine of the burst is still reported. It
  * climbs onto the new generation when it joins a clock standing there,
- * like any knowledge (vc_join). A floor raised again when a reused slot
+ * like any knowledge (vc_join). A holder that takes or keeps a clock
+ * because it covers the holder's knowledge, rather than joining it (learn,
+ * a merge that adds only its own entry, a hand-off), stands on the newer
+ * generation of the two (vc_raise_fgen): dropped onto the older one, it
+ * would never be lifted again, as a pass lifts only clocks standing on the
+ * generation just before it. A floor raised again when a reused slot
  * ends again would take its earlier floor from the clocks left on the
  * generations between: a pass first writes that floor into them as an
  * entry. Before deciding, the pass writes every live goroutine's pending
