@@ -121,6 +121,7 @@
 #include "race.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1063,15 +1064,148 @@ static struct syncshard {
     size_t n, cap;
 } syncs[SYNC_SHARDS];
 
+/* By word, as sync_hash: the objects of one word share a shard and a
+ * chain, so that a word is forgotten in one walk (forget_word). */
 static struct syncshard *sync_shard(uintptr_t a)
 {
-    return &syncs[(a * 0x9e3779b97f4a7c15ull) >> 54];
+    return &syncs[((a >> 3) * 0x9e3779b97f4a7c15ull) >> 54];
 }
 
 /* cap is a power of two. */
 static size_t sync_hash(uintptr_t a, size_t cap)
 {
     return ((a >> 3) * 0xff51afd7ed558ccdull >> 32) & (cap - 1);
+}
+
+/* ---- sync objects in reused memory -------------------------------------
+ *
+ * A sync object is known by its address only. When that memory is handed
+ * out again (a malloc block, the stack of a goroutine that ended), the
+ * mutex or WaitGroup there is a new one and must start with no history:
+ * otherwise locking a mutex in a fresh block learns the last unlock of the
+ * freed block's mutex, and a race is missed (TSan drops a freed range's
+ * sync objects too). A lookup per word of every block allocated would tax
+ * every malloc, so a bitmap marks the words that have held a sync object,
+ * under a summary bit per 64 KB; both are reserved like the shadow and
+ * committed only where sync objects are made. A block in a region with no
+ * summary bit, nearly every block of a program whose sync objects are not
+ * in malloc'd memory, costs one load. Marks are never cleared but by
+ * forgetting: a stale one costs a walk of one chain. */
+#define REGION_SHIFT 16
+static _Atomic uint64_t *word_marks;   /* a bit per 8 bytes */
+static _Atomic uint64_t *region_marks; /* a bit per 64 KB */
+
+static _Atomic uint64_t *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes, MADV_NOHUGEPAGE);
+    return p;
+}
+
+static void marks_init(void)
+{
+    word_marks = reserve((APP_MASK + 1) / 8 / 8);
+    region_marks = reserve((APP_MASK + 1) >> REGION_SHIFT >> 3);
+    if (!word_marks || !region_marks)
+        word_marks = region_marks = NULL;
+}
+
+static void set_bit(_Atomic uint64_t *map, uint64_t i)
+{
+    uint64_t bit = 1ull << (i % 64);
+    if (!(atomic_load_explicit(&map[i / 64], memory_order_relaxed) & bit))
+        atomic_fetch_or_explicit(&map[i / 64], bit, memory_order_relaxed);
+}
+
+static bool bit_set(_Atomic uint64_t *map, uint64_t i)
+{
+    return atomic_load_explicit(&map[i / 64], memory_order_relaxed) >>
+               (i % 64) &
+           1;
+}
+
+static void mark_sync(uintptr_t a)
+{
+    if (!word_marks)
+        return;
+    set_bit(word_marks, (a & APP_MASK) >> 3);
+    set_bit(region_marks, (a & APP_MASK) >> REGION_SHIFT);
+}
+
+static void sync_free_obj(syncobj *o)
+{
+    vc_unref(o->vc);
+    race_free(o->pend);
+    race_free(o);
+}
+
+/* Forgets every sync object in the 8 bytes at w. */
+static void forget_word(uintptr_t w)
+{
+    struct syncshard *s = sync_shard(w);
+    syncobj *dead = NULL;
+    table_lock(&s->lock);
+    if (s->cap)
+        for (syncobj **p = &s->tab[sync_hash(w, s->cap)]; *p;) {
+            syncobj *o = *p;
+            if (o->addr >> 3 != w >> 3) {
+                p = &o->next;
+                continue;
+            }
+            *p = o->next;
+            o->next = dead;
+            dead = o;
+            s->n--;
+        }
+    table_unlock(&s->lock);
+    while (dead) {
+        syncobj *o = dead;
+        dead = o->next;
+        sync_free_obj(o);
+    }
+}
+
+/* Forgets the marked words of [lo, hi), which lie in one 64 KB region;
+ * base turns a folded address back into the application's. */
+static void forget_marked(uintptr_t base, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t w = lo >> 3; w < (hi + 7) >> 3;) {
+        uint64_t bits =
+            atomic_load_explicit(&word_marks[w / 64], memory_order_relaxed) >>
+            (w % 64);
+        if (!bits) {
+            w = (w / 64 + 1) * 64;
+            continue;
+        }
+        w += (uint64_t)__builtin_ctzll(bits);
+        if (w >= (hi + 7) >> 3)
+            break;
+        forget_word(base | w << 3);
+        atomic_fetch_and_explicit(&word_marks[w / 64], ~(1ull << (w % 64)),
+                                  memory_order_relaxed);
+        w++;
+    }
+}
+
+void race_sync_reset(uintptr_t addr, size_t size)
+{
+    if (!word_marks || !size || size > APP_MASK)
+        return;
+    uintptr_t base = addr & ~(uintptr_t)APP_MASK;
+    uint64_t lo = addr & APP_MASK, end = lo + size;
+    if (end > APP_MASK + 1)
+        end = APP_MASK + 1;
+    while (lo < end) {
+        uint64_t r = lo >> REGION_SHIFT;
+        uint64_t next = (r + 1) << REGION_SHIFT;
+        uint64_t hi = next < end ? next : end;
+        if (bit_set(region_marks, r))
+            forget_marked(base, lo, hi);
+        lo = hi;
+    }
 }
 
 static void sync_rehash(struct syncshard *s)
@@ -1103,6 +1237,7 @@ static syncobj *sync_find(struct syncshard *s, uintptr_t a, bool create)
         sync_rehash(s);
     syncobj *o = race_calloc(sizeof *o);
     o->addr = a;
+    mark_sync(a);
     size_t h = sync_hash(a, s->cap);
     o->next = s->tab[h];
     s->tab[h] = o;
@@ -1124,11 +1259,8 @@ static void sync_forget(uintptr_t a)
                 break;
             }
     table_unlock(&s->lock);
-    if (dead) {
-        vc_unref(dead->vc);
-        race_free(dead->pend);
-        race_free(dead);
-    }
+    if (dead)
+        sync_free_obj(dead);
 }
 
 void race_sync_forget(uintptr_t addr)
@@ -1476,13 +1608,23 @@ void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
     tls_cur = g;
 }
 
+/* The stack goes back to the runtime's pool (or glibc's): forget what was
+ * done on it, or its next owner would race with this goroutine's locals
+ * and find its WaitGroups' and mutexes' history. */
+static void forget_stack(gstate *g)
+{
+    if (g->stack_min >= g->stack_hi)
+        return;
+    uintptr_t lo = g->stack_min & ~(uintptr_t)7;
+    shadow_reset(lo, g->stack_hi - lo);
+    race_sync_reset(lo, g->stack_hi - lo);
+}
+
 void race_thread_end(gstate *g, uintptr_t join_token)
 {
     race_release(g, join_token, false);
     tls_cur = NULL;
-    if (g->stack_min < g->stack_hi) /* glibc reuses thread stacks */
-        shadow_reset(g->stack_min & ~(uintptr_t)7,
-                     g->stack_hi - (g->stack_min & ~(uintptr_t)7));
+    forget_stack(g); /* glibc reuses thread stacks */
     g->depth = 0;
     vc_unref(g->vc);
     g->vc = NULL;
@@ -1513,11 +1655,7 @@ static void go_end(rt_hg *hg)
     if (!g)
         return;
     hg->slot[hook_idx] = NULL;
-    /* The stack goes back to the runtime's pool: forget what was done on
-     * it, or its next owner would race with this goroutine's locals. */
-    if (g->stack_min < g->stack_hi)
-        shadow_reset(g->stack_min & ~(uintptr_t)7,
-                     g->stack_hi - (g->stack_min & ~(uintptr_t)7));
+    forget_stack(g);
     atomic_fetch_sub(&nlive, 1);
     g->depth = 0; /* a small shadow stack buffer stays for a next life */
     if (g->stk_cap > 64) {
@@ -1712,6 +1850,7 @@ void race_init(void)
         fprintf(stderr, "race: cannot reserve shadow memory\n");
         _exit(2);
     }
+    marks_init();
     race_slots_lock();
     boot.gid = 0;
     boot.pin_sid = SID_NONE;

@@ -188,6 +188,9 @@ static inline bool happens_before(const accessor *a, shadow_t old)
  * the conflicting earlier cell. */
 shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur);
 
+/* Application addresses differ in their low 44 bits (shadow.c). */
+#define APP_MASK ((1ull << 44) - 1)
+
 /* Direct-mapped shadow: SHADOW_CELLS cells per 8 application bytes. */
 bool shadow_map_init(void);
 _Atomic shadow_t *shadow_for(uintptr_t addr);
@@ -289,6 +292,9 @@ void race_thread_unborn(void);
 void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo);
 void race_thread_end(gstate *g, uintptr_t join_token);
 void race_sync_forget(uintptr_t addr);
+/* Forgets every sync object in [addr, addr + size): memory handed out
+ * again (race.c, "Sync objects in reused memory"). */
+void race_sync_reset(uintptr_t addr, size_t size);
 
 /* Finds libc's string functions (libc.c); __tsan_init calls it. */
 void race_libc_init(void);

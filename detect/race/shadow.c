@@ -49,7 +49,6 @@
 #include "../../rt/hooks.h"
 
 #define SHADOW_BASE 0x100000000000ull
-#define APP_MASK ((1ull << 44) - 1)
 #define SHADOW_SIZE ((APP_MASK + 1) / 8 * SHADOW_CELLS * sizeof(shadow_t))
 #define SHADOW_SCALE (SHADOW_CELLS * sizeof(shadow_t) / 8)
 /* After the linear shadow, below where PIE executables load (0x55...). */

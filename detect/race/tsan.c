@@ -575,6 +575,7 @@ static void *fresh(void *p, size_t n, uintptr_t pc)
         det_heap_note_alloc(p, n, pc);
     if (p && shadow_ready) {
         shadow_reset((uintptr_t)p, n);
+        race_sync_reset((uintptr_t)p, n);
         if (race_instrumented_caller(pc))
             heap_note_alloc(race_cur(), (uintptr_t)p, n, pc);
     }
