@@ -1,0 +1,50 @@
+// Goroutines guard a counter with a pthread mutex rather than go_mutex
+// (detect/race/pthread.c makes its unlock happen before the next lock, as
+// TSan does). Every update holds the lock: no race.
+//
+// expect: ok
+// gomaxprocs: 1,2
+#include <gorace.h>
+#include <pthread.h>
+#include <stdint.h>
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+int64_t counter;
+static go_wg wg;
+
+static void deposit(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&m);
+        counter++;
+        pthread_mutex_unlock(&m);
+    }
+    go_wg_done(&wg);
+}
+
+static void careless(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&m);
+    counter++;
+    pthread_mutex_unlock(&m);
+    go_wg_done(&wg);
+}
+
+static int main_fn(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_wg_add(&wg, 4);
+    for (int i = 0; i < 3; i++)
+        GO(deposit, NULL);
+    go_sleep(GO_MILLISECOND); /* orders nothing */
+    GO(careless, NULL);
+    go_wg_wait(&wg);
+    return counter == 301 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    return go_run(main_fn, argc, argv);
+}
