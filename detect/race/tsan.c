@@ -30,6 +30,8 @@
  */
 #include "race.h"
 
+#include <errno.h>
+
 #include "../../rt/hooks.h"
 
 #define UNW_LOCAL_ONLY
@@ -85,9 +87,26 @@ void __tsan_ignore_thread_end(void) {}
 
 /* ---- plain accesses ------------------------------------------------------ */
 
+/* errno belongs to the thread, and goroutines that share a thread share
+ * it: one that clears it before a libc call and another that reads it
+ * after one of its own are not racing on the program's data, and TSan,
+ * which gives each a thread, never sees them meet. Its accesses are not
+ * checked (4-byte ones only: the compiler drops the test elsewhere). */
+static __thread uintptr_t errno_word __attribute__((tls_model("initial-exec")));
+
+static inline bool is_errno(uintptr_t addr)
+{
+    uintptr_t e = errno_word;
+    if (__builtin_expect(!e, 0))
+        e = errno_word = (uintptr_t)__errno_location();
+    return addr == e;
+}
+
 static inline void plain_access(uintptr_t addr, size_t n, bool write,
                                 uintptr_t pc)
 {
+    if (n == sizeof(int) && is_errno(addr))
+        return;
     race_access(race_cur(), addr, n, write, false, pc);
 }
 
