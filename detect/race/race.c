@@ -548,18 +548,25 @@ epoch_t race_floor_before(uint32_t fgen, sid_t s)
     return e;
 }
 
-/* Does a generation in use (gens, ascending) lie in [lo, hi)? */
-static bool gen_in_use(const uint32_t *gens, size_t ng, uint32_t lo,
-                       uint32_t hi)
+/* The first of the ascending gens[0, n) that is >= g, or n. */
+static size_t gens_lower_bound(const uint32_t *gens, size_t n, uint32_t g)
 {
-    size_t a = 0, b = ng;
+    size_t a = 0, b = n;
     while (a < b) {
         size_t mid = (a + b) / 2;
-        if (gens[mid] < lo)
+        if (gens[mid] < g)
             a = mid + 1;
         else
             b = mid;
     }
+    return a;
+}
+
+/* Does a generation in use (gens, ascending) lie in [lo, hi)? */
+static bool gen_in_use(const uint32_t *gens, size_t ng, uint32_t lo,
+                       uint32_t hi)
+{
+    size_t a = gens_lower_bound(gens, ng, lo);
     return a < ng && gens[a] < hi;
 }
 
@@ -771,14 +778,7 @@ static void apply_sync(vclock **vcp, void *arg)
  * goroutine that joined nobody), so insertion costs little. */
 static void gens_add(uint32_t *gens, size_t *n, uint32_t g)
 {
-    size_t lo = 0, hi = *n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (gens[mid] < g)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = gens_lower_bound(gens, *n, g);
     if (lo < *n && gens[lo] == g)
         return;
     memmove(gens + lo + 1, gens + lo, (*n - lo) * sizeof *gens);
