@@ -73,79 +73,39 @@ static void unlocking(const void *obj, uintptr_t pc)
 
 /* ---- mutexes, spin locks, rwlocks ---------------------------------------- */
 
-int pthread_mutex_lock(pthread_mutex_t *m)
-{
-    REAL(pthread_mutex_lock);
-    return locked(m, real_pthread_mutex_lock(m), CALLER_PC());
-}
+/* int name(T *obj): a successful call acquires obj. */
+#define LOCK(name, T)                                                          \
+    int name(T *obj)                                                           \
+    {                                                                          \
+        REAL(name);                                                            \
+        return locked((const void *)obj, real_##name(obj), CALLER_PC());       \
+    }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
-{
-    REAL(pthread_mutex_trylock);
-    return locked(m, real_pthread_mutex_trylock(m), CALLER_PC());
-}
+/* int name(T *obj): releases obj first. */
+#define UNLOCK(name, T)                                                        \
+    int name(T *obj)                                                           \
+    {                                                                          \
+        REAL(name);                                                            \
+        unlocking((const void *)obj, CALLER_PC());                             \
+        return real_##name(obj);                                               \
+    }
+
+LOCK(pthread_mutex_lock, pthread_mutex_t)
+LOCK(pthread_mutex_trylock, pthread_mutex_t)
+UNLOCK(pthread_mutex_unlock, pthread_mutex_t)
+LOCK(pthread_spin_lock, pthread_spinlock_t)
+LOCK(pthread_spin_trylock, pthread_spinlock_t)
+UNLOCK(pthread_spin_unlock, pthread_spinlock_t)
+LOCK(pthread_rwlock_rdlock, pthread_rwlock_t)
+LOCK(pthread_rwlock_tryrdlock, pthread_rwlock_t)
+LOCK(pthread_rwlock_wrlock, pthread_rwlock_t)
+LOCK(pthread_rwlock_trywrlock, pthread_rwlock_t)
+UNLOCK(pthread_rwlock_unlock, pthread_rwlock_t)
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
 {
     REAL(pthread_mutex_timedlock);
     return locked(m, real_pthread_mutex_timedlock(m, t), CALLER_PC());
-}
-
-int pthread_mutex_unlock(pthread_mutex_t *m)
-{
-    REAL(pthread_mutex_unlock);
-    unlocking(m, CALLER_PC());
-    return real_pthread_mutex_unlock(m);
-}
-
-int pthread_spin_lock(pthread_spinlock_t *l)
-{
-    REAL(pthread_spin_lock);
-    return locked((const void *)l, real_pthread_spin_lock(l), CALLER_PC());
-}
-
-int pthread_spin_trylock(pthread_spinlock_t *l)
-{
-    REAL(pthread_spin_trylock);
-    return locked((const void *)l, real_pthread_spin_trylock(l), CALLER_PC());
-}
-
-int pthread_spin_unlock(pthread_spinlock_t *l)
-{
-    REAL(pthread_spin_unlock);
-    unlocking((const void *)l, CALLER_PC());
-    return real_pthread_spin_unlock(l);
-}
-
-int pthread_rwlock_rdlock(pthread_rwlock_t *l)
-{
-    REAL(pthread_rwlock_rdlock);
-    return locked(l, real_pthread_rwlock_rdlock(l), CALLER_PC());
-}
-
-int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
-{
-    REAL(pthread_rwlock_tryrdlock);
-    return locked(l, real_pthread_rwlock_tryrdlock(l), CALLER_PC());
-}
-
-int pthread_rwlock_wrlock(pthread_rwlock_t *l)
-{
-    REAL(pthread_rwlock_wrlock);
-    return locked(l, real_pthread_rwlock_wrlock(l), CALLER_PC());
-}
-
-int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
-{
-    REAL(pthread_rwlock_trywrlock);
-    return locked(l, real_pthread_rwlock_trywrlock(l), CALLER_PC());
-}
-
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
-{
-    REAL(pthread_rwlock_unlock);
-    unlocking(l, CALLER_PC());
-    return real_pthread_rwlock_unlock(l);
 }
 
 /* ---- condition variables -------------------------------------------------
@@ -185,12 +145,7 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 
 /* ---- semaphores ---------------------------------------------------------- */
 
-int sem_post(sem_t *s)
-{
-    REAL(sem_post);
-    unlocking(s, CALLER_PC());
-    return real_sem_post(s);
-}
+UNLOCK(sem_post, sem_t)
 
 /* sem_wait & co. return 0 or -1 (errno), not an error number. */
 static int waited(sem_t *s, int r, uintptr_t pc)
@@ -200,17 +155,16 @@ static int waited(sem_t *s, int r, uintptr_t pc)
     return r;
 }
 
-int sem_wait(sem_t *s)
-{
-    REAL(sem_wait);
-    return waited(s, real_sem_wait(s), CALLER_PC());
-}
+/* int name(sem_t *s): a wait that returns 0 acquires s. */
+#define SEM_WAIT(name)                                                         \
+    int name(sem_t *s)                                                         \
+    {                                                                          \
+        REAL(name);                                                            \
+        return waited(s, real_##name(s), CALLER_PC());                         \
+    }
 
-int sem_trywait(sem_t *s)
-{
-    REAL(sem_trywait);
-    return waited(s, real_sem_trywait(s), CALLER_PC());
-}
+SEM_WAIT(sem_wait)
+SEM_WAIT(sem_trywait)
 
 int sem_timedwait(sem_t *s, const struct timespec *t)
 {
