@@ -13,13 +13,13 @@ fail=0
 allowed='^(go_|GO_|__tsan_|rt_|det_|gh_)|^(gorace_deadlock_engine|gorace_tsan_engine)$'
 # The interposed libc functions: the race detector's allocator, its string
 # and printf-buffer accesses (detect/race/libc.c), its thread edges and
-# its POSIX synchronisation edges (detect/race/pthread.c).
+# its POSIX synchronisation edges (detect/race/pthread.c) and I/O edges.
 libc='^(malloc|free|calloc|realloc|reallocarray|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|memcpy|memmove|memset)$'
 libc=$libc'|^(strlen|strnlen|strcmp|strncmp|memcmp|strchr|strrchr|memchr|strstr|strcpy|stpcpy|strncpy|strcat|strncat|strdup|strndup)$'
 libc=$libc'|^(sprintf|snprintf|vsprintf|vsnprintf|pthread_create|pthread_join)$'
 libc=$libc'|^pthread_(mutex_(lock|trylock|timedlock|unlock)|spin_(lock|trylock|unlock))$'
 libc=$libc'|^pthread_(rwlock_(rdlock|tryrdlock|wrlock|trywrlock|unlock)|cond_(wait|timedwait)|once|barrier_wait)$'
-libc=$libc'|^sem_(post|wait|trywait|timedwait)$'
+libc=$libc'|^sem_(post|wait|trywait|timedwait)$|^(p?read|p?write|recv|send)$'
 for lib in "$@"; do
     bad=$(nm -g --defined-only "$lib" | awk 'NF==3 {print $3}' |
           grep -Ev "$allowed" | grep -Ev "$libc" | sort -u | tr '\n' ' ')

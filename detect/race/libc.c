@@ -30,6 +30,13 @@
  * pthread_create and pthread_join are the edges TSan makes of them, and a
  * thread the program starts gets a history of its own (race.c).
  *
+ * read(2) and write(2) (and pread, pwrite, recv, send) are what Go's
+ * syscall.Read and Write are under -race: a write happens before every
+ * read that returns after it, whatever the fd (one ioSync for all, as
+ * Go's), the writer reads its buffer and the reader writes the bytes it
+ * got. So a pipe or socket between goroutines orders what it carries
+ * (go_read and go_write are the runtime's own, rt/net.c).
+ *
  * The printf family writes its buffer (sprintf, snprintf and their v
  * forms: the bytes written, terminator included); the strings its %s
  * arguments read are not tracked. Fortified variants (__strcpy_chk & co.,
@@ -43,6 +50,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define CALLER_PC() ((uintptr_t)__builtin_return_address(0))
@@ -558,4 +566,81 @@ int pthread_join(pthread_t th, void **ret)
         hook_end(mode);
     }
     return err;
+}
+
+/* ---- read(2) and write(2): Go's syscall.Read and Write ------------------- */
+
+static char io_sync; /* Go's ioSync: the sync object of every fd */
+
+/* Before a write of n bytes from buf: the write is an edge, then an access
+ * (Go: ReleaseMerge, then ReadRange of what was written, after the call;
+ * reading first keeps a report's stack that of the call). */
+static void writing(const void *fn, uintptr_t pc, const void *buf, size_t n)
+{
+    if (!USER_CALL())
+        return;
+    TOUCH(fn, RD(buf, n));
+    int mode = hook_begin();
+    race_release(race_cur(), (uintptr_t)&io_sync, true);
+    hook_end(mode);
+}
+
+/* After a read into buf that returned r. */
+static ssize_t read_done(const void *fn, uintptr_t pc, void *buf, ssize_t r)
+{
+    if (r < 0 || !USER_CALL())
+        return r;
+    int mode = hook_begin();
+    race_acquire(race_cur(), (uintptr_t)&io_sync);
+    hook_end(mode);
+    if (r > 0)
+        TOUCH(fn, WR(buf, (size_t)r));
+    return r;
+}
+
+#define REAL_IO(name)                                                          \
+    static __typeof__(&name) real_##name;                                      \
+    if (__builtin_expect(!real_##name, 0))                                     \
+        real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name);
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    REAL_IO(write);
+    writing((const void *)write, CALLER_PC(), buf, n);
+    return real_write(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    REAL_IO(pwrite);
+    writing((const void *)pwrite, CALLER_PC(), buf, n);
+    return real_pwrite(fd, buf, n, off);
+}
+
+ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    REAL_IO(send);
+    writing((const void *)send, CALLER_PC(), buf, n);
+    return real_send(fd, buf, n, flags);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+    REAL_IO(read);
+    uintptr_t pc = CALLER_PC();
+    return read_done((const void *)read, pc, buf, real_read(fd, buf, n));
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+    REAL_IO(pread);
+    uintptr_t pc = CALLER_PC();
+    return read_done((const void *)pread, pc, buf, real_pread(fd, buf, n, off));
+}
+
+ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    REAL_IO(recv);
+    uintptr_t pc = CALLER_PC();
+    return read_done((const void *)recv, pc, buf, real_recv(fd, buf, n, flags));
 }
