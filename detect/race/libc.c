@@ -580,17 +580,15 @@ int pthread_join(pthread_t th, void **ret)
 
 static char io_sync; /* Go's ioSync: the sync object of every fd */
 
-/* Before a write of n bytes from buf: the write is an edge, then an access
- * (Go: ReleaseMerge, then ReadRange of what was written, after the call;
- * reading first keeps a report's stack that of the call). */
+/* Before a write of n bytes from buf: the writer reads buf, and the write
+ * is an edge (Go's ReleaseMerge of ioSync; Go reads the range after the
+ * call, which orders nothing differently). */
 static void writing(const void *fn, uintptr_t pc, const void *buf, size_t n)
 {
     if (!USER_CALL())
         return;
     TOUCH(fn, RD(buf, n));
-    int mode = hook_begin();
-    race_release(race_cur(), (uintptr_t)&io_sync, true);
-    hook_end(mode);
+    race_call_release(&io_sync);
 }
 
 /* After a read into buf that returned r. */
@@ -598,9 +596,7 @@ static ssize_t read_done(const void *fn, uintptr_t pc, void *buf, ssize_t r)
 {
     if (r < 0 || !USER_CALL())
         return r;
-    int mode = hook_begin();
-    race_acquire(race_cur(), (uintptr_t)&io_sync);
-    hook_end(mode);
+    race_call_acquire(&io_sync);
     if (r > 0)
         TOUCH(fn, WR(buf, (size_t)r));
     return r;

@@ -42,25 +42,11 @@
     if (__builtin_expect(!real_##name, 0))                                     \
         real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name);
 
-static void acquire(const void *obj)
-{
-    int mode = hook_begin();
-    race_acquire(race_cur(), (uintptr_t)obj);
-    hook_end(mode);
-}
-
-static void release(const void *obj)
-{
-    int mode = hook_begin();
-    race_release(race_cur(), (uintptr_t)obj, true);
-    hook_end(mode);
-}
-
 /* After a lock call that returned err, made from pc. */
 static int locked(const void *obj, int err, uintptr_t pc)
 {
     if ((err == 0 || err == EOWNERDEAD) && race_instrumented_caller(pc))
-        acquire(obj);
+        race_call_acquire(obj);
     return err;
 }
 
@@ -68,7 +54,7 @@ static int locked(const void *obj, int err, uintptr_t pc)
 static void unlocking(const void *obj, uintptr_t pc)
 {
     if (race_instrumented_caller(pc))
-        release(obj);
+        race_call_release(obj);
 }
 
 /* ---- mutexes, spin locks, rwlocks ---------------------------------------- */
@@ -188,7 +174,7 @@ static void once_then_release(void)
     struct once_call c = once_call;
     c.fn();
     if (c.user)
-        release(c.once);
+        race_call_release(c.once);
 }
 
 int pthread_once(pthread_once_t *once, void (*fn)(void))
@@ -201,7 +187,7 @@ int pthread_once(pthread_once_t *once, void (*fn)(void))
     int err = real_pthread_once(once, once_then_release);
     once_call = outer;
     if (!err && user)
-        acquire(once);
+        race_call_acquire(once);
     return err;
 }
 

@@ -1358,6 +1358,13 @@ void race_acquire(gstate *g, uintptr_t addr)
     table_unlock(&s->lock);
 }
 
+void race_call_acquire(const void *obj)
+{
+    int mode = hook_begin();
+    race_acquire(race_cur(), (uintptr_t)obj);
+    hook_end(mode);
+}
+
 /* After releasing, the goroutine's later accesses are a new epoch. The
  * release is remembered for clean_and_known. */
 static void advance(gstate *g)
@@ -1393,6 +1400,13 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
         tag_release(o->vc, g);
     table_unlock(&s->lock);
     advance(g);
+}
+
+void race_call_release(const void *obj)
+{
+    int mode = hook_begin();
+    race_release(race_cur(), (uintptr_t)obj, true);
+    hook_end(mode);
 }
 
 /* Acquire then release on one object (a buffered channel slot, every send

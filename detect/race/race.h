@@ -264,6 +264,10 @@ void race_acquire(gstate *g, uintptr_t addr);
 void race_release(gstate *g, uintptr_t addr, bool merge);
 void race_acquire_release(gstate *g, uintptr_t addr);
 void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr);
+/* The current goroutine's race_acquire and merging race_release, each in
+ * a hook's bracket: the edges of intercepted libc calls. */
+void race_call_acquire(const void *obj);
+void race_call_release(const void *obj);
 
 /* memory accesses of the current goroutine */
 void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
