@@ -18,7 +18,10 @@
  * into the partner's memory (sudog.elem) and readies it: the parked goroutine
  * returns without taking the lock again. A buffered receive that finds a
  * blocked sender takes the head of the full buffer and moves the sender's
- * value to the tail, which is the same slot.
+ * value to the tail, which is the same slot. Among many parked goroutines
+ * the partner's sudog, G and stack are all cold, and each read waits on the
+ * one before: the hand-off starts loading the G and the stack frames the
+ * partner resumes through as soon as it has the sudog (rt_sudog_prefetch).
  *
  * A goroutine that must wait enqueues a sudog pointing at its element and
  * parks; the park commit drops c->lock on the scheduler stack, so a waker can
@@ -217,6 +220,7 @@ static inline void race_close(go_chan *c, uintptr_t pc)
 void rt_chan_send_to(go_chan *c, rt_sudog *sg, const void *ep,
                      rt_chan_unlockf unlock, void *arg)
 {
+    rt_sudog_prefetch(sg);
     race_handoff(c, sg, true);
     if (c->dataqsiz) {
         /* The buffer is empty, so recvx == sendx and advancing both changes
@@ -239,6 +243,7 @@ void rt_chan_send_to(go_chan *c, rt_sudog *sg, const void *ep,
 void rt_chan_recv_from(go_chan *c, rt_sudog *sg, void *ep,
                        rt_chan_unlockf unlock, void *arg)
 {
+    rt_sudog_prefetch(sg);
     race_handoff(c, sg, false);
     if (c->dataqsiz == 0) {
         if (ep)
