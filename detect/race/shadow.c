@@ -306,7 +306,8 @@ static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
  * locked CAS costs as much as the rest of the check on some machines, and
  * with one thread running user code (GOMAXPROCS=1 and nobody in a system
  * call) there is no second accessor: store_alone stores plainly then. */
-shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
+static inline __attribute__((always_inline)) shadow_t
+check_cells(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 {
     unsigned cm = shadow_mask(cur);
     bool cw = shadow_write(cur), ca = shadow_atomic(cur);
@@ -376,6 +377,12 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
     }
 }
 
+/* check_cells out of line, for race_unit's rules tests. */
+shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
+{
+    return check_cells(cells, a, cur);
+}
+
 /* The goroutine's own stack accesses, to clean them when it ends. */
 static inline void note_stack(gstate *g, uintptr_t addr)
 {
@@ -384,9 +391,13 @@ static inline void note_stack(gstate *g, uintptr_t addr)
 }
 
 /* Checks and records an access; the history event comes first, so that a
- * report racing with it finds its stack. */
-static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
-                        bool atomic, uintptr_t pc)
+ * report racing with it finds its stack. It and check_cells run on every
+ * instrumented load and store: inlined into both callers they cost 5%
+ * fewer instructions an access (callgrind, ChanRingN/1e2: 321 a read, not
+ * 338; TSan's inlined, vectorised check needs a fraction of either). */
+static inline __attribute__((always_inline)) void
+check_words(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
+            uintptr_t pc)
 {
     unsigned off = addr & 7;
     if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
@@ -399,7 +410,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
                       g->pin_sid, g->pin_epoch, &g->pend};
         g->touched = true;
         trace_access(g, pc, addr, size, write, atomic);
-        shadow_t old = shadow_check(cells, &a, cur);
+        shadow_t old = check_cells(cells, &a, cur);
         if (old)
             race_report(g, addr, size, cur, old, pc);
         return;
@@ -413,7 +424,7 @@ static void check_words(gstate *g, uintptr_t addr, size_t size, bool write,
         size_t n = size < 8 - off ? size : 8 - off;
         unsigned mask = ((1u << n) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
-        shadow_t old = shadow_check(shadow_at(addr), &a, cur);
+        shadow_t old = check_cells(shadow_at(addr), &a, cur);
         if (old && !reported) {
             race_report(g, addr, n, cur, old, pc);
             reported = true;
