@@ -986,7 +986,7 @@ long race_live_goroutines(void)
  * access needs it. The runtime reports each resume (go_switch) on the thread
  * where it happens, and go_switch(0) when the thread returns to the
  * scheduler, so the cache is dropped exactly when it could go stale. */
-static __thread gstate *tls_cur __attribute__((tls_model("initial-exec")));
+__thread gstate *race_tls_cur __attribute__((tls_model("initial-exec")));
 
 /* Not an M, or one not looked up yet (hook_begin). A thread of the
  * program's own is counted for its life (race_thread_new); any other is a
@@ -996,7 +996,7 @@ int race_hook_begin_slow(void)
     uint32_t *pins = race_pin_word_lookup();
     if (pins && !(__atomic_load_n(pins, __ATOMIC_RELAXED) & RT_PIN_IDLE))
         return HOOK_PLAIN; /* a counted M while others run */
-    gstate *cur = tls_cur;
+    gstate *cur = race_tls_cur;
     if (cur && cur->gid < 0)
         return HOOK_PLAIN;
     rt_hook_parallel_enter();
@@ -1006,21 +1006,18 @@ int race_hook_begin_slow(void)
 static void on_go_switch(rt_hg *gid)
 {
     (void)gid;
-    tls_cur = NULL;
+    race_tls_cur = NULL;
 }
 
 /* Our index among the installed detectors: our per-goroutine slot. */
 static int hook_idx;
 
-gstate *race_cur(void)
+gstate *race_cur_slow(void)
 {
-    gstate *cached = tls_cur;
-    if (__builtin_expect(cached != NULL, 1))
-        return cached;
     rt_hg *hg = rt_hook_cur();
     gstate *g = hg ? hg->slot[hook_idx] : NULL;
     if (__builtin_expect(g != NULL, 1))
-        return tls_cur = g;
+        return race_tls_cur = g;
     return &boot;
 }
 
@@ -1031,7 +1028,7 @@ static gstate *named(rt_hg *hg)
 {
     if (hg)
         return hg->slot[hook_idx];
-    gstate *cur = tls_cur;
+    gstate *cur = race_tls_cur;
     if (cur && cur->gid < 0)
         return cur;
     table_lock(&boot_lock);
@@ -1596,7 +1593,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
 /* ---- threads the program starts (pthread_create, libc.c) ----------------
  * Each gets a state of its own, made by its creator as a goroutine's is
  * (it knows what its creator knew: pthread_create happens before it), kept
- * in tls_cur for the thread's life (no go_switch ever clears it there),
+ * in race_tls_cur for the thread's life (no go_switch ever clears it there),
  * with gid -tid, which reports print as a thread. Its end releases on the
  * pthread_t, which pthread_join acquires. */
 gstate *race_thread_new(uintptr_t pc)
@@ -1619,7 +1616,7 @@ void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
     g->stack_hi = (uintptr_t)__builtin_frame_address(0);
     g->stack_lo = stack_lo;
     g->stack_min = g->stack_hi;
-    tls_cur = g;
+    race_tls_cur = g;
 }
 
 /* The stack goes back to the runtime's pool (or glibc's): forget what was
@@ -1637,7 +1634,7 @@ static void forget_stack(gstate *g)
 void race_thread_end(gstate *g, uintptr_t join_token)
 {
     race_release(g, join_token, false);
-    tls_cur = NULL;
+    race_tls_cur = NULL;
     forget_stack(g); /* glibc reuses thread stacks */
     g->depth = 0;
     vc_unref(g->vc);

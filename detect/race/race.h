@@ -253,7 +253,15 @@ typedef struct gstate {
 void race_init(void);
 /* Goroutines created and not yet ended (history budgets, report.c). */
 long race_live_goroutines(void);
-gstate *race_cur(void);
+/* The running goroutine's state (race.c): cached per thread, since every
+ * instrumented access needs it. */
+extern __thread gstate *race_tls_cur __attribute__((tls_model("initial-exec")));
+gstate *race_cur_slow(void);
+static inline gstate *race_cur(void)
+{
+    gstate *g = race_tls_cur;
+    return __builtin_expect(g != NULL, 1) ? g : race_cur_slow();
+}
 gstate *race_lookup_incarnation(sid_t sid, epoch_t ep, int64_t *gid,
                                 bool *finished);
 void race_slots_lock(void);
@@ -272,6 +280,15 @@ void race_call_release(const void *obj);
 /* memory accesses of the current goroutine */
 void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
                  bool atomic, uintptr_t pc);
+/* race_access for plain accesses of n bytes, n a constant: one each. */
+#define DECLARE_PLAIN_ACCESS(n)                                                \
+    void race_read##n(gstate *g, uintptr_t addr, uintptr_t pc);                \
+    void race_write##n(gstate *g, uintptr_t addr, uintptr_t pc);
+DECLARE_PLAIN_ACCESS(1)
+DECLARE_PLAIN_ACCESS(2)
+DECLARE_PLAIN_ACCESS(4)
+DECLARE_PLAIN_ACCESS(8)
+DECLARE_PLAIN_ACCESS(16)
 void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
                        uintptr_t pc);
 /* Starts fetching, for writing, the cells of addr's word and its two

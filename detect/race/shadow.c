@@ -43,6 +43,7 @@
  * waker starts fetching them (shadow_prefetch, from race.c on_go_unblock).
  */
 #include "race.h"
+#include "trace.h"
 
 #include <sys/mman.h>
 
@@ -228,45 +229,152 @@ void shadow_reset(uintptr_t addr, size_t size)
     }
 }
 
-/* Does old, now superseded by cur, carry nothing cur does not? */
-static bool supersedes(shadow_t cur, shadow_t old)
+/* One look at a word's cells, in one pass, decides nearly every access.
+ * Each test of a cell is a mask and a compare against a constant made once
+ * per access from cur (shadow_view): no field is extracted, and a cell of
+ * ours costs the same few instructions whatever it holds. */
+typedef struct shadow_view {
+    shadow_t cur;
+    shadow_t rec_mask, rec_val;   /* (o & rec_mask) == rec_val: o says cur */
+    shadow_t sup_mask, sup_val;   /* ... : cur, in o's place, loses nothing */
+    shadow_t bytes;               /* cur's byte mask, in place */
+    shadow_t kind_mask, kind_val; /* ... : o's kind can race with cur's */
+} shadow_view;
+
+#define CELL_SLOT_EPOCH 0x3fffffffffffffull /* bits 0..53 */
+#define CELL_SLOT ((shadow_t)(MAX_SLOTS - 1) << 32)
+#define CELL_BYTES ((shadow_t)0xff << 54)
+#define CELL_WRITE ((shadow_t)1 << 62)
+#define CELL_ATOMIC ((shadow_t)1 << 63)
+
+/* cw and ca are cur's write and atomic bits, given apart so that they fold
+ * where they are constants. */
+static inline shadow_view shadow_view_of(shadow_t cur, bool cw, bool ca)
 {
-    return (shadow_mask(old) & ~shadow_mask(cur)) == 0 &&
-           (shadow_write(cur) || !shadow_write(old)) &&
-           shadow_atomic(cur) == shadow_atomic(old);
+    shadow_t bytes = cur & CELL_BYTES, w = cw ? CELL_WRITE : 0;
+    return (shadow_view){
+        .cur = cur,
+        /* The same slot and epoch, the same bytes or more, a write for a
+         * write, as atomic: then cur adds nothing a check or a report
+         * could use (TSan's fast path): a loop that reads what it just
+         * wrote costs a few loads. */
+        .rec_mask = CELL_SLOT_EPOCH | bytes | w | CELL_ATOMIC,
+        .rec_val = (cur & CELL_SLOT_EPOCH) | (ca ? CELL_ATOMIC : 0) | bytes | w,
+        /* No byte outside cur's, no write where cur reads, as atomic. */
+        .sup_mask = (CELL_BYTES & ~bytes) | (cw ? 0 : CELL_WRITE) | CELL_ATOMIC,
+        .sup_val = ca ? CELL_ATOMIC : 0,
+        .bytes = bytes,
+        /* A read races with writes, a write with anything; two atomics
+         * never race. */
+        .kind_mask = (cw ? 0 : CELL_WRITE) | (ca ? CELL_ATOMIC : 0),
+        .kind_val = cw ? 0 : CELL_WRITE,
+    };
 }
 
-/* Is cur already said by a cell of the same goroutine and epoch: the same
- * bytes or more, a write for a read, as atomic? Then it adds nothing a
- * check or a report could use (TSan's fast path): a loop that reads what it
- * just wrote costs a few loads. */
-static inline bool already_recorded(_Atomic shadow_t *cells, shadow_t cur)
+/* What the pass found: bit i for cell i. */
+typedef struct cell_scan {
+    shadow_t old[SHADOW_CELLS];
+    unsigned empty, replace, widen, conflict;
+    shadow_t widened; /* cur with the bytes of the first cell in widen */
+    bool recorded;
+} cell_scan;
+
+/* Unrolled, with constant indices only, so that in the access path the
+ * whole scan lives in registers. */
+static inline __attribute__((always_inline)) void
+scan_cells(_Atomic shadow_t *cells, const shadow_view *v, cell_scan *s)
 {
-    const shadow_t same = 0xffffffffffffffull; /* slot and epoch */
-    unsigned cm = shadow_mask(cur);
+    s->empty = s->replace = s->widen = s->conflict = 0;
+    s->widened = 0;
+    s->recorded = false;
+#pragma GCC unroll 4
     for (int i = 0; i < SHADOW_CELLS; i++) {
-        shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
-        if ((o & same) == (cur & same) && (shadow_mask(o) & cm) == cm &&
-            (shadow_write(o) || !shadow_write(cur)) &&
-            shadow_atomic(o) == shadow_atomic(cur))
-            return true;
+        shadow_t o = s->old[i] =
+            atomic_load_explicit(&cells[i], memory_order_relaxed);
+        shadow_t diff = o ^ v->cur;
+        if (!o) {
+            s->empty |= 1u << i;
+        } else if ((o & v->rec_mask) == v->rec_val) {
+            s->recorded = true;
+            return;
+        } else if (!(diff & CELL_SLOT)) {
+            /* Ours, older or of another kind. A byte loop of ours widens
+             * one cell rather than filling all four and evicting another
+             * goroutine's access. */
+            if ((o & v->sup_mask) == v->sup_val) {
+                s->replace |= 1u << i;
+            } else if (!(diff & ~CELL_BYTES) && !s->widen) {
+                s->widen = 1u << i;
+                s->widened = v->cur | (o & CELL_BYTES);
+            }
+        } else if ((o & v->bytes) && (o & v->kind_mask) == v->kind_val) {
+            s->conflict |= 1u << i;
+        }
     }
-    return false;
 }
 
-/* Are cur and old one goroutine's accesses of one kind in one epoch, to
- * other bytes? Then one cell with both masks says both exactly. */
-static inline bool same_access_but_bytes(shadow_t cur, shadow_t old)
+/* Are the conflicting cells all ordered before the access by g's clock
+ * alone, as they nearly always are? Then those it supersedes may be
+ * replaced. False sends the access to the full test (happens_before). */
+static inline __attribute__((always_inline)) bool
+clock_orders_conflicts(const gstate *g, const shadow_view *v, cell_scan *s)
 {
-    const shadow_t mask_bits = (shadow_t)0xff << 54;
-    return ((cur ^ old) & ~mask_bits) == 0;
+    const vclock *vc = g->vc;
+#pragma GCC unroll 4
+    for (int i = 0; i < SHADOW_CELLS; i++) {
+        if (!(s->conflict >> i & 1))
+            continue;
+        shadow_t o = s->old[i];
+        sid_t sid = shadow_sid(o);
+        if (!vc || sid >= vc->len || vc->depth || shadow_epoch(o) > vc->e[sid])
+            return false;
+        if ((o & v->sup_mask) == v->sup_val)
+            s->replace |= 1u << i;
+    }
+    return true;
 }
 
-/* Could old and cur race, were they unordered? */
-static inline bool conflicts(shadow_t old, unsigned cm, bool cw, bool ca)
+/* The first cell of s->conflict that does not happen before the access
+ * (0 if none); those that do and that it supersedes may be replaced. */
+static inline __attribute__((always_inline)) shadow_t
+order_conflicts(cell_scan *s, const shadow_view *v, const accessor *a)
 {
-    return (shadow_mask(old) & cm) && (shadow_write(old) || cw) &&
-           !(shadow_atomic(old) && ca);
+    for (unsigned m = s->conflict; m; m &= m - 1) {
+        int i = __builtin_ctz(m);
+        if (!happens_before(a, s->old[i]))
+            return s->old[i];
+        if ((s->old[i] & v->sup_mask) == v->sup_val)
+            s->replace |= 1u << i;
+    }
+    return 0;
+}
+
+/* The cell to store in, and what to store: in place of one the access
+ * supersedes, else widening one of ours, else an empty one, else over a
+ * pseudo-random one. Dropping an earlier read of ours on a write would
+ * lose nothing, but keeping reads of other goroutines lets later writes
+ * race with them. */
+static inline __attribute__((always_inline)) int
+choose_cell(const cell_scan *s, const shadow_view *v, _Atomic shadow_t *cells,
+            epoch_t epoch, shadow_t *store)
+{
+    *store = v->cur;
+    if (s->replace)
+        return __builtin_ctz(s->replace);
+    if (s->widen) {
+        *store = s->widened;
+        return __builtin_ctz(s->widen);
+    }
+    if (s->empty)
+        return __builtin_ctz(s->empty);
+    return (int)((epoch ^ (v->bytes >> 54) ^ (uintptr_t)cells >> 5) %
+                 SHADOW_CELLS);
+}
+
+/* Could old, a cell of another slot, race with the access? */
+static inline bool conflicts(shadow_t old, const shadow_view *v)
+{
+    return (old & v->bytes) && (old & v->kind_mask) == v->kind_val;
 }
 
 __thread bool race_solo;
@@ -305,62 +413,29 @@ static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
  * sees the other (Dekker), so a race is reported whatever the timing. The
  * locked CAS costs as much as the rest of the check on some machines, and
  * with one thread running user code (GOMAXPROCS=1 and nobody in a system
- * call) there is no second accessor: store_alone stores plainly then. */
+ * call) there is no second accessor: store_alone stores plainly then.
+ * Returns 0 or the conflicting earlier cell. */
 static inline __attribute__((always_inline)) shadow_t
-check_cells(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
+commit_cells(_Atomic shadow_t *cells, const shadow_view *v, cell_scan *s,
+             const accessor *a)
 {
-    unsigned cm = shadow_mask(cur);
-    bool cw = shadow_write(cur), ca = shadow_atomic(cur);
     for (;;) {
-        shadow_t old[SHADOW_CELLS];
-        int empty = -1, replace = -1, widen = -1;
-        for (int i = 0; i < SHADOW_CELLS; i++) {
-            shadow_t o = old[i] =
-                atomic_load_explicit(&cells[i], memory_order_relaxed);
-            if (o == cur)
-                return 0; /* this very access is already recorded */
-            if (!o) {
-                if (empty < 0)
-                    empty = i;
-                continue;
-            }
-            if (shadow_sid(o) == a->sid) {
-                if (replace < 0 && supersedes(cur, o))
-                    replace = i;
-                else if (widen < 0 && same_access_but_bytes(cur, o))
-                    widen = i;
-                continue;
-            }
-            if (!conflicts(o, cm, cw, ca))
-                continue;
-            if (!happens_before(a, o))
-                return o;
-            if (replace < 0 && supersedes(cur, o))
-                replace = i;
-        }
-        /* Dropping an earlier read of ours on a write would lose nothing,
-         * but keeping reads of other goroutines lets later writes race with
-         * them. A byte loop of ours widens one cell rather than filling
-         * all four and evicting another goroutine's access. */
-        shadow_t store = cur;
-        int slot;
-        if (replace >= 0) {
-            slot = replace;
-        } else if (widen >= 0) {
-            slot = widen;
-            store = cur | (shadow_t)shadow_mask(old[widen]) << 54;
-        } else {
-            slot = empty >= 0 ? empty
-                              : (int)((a->epoch ^ cm ^ (uintptr_t)cells >> 5) %
-                                      SHADOW_CELLS);
-        }
+        shadow_t old = order_conflicts(s, v, a);
+        if (old)
+            return old;
+        shadow_t store;
+        int slot = choose_cell(s, v, cells, a->epoch, &store);
         if (store_alone(&cells[slot], store))
             return 0;
-        shadow_t expect = old[slot];
+        shadow_t expect = s->old[slot];
         if (!atomic_compare_exchange_strong_explicit(
                 &cells[slot], &expect, store, memory_order_seq_cst,
-                memory_order_relaxed))
+                memory_order_relaxed)) {
+            scan_cells(cells, v, s);
+            if (s->recorded)
+                return 0;
             continue;
+        }
 #if !defined(__x86_64__)
         /* x86's locked CAS is already a full barrier. */
         atomic_thread_fence(memory_order_seq_cst);
@@ -369,18 +444,21 @@ check_cells(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
             if (i == slot)
                 continue;
             shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
-            if (o && o != old[i] && shadow_sid(o) != a->sid &&
-                conflicts(o, cm, cw, ca) && !happens_before(a, o))
+            if (o && o != s->old[i] && ((o ^ v->cur) & CELL_SLOT) &&
+                conflicts(o, v) && !happens_before(a, o))
                 return o;
         }
         return 0;
     }
 }
 
-/* check_cells out of line, for race_unit's rules tests. */
+/* The whole check, for race_unit's rules tests. */
 shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 {
-    return check_cells(cells, a, cur);
+    shadow_view v = shadow_view_of(cur, shadow_write(cur), shadow_atomic(cur));
+    cell_scan s;
+    scan_cells(cells, &v, &s);
+    return s.recorded ? 0 : commit_cells(cells, &v, &s, a);
 }
 
 /* The goroutine's own stack accesses, to clean them when it ends. */
@@ -390,41 +468,85 @@ static inline void note_stack(gstate *g, uintptr_t addr)
         g->stack_min = addr;
 }
 
-/* Checks and records an access; the history event comes first, so that a
- * report racing with it finds its stack. It and check_cells run on every
- * instrumented load and store: inlined into both callers they cost 5%
- * fewer instructions an access (callgrind, ChanRingN/1e2: 321 a read, not
- * 338; TSan's inlined, vectorised check needs a fraction of either). */
+/* The history event of an access, before its check: a report racing with
+ * it finds its stack. */
+static inline __attribute__((always_inline)) void
+trace_event(gstate *g, uintptr_t pc, uintptr_t addr, size_t size, bool write,
+            bool atomic)
+{
+    g->touched = true;
+    if (size & (size - 1) || size > 8)
+        trace_access(g, pc, addr, size, write, atomic);
+    else
+        trace_word(g, pc, addr, __builtin_ctzl(size), write);
+}
+
+/* The check of an access to one word with every case covered: the cells
+ * stored by CAS unless alone, happens_before's whole test. traced: its
+ * history event is already written. */
+__attribute__((noinline)) static void
+check_word_shared(gstate *g, _Atomic shadow_t *cells, shadow_t cur,
+                  uintptr_t addr, size_t size, uintptr_t pc, bool traced)
+{
+    shadow_view v = shadow_view_of(cur, shadow_write(cur), shadow_atomic(cur));
+    cell_scan s;
+    scan_cells(cells, &v, &s);
+    if (s.recorded)
+        return;
+    if (!traced)
+        trace_event(g, pc, addr, size, shadow_write(cur), shadow_atomic(cur));
+    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch, &g->pend};
+    shadow_t old = commit_cells(cells, &v, &s, &a);
+    if (old)
+        race_report(g, addr, size, cur, old, pc);
+}
+
+/* Checks and records an access. Most touch one word while this thread
+ * alone runs user code (GOMAXPROCS=1, or one goroutine busy at a time),
+ * and meet only cells of their own goroutine and cells the clock orders
+ * before them: for those the check is one pass over the cells, a few
+ * compares against constants, and a plain store, inlined into each of the
+ * compiler's entry points (race_read8 & co.); everything else goes to
+ * check_word_shared. */
 static inline __attribute__((always_inline)) void
 check_words(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
             uintptr_t pc)
 {
     unsigned off = addr & 7;
-    if (__builtin_expect(off + size <= 8, 1)) { /* one word: most accesses */
+    if (__builtin_expect(off + size <= 8, 1)) {
         unsigned mask = ((1u << size) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
         _Atomic shadow_t *cells = shadow_for_g(g, addr);
-        if (already_recorded(cells, cur))
+        if (__builtin_expect(race_solo || !__atomic_load_n(&rt_hook_parallel,
+                                                           __ATOMIC_RELAXED),
+                             1)) {
+            shadow_view v = shadow_view_of(cur, write, atomic);
+            cell_scan s;
+            scan_cells(cells, &v, &s);
+            if (s.recorded)
+                return;
+            trace_event(g, pc, addr, size, write, atomic);
+            if (!s.conflict || clock_orders_conflicts(g, &v, &s)) {
+                shadow_t store;
+                int slot = choose_cell(&s, &v, cells, g->epoch, &store);
+                if (store_alone(&cells[slot], store))
+                    return;
+            }
+            check_word_shared(g, cells, cur, addr, size, pc, true);
             return;
-        accessor a = {g->sid,     g->epoch,     g->vc,
-                      g->pin_sid, g->pin_epoch, &g->pend};
-        g->touched = true;
-        trace_access(g, pc, addr, size, write, atomic);
-        shadow_t old = check_cells(cells, &a, cur);
-        if (old)
-            race_report(g, addr, size, cur, old, pc);
+        }
+        check_word_shared(g, cells, cur, addr, size, pc, false);
         return;
     }
     accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch, &g->pend};
-    g->touched = true;
-    trace_access(g, pc, addr, size, write, atomic);
+    trace_event(g, pc, addr, size, write, atomic);
     bool reported = false; /* one report per access, not per word */
     while (size) {
         off = addr & 7;
         size_t n = size < 8 - off ? size : 8 - off;
         unsigned mask = ((1u << n) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
-        shadow_t old = check_cells(shadow_at(addr), &a, cur);
+        shadow_t old = shadow_check(shadow_at(addr), &a, cur);
         if (old && !reported) {
             race_report(g, addr, n, cur, old, pc);
             reported = true;
@@ -434,14 +556,38 @@ check_words(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
     }
 }
 
-void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
-                 bool atomic, uintptr_t pc)
+static inline __attribute__((always_inline)) void
+access(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
+       uintptr_t pc)
 {
     if (!shadow_covers(addr) || !shadow_ready)
         return;
     note_stack(g, addr);
     check_words(g, addr, size, write, atomic, pc);
 }
+
+void race_access(gstate *g, uintptr_t addr, size_t size, bool write,
+                 bool atomic, uintptr_t pc)
+{
+    access(g, addr, size, write, atomic, pc);
+}
+
+/* The compiler's plain accesses, one function per size and kind: the
+ * check's masks are constants in each. */
+#define DEFINE_PLAIN_ACCESS(n)                                                 \
+    void race_read##n(gstate *g, uintptr_t addr, uintptr_t pc)                 \
+    {                                                                          \
+        access(g, addr, n, false, false, pc);                                  \
+    }                                                                          \
+    void race_write##n(gstate *g, uintptr_t addr, uintptr_t pc)                \
+    {                                                                          \
+        access(g, addr, n, true, false, pc);                                   \
+    }
+DEFINE_PLAIN_ACCESS(1)
+DEFINE_PLAIN_ACCESS(2)
+DEFINE_PLAIN_ACCESS(4)
+DEFINE_PLAIN_ACCESS(8)
+DEFINE_PLAIN_ACCESS(16)
 
 void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
                        uintptr_t pc)

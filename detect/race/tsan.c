@@ -102,54 +102,52 @@ static inline bool is_errno(uintptr_t addr)
     return addr == e;
 }
 
-static inline void plain_access(uintptr_t addr, size_t n, bool write,
-                                uintptr_t pc)
-{
-    if (n == sizeof(int) && is_errno(addr))
-        return;
-    race_access(race_cur(), addr, n, write, false, pc);
-}
+#define plain_access(addr, n, write, pc)                                       \
+    do {                                                                       \
+        if (n != sizeof(int) || !is_errno(addr))                               \
+            race_##write##n(race_cur(), addr, pc);                             \
+    } while (0)
 
 #define DEFINE_ACCESS(n)                                                       \
     void __tsan_read##n(void *a)                                               \
     {                                                                          \
-        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+        plain_access((uintptr_t)a, n, read, CALLER_PC());                      \
     }                                                                          \
     void __tsan_write##n(void *a)                                              \
     {                                                                          \
-        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+        plain_access((uintptr_t)a, n, write, CALLER_PC());                     \
     }                                                                          \
     void __tsan_unaligned_read##n(void *a)                                     \
     {                                                                          \
-        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+        plain_access((uintptr_t)a, n, read, CALLER_PC());                      \
     }                                                                          \
     void __tsan_unaligned_write##n(void *a)                                    \
     {                                                                          \
-        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+        plain_access((uintptr_t)a, n, write, CALLER_PC());                     \
     }                                                                          \
     void __tsan_volatile_read##n(void *a)                                      \
     {                                                                          \
-        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+        plain_access((uintptr_t)a, n, read, CALLER_PC());                      \
     }                                                                          \
     void __tsan_volatile_write##n(void *a)                                     \
     {                                                                          \
-        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+        plain_access((uintptr_t)a, n, write, CALLER_PC());                     \
     }                                                                          \
     void __tsan_unaligned_volatile_read##n(void *a)                            \
     {                                                                          \
-        plain_access((uintptr_t)a, n, false, CALLER_PC());                     \
+        plain_access((uintptr_t)a, n, read, CALLER_PC());                      \
     }                                                                          \
     void __tsan_unaligned_volatile_write##n(void *a)                           \
     {                                                                          \
-        plain_access((uintptr_t)a, n, true, CALLER_PC());                      \
+        plain_access((uintptr_t)a, n, write, CALLER_PC());                     \
     }                                                                          \
     void __tsan_read##n##_pc(void *a, void *pc)                                \
     {                                                                          \
-        plain_access((uintptr_t)a, n, false, (uintptr_t)pc);                   \
+        plain_access((uintptr_t)a, n, read, (uintptr_t)pc);                    \
     }                                                                          \
     void __tsan_write##n##_pc(void *a, void *pc)                               \
     {                                                                          \
-        plain_access((uintptr_t)a, n, true, (uintptr_t)pc);                    \
+        plain_access((uintptr_t)a, n, write, (uintptr_t)pc);                   \
     }
 
 DEFINE_ACCESS(1)
@@ -180,15 +178,16 @@ void __tsan_write_range_pc(void *a, unsigned long n, void *pc)
 
 /* C++ virtual table pointers: an update is a write unless it stores the
  * same value (constructors of derived classes), a read is a read. */
+_Static_assert(sizeof(void *) == 8, "a vtable pointer is an 8-byte access");
 void __tsan_vptr_update(void **vptr_p, void *new_val)
 {
     if (*vptr_p != new_val)
-        plain_access((uintptr_t)vptr_p, sizeof(void *), true, CALLER_PC());
+        plain_access((uintptr_t)vptr_p, 8, write, CALLER_PC());
 }
 
 void __tsan_vptr_read(void **vptr_p)
 {
-    plain_access((uintptr_t)vptr_p, sizeof(void *), false, CALLER_PC());
+    plain_access((uintptr_t)vptr_p, 8, read, CALLER_PC());
 }
 
 /* ---- atomics ------------------------------------------------------------- */
