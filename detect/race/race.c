@@ -1795,6 +1795,14 @@ static void on_chan_free(rt_hg *gid, const void *c)
 static void on_mem_access(rt_hg *gid, const void *addr, size_t size, int write,
                           uintptr_t pc)
 {
+    gstate *cur = race_tls_cur;
+    if (gid && cur && gid->slot[hook_idx] == cur) {
+        /* The running goroutine's (a channel's element copies): as its
+         * instrumented accesses, which need no hook bracket. */
+        cur->last_rt_access = (uintptr_t)addr;
+        race_access_range(cur, (uintptr_t)addr, size, write, pc);
+        return;
+    }
     int mode = hook_begin();
     gstate *g = named(gid);
     if (g) {
