@@ -1061,6 +1061,27 @@ static struct syncshard {
     size_t n, cap;
 } syncs[SYNC_SHARDS];
 
+/* Sync objects removed so far, counted under the removed object's shard
+ * lock (or in a solo section). A goroutine remembers the object it last
+ * operated on with this count (gstate.sync_hint): while the count stands,
+ * no object was freed, so the pointer still names the object for that
+ * address. A goroutine in a ring, or one that sends on one channel in a
+ * loop, then finds its channel's object without the table's two dependent
+ * misses (a bucket, then the object), and whoever wakes it can fetch the
+ * object ahead (on_go_unblock). */
+static _Atomic uint64_t sync_removed;
+
+static void count_removed(void)
+{
+    if (race_solo)
+        atomic_store_explicit(
+            &sync_removed,
+            atomic_load_explicit(&sync_removed, memory_order_relaxed) + 1,
+            memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&sync_removed, 1, memory_order_relaxed);
+}
+
 /* By word, as sync_hash: the objects of one word share a shard and a
  * chain, so that a word is forgotten in one walk (forget_word). */
 static struct syncshard *sync_shard(uintptr_t a)
@@ -1156,6 +1177,7 @@ static void forget_word(uintptr_t w)
             o->next = dead;
             dead = o;
             s->n--;
+            count_removed();
         }
     table_unlock(&s->lock);
     while (dead) {
@@ -1242,6 +1264,24 @@ static syncobj *sync_find(struct syncshard *s, uintptr_t a, bool create)
     return o;
 }
 
+/* sync_find for g's operation. Shard lock held. */
+static syncobj *sync_lookup(gstate *g, struct syncshard *s, uintptr_t a,
+                            bool create)
+{
+    uint64_t removed =
+        atomic_load_explicit(&sync_removed, memory_order_relaxed);
+    if (g->sync_hint.addr == a && g->sync_hint.removed == removed &&
+        g->sync_hint.obj)
+        return g->sync_hint.obj;
+    syncobj *o = sync_find(s, a, create);
+    if (o) {
+        g->sync_hint.addr = a;
+        g->sync_hint.obj = o;
+        g->sync_hint.removed = removed;
+    }
+    return o;
+}
+
 static void sync_forget(uintptr_t a)
 {
     struct syncshard *s = sync_shard(a);
@@ -1253,6 +1293,7 @@ static void sync_forget(uintptr_t a)
                 dead = *p;
                 *p = dead->next;
                 s->n--;
+                count_removed();
                 break;
             }
     table_unlock(&s->lock);
@@ -1347,7 +1388,7 @@ void race_acquire(gstate *g, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
-    syncobj *o = sync_find(s, addr, false);
+    syncobj *o = sync_lookup(g, s, addr, false);
     if (o) {
         settle_both(g, o);
         acquire_locked(g, o);
@@ -1377,7 +1418,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
 {
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
-    syncobj *o = sync_find(s, addr, true);
+    syncobj *o = sync_lookup(g, s, addr, true);
     settle_both(g, o);
     if (merge && g->vc &&
         (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
@@ -1415,7 +1456,7 @@ void race_acquire_release(gstate *g, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
-    syncobj *o = sync_find(s, addr, true);
+    syncobj *o = sync_lookup(g, s, addr, true);
     settle_both(g, o);
     bool news = news_for(o, g), covered = news && covers(o, g);
     if (news && !covered &&
@@ -1532,7 +1573,7 @@ void race_sync_pair(gstate *g, gstate *peer, uintptr_t addr)
 {
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
-    syncobj *o = sync_find(s, addr, true);
+    syncobj *o = sync_lookup(g, s, addr, true);
     bool g_knows_all = knows_all_of(g, peer);
     if (!g_knows_all || !g->vc || !g->vc->depth || !handoff_pending(g, peer, o))
         handoff_settled(g, peer, o, g_knows_all,
@@ -1702,18 +1743,22 @@ static void on_go_block(rt_hg *hg, int reason, const void *obj)
  * thousands of goroutines in turn (a ring) that word's shadow is a lap old
  * and out of the cache, and the write's check waited for it (ChanRingN/1e4:
  * 15% of the time on one load); fetched now, it arrives while the waker
- * finishes its operation. Only while no other thread runs hooks: then the
- * goroutine runs here. Otherwise it may run on another CPU, whose cache
- * the fetch would rob of the line (PingPong at GOMAXPROCS 2). */
+ * finishes its operation. So does the sync object it last used, which in a
+ * loop is the one it operates on next. Only while no other thread runs hooks:
+ * then the goroutine runs here. Otherwise it may run on another CPU, whose
+ * cache the fetch would rob of the line (PingPong at GOMAXPROCS 2). */
 static void on_go_unblock(rt_hg *hg, rt_hg *by)
 {
     (void)by;
     gstate *g = hg->slot[hook_idx];
     if (!g)
         return;
-    if (g->last_rt_access &&
-        !__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED))
-        shadow_prefetch(g, g->last_rt_access);
+    if (!__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED)) {
+        if (g->last_rt_access)
+            shadow_prefetch(g, g->last_rt_access);
+        if (g->sync_hint.obj)
+            __builtin_prefetch(g->sync_hint.obj, 1);
+    }
     if (g->blocked) {
         g->blocked = false;
         atomic_fetch_sub(&nblocked, 1);

@@ -240,6 +240,13 @@ typedef struct gstate {
     /* The last address the runtime reported g accessing (a channel's
      * element): near where g writes when a hand-off wakes it. */
     uintptr_t last_rt_access;
+    /* The sync object g last operated on, as race.c's lookup found it
+     * (valid while no sync object was removed since: race.c, sync_hint). */
+    struct {
+        uintptr_t addr;
+        void *obj;
+        uint64_t removed;
+    } sync_hint;
     atomic_flag lock; /* trace part switches vs a concurrent report */
     /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
      * fields above are the ones every access and call touches. */

@@ -547,6 +547,33 @@ EDGE_TEST(ctx_freed_forgets, wr(&shared_x);
           await_child(); go_ctx_free(ctx); race_acquire(race_cur(), freed_ctx);
           rd(&shared_x), 1)
 
+/* A goroutine's remembered sync object (race.c, sync_hint) does not
+ * outlive it: main uses the object at `hint_addr`, the address is
+ * forgotten (its memory freed), the child releases on it after a write,
+ * and main's acquire there must find the child's new object, not the
+ * freed one (whose memory blocks taken at once now hold). */
+static uintptr_t hint_addr;
+static int64_t hint_word; /* only its address is used */
+static void *hint_blocks[16];
+/* Blocks of a sync object's size and about (race.c), taken right after it
+ * was freed so that its memory holds something else. */
+static void take_blocks(void)
+{
+    for (int i = 0; i < 16; i++)
+        hint_blocks[i] = race_calloc(48 + 4 * (i % 8));
+}
+static void give_blocks(void)
+{
+    for (int i = 0; i < 16; i++)
+        race_free(hint_blocks[i]);
+}
+EDGE_TEST(sync_hint_forgotten, wr(&shared_x);
+          race_call_release((void *)hint_addr),
+          hint_addr = (uintptr_t)&hint_word;
+          race_call_release((void *)hint_addr); race_sync_forget(hint_addr);
+          take_blocks(); GO(sync_hint_forgotten_child, NULL); await_child();
+          race_call_acquire((void *)hint_addr); rd(&shared_x); give_blocks(), 0)
+
 static atomic_int flag;
 /* release store / acquire load */
 EDGE_TEST(atomic_acq_rel, wr(&shared_x);
@@ -975,6 +1002,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_once);
     tcase_add_test(e, test_ctx_cancel);
     tcase_add_test(e, test_ctx_freed_forgets);
+    tcase_add_test(e, test_sync_hint_forgotten);
     tcase_add_test(e, test_atomic_acq_rel);
     tcase_add_test(e, test_atomic_relaxed);
     tcase_add_test(e, test_floors);
