@@ -314,19 +314,20 @@ scan_cells(_Atomic shadow_t *cells, const shadow_view *v, cell_scan *s)
 }
 
 /* Are the conflicting cells all ordered before the access by g's clock
- * alone, as they nearly always are? Then those it supersedes may be
- * replaced. False sends the access to the full test (happens_before). */
+ * and pin alone, as they nearly always are? Then those it supersedes may
+ * be replaced. False sends the access to the full test (happens_before:
+ * pending entries, floors). */
 static inline __attribute__((always_inline)) bool
 clock_orders_conflicts(const gstate *g, const shadow_view *v, cell_scan *s)
 {
-    const vclock *vc = g->vc;
 #pragma GCC unroll 4
     for (int i = 0; i < SHADOW_CELLS; i++) {
         if (!(s->conflict >> i & 1))
             continue;
         shadow_t o = s->old[i];
         sid_t sid = shadow_sid(o);
-        if (!vc || sid >= vc->len || vc->depth || shadow_epoch(o) > vc->e[sid])
+        epoch_t e = shadow_epoch(o);
+        if ((sid != g->pin_sid || e > g->pin_epoch) && e > vc_get(g->vc, sid))
             return false;
         if ((o & v->sup_mask) == v->sup_val)
             s->replace |= 1u << i;
