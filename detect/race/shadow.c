@@ -618,32 +618,21 @@ access_any(gstate *g, uintptr_t addr, size_t size, bool write, uintptr_t pc)
 }
 
 /* Ranges of the compiler's sizes (the runtime's copies of channel
- * elements, mostly) take its entry points, whose masks are constants. */
-#define PLAIN_ACCESS(n, g, addr, write, pc)                                    \
-    do {                                                                       \
-        if (write)                                                             \
-            race_write##n(g, addr, pc);                                        \
-        else                                                                   \
-            race_read##n(g, addr, pc);                                         \
-    } while (0)
+ * elements, mostly) take its entry points, whose masks are constants:
+ * [write][log2 size]. */
+typedef void plain_fn(gstate *g, uintptr_t addr, uintptr_t pc);
+static plain_fn *const plain_entry[2][4] = {
+    {race_read1, race_read2, race_read4, race_read8},
+    {race_write1, race_write2, race_write4, race_write8},
+};
 
 void race_access_range(gstate *g, uintptr_t addr, size_t size, bool write,
                        uintptr_t pc)
 {
-    switch (size) {
-    case 0:
+    if (!size)
         return;
-    case 1:
-        PLAIN_ACCESS(1, g, addr, write, pc);
-        return;
-    case 2:
-        PLAIN_ACCESS(2, g, addr, write, pc);
-        return;
-    case 4:
-        PLAIN_ACCESS(4, g, addr, write, pc);
-        return;
-    case 8:
-        PLAIN_ACCESS(8, g, addr, write, pc);
+    if (size <= 8 && !(size & (size - 1))) {
+        plain_entry[write][__builtin_ctzl(size)](g, addr, pc);
         return;
     }
     access_any(g, addr, size, write, pc);
