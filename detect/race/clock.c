@@ -373,6 +373,14 @@ void vc_set(vclock **vcp, sid_t i, epoch_t e)
     set_owned(clock_own(vcp, i + 1), i, e);
 }
 
+bool vc_raise(vclock **vcp, sid_t i, epoch_t e)
+{
+    if (e <= vc_get(*vcp, i))
+        return false;
+    vc_set(vcp, i, e);
+    return true;
+}
+
 /* ---- comparison ---------------------------------------------------------- */
 
 /* Does a[lo, hi) exceed b anywhere? Four entries per step with vector

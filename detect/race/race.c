@@ -297,7 +297,7 @@ static bool holds_tagged(const vclock *have, const vclock *vc)
 static void join_pin(vclock **vcp, const gstate *g)
 {
     if (g->pin_sid != SID_NONE)
-        vc_join(vcp, NULL, g->pin_sid, g->pin_epoch);
+        vc_raise(vcp, g->pin_sid, g->pin_epoch);
 }
 
 /* Moves g's pin into its own clock. */
@@ -371,7 +371,7 @@ static bool pend_add_pin(pendset *p, const gstate *g)
 static void pend_fold(vclock **vcp, pendset *p)
 {
     for (uint32_t i = 0; i < p->n; i++)
-        vc_join(vcp, NULL, p->sid[i], p->epoch[i]);
+        vc_raise(vcp, p->sid[i], p->epoch[i]);
     p->n = 0;
 }
 
@@ -1422,8 +1422,8 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     settle_both(g, o);
     if (merge && g->vc &&
         (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
-        vc_raise_fgen(&o->vc, g->vc->fgen);      /* o knows all g does */
-        vc_join(&o->vc, NULL, g->sid, g->epoch); /* only our own entry */
+        vc_raise_fgen(&o->vc, g->vc->fgen); /* o knows all g does */
+        vc_raise(&o->vc, g->sid, g->epoch); /* only our own entry */
     } else if (merge) {
         uint64_t gen = g->vc ? g->vc->gen : 0;
         vc_join(&o->vc, g->vc, g->sid, g->epoch);
@@ -1549,8 +1549,8 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
     } else if (!g_knows_all) {
         vc_join(&g->vc, peer->vc, SID_NONE, 0);
     }
-    vc_join(&g->vc, NULL, g->sid, g->epoch);
-    vc_join(&g->vc, NULL, peer->sid, peer->epoch);
+    vc_raise(&g->vc, g->sid, g->epoch);
+    vc_raise(&g->vc, peer->sid, peer->epoch);
     fold_pin(g);
     join_pin(&g->vc, peer);
     vc_raise_fgen(&g->vc, fgen);

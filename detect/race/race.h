@@ -56,6 +56,9 @@ static inline epoch_t vc_get(const vclock *vc, sid_t i)
     return __builtin_expect(!vc->depth, 1) ? vc->e[i] : vc_tree_get(vc, i);
 }
 void vc_set(vclock **vcp, sid_t i, epoch_t e);
+/* Entry i = max(entry i, e), as vc_join of that one entry; returns whether
+ * the clock changed. */
+bool vc_raise(vclock **vcp, sid_t i, epoch_t e);
 /* *dst = max(*dst, src) (fgen too), and entry own raised to own_epoch unless
  * own == SID_NONE (src[own] must not exceed own_epoch: it is the caller's
  * own, possibly stale, entry). Returns whether dst changed. */
