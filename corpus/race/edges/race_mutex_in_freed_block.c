@@ -20,6 +20,7 @@ typedef struct box {
 
 static int64_t x;
 static box *first;
+static int wrote; /* relaxed: orders nothing, in either engine */
 
 static void writer(void *arg)
 {
@@ -28,6 +29,7 @@ static void writer(void *arg)
     go_mutex_lock(&first->mu);
     first->n++;
     go_mutex_unlock(&first->mu);
+    __atomic_store_n(&wrote, 1, __ATOMIC_RELAXED);
 }
 
 static int main_fn(int argc, char **argv)
@@ -36,7 +38,10 @@ static int main_fn(int argc, char **argv)
     first = malloc(sizeof *first);
     *first = (box){0};
     GO(writer, NULL);
-    go_sleep(20 * GO_MILLISECOND); /* orders nothing */
+    /* Until the writer is done with the first block (however late a
+     * loaded machine runs it), by a wait that orders nothing. */
+    while (!__atomic_load_n(&wrote, __ATOMIC_RELAXED))
+        go_sleep(GO_MILLISECOND);
     free(first);
     box *second = malloc(sizeof *second);
     *second = (box){0};

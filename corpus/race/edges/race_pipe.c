@@ -3,7 +3,9 @@
 // package, a write happens before every read that returns after it
 // (detect/race/libc.c, one ioSync for every fd, as Go's).
 // The reader looks at the report before its read(2): nothing orders that
-// with the writer's fill, a race.
+// with the writer's fill, a race. It waits for the fill on a relaxed
+// atomic, which orders nothing either (in both engines), so that its exit
+// status does not depend on how soon a loaded machine runs the filler.
 //
 // expect: race
 // gomaxprocs: 1,2
@@ -15,6 +17,7 @@ static struct {
     int64_t sum, count;
 } report;
 static int fds[2];
+static int filled;
 
 static void filler(void *arg)
 {
@@ -23,6 +26,7 @@ static void filler(void *arg)
         report.sum += i;
         report.count++;
     }
+    __atomic_store_n(&filled, 1, __ATOMIC_RELAXED);
     char b = 1;
     if (write(fds[1], &b, 1) != 1)
         report.count = -1;
@@ -34,8 +38,9 @@ static int main_fn(int argc, char **argv)
     if (pipe(fds) != 0)
         return 1;
     GO(filler, NULL);
-    go_sleep(10 * GO_MILLISECOND); /* orders nothing */
-    int64_t early = report.sum;    /* before the read: races with the fill */
+    while (!__atomic_load_n(&filled, __ATOMIC_RELAXED))
+        go_sleep(GO_MILLISECOND); /* neither orders anything */
+    int64_t early = report.sum;   /* before the read: races with the fill */
     char b;
     if (read(fds[0], &b, 1) != 1)
         return 1;

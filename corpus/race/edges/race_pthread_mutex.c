@@ -40,7 +40,11 @@ static int main_fn(int argc, char **argv)
     go_sleep(GO_MILLISECOND); /* orders nothing */
     GO(careless, NULL);
     go_wg_wait(&wg);
-    return counter == 301 ? 0 : 1;
+    /* The careless increment can lose any number of deposits made while
+     * it sat between its load and its store (two Ms run once a depositor
+     * blocks one in pthread_mutex_lock): the race is the point, not the
+     * total, which the exit status does not depend on. */
+    return 0;
 }
 
 int main(int argc, char **argv)
