@@ -84,12 +84,14 @@ static void on_chan_free(rt_hg *g, const void *c)
 {
     put(DET_CHAN_FREE, g, c, 0);
 }
-static void on_mutex_lock(rt_hg *g, const void *m, int w)
+static void on_mutex_lock(rt_hg *g, const void *m, int w, uintptr_t pc)
 {
+    (void)pc;
     put(DET_MUTEX_LOCK, g, m, w);
 }
-static void on_mutex_unlock(rt_hg *g, const void *m, int w)
+static void on_mutex_unlock(rt_hg *g, const void *m, int w, uintptr_t pc)
 {
+    (void)pc;
     put(DET_MUTEX_UNLOCK, g, m, w);
 }
 static void on_wg_add(rt_hg *g, const void *wg, int64_t d)

@@ -73,6 +73,19 @@ int rt_hooks_at_exit(rt_hg *g, int code, int from_go_exit)
     return code;
 }
 
+size_t rt_hook_stack(rt_hg *g, uintptr_t pc, uintptr_t *out, size_t max)
+{
+    if (!g || !pc)
+        return 0;
+    for (int i = 0; i < rt_hooks_count; i++) {
+        const rt_hooks *h = rt_hooks_tables[i];
+        size_t n = h->stack ? h->stack(g, pc, out, max) : 0;
+        if (n)
+            return n;
+    }
+    return 0;
+}
+
 const char *rt_hook_wait_reason(int reason)
 {
     return rt_wait_reason_str((rt_wait_reason)reason);

@@ -31,7 +31,9 @@
  *    rt_frame_is_runtime (the one rule for hiding runtime and detector
  *    frames in tracebacks and reports);
  *  - queries: the live goroutines (rt_hook_goroutines), stopping the
- *    world, scheduling points in user code;
+ *    world, scheduling points in user code; and one a detector answers
+ *    for the others, a goroutine's call stack (rt_hook_stack: the race
+ *    detector's shadow stack spares the deadlock detector an unwind);
  *  - what is the runtime's: the scheduler's structures (Gs, Ms, sudogs)
  *    come from mmap, never malloc, so a detector that tracks malloc'd
  *    blocks (detect/common/heap.c) never sees them; channels, timers and
@@ -116,9 +118,11 @@ typedef struct rt_hooks {
      * chan_free, so that memory reused later starts with no history) */
     void (*sync_free)(rt_hg *g, const void *addr);
     /* sync: write is RT_LOCK_READ (RWMutex.RLock), RT_LOCK_MUTEX or
-     * RT_LOCK_RW (RWMutex.Lock); non-zero means exclusive */
-    void (*mutex_lock)(rt_hg *g, const void *m, int write);
-    void (*mutex_unlock)(rt_hg *g, const void *m, int write);
+     * RT_LOCK_RW (RWMutex.Lock); non-zero means exclusive. pc is the
+     * user's call site, 0 when the runtime locks on the user's behalf
+     * (Cond.Wait, Once, a semaphore's own mutex). */
+    void (*mutex_lock)(rt_hg *g, const void *m, int write, uintptr_t pc);
+    void (*mutex_unlock)(rt_hg *g, const void *m, int write, uintptr_t pc);
     void (*wg_add)(rt_hg *g, const void *wg, int64_t delta);
     void (*wg_wait)(rt_hg *g, const void *wg);
     void (*ctx_cancel)(rt_hg *g, const void *ctx);
@@ -136,6 +140,12 @@ typedef struct rt_hooks {
      * the detector reported something). Tables run in install order, each
      * given the previous one's result. */
     int (*at_exit)(rt_hg *g, int code, int from_go_exit);
+    /* A query, not an event: g's call stack at pc, its own call site, into
+     * out (innermost first: pc, then the return address in each caller);
+     * the frame count, or 0 when the detector does not track g's calls.
+     * One that does (the race detector's shadow stack) spares the others
+     * an unwind per spawn and per lock: see rt_hook_stack. */
+    size_t (*stack)(rt_hg *g, uintptr_t pc, uintptr_t *out, size_t max);
 } rt_hooks;
 
 /* Installs a detector's table (NULL entries are skipped) and returns its
@@ -231,6 +241,12 @@ void rt_hook_parallel_leave(void);
 rt_hg *rt_hook_cur(void);
 /* Go's goroutine id of g, for reports (0 for NULL). */
 int64_t rt_hook_goid(const rt_hg *g);
+
+/* g's call stack at its call site pc, from the first installed table that
+ * tracks g's calls (rt_hooks.stack); 0 when none does, or when g is NULL
+ * or pc is 0: the caller unwinds itself then. g must be the running
+ * goroutine. */
+size_t rt_hook_stack(rt_hg *g, uintptr_t pc, uintptr_t *out, size_t max);
 
 /* ---- queries a detector may make (not events: call them, from a goroutine
  * or a hook, never from a signal handler) ---- */

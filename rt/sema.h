@@ -34,6 +34,12 @@ void rt_semacquire(uint32_t *addr, bool lifo, rt_wait_reason reason,
  * and yield to it (starving Mutex), so no newcomer can barge in. */
 void rt_semrelease(uint32_t *addr, bool handoff);
 
+/* go_mutex_lock and go_mutex_unlock for the runtime's own calls on a
+ * user's behalf (Cond.Wait, Once, a semaphore's mutex): the detectors get no
+ * user call site (pc 0) and unwind for themselves. */
+void rt_mutex_lock_internal(go_mutex *m);
+void rt_mutex_unlock_internal(go_mutex *m);
+
 /* Go's notifyList for Cond: take a ticket (callable with the Cond's lock
  * held, even concurrently), then wait for that ticket to be notified. */
 uint32_t rt_notify_list_add(go_cond *c);

@@ -35,6 +35,7 @@
 #include <gorace.h>
 
 #include "sched.h"
+#include "sema.h"
 
 enum { SEM_LIVE = 0x73656d61, SEM_FREED = 0x64656164 };
 
@@ -115,7 +116,7 @@ static bool chan_closed_now(go_chan *c)
  * case the weight goes back to the queue. Either way, ctx's error. */
 static int acquire_cancelled(go_sem *s, go_ctx *ctx, sem_waiter *w)
 {
-    go_mutex_lock(&s->mu);
+    rt_mutex_lock_internal(&s->mu);
     if (chan_closed_now(w->ready)) {
         s->cur -= w->n;
         notify_waiters(s);
@@ -125,7 +126,7 @@ static int acquire_cancelled(go_sem *s, go_ctx *ctx, sem_waiter *w)
         if (front && s->size > s->cur)
             notify_waiters(s);
     }
-    go_mutex_unlock(&s->mu);
+    rt_mutex_unlock_internal(&s->mu);
     return go_ctx_err(ctx);
 }
 
@@ -134,7 +135,7 @@ static int acquire_slow(go_sem *s, go_ctx *ctx, int64_t n)
 {
     sem_waiter w = {.n = n, .ready = go_chan_make(0, 0)};
     queue_push(s, &w);
-    go_mutex_unlock(&s->mu);
+    rt_mutex_unlock_internal(&s->mu);
 
     go_chan *done = go_ctx_done(ctx);
     go_case cs[2] = {GO_RECV_CASE(done, NULL), GO_RECV_CASE(w.ready, NULL)};
@@ -155,18 +156,18 @@ int go_sem_acquire(go_sem *s, go_ctx *ctx, int64_t n)
     if (!ctx)
         ctx = go_background();
     go_chan *done = go_ctx_done(ctx);
-    go_mutex_lock(&s->mu);
+    rt_mutex_lock_internal(&s->mu);
     if (done && chan_closed_now(done)) {
-        go_mutex_unlock(&s->mu);
+        rt_mutex_unlock_internal(&s->mu);
         return go_ctx_err(ctx);
     }
     if (s->size - s->cur >= n && !s->head) {
         s->cur += n;
-        go_mutex_unlock(&s->mu);
+        rt_mutex_unlock_internal(&s->mu);
         return 0;
     }
     if (n > s->size) {
-        go_mutex_unlock(&s->mu);
+        rt_mutex_unlock_internal(&s->mu);
         go_chan_recv(done, NULL); /* NULL (background): forever, as Go */
         return go_ctx_err(ctx);
     }
@@ -176,25 +177,25 @@ int go_sem_acquire(go_sem *s, go_ctx *ctx, int64_t n)
 bool go_sem_try_acquire(go_sem *s, int64_t n)
 {
     sem_check(s, "go_sem_try_acquire");
-    go_mutex_lock(&s->mu);
+    rt_mutex_lock_internal(&s->mu);
     bool ok = s->size - s->cur >= n && !s->head;
     if (ok)
         s->cur += n;
-    go_mutex_unlock(&s->mu);
+    rt_mutex_unlock_internal(&s->mu);
     return ok;
 }
 
 void go_sem_release(go_sem *s, int64_t n)
 {
     sem_check(s, "go_sem_release");
-    go_mutex_lock(&s->mu);
+    rt_mutex_lock_internal(&s->mu);
     s->cur -= n;
     if (s->cur < 0) {
-        go_mutex_unlock(&s->mu);
+        rt_mutex_unlock_internal(&s->mu);
         rt_panic("semaphore: released more than held");
     }
     notify_waiters(s);
-    go_mutex_unlock(&s->mu);
+    rt_mutex_unlock_internal(&s->mu);
 }
 
 void go_sem_free(go_sem *s)

@@ -196,16 +196,52 @@ static void mutex_unlock(go_mutex *m)
 /* Go's Lock and Unlock are atomic accesses to the mutex word, which race
  * with a plain write of it (overwriting a mutex in use): report them as
  * reads, which never race with each other. */
-#define HOOK_MUTEX_WORD(m)                                                     \
-    HOOK(mem_access, &(m)->state, sizeof(m)->state, 0, RETURN_PC())
+#define HOOK_MUTEX_WORD(m, pc)                                                 \
+    HOOK(mem_access, &(m)->state, sizeof(m)->state, 0,                         \
+         (pc) ? (pc) : RETURN_PC())
+
+/* Lock and Unlock for a call at pc in user code, or (pc 0) by the runtime
+ * on the user's behalf: the detectors then unwind for themselves. */
+static inline __attribute__((always_inline)) void mutex_lock_at(go_mutex *m,
+                                                                uintptr_t pc)
+{
+    (void)pc;
+    rt_sched_point();
+    HOOK_MUTEX_WORD(m, pc);
+    mutex_lock(m, RT_WAIT_MUTEX, m);
+    HOOK(acquire, m);
+    HOOK(mutex_lock, m, RT_LOCK_MUTEX, pc);
+}
+
+static inline __attribute__((always_inline)) void mutex_unlock_at(go_mutex *m,
+                                                                  uintptr_t pc)
+{
+    (void)pc;
+    rt_sched_point();
+    HOOK_MUTEX_WORD(m, pc);
+    HOOK(mutex_unlock, m, RT_LOCK_MUTEX, pc);
+    HOOK(release, m);
+    mutex_unlock(m);
+}
 
 void go_mutex_lock(go_mutex *m)
 {
-    rt_sched_point();
-    HOOK_MUTEX_WORD(m);
-    mutex_lock(m, RT_WAIT_MUTEX, m);
-    HOOK(acquire, m);
-    HOOK(mutex_lock, m, RT_LOCK_MUTEX);
+    mutex_lock_at(m, RETURN_PC());
+}
+
+void go_mutex_unlock(go_mutex *m)
+{
+    mutex_unlock_at(m, RETURN_PC());
+}
+
+void rt_mutex_lock_internal(go_mutex *m)
+{
+    mutex_lock_at(m, 0);
+}
+
+void rt_mutex_unlock_internal(go_mutex *m)
+{
+    mutex_unlock_at(m, 0);
 }
 
 bool go_mutex_trylock(go_mutex *m)
@@ -214,17 +250,8 @@ bool go_mutex_trylock(go_mutex *m)
     if (!mutex_trylock(m))
         return false;
     HOOK(acquire, m);
-    HOOK(mutex_lock, m, RT_LOCK_MUTEX);
+    HOOK(mutex_lock, m, RT_LOCK_MUTEX, RETURN_PC());
     return true;
-}
-
-void go_mutex_unlock(go_mutex *m)
-{
-    rt_sched_point();
-    HOOK_MUTEX_WORD(m);
-    HOOK(mutex_unlock, m, RT_LOCK_MUTEX);
-    HOOK(release, m);
-    mutex_unlock(m);
 }
 
 /* ---- RWMutex -------------------------------------------------------------
@@ -240,19 +267,19 @@ static int32_t add32(int32_t *p, int32_t delta)
 /* The edges Go's RWMutex reports: a writer acquires what every earlier
  * reader released (writerSem) and what the previous writer released
  * (readerSem); a reader acquires only the writers' release. */
-static void rwmutex_read_locked(go_rwmutex *rw)
+static void rwmutex_read_locked(go_rwmutex *rw, uintptr_t pc)
 {
-    (void)rw;
+    (void)rw, (void)pc;
     HOOK(acquire, &rw->reader_sem);
-    HOOK(mutex_lock, rw, RT_LOCK_READ);
+    HOOK(mutex_lock, rw, RT_LOCK_READ, pc);
 }
 
-static void rwmutex_write_locked(go_rwmutex *rw)
+static void rwmutex_write_locked(go_rwmutex *rw, uintptr_t pc)
 {
-    (void)rw;
+    (void)rw, (void)pc;
     HOOK(acquire, &rw->reader_sem);
     HOOK(acquire, &rw->writer_sem);
-    HOOK(mutex_lock, rw, RT_LOCK_RW);
+    HOOK(mutex_lock, rw, RT_LOCK_RW, pc);
 }
 
 void go_rwmutex_rlock(go_rwmutex *rw)
@@ -260,7 +287,7 @@ void go_rwmutex_rlock(go_rwmutex *rw)
     rt_sched_point();
     if (add32(&rw->reader_count, 1) < 0) /* a writer is pending */
         rt_semacquire(&rw->reader_sem, false, RT_WAIT_RWMUTEX_R, rw);
-    rwmutex_read_locked(rw);
+    rwmutex_read_locked(rw, RETURN_PC());
 }
 
 bool go_rwmutex_tryrlock(go_rwmutex *rw)
@@ -272,7 +299,7 @@ bool go_rwmutex_tryrlock(go_rwmutex *rw)
             return false;
     } while (!__atomic_compare_exchange_n(&rw->reader_count, &c, c + 1, false,
                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-    rwmutex_read_locked(rw);
+    rwmutex_read_locked(rw, RETURN_PC());
     return true;
 }
 
@@ -288,7 +315,7 @@ static void rwmutex_runlock_slow(go_rwmutex *rw, int32_t r)
 void go_rwmutex_runlock(go_rwmutex *rw)
 {
     rt_sched_point();
-    HOOK(mutex_unlock, rw, RT_LOCK_READ);
+    HOOK(mutex_unlock, rw, RT_LOCK_READ, RETURN_PC());
     HOOK(release_merge, &rw->writer_sem);
     int32_t r = add32(&rw->reader_count, -1);
     if (r < 0)
@@ -304,7 +331,7 @@ void go_rwmutex_lock(go_rwmutex *rw)
         add32(&rw->reader_count, -RWMUTEX_MAX_READERS) + RWMUTEX_MAX_READERS;
     if (r != 0 && add32(&rw->reader_wait, r) != 0)
         rt_semacquire(&rw->writer_sem, false, RT_WAIT_RWMUTEX_W, rw);
-    rwmutex_write_locked(rw);
+    rwmutex_write_locked(rw, RETURN_PC());
 }
 
 bool go_rwmutex_trylock(go_rwmutex *rw)
@@ -319,14 +346,14 @@ bool go_rwmutex_trylock(go_rwmutex *rw)
         mutex_unlock(&rw->w);
         return false;
     }
-    rwmutex_write_locked(rw);
+    rwmutex_write_locked(rw, RETURN_PC());
     return true;
 }
 
 void go_rwmutex_unlock(go_rwmutex *rw)
 {
     rt_sched_point();
-    HOOK(mutex_unlock, rw, RT_LOCK_RW);
+    HOOK(mutex_unlock, rw, RT_LOCK_RW, RETURN_PC());
     HOOK(release, &rw->reader_sem);
     /* Let readers in again, and wake those that queued meanwhile. */
     int32_t r = add32(&rw->reader_count, RWMUTEX_MAX_READERS);
@@ -414,13 +441,13 @@ void go_wg_wait(go_wg *wg)
 
 static void once_do_slow(go_once *o, void (*fn)(void *), void *arg)
 {
-    go_mutex_lock(&o->m);
+    rt_mutex_lock_internal(&o->m);
     if (__atomic_load_n(&o->done, __ATOMIC_RELAXED) == 0) {
         fn(arg);
         HOOK(release, o);
         __atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
     }
-    go_mutex_unlock(&o->m);
+    rt_mutex_unlock_internal(&o->m);
 }
 
 void go_once_do(go_once *o, void (*fn)(void *), void *arg)
@@ -455,9 +482,9 @@ void go_cond_wait(go_cond *c)
     cond_check(c);
     /* The ticket is taken under L: a Signal after our Unlock finds it. */
     uint32_t t = rt_notify_list_add(c);
-    go_mutex_unlock(c->L);
+    rt_mutex_unlock_internal(c->L);
     rt_notify_list_wait(c, t);
-    go_mutex_lock(c->L);
+    rt_mutex_lock_internal(c->L);
 }
 
 void go_cond_signal(go_cond *c)

@@ -85,8 +85,10 @@ typedef struct dl_stack {
     int n;
     uintptr_t pc[DL_STACK_MAX];
 } dl_stack;
-/* The calling goroutine's stack (libunwind), symbolized only when printed. */
-void dl_stack_capture(dl_stack *s);
+/* The calling goroutine's stack, symbolized only when printed: g's at its
+ * call site pc from a detector that tracks calls (rt_hook_stack), else
+ * unwound here (libunwind; g NULL or pc 0 always unwinds). */
+void dl_stack_capture(dl_stack *s, rt_hg *g, uintptr_t pc);
 /* Go's layout, hiding runtime and detector frames. */
 void dl_stack_print(int fd, const dl_stack *s);
 /* The first frame dl_stack_print would show: its function, or "?"; its pc,
@@ -121,20 +123,25 @@ bool dl_blocked_on_sync(const rt_ginfo *gi);
 /* ---- engine.c: per-goroutine records ---- */
 typedef struct dl_g {
     int64_t id, parent;
-    dl_stack created; /* the parent's stack at the go statement */
+    bool locked;    /* locks.c has records of it (it locked or waited) */
+    bool lock_wait; /* parked in a lock wait dl_locks_block recorded */
     bool leak_reported;
+    dl_stack created; /* the parent's stack at the go statement */
 } dl_g;
-/* The record of g, under dl_gs_lock. */
+/* The record of goroutine id, under dl_gs_lock(id). */
 dl_g *dl_g_find(int64_t id);
-void dl_gs_lock(void);
-void dl_gs_unlock(void);
+void dl_gs_lock(int64_t id);
+void dl_gs_unlock(int64_t id);
 
 /* The id of the goroutine calling the at-exit hook (0: not exiting). */
 extern int64_t dl_exiting_g;
 
 /* ---- locks.c ---- */
-void dl_locks_mutex_lock(int64_t g, const void *m, int write);
-void dl_locks_mutex_unlock(int64_t g, const void *m, int write);
+/* hg and pc: the goroutine and its call site, for dl_stack_capture. */
+void dl_locks_mutex_lock(int64_t g, const void *m, int write, rt_hg *hg,
+                         uintptr_t pc);
+void dl_locks_mutex_unlock(int64_t g, const void *m, int write, rt_hg *hg,
+                           uintptr_t pc);
 void dl_locks_block(int64_t g, int reason, const void *obj);
 void dl_locks_unblock(int64_t g);
 void dl_locks_go_end(int64_t g);

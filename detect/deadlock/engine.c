@@ -49,8 +49,16 @@ int64_t dl_exiting_g;
 
 static int nreports;
 static dl_spin report_lock;
-static dl_spin gs_lock;
-static dl_map gs; /* goroutine id -> dl_g */
+/* Goroutine id -> dl_g, for the leak reports, which name goroutines by id.
+ * Sharded by id (ids come to a P sixteen at a time, so neighbours spread),
+ * so that spawns and exits on two Ps do not meet at one lock. Each hook
+ * reaches its own goroutine's record through the hook slot, never here. */
+enum { GS_SHARDS = 64 };
+static struct gs_shard {
+    dl_spin lock;
+    dl_map map;
+} __attribute__((aligned(64))) gs[GS_SHARDS];
+static int hook_idx;
 
 void dl_count_report(void)
 {
@@ -167,36 +175,47 @@ void dl_print_text(int fd, const char *text)
 /* ---- goroutine records ----------------------------------------------------
  */
 
-void dl_gs_lock(void)
+static struct gs_shard *gs_shard(int64_t id)
 {
-    dl_spin_lock(&gs_lock);
+    return &gs[(uint64_t)id % GS_SHARDS];
 }
 
-void dl_gs_unlock(void)
+void dl_gs_lock(int64_t id)
 {
-    dl_spin_unlock(&gs_lock);
+    dl_spin_lock(&gs_shard(id)->lock);
+}
+
+void dl_gs_unlock(int64_t id)
+{
+    dl_spin_unlock(&gs_shard(id)->lock);
 }
 
 dl_g *dl_g_find(int64_t id)
 {
-    return dl_map_get(&gs, (uintptr_t)id);
+    return dl_map_get(&gs_shard(id)->map, (uintptr_t)id);
 }
 
-/* The hooks name goroutines by handle; lock ownership, cycles and reports
- * here are by Go's goroutine id, which outlives the handle (a report
- * names goroutines that have ended), so the detector's tables stay keyed
- * by id and each hook converts once. */
+static dl_g *record_of(rt_hg *hg)
+{
+    return hg ? hg->slot[hook_idx] : NULL;
+}
+
+/* The hooks name goroutines by handle, and each reaches its record
+ * through the handle's slot; lock ownership, cycles and reports here are
+ * by Go's goroutine id, which outlives the handle (a report names
+ * goroutines that have ended), so those tables stay keyed by id. */
 static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
-    (void)pc, (void)file, (void)line, (void)func;
+    (void)file, (void)line, (void)func;
     dl_g *g = dl_alloc(sizeof *g);
     g->id = rt_hook_goid(child);
     g->parent = rt_hook_goid(parent);
-    dl_stack_capture(&g->created);
-    dl_gs_lock();
-    dl_map_put(&gs, (uintptr_t)g->id, g);
-    dl_gs_unlock();
+    dl_stack_capture(&g->created, parent, pc);
+    child->slot[hook_idx] = g;
+    dl_gs_lock(g->id);
+    dl_map_put(&gs_shard(g->id)->map, (uintptr_t)g->id, g);
+    dl_gs_unlock(g->id);
 }
 
 static void on_go_start(rt_hg *g)
@@ -207,33 +226,65 @@ static void on_go_start(rt_hg *g)
 
 static void on_go_end(rt_hg *hg)
 {
-    int64_t id = rt_hook_goid(hg);
-    dl_locks_go_end(id);
-    dl_gs_lock();
-    dl_g *g = dl_map_del(&gs, (uintptr_t)id);
-    dl_gs_unlock();
+    dl_g *g = record_of(hg);
+    int64_t id = g ? g->id : rt_hook_goid(hg);
+    if (!g || g->locked)
+        dl_locks_go_end(id);
+    dl_gs_lock(id);
+    dl_map_del(&gs_shard(id)->map, (uintptr_t)id);
+    dl_gs_unlock(id);
+    if (g)
+        hg->slot[hook_idx] = NULL;
     dl_free(g);
 }
 
-static void on_go_block(rt_hg *g, int reason, const void *obj)
+/* Only lock waits matter here (a cycle runs through lock holders that wait
+ * for locks), so the others, a channel hand-off's every park, take no
+ * lock: the record's flag says whether the wake-up has a wait to clear.
+ * go_block runs before the park commits and go_unblock after the waker
+ * took the goroutine out of its wait, so the flag needs no fence. */
+static void on_go_block(rt_hg *hg, int reason, const void *obj)
 {
-    dl_locks_block(rt_hook_goid(g), reason, obj);
+    if (!dl_is_lock_wait(reason))
+        return;
+    dl_g *g = record_of(hg);
+    if (g) {
+        g->locked = true;
+        __atomic_store_n(&g->lock_wait, true, __ATOMIC_RELAXED);
+    }
+    dl_locks_block(g ? g->id : rt_hook_goid(hg), reason, obj);
 }
 
-static void on_go_unblock(rt_hg *g, rt_hg *by)
+static void on_go_unblock(rt_hg *hg, rt_hg *by)
 {
     (void)by;
-    dl_locks_unblock(rt_hook_goid(g));
+    dl_g *g = record_of(hg);
+    if (g && !__atomic_load_n(&g->lock_wait, __ATOMIC_RELAXED))
+        return;
+    if (g)
+        __atomic_store_n(&g->lock_wait, false, __ATOMIC_RELAXED);
+    dl_locks_unblock(g ? g->id : rt_hook_goid(hg));
 }
 
-static void on_mutex_lock(rt_hg *g, const void *m, int write)
+/* The id a lock event is recorded under; the goroutine's records in
+ * locks.c must then go at its end. */
+static int64_t locker_id(rt_hg *hg)
 {
-    dl_locks_mutex_lock(rt_hook_goid(g), m, write);
+    dl_g *g = record_of(hg);
+    if (!g)
+        return rt_hook_goid(hg);
+    g->locked = true;
+    return g->id;
 }
 
-static void on_mutex_unlock(rt_hg *g, const void *m, int write)
+static void on_mutex_lock(rt_hg *g, const void *m, int write, uintptr_t pc)
 {
-    dl_locks_mutex_unlock(rt_hook_goid(g), m, write);
+    dl_locks_mutex_lock(locker_id(g), m, write, g, pc);
+}
+
+static void on_mutex_unlock(rt_hg *g, const void *m, int write, uintptr_t pc)
+{
+    dl_locks_mutex_unlock(locker_id(g), m, write, g, pc);
 }
 
 static int on_at_exit(rt_hg *hg, int code, int from_go_exit)
@@ -262,8 +313,8 @@ static const rt_hooks table = {
 __attribute__((constructor(101))) static void deadlock_engine_init(void)
 {
     parse_options();
-    dl_root_exclude(&gs, sizeof gs);
+    dl_root_exclude(gs, sizeof gs);
     dl_root_exclude(&dl_opt, sizeof dl_opt);
     dl_leak_init();
-    rt_hooks_install(&table);
+    hook_idx = rt_hooks_install(&table);
 }

@@ -91,20 +91,20 @@ static void snap_take(snap *s)
 
 static bool already_reported(int64_t id)
 {
-    dl_gs_lock();
+    dl_gs_lock(id);
     dl_g *g = dl_g_find(id);
     bool r = g && g->leak_reported;
-    dl_gs_unlock();
+    dl_gs_unlock(id);
     return r;
 }
 
 static void set_reported(int64_t id)
 {
-    dl_gs_lock();
+    dl_gs_lock(id);
     dl_g *g = dl_g_find(id);
     if (g)
         g->leak_reported = true;
-    dl_gs_unlock();
+    dl_gs_unlock(id);
 }
 
 /* ---- reports --------------------------------------------------------------
@@ -157,11 +157,11 @@ static void print_site(int fd, const rt_ginfo *gi)
 static void print_creation_stack(int fd, int64_t id)
 {
     dl_stack st = {0};
-    dl_gs_lock();
+    dl_gs_lock(id);
     dl_g *g = dl_g_find(id);
     if (g)
         st = g->created;
-    dl_gs_unlock();
+    dl_gs_unlock(id);
     if (!st.n)
         return;
     rt_fdprintf(fd, "\ngoroutine %lld was created at:\n", (long long)id);

@@ -95,8 +95,8 @@ static uint64_t visit_gen;
 
 bool dl_is_lock_wait(int reason)
 {
-    dl_kind k = dl_reason_kind(reason);
-    return k == DL_K_MUTEX || k == DL_K_RLOCK || k == DL_K_WLOCK;
+    return reason == RT_WAIT_MUTEX || reason == RT_WAIT_RWMUTEX_R ||
+           reason == RT_WAIT_RWMUTEX_W;
 }
 
 static bool is_read_wait(int reason)
@@ -336,10 +336,11 @@ static void report_copied(int64_t g, const void *m, int write,
     dl_count_report();
 }
 
-void dl_locks_mutex_lock(int64_t g, const void *m, int write)
+void dl_locks_mutex_lock(int64_t g, const void *m, int write, rt_hg *hg,
+                         uintptr_t pc)
 {
     dl_stack at;
-    dl_stack_capture(&at);
+    dl_stack_capture(&at, hg, pc);
     inversion inv[1];
     bool found = false;
     dl_spin_lock(&L);
@@ -362,7 +363,8 @@ void dl_locks_mutex_lock(int64_t g, const void *m, int write)
         report_inversion(inv);
 }
 
-void dl_locks_mutex_unlock(int64_t g, const void *m, int write)
+void dl_locks_mutex_unlock(int64_t g, const void *m, int write, rt_hg *hg,
+                           uintptr_t pc)
 {
     dl_stack now;
     bool copied = false, other = false;
@@ -396,10 +398,10 @@ void dl_locks_mutex_unlock(int64_t g, const void *m, int write)
     }
     dl_spin_unlock(&L);
     if (copied) {
-        dl_stack_capture(&now);
+        dl_stack_capture(&now, hg, pc);
         report_copied(g, m, write, &now);
     } else if (other && dl_opt.unlock_other) {
-        dl_stack_capture(&now);
+        dl_stack_capture(&now, hg, pc);
         report_unlock_other(g, m, write, owner, have_h ? &h_copy : NULL, &now);
     }
 }
@@ -545,7 +547,7 @@ static void report_cycle(const cycle *c)
     int fd = dl_out_fd();
     parked p;
     dl_stack self;
-    dl_stack_capture(&self);
+    dl_stack_capture(&self, NULL, 0);
     wait_parked(c, &p);
     dl_report_begin();
     fflush(stdout);

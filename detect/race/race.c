@@ -1877,6 +1877,20 @@ static int on_at_exit(rt_hg *gid, int code, int from_go_exit)
     return race_finish(code);
 }
 
+/* The shadow stack answers the other detectors' stack queries: a copy of
+ * a few words where an unwind walks every frame's unwind table. */
+static size_t on_stack(rt_hg *hg, uintptr_t pc, uintptr_t *out, size_t max)
+{
+    gstate *g = hg ? hg->slot[hook_idx] : NULL;
+    if (!g || !max)
+        return 0;
+    size_t n = 0;
+    out[n++] = pc;
+    for (uint32_t i = g->depth; i > 0 && n < max; i--)
+        out[n++] = g->stk[i - 1];
+    return n;
+}
+
 static const rt_hooks race_hooks = {
     .go_create = on_go_create,
     .go_start = on_go_start,
@@ -1896,6 +1910,7 @@ static const rt_hooks race_hooks = {
     .sync_free = on_chan_free,
     .mem_access = on_mem_access,
     .at_exit = on_at_exit,
+    .stack = on_stack,
 };
 
 static void read_options(void)
