@@ -591,6 +591,8 @@ static bool tree_join(vclock **dst, const vclock *src, sid_t own,
         if (!own_grows && vc_dominated(src, d, SID_NONE))
             return false;
         *dst = tree_header(node_share(src->root), n, src->depth);
+        /* still d's generation: vc_join moves it to src's if newer */
+        (*dst)->fgen = vc_fgen(d);
         for (uint32_t i = 0; d && i < d->len; i++)
             if (d->e[i] > vc_get(*dst, i))
                 set_owned(*dst, i, d->e[i]);

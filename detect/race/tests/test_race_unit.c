@@ -129,6 +129,36 @@ START_TEST(test_vc_join_long)
 }
 END_TEST
 
+/* A join stands on the newer floor generation of its two clocks, whatever
+ * their shapes: a flat clock on generation 1 that joined a tree on
+ * generation 0 once came out on 0, so a goroutine forgot what its floors
+ * stood for (a false race against a goroutine its floors covered). */
+START_TEST(test_vc_join_keeps_floor_gen)
+{
+    static const uint32_t gens[][2] = {{1, 0}, {0, 1}, {2, 2}, {2, 1}};
+    for (unsigned g = 0; g < sizeof gens / sizeof *gens; g++)
+        for (int shapes = 0; shapes < 4; shapes++) {
+            uint32_t fd = gens[g][0], fs = gens[g][1];
+            sid_t dlen = shapes & 1 ? FLAT_MAX + 40 : 30;
+            sid_t slen = shapes & 2 ? FLAT_MAX + 90 : 50;
+            vclock *d = NULL, *s = NULL;
+            for (sid_t i = 0; i < dlen; i++)
+                vc_set(&d, i, 2 * i + 1);
+            for (sid_t i = 0; i < slen; i++)
+                vc_set(&s, i, 3 * i + 2);
+            vc_raise_fgen(&d, fd);
+            vc_raise_fgen(&s, fs);
+            vc_join(&d, s, SID_NONE, 0);
+            ck_assert_msg(vc_fgen(d) == (fd > fs ? fd : fs),
+                          "dst %u (%s) join src %u (%s): generation %u", fd,
+                          shapes & 1 ? "tree" : "flat", fs,
+                          shapes & 2 ? "tree" : "flat", vc_fgen(d));
+            vc_unref(d);
+            vc_unref(s);
+        }
+}
+END_TEST
+
 /* Wide clocks (radix trees past FLAT_MAX, flat below) against a plain
  * array model: random sets, joins with an own entry, assignments, shares
  * and drops over clocks that cross FLAT_MAX both ways and share nodes, with
@@ -978,6 +1008,7 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_vc_copy_on_write);
     tcase_add_test(t, test_vc_dominated);
     tcase_add_test(t, test_vc_join_long);
+    tcase_add_test(t, test_vc_join_keeps_floor_gen);
     tcase_add_test(t, test_vc_tree_model);
     tcase_add_test(t, test_shadow_encoding);
     tcase_add_test(t, test_shadow_check_rules);
