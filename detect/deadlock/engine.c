@@ -195,6 +195,72 @@ dl_g *dl_g_find(int64_t id)
     return dl_map_get(&gs_shard(id)->map, (uintptr_t)id);
 }
 
+/* Records are recycled: each thread keeps up to REC_CACHE, and threads
+ * trade them with a shared pool REC_BATCH at a time (the runtime's G pools
+ * do the same). A fan-out spawns on one thread and ends goroutines on
+ * another: through malloc and free, every record met the other thread at
+ * one glibc arena's lock. Records are never given back to malloc, so
+ * what they hold is bounded by the most goroutines alive at once. */
+enum { REC_CACHE = 64, REC_BATCH = REC_CACHE / 2 };
+static __thread struct {
+    dl_g *r[REC_CACHE];
+    int n;
+} rec_cache __attribute__((tls_model("initial-exec")));
+static struct {
+    dl_spin lock;
+    dl_g **r;
+    size_t n, cap;
+} rec_pool;
+
+static void rec_pool_take(void)
+{
+    dl_spin_lock(&rec_pool.lock);
+    size_t k = rec_pool.n < REC_BATCH ? rec_pool.n : REC_BATCH;
+    rec_pool.n -= k;
+    memcpy(rec_cache.r, rec_pool.r + rec_pool.n, k * sizeof *rec_pool.r);
+    dl_spin_unlock(&rec_pool.lock);
+    rec_cache.n = (int)k;
+}
+
+static void rec_pool_give(void)
+{
+    dl_spin_lock(&rec_pool.lock);
+    if (rec_pool.n + REC_BATCH > rec_pool.cap) {
+        size_t cap = rec_pool.cap ? 2 * rec_pool.cap : 4 * REC_CACHE;
+        dl_g **r = dl_alloc(cap * sizeof *r);
+        if (rec_pool.n)
+            memcpy(r, rec_pool.r, rec_pool.n * sizeof *r);
+        dl_free(rec_pool.r);
+        rec_pool.r = r;
+        rec_pool.cap = cap;
+    }
+    rec_cache.n -= REC_BATCH;
+    memcpy(rec_pool.r + rec_pool.n, rec_cache.r + rec_cache.n,
+           REC_BATCH * sizeof *rec_pool.r);
+    rec_pool.n += REC_BATCH;
+    dl_spin_unlock(&rec_pool.lock);
+}
+
+static dl_g *record_new(void)
+{
+    if (!rec_cache.n && __atomic_load_n(&rec_pool.n, __ATOMIC_RELAXED))
+        rec_pool_take();
+    if (!rec_cache.n)
+        return dl_alloc(sizeof(dl_g));
+    dl_g *g = rec_cache.r[--rec_cache.n];
+    memset(g, 0, sizeof *g);
+    return g;
+}
+
+static void record_free(dl_g *g)
+{
+    if (!g)
+        return;
+    if (rec_cache.n == REC_CACHE)
+        rec_pool_give();
+    rec_cache.r[rec_cache.n++] = g;
+}
+
 static dl_g *record_of(rt_hg *hg)
 {
     return hg ? hg->slot[hook_idx] : NULL;
@@ -208,7 +274,7 @@ static void on_go_create(rt_hg *parent, rt_hg *child, uintptr_t pc,
                          const char *file, int line, const char *func)
 {
     (void)file, (void)line, (void)func;
-    dl_g *g = dl_alloc(sizeof *g);
+    dl_g *g = record_new();
     g->id = rt_hook_goid(child);
     g->parent = rt_hook_goid(parent);
     dl_stack_capture(&g->created, parent, pc);
@@ -235,7 +301,7 @@ static void on_go_end(rt_hg *hg)
     dl_gs_unlock(id);
     if (g)
         hg->slot[hook_idx] = NULL;
-    dl_free(g);
+    record_free(g);
 }
 
 /* Only lock waits matter here (a cycle runs through lock holders that wait
@@ -314,6 +380,7 @@ __attribute__((constructor(101))) static void deadlock_engine_init(void)
 {
     parse_options();
     dl_root_exclude(gs, sizeof gs);
+    dl_root_exclude(&rec_pool, sizeof rec_pool);
     dl_root_exclude(&dl_opt, sizeof dl_opt);
     dl_leak_init();
     hook_idx = rt_hooks_install(&table);
