@@ -199,9 +199,9 @@ dl_g *dl_g_find(int64_t id)
  * trade them with a shared pool REC_BATCH at a time (the runtime's G pools
  * do the same). A fan-out spawns on one thread and ends goroutines on
  * another: through malloc and free, every record met the other thread at
- * one glibc arena's lock. Records are never given back to malloc, so
- * what they hold is bounded by the most goroutines alive at once. */
-enum { REC_CACHE = 64, REC_BATCH = REC_CACHE / 2 };
+ * one glibc arena's lock. The pool keeps up to REC_POOL_MAX (11 MB of
+ * records); a burst's surplus beyond it goes back to malloc. */
+enum { REC_CACHE = 64, REC_BATCH = REC_CACHE / 2, REC_POOL_MAX = 1 << 16 };
 static __thread struct {
     dl_g *r[REC_CACHE];
     int n;
@@ -216,7 +216,8 @@ static void rec_pool_take(void)
 {
     dl_spin_lock(&rec_pool.lock);
     size_t k = rec_pool.n < REC_BATCH ? rec_pool.n : REC_BATCH;
-    rec_pool.n -= k;
+    /* stored atomically: record_new peeks at it without the lock */
+    __atomic_store_n(&rec_pool.n, rec_pool.n - k, __ATOMIC_RELAXED);
     memcpy(rec_cache.r, rec_pool.r + rec_pool.n, k * sizeof *rec_pool.r);
     dl_spin_unlock(&rec_pool.lock);
     rec_cache.n = (int)k;
@@ -224,7 +225,15 @@ static void rec_pool_take(void)
 
 static void rec_pool_give(void)
 {
+    rec_cache.n -= REC_BATCH;
+    dl_g **batch = rec_cache.r + rec_cache.n;
     dl_spin_lock(&rec_pool.lock);
+    if (rec_pool.n >= REC_POOL_MAX) { /* after a burst: let malloc have it */
+        dl_spin_unlock(&rec_pool.lock);
+        for (int i = 0; i < REC_BATCH; i++)
+            dl_free(batch[i]);
+        return;
+    }
     if (rec_pool.n + REC_BATCH > rec_pool.cap) {
         size_t cap = rec_pool.cap ? 2 * rec_pool.cap : 4 * REC_CACHE;
         dl_g **r = dl_alloc(cap * sizeof *r);
@@ -234,10 +243,8 @@ static void rec_pool_give(void)
         rec_pool.r = r;
         rec_pool.cap = cap;
     }
-    rec_cache.n -= REC_BATCH;
-    memcpy(rec_pool.r + rec_pool.n, rec_cache.r + rec_cache.n,
-           REC_BATCH * sizeof *rec_pool.r);
-    rec_pool.n += REC_BATCH;
+    memcpy(rec_pool.r + rec_pool.n, batch, REC_BATCH * sizeof *rec_pool.r);
+    __atomic_store_n(&rec_pool.n, rec_pool.n + REC_BATCH, __ATOMIC_RELAXED);
     dl_spin_unlock(&rec_pool.lock);
 }
 
