@@ -34,6 +34,7 @@
 #include "../../rt/traceback.h"
 
 #include "../common/heap.h"
+#include "../common/recycler.h"
 
 /* The symbol the link line keeps (-Wl,-u,gorace_deadlock_engine). */
 const int gorace_deadlock_engine = 1;
@@ -195,77 +196,30 @@ dl_g *dl_g_find(int64_t id)
     return dl_map_get(&gs_shard(id)->map, (uintptr_t)id);
 }
 
-/* Records are recycled: each thread keeps up to REC_CACHE, and threads
- * trade them with a shared pool REC_BATCH at a time (the runtime's G pools
- * do the same). A fan-out spawns on one thread and ends goroutines on
- * another: through malloc and free, every record met the other thread at
- * one glibc arena's lock. The pool keeps up to REC_POOL_MAX (11 MB of
- * records); a burst's surplus beyond it goes back to malloc. */
-enum { REC_CACHE = 64, REC_BATCH = REC_CACHE / 2, REC_POOL_MAX = 1 << 16 };
-static __thread struct {
-    dl_g *r[REC_CACHE];
-    int n;
-} rec_cache __attribute__((tls_model("initial-exec")));
-static struct {
-    dl_spin lock;
-    dl_g **r;
-    size_t n, cap;
-} rec_pool;
-
-static void rec_pool_take(void)
+/* Records are recycled (detect/common/recycler.h): a fan-out spawns on one
+ * thread and ends goroutines on another. The pool keeps up to 65,536
+ * (11 MB of records). */
+static void record_release(void *g)
 {
-    dl_spin_lock(&rec_pool.lock);
-    size_t k = rec_pool.n < REC_BATCH ? rec_pool.n : REC_BATCH;
-    /* stored atomically: record_new peeks at it without the lock */
-    __atomic_store_n(&rec_pool.n, rec_pool.n - k, __ATOMIC_RELAXED);
-    memcpy(rec_cache.r, rec_pool.r + rec_pool.n, k * sizeof *rec_pool.r);
-    dl_spin_unlock(&rec_pool.lock);
-    rec_cache.n = (int)k;
+    dl_free(g);
 }
-
-static void rec_pool_give(void)
-{
-    rec_cache.n -= REC_BATCH;
-    dl_g **batch = rec_cache.r + rec_cache.n;
-    dl_spin_lock(&rec_pool.lock);
-    if (rec_pool.n >= REC_POOL_MAX) { /* after a burst: let malloc have it */
-        dl_spin_unlock(&rec_pool.lock);
-        for (int i = 0; i < REC_BATCH; i++)
-            dl_free(batch[i]);
-        return;
-    }
-    if (rec_pool.n + REC_BATCH > rec_pool.cap) {
-        size_t cap = rec_pool.cap ? 2 * rec_pool.cap : 4 * REC_CACHE;
-        dl_g **r = dl_alloc(cap * sizeof *r);
-        if (rec_pool.n)
-            memcpy(r, rec_pool.r, rec_pool.n * sizeof *r);
-        dl_free(rec_pool.r);
-        rec_pool.r = r;
-        rec_pool.cap = cap;
-    }
-    memcpy(rec_pool.r + rec_pool.n, batch, REC_BATCH * sizeof *rec_pool.r);
-    __atomic_store_n(&rec_pool.n, rec_pool.n + REC_BATCH, __ATOMIC_RELAXED);
-    dl_spin_unlock(&rec_pool.lock);
-}
+static recycler rec_pool = {.max = 1 << 16, .release = record_release};
+static __thread recycler_cache rec_cache
+    __attribute__((tls_model("initial-exec")));
 
 static dl_g *record_new(void)
 {
-    if (!rec_cache.n && __atomic_load_n(&rec_pool.n, __ATOMIC_RELAXED))
-        rec_pool_take();
-    if (!rec_cache.n)
+    dl_g *g = recycler_get(&rec_pool, &rec_cache);
+    if (!g)
         return dl_alloc(sizeof(dl_g));
-    dl_g *g = rec_cache.r[--rec_cache.n];
     memset(g, 0, sizeof *g);
     return g;
 }
 
 static void record_free(dl_g *g)
 {
-    if (!g)
-        return;
-    if (rec_cache.n == REC_CACHE)
-        rec_pool_give();
-    rec_cache.r[rec_cache.n++] = g;
+    if (g)
+        recycler_put(&rec_pool, &rec_cache, g);
 }
 
 static dl_g *record_of(rt_hg *hg)
