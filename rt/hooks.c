@@ -93,9 +93,13 @@ const char *rt_hook_wait_reason(int reason)
 
 int32_t rt_hook_parallel;
 
+uint32_t rt_hook_parallel_gen;
+
 void rt_hook_parallel_add(int32_t delta)
 {
     __atomic_add_fetch(&rt_hook_parallel, delta, __ATOMIC_SEQ_CST);
+    if (delta > 0)
+        __atomic_add_fetch(&rt_hook_parallel_gen, 1, __ATOMIC_SEQ_CST);
 }
 
 uint32_t *rt_hook_pin_word(void)

@@ -222,6 +222,11 @@ enum {
     RT_PIN_IDLE = 1u << 31,
 };
 extern int32_t rt_hook_parallel;
+/* Raised, after the count, whenever a thread starts counting. A detector
+ * that read the cells it is about to store over while the count was zero
+ * may store plainly only if this has not moved since that read: a thread
+ * may have started, stored a cell and stopped in between. */
+extern uint32_t rt_hook_parallel_gen;
 void rt_hook_parallel_add(int32_t delta);
 uint32_t *rt_hook_pin_word(void);
 /* Counts the calling thread as one more running hooks (a thread neither

@@ -409,14 +409,32 @@ uint32_t *race_pin_word_lookup(void)
     return race_pin_word;
 }
 
+/* rt_hook_parallel_gen when this thread last read the cells it stores
+ * over (a thread-local, not an argument: kept in a register it cost the
+ * inlined access path spills). */
+static __thread uint32_t scan_gen;
+
 /* Stores a cell with a plain store when no other thread can be running
- * user code: in a solo section (race.h), the caller's or one of its own.
+ * user code: in a solo section (race.h), the caller's or one of its own,
+ * and, for a section opened here, no thread started counting since the
+ * cells were read (scan_gen). Without that, a thread could start, store a
+ * conflicting cell and stop between our read and our store, and each
+ * access would miss the other (TestRacePlus2, once, under load).
  * False: not alone, store it the careful way. */
-static inline bool store_alone(_Atomic shadow_t *cell, shadow_t store)
+
+static inline __attribute__((always_inline)) bool
+store_alone(_Atomic shadow_t *cell, shadow_t store)
 {
     bool opened = solo_begin();
     if (!race_solo)
         return false;
+    /* The cells were read before the section opened: if a thread started
+     * meanwhile, it may have stored one we never saw (rt/hooks.h). */
+    if (opened &&
+        __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_RELAXED) != scan_gen) {
+        solo_end(true);
+        return false;
+    }
     atomic_store_explicit(cell, store, memory_order_relaxed);
     solo_end(opened);
     return true;
@@ -448,6 +466,7 @@ commit_cells(_Atomic shadow_t *cells, const shadow_view *v, cell_scan *s,
         if (!atomic_compare_exchange_strong_explicit(
                 &cells[slot], &expect, store, memory_order_seq_cst,
                 memory_order_relaxed)) {
+            scan_gen = __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_ACQUIRE);
             scan_cells(cells, v, s);
             if (s->recorded)
                 return 0;
@@ -474,6 +493,7 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 {
     shadow_view v = shadow_view_of(cur, shadow_write(cur), shadow_atomic(cur));
     cell_scan s;
+    scan_gen = __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_ACQUIRE);
     scan_cells(cells, &v, &s);
     return s.recorded ? 0 : commit_cells(cells, &v, &s, a);
 }
@@ -507,6 +527,7 @@ check_word_shared(gstate *g, _Atomic shadow_t *cells, shadow_t cur,
 {
     shadow_view v = shadow_view_of(cur, shadow_write(cur), shadow_atomic(cur));
     cell_scan s;
+    scan_gen = __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_ACQUIRE);
     scan_cells(cells, &v, &s);
     if (s.recorded)
         return;
@@ -534,6 +555,9 @@ check_words(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
         unsigned mask = ((1u << size) - 1) << off;
         shadow_t cur = shadow_make(g->sid, g->epoch, mask, write, atomic);
         _Atomic shadow_t *cells = shadow_for_g(g, addr);
+        /* read before the count and the cells (acquire: neither load may
+         * move above it): see store_alone */
+        scan_gen = __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_ACQUIRE);
         if (__builtin_expect(race_solo || !__atomic_load_n(&rt_hook_parallel,
                                                            __ATOMIC_RELAXED),
                              1)) {
