@@ -95,8 +95,13 @@ int32_t rt_hook_parallel;
 
 uint32_t rt_hook_parallel_gen;
 
+/* The generation moves after a count-in and before a count-out, so that a
+ * thread that finds the count zero finds the generation moved since any
+ * read it made while another thread was counted (rt/hooks.h). */
 void rt_hook_parallel_add(int32_t delta)
 {
+    if (delta < 0)
+        __atomic_add_fetch(&rt_hook_parallel_gen, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&rt_hook_parallel, delta, __ATOMIC_SEQ_CST);
     if (delta > 0)
         __atomic_add_fetch(&rt_hook_parallel_gen, 1, __ATOMIC_SEQ_CST);

@@ -222,10 +222,11 @@ enum {
     RT_PIN_IDLE = 1u << 31,
 };
 extern int32_t rt_hook_parallel;
-/* Raised, after the count, whenever a thread starts counting. A detector
- * that read the cells it is about to store over while the count was zero
- * may store plainly only if this has not moved since that read: a thread
- * may have started, stored a cell and stopped in between. */
+/* Raised whenever the count changes: after a count-in, before a
+ * count-out. A detector that read the cells it is about to store over may
+ * store plainly (the count zero) only if this has not moved since that
+ * read: another thread may have been counted meanwhile, stored a cell and
+ * stopped. */
 extern uint32_t rt_hook_parallel_gen;
 void rt_hook_parallel_add(int32_t delta);
 uint32_t *rt_hook_pin_word(void);

@@ -416,10 +416,11 @@ static __thread uint32_t scan_gen;
 
 /* Stores a cell with a plain store when no other thread can be running
  * user code: in a solo section (race.h), the caller's or one of its own,
- * and, for a section opened here, no thread started counting since the
- * cells were read (scan_gen). Without that, a thread could start, store a
- * conflicting cell and stop between our read and our store, and each
- * access would miss the other (TestRacePlus2, once, under load).
+ * and, for a section opened here, the count has not changed since the
+ * cells were read (scan_gen). Without that, another thread could be
+ * counted, store a conflicting cell and stop between our read and our
+ * store, and each access would miss the other (TestRacePlus2, once, under
+ * load).
  * False: not alone, store it the careful way. */
 
 static inline __attribute__((always_inline)) bool
