@@ -121,10 +121,11 @@ dl_kind dl_reason_kind(int reason);
 bool dl_blocked_on_sync(const rt_ginfo *gi);
 
 /* ---- engine.c: per-goroutine records ---- */
+typedef struct dl_lockst dl_lockst; /* locks.c's: what a goroutine holds */
 typedef struct dl_g {
     int64_t id, parent;
-    bool locked;    /* locks.c has records of it (it locked or waited) */
-    bool lock_wait; /* parked in a lock wait dl_locks_block recorded */
+    dl_lockst *locks; /* NULL until it locks or waits for a lock */
+    bool lock_wait;   /* parked in a lock wait dl_locks_block recorded */
     bool leak_reported;
     dl_stack created; /* the parent's stack at the go statement */
 } dl_g;
@@ -137,14 +138,16 @@ void dl_gs_unlock(int64_t id);
 extern int64_t dl_exiting_g;
 
 /* ---- locks.c ---- */
-/* hg and pc: the goroutine and its call site, for dl_stack_capture. */
-void dl_locks_mutex_lock(int64_t g, const void *m, int write, rt_hg *hg,
-                         uintptr_t pc);
-void dl_locks_mutex_unlock(int64_t g, const void *m, int write, rt_hg *hg,
-                           uintptr_t pc);
-void dl_locks_block(int64_t g, int reason, const void *obj);
-void dl_locks_unblock(int64_t g);
-void dl_locks_go_end(int64_t g);
+/* slot: the goroutine's record's `locks` (NULL for code without a record:
+ * then found by id g); hg and pc: the goroutine and its call site, for
+ * dl_stack_capture. */
+void dl_locks_mutex_lock(dl_lockst **slot, int64_t g, const void *m, int write,
+                         rt_hg *hg, uintptr_t pc);
+void dl_locks_mutex_unlock(dl_lockst **slot, int64_t g, const void *m,
+                           int write, rt_hg *hg, uintptr_t pc);
+void dl_locks_block(dl_lockst **slot, int64_t g, int reason, const void *obj);
+void dl_locks_unblock(dl_lockst **slot, int64_t g);
+void dl_locks_go_end(dl_lockst **slot, int64_t g);
 bool dl_is_lock_wait(int reason);
 
 /* ---- leak.c ---- */

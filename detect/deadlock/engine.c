@@ -227,6 +227,11 @@ static dl_g *record_of(rt_hg *hg)
     return hg ? hg->slot[hook_idx] : NULL;
 }
 
+static dl_lockst **locks_slot(dl_g *g)
+{
+    return g ? &g->locks : NULL;
+}
+
 /* The hooks name goroutines by handle, and each reaches its record
  * through the handle's slot; lock ownership, cycles and reports here are
  * by Go's goroutine id, which outlives the handle (a report names
@@ -255,8 +260,8 @@ static void on_go_end(rt_hg *hg)
 {
     dl_g *g = record_of(hg);
     int64_t id = g ? g->id : rt_hook_goid(hg);
-    if (!g || g->locked)
-        dl_locks_go_end(id);
+    if (!g || g->locks)
+        dl_locks_go_end(locks_slot(g), id);
     dl_gs_lock(id);
     dl_map_del(&gs_shard(id)->map, (uintptr_t)id);
     dl_gs_unlock(id);
@@ -275,11 +280,9 @@ static void on_go_block(rt_hg *hg, int reason, const void *obj)
     if (!dl_is_lock_wait(reason))
         return;
     dl_g *g = record_of(hg);
-    if (g) {
-        g->locked = true;
+    if (g)
         __atomic_store_n(&g->lock_wait, true, __ATOMIC_RELAXED);
-    }
-    dl_locks_block(g ? g->id : rt_hook_goid(hg), reason, obj);
+    dl_locks_block(locks_slot(g), g ? g->id : rt_hook_goid(hg), reason, obj);
 }
 
 static void on_go_unblock(rt_hg *hg, rt_hg *by)
@@ -290,28 +293,21 @@ static void on_go_unblock(rt_hg *hg, rt_hg *by)
         return;
     if (g)
         __atomic_store_n(&g->lock_wait, false, __ATOMIC_RELAXED);
-    dl_locks_unblock(g ? g->id : rt_hook_goid(hg));
+    dl_locks_unblock(locks_slot(g), g ? g->id : rt_hook_goid(hg));
 }
 
-/* The id a lock event is recorded under; the goroutine's records in
- * locks.c must then go at its end. */
-static int64_t locker_id(rt_hg *hg)
+static void on_mutex_lock(rt_hg *hg, const void *m, int write, uintptr_t pc)
 {
     dl_g *g = record_of(hg);
-    if (!g)
-        return rt_hook_goid(hg);
-    g->locked = true;
-    return g->id;
+    dl_locks_mutex_lock(locks_slot(g), g ? g->id : rt_hook_goid(hg), m, write,
+                        hg, pc);
 }
 
-static void on_mutex_lock(rt_hg *g, const void *m, int write, uintptr_t pc)
+static void on_mutex_unlock(rt_hg *hg, const void *m, int write, uintptr_t pc)
 {
-    dl_locks_mutex_lock(locker_id(g), m, write, g, pc);
-}
-
-static void on_mutex_unlock(rt_hg *g, const void *m, int write, uintptr_t pc)
-{
-    dl_locks_mutex_unlock(locker_id(g), m, write, g, pc);
+    dl_g *g = record_of(hg);
+    dl_locks_mutex_unlock(locks_slot(g), g ? g->id : rt_hook_goid(hg), m, write,
+                          hg, pc);
 }
 
 static int on_at_exit(rt_hg *hg, int code, int from_go_exit)

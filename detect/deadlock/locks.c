@@ -5,9 +5,27 @@
  * Holding. The runtime reports mutex_lock after a goroutine owns a lock and
  * mutex_unlock before it lets go, so a recorded holder always really holds
  * the lock (the record may lag behind an acquisition, never ahead of a
- * release). Waiting is recorded at go_block for a lock wait, after the
- * goroutine queued on the lock's semaphore, and cleared at go_unblock; only
- * a release can wake it, and a release starts by clearing the holder.
+ * release). Each goroutine keeps what it holds in a list of its own, which
+ * only it changes: Lock and Unlock, the hooks of every critical section,
+ * take no lock shared with other goroutines (a global lock here cost an
+ * RWMutex reader a third of its time at GOMAXPROCS 2). A lock's record,
+ * found through a small per-goroutine cache, carries only its writer's id,
+ * which the writer stores. The one cross-goroutine change, an Unlock by a
+ * goroutine that did not Lock (legal in Go), goes under the detector's
+ * lock L: it clears the writer and bumps the lock's generation, and a write
+ * hold whose generation is older is gone (its owner's list drops it
+ * lazily). Readers are not counted on the lock: an RUnlock by a goroutine
+ * that holds no read lock of it "poisons" the lock, whose readers are then
+ * unknown for good, and a poisoned lock never completes a cycle.
+ *
+ * Waiting is recorded at go_block for a lock wait, after the goroutine
+ * queued on the lock's semaphore, and cleared at go_unblock, which the
+ * waker runs before the goroutine can run again. Both take L. Between them
+ * the goroutine runs nothing, so its list cannot change but through L:
+ * under L, what a parked goroutine holds is exact. go_block indexes it on
+ * the locks (the readers parked holding a lock, the writers parked waiting
+ * for one), so a cycle walk reads only parked goroutines and these
+ * indexes, never a running goroutine's list.
  *
  * Lock cycles. A goroutine waiting for lock L depends on L's holders: the
  * writer, and for a writer's wait also the readers; a reader's wait also
@@ -21,23 +39,23 @@
  * wait finds every cycle, the moment it closes: "fatal error: deadlock:
  * lock cycle", exit 2, when some goroutine outside the cycle can still run
  * (runnable, running, in a system call or sleeping); otherwise the whole
- * program is asleep and the scheduler says so in Go's words. An RWMutex
- * read-unlocked by a goroutine that is not a recorded reader makes its reader
- * set unknown ("poisoned") until the last reader leaves; poisoned locks never
- * complete a cycle. A cycle of one goroutine (re-locking a lock it holds)
- * is not reported: Go lets another goroutine do the unlock.
+ * program is asleep and the scheduler says so in Go's words. A cycle of
+ * one goroutine (re-locking a lock it holds) is not reported: Go lets
+ * another goroutine do the unlock.
  *
  * Lock order. Acquiring M2 while holding M1 adds the edge M1 -> M2 (with
  * both acquisition stacks) unless both are read locks, which never exclude
  * each other. An edge that closes a cycle in this graph is a potential
  * deadlock even if the schedule never interleaved the two paths, as TSan's
  * deadlock detector reports it: each new edge is checked once, so each
- * cycle is reported once, when its last edge appears.
+ * cycle is reported once, when its last edge appears. Only a nested
+ * acquisition takes L for it.
  *
  * Misuse. Unlocking a Mutex locked by another goroutine is legal in Go (a
  * Mutex as a binary semaphore, RLocker handed to another goroutine), so it
  * is reported only on request (unlock_other=1), as a warning, once per
- * unlock site. A Mutex found locked
+ * unlock site; with it, each Lock also leaves its stack on the lock's
+ * record under L, for the report. A Mutex found locked
  * at an address where no Lock ever happened was copied while locked (the
  * copy carries the locked state): reported when the copy is unlocked, the
  * one moment that is certain (a waiter on such a copy could be racing with
@@ -54,23 +72,37 @@
 #include "../../rt/explore.h"
 #include "../../rt/traceback.h"
 
-enum { MAX_CYCLE = 16, MAX_VISIT = 64 };
+enum { MAX_CYCLE = 16, MAX_VISIT = 64, LK_CACHE = 8, LK_SHARDS = 64 };
+
+typedef struct lk lk;
+typedef dl_lockst lockst;
 
 typedef struct held {
     const void *m;
-    int write;
+    lk *l;
+    int write;    /* RT_LOCK_READ, or exclusive: RT_LOCK_MUTEX, RT_LOCK_RW */
+    uint32_t gen; /* a write hold: l->gen when it began */
     dl_stack at;
 } held;
 
-typedef struct lgst {
+/* Parked goroutines, indexed on a lock under L. */
+typedef struct parkset {
+    int n, cap;
+    lockst **s;
+} parkset;
+
+struct dl_lockst {
     int64_t id;
     int nheld, capheld;
     held *held;
-    int wait_reason; /* 0: not blocked */
-    const void *wait_obj;
-} lgst;
+    int wait_reason; /* under L; 0: not in a lock wait */
+    lk *wait_lock;
+    struct {
+        const void *m;
+        lk *l;
+    } cache[LK_CACHE];
+};
 
-typedef struct lk lk;
 typedef struct edge {
     lk *to;
     int64_t g;
@@ -78,20 +110,28 @@ typedef struct edge {
     struct edge *next;
 } edge;
 
-struct lk {
+struct lk { /* never freed, so a goroutine may cache it */
     const void *addr;
-    int64_t writer;
-    int nreaders, capreaders;
-    int64_t *readers;
-    bool poisoned;
-    uint64_t visit;
+    int64_t writer;   /* relaxed: the holder's hooks store it */
+    uint32_t gen;     /* moved under L: write holds before it ended */
+    bool poisoned;    /* under L, for good: readers unknown */
+    parkset readers;  /* parked holding it for reading (under L) */
+    parkset wwaiters; /* parked waiting to write-lock it (under L) */
+    uint64_t visit;   /* the order graph's, under L */
     edge *out;
+    dl_stack writer_at; /* unlock_other=1: the writer's Lock, under L */
 };
 
 static dl_spin L;
-static dl_map locks; /* address -> lk */
-static dl_map gsts;  /* goroutine id -> lgst */
+static struct lk_shard {
+    dl_spin lock;
+    dl_map map; /* address -> lk */
+} __attribute__((aligned(64))) lk_shards[LK_SHARDS];
+static dl_map gsts; /* goroutine id -> lockst, under L */
 static uint64_t visit_gen;
+/* Code outside goroutines shares one record per id: its hooks go one at a
+ * time. */
+static dl_spin outside;
 
 bool dl_is_lock_wait(int reason)
 {
@@ -109,36 +149,88 @@ static bool is_read_wait(int reason)
 
 static lk *lock_get(const void *m, bool make)
 {
-    lk *l = dl_map_get(&locks, (uintptr_t)m);
+    uint64_t h = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull;
+    struct lk_shard *sh = &lk_shards[h >> 58];
+    dl_spin_lock(&sh->lock);
+    lk *l = dl_map_get(&sh->map, (uintptr_t)m);
     if (!l && make) {
         l = dl_alloc(sizeof *l);
         l->addr = m;
-        dl_map_put(&locks, (uintptr_t)m, l);
+        dl_map_put(&sh->map, (uintptr_t)m, l);
     }
+    dl_spin_unlock(&sh->lock);
     return l;
 }
 
-static lgst *gst_get(int64_t g, bool make)
+/* m's record through s's cache. */
+static lk *lock_of(lockst *s, const void *m)
 {
-    lgst *s = dl_map_get(&gsts, (uintptr_t)g);
-    if (!s && make) {
+    unsigned i = (unsigned)((uintptr_t)m >> 4) % LK_CACHE;
+    if (s->cache[i].m != m) {
+        s->cache[i].l = lock_get(m, true);
+        s->cache[i].m = m;
+    }
+    return s->cache[i].l;
+}
+
+/* g's locks: in its record's slot, else (code outside goroutines, or a
+ * goroutine without a record) found by id. */
+static lockst *lockst_of(lockst **slot, int64_t g)
+{
+    if (slot && *slot)
+        return *slot;
+    dl_spin_lock(&L);
+    lockst *s = dl_map_get(&gsts, (uintptr_t)g);
+    if (!s) {
         s = dl_alloc(sizeof *s);
         s->id = g;
         dl_map_put(&gsts, (uintptr_t)g, s);
     }
+    dl_spin_unlock(&L);
+    if (slot)
+        *slot = s;
     return s;
 }
 
-static held *held_find(lgst *s, const void *m)
+static bool is_exclusive(int write)
 {
-    for (int i = s ? s->nheld - 1 : -1; i >= 0; i--)
-        if (s->held[i].m == m)
-            return &s->held[i];
+    return write != RT_LOCK_READ;
+}
+
+/* A write hold ends when another goroutine unlocks: the lock's generation
+ * moves past it. */
+static bool hold_ended(const held *h)
+{
+    return is_exclusive(h->write) &&
+           h->gen != __atomic_load_n(&h->l->gen, __ATOMIC_RELAXED);
+}
+
+/* s's hold of m (any mode: write < 0), newest first. */
+static held *held_find(lockst *s, const void *m, int write)
+{
+    for (int i = s->nheld - 1; i >= 0; i--) {
+        held *h = &s->held[i];
+        if (h->m == m &&
+            (write < 0 || is_exclusive(h->write) == is_exclusive(write)) &&
+            !hold_ended(h))
+            return h;
+    }
     return NULL;
 }
 
-static void held_push(lgst *s, const void *m, int write, const dl_stack *at)
+static void held_compact(lockst *s)
 {
+    int n = 0;
+    for (int i = 0; i < s->nheld; i++)
+        if (!hold_ended(&s->held[i]))
+            s->held[n++] = s->held[i];
+    s->nheld = n;
+}
+
+static held *held_push(lockst *s)
+{
+    if (s->nheld == s->capheld)
+        held_compact(s);
     if (s->nheld == s->capheld) {
         int cap = s->capheld ? 2 * s->capheld : 4;
         held *n = dl_alloc((size_t)cap * sizeof *n);
@@ -148,41 +240,49 @@ static void held_push(lgst *s, const void *m, int write, const dl_stack *at)
         s->held = n;
         s->capheld = cap;
     }
-    s->held[s->nheld++] = (held){m, write, *at};
+    return &s->held[s->nheld++];
 }
 
-static void held_remove(lgst *s, const void *m)
+static void held_remove(lockst *s, held *h)
 {
-    held *h = held_find(s, m);
-    if (!h)
-        return;
-    long i = h - s->held;
-    memmove(h, h + 1, (size_t)(s->nheld - i - 1) * sizeof *h);
-    s->nheld--;
+    held *top = &s->held[--s->nheld];
+    if (h != top) /* locks mostly go last in, first out */
+        memmove(h, h + 1, (size_t)(top - h) * sizeof *h);
 }
 
-static void reader_add(lk *l, int64_t g)
+static void parkset_add(parkset *p, lockst *s)
 {
-    if (l->nreaders == l->capreaders) {
-        int cap = l->capreaders ? 2 * l->capreaders : 4;
-        int64_t *n = dl_alloc((size_t)cap * sizeof *n);
-        if (l->nreaders)
-            memcpy(n, l->readers, (size_t)l->nreaders * sizeof *n);
-        dl_free(l->readers);
-        l->readers = n;
-        l->capreaders = cap;
+    if (p->n == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 4;
+        lockst **n = dl_alloc((size_t)cap * sizeof *n);
+        if (p->n)
+            memcpy(n, p->s, (size_t)p->n * sizeof *n);
+        dl_free(p->s);
+        p->s = n;
+        p->cap = cap;
     }
-    l->readers[l->nreaders++] = g;
+    p->s[p->n++] = s;
 }
 
-static bool reader_remove(lk *l, int64_t g)
+static void parkset_remove(parkset *p, lockst *s)
 {
-    for (int i = 0; i < l->nreaders; i++)
-        if (l->readers[i] == g) {
-            l->readers[i] = l->readers[--l->nreaders];
-            return true;
+    for (int i = 0; i < p->n; i++)
+        if (p->s[i] == s) {
+            p->s[i] = p->s[--p->n];
+            return;
         }
-    return false;
+}
+
+/* Under L, at a lock wait's start (add) and end: what s holds for reading,
+ * and the lock it waits to write-lock, name it as parked. */
+static void index_parked(lockst *s, bool add)
+{
+    void (*op)(parkset *, lockst *) = add ? parkset_add : parkset_remove;
+    for (int i = 0; i < s->nheld; i++)
+        if (!is_exclusive(s->held[i].write))
+            op(&s->held[i].l->readers, s);
+    if (s->wait_lock && dl_reason_kind(s->wait_reason) == DL_K_WLOCK)
+        op(&s->wait_lock->wwaiters, s);
 }
 
 /* ---- lock-order graph ---------------------------------------------------- */
@@ -295,7 +395,7 @@ static bool first_at_site(uintptr_t pc)
 }
 
 static void report_unlock_other(int64_t g, const void *m, int write,
-                                int64_t owner, const held *h,
+                                int64_t owner, const dl_stack *owner_at,
                                 const dl_stack *now)
 {
     if (!first_at_site(dl_stack_top_pc(now)))
@@ -310,10 +410,10 @@ static void report_unlock_other(int64_t g, const void *m, int write,
                 "%lld at:\n",
                 m, (long long)owner, (long long)g);
     dl_stack_print(fd, now);
-    if (h) {
+    if (owner_at) {
         rt_fdprintf(fd, "\nPreviously locked by goroutine %lld at:\n",
                     (long long)owner);
-        dl_stack_print(fd, &h->at);
+        dl_stack_print(fd, owner_at);
     }
     rt_fdprintf(fd, "==================\n");
     dl_report_end();
@@ -336,150 +436,192 @@ static void report_copied(int64_t g, const void *m, int write,
     dl_count_report();
 }
 
-void dl_locks_mutex_lock(int64_t g, const void *m, int write, rt_hg *hg,
-                         uintptr_t pc)
+/* s just took top while holding others: the order edges, under L. */
+static __attribute__((noinline)) void note_order(lockst *s, held *top)
 {
-    dl_stack at;
-    dl_stack_capture(&at, hg, pc);
     inversion inv[1];
     bool found = false;
     dl_spin_lock(&L);
-    lk *l = lock_get(m, true);
-    lgst *s = gst_get(g, true);
-    if (write)
-        l->writer = g;
-    else
-        reader_add(l, g);
-    if (dl_opt.lock_order)
-        for (int i = 0; i < s->nheld && !found; i++) {
-            held *h = &s->held[i];
-            if (h->m == m || (!h->write && !write))
-                continue;
-            found = order_add(lock_get(h->m, true), l, &h->at, &at, g, inv);
-        }
-    held_push(s, m, write, &at);
+    for (held *h = s->held; h < top && !found; h++) {
+        if (h->l == top->l ||
+            (!is_exclusive(h->write) && !is_exclusive(top->write)) ||
+            hold_ended(h))
+            continue;
+        found = order_add(h->l, top->l, &h->at, &top->at, s->id, inv);
+    }
     dl_spin_unlock(&L);
     if (found)
         report_inversion(inv);
 }
 
-void dl_locks_mutex_unlock(int64_t g, const void *m, int write, rt_hg *hg,
-                           uintptr_t pc)
+static void note_lock(lockst *s, const void *m, int write, rt_hg *hg,
+                      uintptr_t pc)
 {
-    dl_stack now;
-    bool copied = false, other = false;
+    lk *l = lock_of(s, m);
+    held *h = held_push(s);
+    h->m = m;
+    h->l = l;
+    h->write = write;
+    dl_stack_capture(&h->at, hg, pc);
+    if (is_exclusive(write)) {
+        h->gen = __atomic_load_n(&l->gen, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->writer, s->id, __ATOMIC_RELAXED);
+        if (dl_opt.unlock_other) {
+            dl_spin_lock(&L);
+            l->writer_at = h->at;
+            dl_spin_unlock(&L);
+        }
+    }
+    if (dl_opt.lock_order && s->nheld > 1)
+        note_order(s, h);
+}
+
+/* An unlock of what the goroutine does not hold: another goroutine's lock,
+ * a copy of a locked lock, or an RLocker's RUnlock. */
+static __attribute__((noinline)) void
+unlock_unheld(int64_t g, const void *m, int write, rt_hg *hg, uintptr_t pc)
+{
+    dl_stack now, owner_at;
+    bool copied = false, other = false, have_at = false;
     int64_t owner = 0;
-    held h_copy;
-    bool have_h = false;
-    dl_spin_lock(&L);
     lk *l = lock_get(m, false);
-    if (write) {
+    dl_spin_lock(&L);
+    if (is_exclusive(write)) {
         const go_mutex *mu = m;
         if (!l)
             copied = __atomic_load_n(&mu->state, __ATOMIC_RELAXED) & 1;
         else {
-            owner = l->writer;
-            lgst *os = owner ? gst_get(owner, false) : NULL;
-            held *h = held_find(os, m);
-            if (h) {
-                h_copy = *h;
-                have_h = true;
-                held_remove(os, m);
-            }
+            owner = __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
             other = owner && owner != g;
-            l->writer = 0;
+            if (other && dl_opt.unlock_other) {
+                owner_at = l->writer_at;
+                have_at = true;
+            }
+            __atomic_store_n(&l->writer, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&l->gen, l->gen + 1, __ATOMIC_RELAXED);
         }
-    } else if (l) {
-        if (!reader_remove(l, g))
-            l->poisoned = true;
-        held_remove(gst_get(g, false), m);
-        if (l->nreaders == 0)
-            l->poisoned = false;
-    }
+    } else if (l)
+        l->poisoned = true;
     dl_spin_unlock(&L);
     if (copied) {
         dl_stack_capture(&now, hg, pc);
         report_copied(g, m, write, &now);
     } else if (other && dl_opt.unlock_other) {
         dl_stack_capture(&now, hg, pc);
-        report_unlock_other(g, m, write, owner, have_h ? &h_copy : NULL, &now);
+        report_unlock_other(g, m, write, owner, have_at ? &owner_at : NULL,
+                            &now);
     }
 }
 
+static void note_unlock(lockst *s, const void *m, int write, rt_hg *hg,
+                        uintptr_t pc)
+{
+    held *h = held_find(s, m, write);
+    if (!h) {
+        unlock_unheld(s->id, m, write, hg, pc);
+        return;
+    }
+    if (is_exclusive(write))
+        __atomic_store_n(&h->l->writer, 0, __ATOMIC_RELAXED);
+    held_remove(s, h);
+}
+
+void dl_locks_mutex_lock(lockst **slot, int64_t g, const void *m, int write,
+                         rt_hg *hg, uintptr_t pc)
+{
+    if (slot) {
+        note_lock(lockst_of(slot, g), m, write, hg, pc);
+        return;
+    }
+    dl_spin_lock(&outside);
+    note_lock(lockst_of(NULL, g), m, write, hg, pc);
+    dl_spin_unlock(&outside);
+}
+
+void dl_locks_mutex_unlock(lockst **slot, int64_t g, const void *m, int write,
+                           rt_hg *hg, uintptr_t pc)
+{
+    if (slot) {
+        note_unlock(lockst_of(slot, g), m, write, hg, pc);
+        return;
+    }
+    dl_spin_lock(&outside);
+    note_unlock(lockst_of(NULL, g), m, write, hg, pc);
+    dl_spin_unlock(&outside);
+}
+
 /* ---- lock cycles ------------------------------------------------------------
- */
+ * Under L: only parked goroutines (and the walker) are read, and what they
+ * hold cannot change until L is let go. */
 
 typedef struct cycle {
     int n;
-    int64_t g[MAX_CYCLE];        /* g[i] waits for lock[i] ... */
-    const void *lock[MAX_CYCLE]; /* ... held by g[i+1 mod n] */
+    lockst *g[MAX_CYCLE]; /* g[i] waits for lock[i] ... */
+    lk *lock[MAX_CYCLE];  /* ... held by g[i+1 mod n] */
     int reason[MAX_CYCLE];
     dl_stack acquired[MAX_CYCLE]; /* where g[i+1] acquired lock[i] */
 } cycle;
 
 typedef struct walk {
-    int64_t start;
+    lockst *start;
     int nvisited;
-    int64_t visited[MAX_VISIT];
+    lockst *visited[MAX_VISIT];
     cycle *c;
 } walk;
 
-static bool visited(walk *w, int64_t g)
+static bool visited(walk *w, lockst *s)
 {
     for (int i = 0; i < w->nvisited; i++)
-        if (w->visited[i] == g)
+        if (w->visited[i] == s)
             return true;
     if (w->nvisited < MAX_VISIT)
-        w->visited[w->nvisited++] = g;
+        w->visited[w->nvisited++] = s;
     return false;
 }
 
-static bool waits_through(walk *w, lgst *s, int depth);
+static bool waits_through(walk *w, lockst *s, int depth);
 
 /* Does holder h (of the lock g[depth] waits for) lead back to the start? */
-static bool through_holder(walk *w, int64_t h, int depth)
+static bool through_holder(walk *w, lockst *h, int depth)
 {
-    if (h == 0)
+    if (!h)
         return false;
     if (h == w->start) {
         w->c->n = depth + 1;
         return true;
     }
-    if (depth + 1 >= MAX_CYCLE || visited(w, h))
-        return false;
-    lgst *hs = gst_get(h, false);
-    if (!hs || !dl_is_lock_wait(hs->wait_reason))
+    if (depth + 1 >= MAX_CYCLE || visited(w, h) ||
+        !dl_is_lock_wait(h->wait_reason))
         return false;
     w->c->g[depth + 1] = h;
-    return waits_through(w, hs, depth + 1);
+    return waits_through(w, h, depth + 1);
 }
 
-static bool pending_writers_lead_back(walk *w, lk *l, int depth)
+/* l's writer, if it is the walker or parked: then what it holds is exact. */
+static lockst *settled_writer(const walk *w, lk *l)
 {
-    for (size_t i = 0; i < gsts.cap; i++) {
-        lgst *o = gsts.keys[i] ? gsts.vals[i] : NULL;
-        if (o && o->wait_obj == l->addr &&
-            dl_reason_kind(o->wait_reason) == DL_K_WLOCK &&
-            through_holder(w, o->id, depth))
-            return true;
-    }
-    return false;
+    int64_t id = __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
+    lockst *h = id ? dl_map_get(&gsts, (uintptr_t)id) : NULL;
+    if (!h || (h != w->start && !dl_is_lock_wait(h->wait_reason)))
+        return NULL;
+    return held_find(h, l->addr, RT_LOCK_MUTEX) ? h : NULL;
 }
 
 /* s (= c->g[depth]) waits for a lock: does some holder lead back? */
-static bool waits_through(walk *w, lgst *s, int depth)
+static bool waits_through(walk *w, lockst *s, int depth)
 {
-    lk *l = lock_get(s->wait_obj, false);
+    lk *l = s->wait_lock;
     if (!l || l->poisoned)
         return false;
-    w->c->lock[depth] = l->addr;
+    w->c->lock[depth] = l;
     w->c->reason[depth] = s->wait_reason;
-    if (through_holder(w, l->writer, depth))
+    if (through_holder(w, settled_writer(w, l), depth))
         return true;
-    if (is_read_wait(s->wait_reason))
-        return pending_writers_lead_back(w, l, depth);
-    for (int i = 0; i < l->nreaders; i++)
-        if (through_holder(w, l->readers[i], depth))
+    /* a reader waits for pending writers, a writer for the readers */
+    const parkset *next =
+        is_read_wait(s->wait_reason) ? &l->wwaiters : &l->readers;
+    for (int i = 0; i < next->n; i++)
+        if (through_holder(w, next->s[i], depth))
             return true;
     return false;
 }
@@ -487,7 +629,7 @@ static bool waits_through(walk *w, lgst *s, int depth)
 static void fill_acquisitions(cycle *c)
 {
     for (int i = 0; i < c->n; i++) {
-        held *h = held_find(gst_get(c->g[(i + 1) % c->n], false), c->lock[i]);
+        held *h = held_find(c->g[(i + 1) % c->n], c->lock[i]->addr, -1);
         if (h)
             c->acquired[i] = h->at;
         else
@@ -519,7 +661,7 @@ static void wait_parked(const cycle *c, parked *p)
 {
     p->n = c->n;
     for (int i = 0; i < c->n; i++)
-        p->ids[i] = c->g[i];
+        p->ids[i] = c->g[i]->id;
     for (int tries = 0; tries < 10000; tries++) {
         memset(p->ok, 0, sizeof p->ok);
         rt_hook_goroutines(collect_parked, p);
@@ -556,19 +698,19 @@ static void report_cycle(const cycle *c)
         rt_fdprintf(fd,
                     "goroutine %lld waits for %p (%s), held by goroutine "
                     "%lld\n",
-                    (long long)c->g[i], c->lock[i],
+                    (long long)c->g[i]->id, c->lock[i]->addr,
                     rt_hook_wait_reason(c->reason[i]),
-                    (long long)c->g[(i + 1) % c->n]);
+                    (long long)c->g[(i + 1) % c->n]->id);
     for (int i = 0; i < c->n; i++) {
-        rt_fdprintf(fd, "\n%p acquired by goroutine %lld at:\n", c->lock[i],
-                    (long long)c->g[(i + 1) % c->n]);
+        rt_fdprintf(fd, "\n%p acquired by goroutine %lld at:\n",
+                    c->lock[i]->addr, (long long)c->g[(i + 1) % c->n]->id);
         if (c->acquired[i].n)
             dl_stack_print(fd, &c->acquired[i]);
         else
             rt_fdprintf(fd, "\t(unknown)\n");
     }
     for (int i = 0; i < c->n; i++) {
-        rt_fdprintf(fd, "\ngoroutine %lld [%s]:\n", (long long)c->g[i],
+        rt_fdprintf(fd, "\ngoroutine %lld [%s]:\n", (long long)c->g[i]->id,
                     rt_hook_wait_reason(c->reason[i]));
         if (i == 0)
             dl_stack_print(fd, &self);
@@ -577,7 +719,7 @@ static void report_cycle(const cycle *c)
         else
             rt_fdprintf(fd, "\t(still switching out)\n");
         /* every goroutine of the cycle but main says where it came from */
-        if (p.gi[i].id == c->g[i] && p.gi[i].parent != 0)
+        if (p.gi[i].id == c->g[i]->id && p.gi[i].parent != 0)
             rt_print_created_by(
                 fd, p.gi[i].create_func, dl_strip(p.gi[i].create_file),
                 p.gi[i].create_line, p.gi[i].create_pc, p.gi[i].parent);
@@ -596,7 +738,7 @@ static void note_other(const rt_ginfo *gi, void *arg)
 {
     others *o = arg;
     for (int i = 0; i < o->c->n; i++)
-        if (o->c->g[i] == gi->id)
+        if (o->c->g[i]->id == gi->id)
             return;
     if (gi->status != RT_GS_WAITING ||
         dl_reason_kind(gi->wait_reason) == DL_K_SLEEP)
@@ -612,16 +754,16 @@ static bool others_can_run(const cycle *c)
     return o.run;
 }
 
-/* Does g's wait on a lock close a cycle? Called with L held; releases it.
+/* Does s's wait on a lock close a cycle? Called with L held; releases it.
  * Kept out of dl_locks_block: its cycle buffer is ~7 KB of stack, which
  * every goroutine's first park would otherwise fault in (two fresh pages
  * of RSS per parked goroutine). */
-static __attribute__((noinline)) void check_lock_cycle(int64_t g, lgst *s)
+static __attribute__((noinline)) void check_lock_cycle(lockst *s)
 {
     cycle c;
-    walk w = {.start = g, .c = &c};
-    c.g[0] = g;
-    visited(&w, g);
+    walk w = {.start = s, .c = &c};
+    c.g[0] = s;
+    visited(&w, s);
     /* A goroutine re-locking a Mutex it holds is waiting for an unlock
      * that Go lets any goroutine do (the memory model's own example does
      * it); while others can run that is not yet a deadlock, and if none
@@ -635,34 +777,39 @@ static __attribute__((noinline)) void check_lock_cycle(int64_t g, lgst *s)
         report_cycle(&c);
 }
 
-void dl_locks_block(int64_t g, int reason, const void *obj)
+void dl_locks_block(lockst **slot, int64_t g, int reason, const void *obj)
 {
+    lockst *s = lockst_of(slot, g);
+    lk *l = obj ? lock_get(obj, true) : NULL;
     dl_spin_lock(&L);
-    lgst *s = gst_get(g, true);
     s->wait_reason = reason;
-    s->wait_obj = obj;
-    if (dl_opt.lock_cycle && obj && dl_is_lock_wait(reason))
-        check_lock_cycle(g, s);
+    s->wait_lock = l;
+    index_parked(s, true);
+    if (dl_opt.lock_cycle && l && dl_is_lock_wait(reason))
+        check_lock_cycle(s);
     else
         dl_spin_unlock(&L);
 }
 
-void dl_locks_unblock(int64_t g)
+void dl_locks_unblock(lockst **slot, int64_t g)
 {
     dl_spin_lock(&L);
-    lgst *s = gst_get(g, false);
-    if (s) {
+    lockst *s = slot ? *slot : dl_map_get(&gsts, (uintptr_t)g);
+    if (s && s->wait_reason) {
+        index_parked(s, false);
         s->wait_reason = 0;
-        s->wait_obj = NULL;
+        s->wait_lock = NULL;
     }
     dl_spin_unlock(&L);
 }
 
-void dl_locks_go_end(int64_t g)
+void dl_locks_go_end(lockst **slot, int64_t g)
 {
     dl_spin_lock(&L);
-    lgst *s = dl_map_del(&gsts, (uintptr_t)g);
+    lockst *s = dl_map_del(&gsts, (uintptr_t)g);
     dl_spin_unlock(&L);
+    if (slot)
+        *slot = NULL;
     if (s) {
         dl_free(s->held);
         dl_free(s);
@@ -671,6 +818,6 @@ void dl_locks_go_end(int64_t g)
 
 __attribute__((constructor)) static void locks_init(void)
 {
-    dl_root_exclude(&locks, sizeof locks);
+    dl_root_exclude(lk_shards, sizeof lk_shards);
     dl_root_exclude(&gsts, sizeof gsts);
 }
