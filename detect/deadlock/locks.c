@@ -129,9 +129,7 @@ static struct lk_shard {
 } __attribute__((aligned(64))) lk_shards[LK_SHARDS];
 static dl_map gsts; /* goroutine id -> lockst, under L */
 static uint64_t visit_gen;
-/* Code outside goroutines shares one record per id: its hooks go one at a
- * time. */
-static dl_spin outside;
+static dl_spin outside; /* see lock_event */
 
 bool dl_is_lock_wait(int reason)
 {
@@ -526,28 +524,32 @@ static void note_unlock(lockst *s, const void *m, int write, rt_hg *hg,
     held_remove(s, h);
 }
 
-void dl_locks_mutex_lock(lockst **slot, int64_t g, const void *m, int write,
-                         rt_hg *hg, uintptr_t pc)
+/* Runs a lock event on g's records; code outside goroutines, which shares
+ * records by id, one event at a time. */
+static inline __attribute__((always_inline)) void
+lock_event(void (*note)(lockst *, const void *, int, rt_hg *, uintptr_t),
+           lockst **slot, int64_t g, const void *m, int write, rt_hg *hg,
+           uintptr_t pc)
 {
     if (slot) {
-        note_lock(lockst_of(slot, g), m, write, hg, pc);
+        note(lockst_of(slot, g), m, write, hg, pc);
         return;
     }
     dl_spin_lock(&outside);
-    note_lock(lockst_of(NULL, g), m, write, hg, pc);
+    note(lockst_of(NULL, g), m, write, hg, pc);
     dl_spin_unlock(&outside);
+}
+
+void dl_locks_mutex_lock(lockst **slot, int64_t g, const void *m, int write,
+                         rt_hg *hg, uintptr_t pc)
+{
+    lock_event(note_lock, slot, g, m, write, hg, pc);
 }
 
 void dl_locks_mutex_unlock(lockst **slot, int64_t g, const void *m, int write,
                            rt_hg *hg, uintptr_t pc)
 {
-    if (slot) {
-        note_unlock(lockst_of(slot, g), m, write, hg, pc);
-        return;
-    }
-    dl_spin_lock(&outside);
-    note_unlock(lockst_of(NULL, g), m, write, hg, pc);
-    dl_spin_unlock(&outside);
+    lock_event(note_unlock, slot, g, m, write, hg, pc);
 }
 
 /* ---- lock cycles ------------------------------------------------------------
