@@ -72,7 +72,7 @@
 #include "../../rt/explore.h"
 #include "../../rt/traceback.h"
 
-enum { MAX_CYCLE = 16, MAX_VISIT = 64, LK_CACHE = 8, LK_SHARDS = 64 };
+enum { MAX_CYCLE = 16, LK_CACHE = 8, LK_SHARDS = 64 };
 
 typedef struct lk lk;
 typedef dl_lockst lockst;
@@ -119,6 +119,10 @@ struct lk { /* never freed, so a goroutine may cache it */
     parkset wwaiters; /* parked waiting to write-lock it (under L) */
     uint64_t visit;   /* the order graph's, under L */
     edge *out;
+    /* the last cycle walk that followed it, for a read wait ([1]) or any
+     * other ([0]), and from how near the start (under L) */
+    uint64_t walked[2];
+    int walked_depth[2];
     dl_stack writer_at; /* unlock_other=1: the writer's Lock, under L */
 };
 
@@ -128,7 +132,7 @@ static struct lk_shard {
     dl_map map; /* address -> lk */
 } __attribute__((aligned(64))) lk_shards[LK_SHARDS];
 static dl_map gsts; /* goroutine id -> lockst, under L */
-static uint64_t visit_gen;
+static uint64_t visit_gen, walk_gen;
 static dl_spin outside; /* see lock_event */
 
 bool dl_is_lock_wait(int reason)
@@ -566,20 +570,8 @@ typedef struct cycle {
 
 typedef struct walk {
     lockst *start;
-    int nvisited;
-    lockst *visited[MAX_VISIT];
     cycle *c;
 } walk;
-
-static bool visited(walk *w, lockst *s)
-{
-    for (int i = 0; i < w->nvisited; i++)
-        if (w->visited[i] == s)
-            return true;
-    if (w->nvisited < MAX_VISIT)
-        w->visited[w->nvisited++] = s;
-    return false;
-}
 
 static bool waits_through(walk *w, lockst *s, int depth);
 
@@ -592,8 +584,7 @@ static bool through_holder(walk *w, lockst *h, int depth)
         w->c->n = depth + 1;
         return true;
     }
-    if (depth + 1 >= MAX_CYCLE || visited(w, h) ||
-        !dl_is_lock_wait(h->wait_reason))
+    if (depth + 1 >= MAX_CYCLE || !dl_is_lock_wait(h->wait_reason))
         return false;
     w->c->g[depth + 1] = h;
     return waits_through(w, h, depth + 1);
@@ -613,8 +604,18 @@ static lockst *settled_writer(const walk *w, lk *l)
 static bool waits_through(walk *w, lockst *s, int depth)
 {
     lk *l = s->wait_lock;
+    /* Whether what a wait depends on leads back to the start does not
+     * depend on the path to it, only on the depth left: a lock is followed
+     * again, for a kind of wait, only from nearer the start. A walk then
+     * stays linear in the parked goroutines (times the depth bound),
+     * however many wait on one lock. */
     if (!l || l->poisoned)
         return false;
+    int k = is_read_wait(s->wait_reason);
+    if (l->walked[k] == walk_gen && l->walked_depth[k] <= depth)
+        return false;
+    l->walked[k] = walk_gen;
+    l->walked_depth[k] = depth;
     w->c->lock[depth] = l;
     w->c->reason[depth] = s->wait_reason;
     if (through_holder(w, settled_writer(w, l), depth))
@@ -764,8 +765,8 @@ static __attribute__((noinline)) void check_lock_cycle(lockst *s)
 {
     cycle c;
     walk w = {.start = s, .c = &c};
+    walk_gen++;
     c.g[0] = s;
-    visited(&w, s);
     /* A goroutine re-locking a Mutex it holds is waiting for an unlock
      * that Go lets any goroutine do (the memory model's own example does
      * it); while others can run that is not yet a deadlock, and if none
