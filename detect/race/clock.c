@@ -20,7 +20,12 @@
  * (pointer equality), and a join keeps the other side's subtree, shared,
  * wherever it covers ours. What stays O(n) is a join of two wide clocks
  * that differ everywhere; race.c avoids those where it can prove that one
- * side already covers the other (its "clean" test).
+ * side already covers the other (its "clean" test). Proving it is O(n)
+ * too the first time two such trees meet, but an inner node remembers the
+ * node it was found covered by, so the next comparison of the same pair
+ * (n goroutines, spawned with one clock, each taking a sync object's other
+ * clock in turn) stops at the top. Cost: 20 bytes per inner node, and a
+ * node changed in place after it was remembered takes a new serial.
  *
  * Every content has a unique generation number (renewed whenever a clock is
  * changed), so "already joined that clock" is one comparison: a million
@@ -46,13 +51,23 @@ enum {
 };
 
 /* A tree node: FAN kids (inner) or FAN entries (leaf). Level 1 is the
- * leaves; a leaf is allocated with room for its entries only. */
+ * leaves; a leaf is allocated with room for its entries only.
+ *
+ * An inner node remembers the last node found to cover it (see
+ * node_exceeds): two clocks built apart hold equal or growing content in
+ * different nodes, which pointer equality cannot skip, and n goroutines
+ * that take one such clock after another each compared it in full (n^2).
+ * A node is immutable while shared and every content has its own serial
+ * (node_new, node_own), so "a <= the node with serial s" stays true. */
 struct vnode {
     uint32_t ref;
+    uint32_t watched; /* inner nodes: its serial is some node's dom */
     union {
         struct vnode *kid[FAN];
         epoch_t e[FAN];
     };
+    uint64_t serial; /* inner nodes only: this content's */
+    uint64_t dom;    /* inner nodes only: a serial known to cover it */
 };
 
 #define LEAF_BYTES (offsetof(vnode, e) + FAN * sizeof(epoch_t))
@@ -124,10 +139,14 @@ static vnode *node_new(unsigned level)
     vnode *n = level == 1 ? spare_get(&spare_leaf, LEAF_BYTES)
                           : spare_get(&spare_inner, INNER_BYTES);
     n->ref = 1;
-    if (level == 1)
+    if (level == 1) {
         memset(n->e, 0, sizeof n->e);
-    else
+    } else {
         memset(n->kid, 0, sizeof n->kid);
+        n->serial = next_gen();
+        n->watched = 0;
+        n->dom = 0;
+    }
     return n;
 }
 
@@ -167,14 +186,26 @@ static vnode *node_copy(const vnode *n, unsigned level)
     return c;
 }
 
+static __attribute__((noinline, cold)) void node_renew(vnode *n)
+{
+    n->serial = next_gen();
+    n->watched = 0;
+    __atomic_store_n(&n->dom, 0, __ATOMIC_RELAXED);
+}
+
 /* Makes *np writable: in place when nobody else holds it, else as a copy.
  * Only for a node reached through nodes (and a header) already private to
  * the caller: then ref == 1 means nobody else can reach it. */
-static vnode *node_own(vnode **np, unsigned level)
+static inline __attribute__((always_inline)) vnode *node_own(vnode **np,
+                                                             unsigned level)
 {
     vnode *n = *np;
-    if (n && __atomic_load_n(&n->ref, __ATOMIC_ACQUIRE) == 1)
+    if (n && __atomic_load_n(&n->ref, __ATOMIC_ACQUIRE) == 1) {
+        /* about to change: a content of its own, if anyone noted this one */
+        if (level > 1 && (n->watched || n->dom))
+            node_renew(n);
         return n;
+    }
     vnode *c = node_copy(n, level);
     node_unref(n, level);
     return *np = c;
@@ -429,11 +460,20 @@ static bool node_exceeds(const vnode *a, const vnode *b, unsigned level,
         return false;
     if (level == 1)
         return exceeds_but(a->e, b ? b->e : zeros, 0, FAN, own - base);
+    vnode *memo = (vnode *)a;
+    if (b && __atomic_load_n(&memo->dom, __ATOMIC_RELAXED) == b->serial)
+        return false;
     sid_t span = (sid_t)1 << (FAN_BITS * (level - 1));
     for (unsigned k = 0; k < FAN; k++)
         if (node_exceeds(a->kid[k], b ? b->kid[k] : NULL, level - 1,
                          base + k * span, own))
             return true;
+    /* covered everywhere, own's entry included: worth remembering */
+    if (b && (own < base || (uint64_t)(own - base) >= (uint64_t)FAN * span)) {
+        if (!__atomic_load_n(&b->watched, __ATOMIC_RELAXED))
+            __atomic_store_n(&((vnode *)b)->watched, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&memo->dom, b->serial, __ATOMIC_RELAXED);
+    }
     return false;
 }
 

@@ -159,6 +159,50 @@ START_TEST(test_vc_join_keeps_floor_gen)
 }
 END_TEST
 
+/* vc_dominated remembers, per tree node, the last node found to cover it
+ * (clock.c, struct vnode). The memory must not outlive a change in place
+ * of either side: a raised entry of the covered clock, or a lowered entry
+ * of the covering one, must be seen. */
+static vclock *wide_clock(epoch_t add)
+{
+    vclock *c = NULL;
+    for (sid_t i = 0; i < 5000; i++)
+        vc_set(&c, i, i + add);
+    return c;
+}
+
+START_TEST(test_vc_dominated_remembers)
+{
+    vclock *a = wide_clock(1), *b = wide_clock(2);
+    ck_assert(vc_dominated(a, b, SID_NONE));
+    ck_assert(vc_dominated(a, b, SID_NONE)); /* from memory */
+    vc_set(&a, 1234, 100000);                /* in place: a's own copy */
+    ck_assert(!vc_dominated(a, b, SID_NONE));
+    ck_assert(vc_dominated(a, b, 1234)); /* but at own */
+    vc_unref(a);
+
+    a = wide_clock(1);
+    ck_assert(vc_dominated(a, b, SID_NONE));
+    vc_set(&b, 4321, 0); /* b lowered in place */
+    ck_assert(!vc_dominated(a, b, SID_NONE));
+    vc_unref(a);
+
+    /* a shared covered clock: its holder's change copies, the other keeps
+     * what it was known to be */
+    a = wide_clock(1);
+    vclock *a2 = vc_share(a);
+    vclock *b2 = wide_clock(2);
+    ck_assert(vc_dominated(a, b2, SID_NONE));
+    vc_set(&a2, 99, 100000);
+    ck_assert(vc_dominated(a, b2, SID_NONE));
+    ck_assert(!vc_dominated(a2, b2, SID_NONE));
+    vc_unref(a);
+    vc_unref(a2);
+    vc_unref(b);
+    vc_unref(b2);
+}
+END_TEST
+
 /* Wide clocks (radix trees past FLAT_MAX, flat below) against a plain
  * array model: random sets, joins with an own entry, assignments, shares
  * and drops over clocks that cross FLAT_MAX both ways and share nodes, with
@@ -1009,6 +1053,7 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_vc_dominated);
     tcase_add_test(t, test_vc_join_long);
     tcase_add_test(t, test_vc_join_keeps_floor_gen);
+    tcase_add_test(t, test_vc_dominated_remembers);
     tcase_add_test(t, test_vc_tree_model);
     tcase_add_test(t, test_shadow_encoding);
     tcase_add_test(t, test_shadow_check_rules);
