@@ -82,14 +82,24 @@ typedef struct held {
     lk *l;
     int write;    /* RT_LOCK_READ, or exclusive: RT_LOCK_MUTEX, RT_LOCK_RW */
     uint32_t gen; /* a write hold: l->gen when it began */
+    int grp, pos; /* a read hold, while parked: where in l->readers */
     dl_stack at;
 } held;
 
-/* Parked goroutines, indexed on a lock under L. */
-typedef struct parkset {
+/* Parked goroutines indexed on a lock (under L), grouped by what they wait
+ * for: a cycle walk follows one of a group, whose members all lead on
+ * alike. */
+typedef struct pmember {
+    lockst *s;
+    int hix; /* the read hold it stands for; -1: a write wait */
+} pmember;
+
+typedef struct pgroup {
+    lk *wait; /* what its members wait for ... */
+    int kind; /* ... and how: is_read_wait */
     int n, cap;
-    lockst **s;
-} parkset;
+    pmember *m;
+} pgroup;
 
 struct dl_lockst {
     int64_t id;
@@ -97,6 +107,7 @@ struct dl_lockst {
     held *held;
     int wait_reason; /* under L; 0: not in a lock wait */
     lk *wait_lock;
+    int ww_pos; /* waiting to write-lock: where in wait_lock->wwaiters */
     struct {
         const void *m;
         lk *l;
@@ -112,12 +123,13 @@ typedef struct edge {
 
 struct lk { /* never freed, so a goroutine may cache it */
     const void *addr;
-    int64_t writer;   /* relaxed: the holder's hooks store it */
-    uint32_t gen;     /* moved under L: write holds before it ended */
-    bool poisoned;    /* under L, for good: readers unknown */
-    parkset readers;  /* parked holding it for reading (under L) */
-    parkset wwaiters; /* parked waiting to write-lock it (under L) */
-    uint64_t visit;   /* the order graph's, under L */
+    int64_t writer; /* relaxed: the holder's hooks store it */
+    uint32_t gen;   /* moved under L: write holds before it ended */
+    bool poisoned;  /* under L, for good: readers unknown */
+    int nrg, caprg;
+    pgroup *readers; /* parked holding it for reading, by what they wait for */
+    pgroup wwaiters; /* parked waiting to write-lock it */
+    uint64_t visit;  /* the order graph's, under L */
     edge *out;
     /* the last cycle walk that followed it, for a read wait ([1]) or any
      * other ([0]), and from how near the start (under L) */
@@ -252,39 +264,94 @@ static void held_remove(lockst *s, held *h)
         memmove(h, h + 1, (size_t)(top - h) * sizeof *h);
 }
 
-static void parkset_add(parkset *p, lockst *s)
+static int *member_pos(pmember m)
 {
-    if (p->n == p->cap) {
-        int cap = p->cap ? 2 * p->cap : 4;
-        lockst **n = dl_alloc((size_t)cap * sizeof *n);
-        if (p->n)
-            memcpy(n, p->s, (size_t)p->n * sizeof *n);
-        dl_free(p->s);
-        p->s = n;
-        p->cap = cap;
+    return m.hix < 0 ? &m.s->ww_pos : &m.s->held[m.hix].pos;
+}
+
+static int pgroup_add(pgroup *g, lockst *s, int hix)
+{
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 4;
+        pmember *n = dl_alloc((size_t)cap * sizeof *n);
+        if (g->n)
+            memcpy(n, g->m, (size_t)g->n * sizeof *n);
+        dl_free(g->m);
+        g->m = n;
+        g->cap = cap;
     }
-    p->s[p->n++] = s;
+    g->m[g->n] = (pmember){s, hix};
+    return g->n++;
 }
 
-static void parkset_remove(parkset *p, lockst *s)
+/* Swap-removes the member at pos, telling the one moved where it went. */
+static void pgroup_remove(pgroup *g, int pos)
 {
-    for (int i = 0; i < p->n; i++)
-        if (p->s[i] == s) {
-            p->s[i] = p->s[--p->n];
-            return;
+    pmember last = g->m[--g->n];
+    if (pos == g->n)
+        return;
+    g->m[pos] = last;
+    *member_pos(last) = pos;
+}
+
+/* l's group of readers that wait like s (an empty one is reused). */
+static int reader_group(lk *l, const lockst *s)
+{
+    int kind = is_read_wait(s->wait_reason), spare = -1;
+    for (int i = 0; i < l->nrg; i++) {
+        pgroup *g = &l->readers[i];
+        if (g->wait == s->wait_lock && g->kind == kind)
+            return i;
+        if (g->n == 0 && spare < 0)
+            spare = i;
+    }
+    if (spare < 0) {
+        if (l->nrg == l->caprg) {
+            int cap = l->caprg ? 2 * l->caprg : 2;
+            pgroup *n = dl_alloc((size_t)cap * sizeof *n);
+            if (l->nrg)
+                memcpy(n, l->readers, (size_t)l->nrg * sizeof *n);
+            dl_free(l->readers);
+            l->readers = n;
+            l->caprg = cap;
         }
+        spare = l->nrg++;
+    }
+    l->readers[spare].wait = s->wait_lock;
+    l->readers[spare].kind = kind;
+    return spare;
 }
 
-/* Under L, at a lock wait's start (add) and end: what s holds for reading,
- * and the lock it waits to write-lock, name it as parked. */
-static void index_parked(lockst *s, bool add)
+static bool is_write_wait(const lockst *s)
 {
-    void (*op)(parkset *, lockst *) = add ? parkset_add : parkset_remove;
-    for (int i = 0; i < s->nheld; i++)
-        if (!is_exclusive(s->held[i].write))
-            op(&s->held[i].l->readers, s);
-    if (s->wait_lock && dl_reason_kind(s->wait_reason) == DL_K_WLOCK)
-        op(&s->wait_lock->wwaiters, s);
+    return s->wait_lock && dl_reason_kind(s->wait_reason) == DL_K_WLOCK;
+}
+
+/* Under L, at a lock wait's start: what s holds for reading, and the lock
+ * it waits to write-lock, index it as parked. */
+static void index_parked(lockst *s)
+{
+    for (int i = 0; i < s->nheld; i++) {
+        held *h = &s->held[i];
+        if (is_exclusive(h->write))
+            continue;
+        h->grp = reader_group(h->l, s);
+        h->pos = pgroup_add(&h->l->readers[h->grp], s, i);
+    }
+    if (is_write_wait(s))
+        s->ww_pos = pgroup_add(&s->wait_lock->wwaiters, s, -1);
+}
+
+/* ... and at its end (its holds have not changed meanwhile). */
+static void unindex_parked(lockst *s)
+{
+    for (int i = 0; i < s->nheld; i++) {
+        held *h = &s->held[i];
+        if (!is_exclusive(h->write))
+            pgroup_remove(&h->l->readers[h->grp], h->pos);
+    }
+    if (is_write_wait(s))
+        pgroup_remove(&s->wait_lock->wwaiters, s->ww_pos);
 }
 
 /* ---- lock-order graph ---------------------------------------------------- */
@@ -600,6 +667,26 @@ static lockst *settled_writer(const walk *w, lk *l)
     return held_find(h, l->addr, RT_LOCK_MUTEX) ? h : NULL;
 }
 
+/* The readers of l: the start, if it is one, or one of each group. */
+static bool through_readers(walk *w, lk *l, int depth)
+{
+    if (held_find(w->start, l->addr, RT_LOCK_READ))
+        return through_holder(w, w->start, depth);
+    for (int i = 0; i < l->nrg; i++)
+        if (l->readers[i].n && through_holder(w, l->readers[i].m[0].s, depth))
+            return true;
+    return false;
+}
+
+/* The writers waiting for l: the start, if it is one, or any one (all
+ * wait alike). */
+static bool through_pending_writers(walk *w, lk *l, int depth)
+{
+    if (w->start->wait_lock == l && is_write_wait(w->start))
+        return through_holder(w, w->start, depth);
+    return l->wwaiters.n && through_holder(w, l->wwaiters.m[0].s, depth);
+}
+
 /* s (= c->g[depth]) waits for a lock: does some holder lead back? */
 static bool waits_through(walk *w, lockst *s, int depth)
 {
@@ -621,12 +708,9 @@ static bool waits_through(walk *w, lockst *s, int depth)
     if (through_holder(w, settled_writer(w, l), depth))
         return true;
     /* a reader waits for pending writers, a writer for the readers */
-    const parkset *next =
-        is_read_wait(s->wait_reason) ? &l->wwaiters : &l->readers;
-    for (int i = 0; i < next->n; i++)
-        if (through_holder(w, next->s[i], depth))
-            return true;
-    return false;
+    if (is_read_wait(s->wait_reason))
+        return through_pending_writers(w, l, depth);
+    return through_readers(w, l, depth);
 }
 
 static void fill_acquisitions(cycle *c)
@@ -787,7 +871,7 @@ void dl_locks_block(lockst **slot, int64_t g, int reason, const void *obj)
     dl_spin_lock(&L);
     s->wait_reason = reason;
     s->wait_lock = l;
-    index_parked(s, true);
+    index_parked(s);
     if (dl_opt.lock_cycle && l && dl_is_lock_wait(reason))
         check_lock_cycle(s);
     else
@@ -799,7 +883,7 @@ void dl_locks_unblock(lockst **slot, int64_t g)
     dl_spin_lock(&L);
     lockst *s = slot ? *slot : dl_map_get(&gsts, (uintptr_t)g);
     if (s && s->wait_reason) {
-        index_parked(s, false);
+        unindex_parked(s);
         s->wait_reason = 0;
         s->wait_lock = NULL;
     }
