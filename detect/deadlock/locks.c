@@ -241,19 +241,23 @@ static void held_compact(lockst *s)
     s->nheld = n;
 }
 
+/* An array of n elements of `size` bytes, with room for twice *cap. */
+static void *grow(void *a, int n, int *cap, size_t size)
+{
+    *cap = *cap ? 2 * *cap : 4;
+    void *b = dl_alloc((size_t)*cap * size);
+    if (n)
+        memcpy(b, a, (size_t)n * size);
+    dl_free(a);
+    return b;
+}
+
 static held *held_push(lockst *s)
 {
     if (s->nheld == s->capheld)
         held_compact(s);
-    if (s->nheld == s->capheld) {
-        int cap = s->capheld ? 2 * s->capheld : 4;
-        held *n = dl_alloc((size_t)cap * sizeof *n);
-        if (s->nheld)
-            memcpy(n, s->held, (size_t)s->nheld * sizeof *n);
-        dl_free(s->held);
-        s->held = n;
-        s->capheld = cap;
-    }
+    if (s->nheld == s->capheld)
+        s->held = grow(s->held, s->nheld, &s->capheld, sizeof *s->held);
     return &s->held[s->nheld++];
 }
 
@@ -271,15 +275,8 @@ static int *member_pos(pmember m)
 
 static int pgroup_add(pgroup *g, lockst *s, int hix)
 {
-    if (g->n == g->cap) {
-        int cap = g->cap ? 2 * g->cap : 4;
-        pmember *n = dl_alloc((size_t)cap * sizeof *n);
-        if (g->n)
-            memcpy(n, g->m, (size_t)g->n * sizeof *n);
-        dl_free(g->m);
-        g->m = n;
-        g->cap = cap;
-    }
+    if (g->n == g->cap)
+        g->m = grow(g->m, g->n, &g->cap, sizeof *g->m);
     g->m[g->n] = (pmember){s, hix};
     return g->n++;
 }
@@ -306,15 +303,9 @@ static int reader_group(lk *l, const lockst *s)
             spare = i;
     }
     if (spare < 0) {
-        if (l->nrg == l->caprg) {
-            int cap = l->caprg ? 2 * l->caprg : 2;
-            pgroup *n = dl_alloc((size_t)cap * sizeof *n);
-            if (l->nrg)
-                memcpy(n, l->readers, (size_t)l->nrg * sizeof *n);
-            dl_free(l->readers);
-            l->readers = n;
-            l->caprg = cap;
-        }
+        if (l->nrg == l->caprg)
+            l->readers =
+                grow(l->readers, l->nrg, &l->caprg, sizeof *l->readers);
         spare = l->nrg++;
     }
     l->readers[spare].wait = s->wait_lock;
