@@ -16,7 +16,8 @@
  * hold whose generation is older is gone (its owner's list drops it
  * lazily). Readers are not counted on the lock: an RUnlock by a goroutine
  * that holds no read lock of it "poisons" the lock, whose readers are then
- * unknown for good, and a poisoned lock never completes a cycle.
+ * unknown for good (its read holds count as ended), and a poisoned lock
+ * never completes a cycle.
  *
  * Waiting is recorded at go_block for a lock wait, after the goroutine
  * queued on the lock's semaphore, and cleared at go_unblock, which the
@@ -212,11 +213,14 @@ static bool is_exclusive(int write)
 }
 
 /* A write hold ends when another goroutine unlocks: the lock's generation
- * moves past it. */
+ * moves past it. A read hold of a poisoned lock may have been ended by
+ * anyone: it is taken as ended, so that an RLocker's goroutine, whose
+ * holds another goroutine keeps ending, does not pile them up. */
 static bool hold_ended(const held *h)
 {
-    return is_exclusive(h->write) &&
-           h->gen != __atomic_load_n(&h->l->gen, __ATOMIC_RELAXED);
+    if (!is_exclusive(h->write))
+        return __atomic_load_n(&h->l->poisoned, __ATOMIC_RELAXED);
+    return h->gen != __atomic_load_n(&h->l->gen, __ATOMIC_RELAXED);
 }
 
 /* s's hold of m (any mode: write < 0), newest first. */
@@ -561,7 +565,7 @@ unlock_unheld(int64_t g, const void *m, int write, rt_hg *hg, uintptr_t pc)
             __atomic_store_n(&l->gen, l->gen + 1, __ATOMIC_RELAXED);
         }
     } else if (l)
-        l->poisoned = true;
+        __atomic_store_n(&l->poisoned, true, __ATOMIC_RELAXED);
     dl_spin_unlock(&L);
     if (copied) {
         dl_stack_capture(&now, hg, pc);
@@ -578,7 +582,9 @@ static void note_unlock(lockst *s, const void *m, int write, rt_hg *hg,
 {
     held *h = held_find(s, m, write);
     if (!h) {
-        unlock_unheld(s->id, m, write, hg, pc);
+        if (is_exclusive(write) ||
+            !__atomic_load_n(&lock_of(s, m)->poisoned, __ATOMIC_RELAXED))
+            unlock_unheld(s->id, m, write, hg, pc);
         return;
     }
     if (is_exclusive(write))
