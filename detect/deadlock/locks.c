@@ -136,7 +136,7 @@ struct lk { /* never freed, so a goroutine may cache it */
      * other ([0]), and from how near the start (under L) */
     uint64_t walked[2];
     int walked_depth[2];
-    dl_stack writer_at; /* unlock_other=1: the writer's Lock, under L */
+    dl_stack *writer_at; /* unlock_other=1: the writer's Lock, under L */
 };
 
 static dl_spin L;
@@ -532,7 +532,9 @@ static void note_lock(lockst *s, const void *m, int write, rt_hg *hg,
         __atomic_store_n(&l->writer, s->id, __ATOMIC_RELAXED);
         if (dl_opt.unlock_other) {
             dl_spin_lock(&L);
-            l->writer_at = h->at;
+            if (!l->writer_at)
+                l->writer_at = dl_alloc(sizeof *l->writer_at);
+            *l->writer_at = h->at;
             dl_spin_unlock(&L);
         }
     }
@@ -557,8 +559,8 @@ unlock_unheld(int64_t g, const void *m, int write, rt_hg *hg, uintptr_t pc)
         else {
             owner = __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
             other = owner && owner != g;
-            if (other && dl_opt.unlock_other) {
-                owner_at = l->writer_at;
+            if (other && dl_opt.unlock_other && l->writer_at) {
+                owner_at = *l->writer_at;
                 have_at = true;
             }
             __atomic_store_n(&l->writer, 0, __ATOMIC_RELAXED);
