@@ -86,6 +86,13 @@
  *                      untimed lap
  *   SelectN/n          one send, then one select over n receive cases
  *   TimersN/n          new + stop of one timer while n timers are pending
+ *   RWMutexQueueN/n    n readers hold an RWMutex and wait for a Mutex main
+ *                      holds; n writers queue for the RWMutex; main lets
+ *                      the Mutex go and waits for all 2n (spawns
+ *                      included): lock queues at scale, and under the race
+ *                      build the deadlock detector's cycle walk at every
+ *                      lock wait and the clocks of 2n goroutines that sync
+ *                      through one lock. n stops at 10^5
  * The netpoller, loopback TCP on 127.0.0.1:0 (set-up not timed):
  *   TCPEchoRTT/k       one round trip: a client goroutine writes 64 bytes
  *                      and reads them back in full from its server
@@ -966,6 +973,54 @@ void SelectN(benchmark::State &state)
         state.SkipWithError("select chose a case that was not ready");
 }
 
+struct RwQueue {
+    go_rwmutex rw;
+    go_mutex m;
+    go_wg started, done;
+    int64_t queued; /* writers about to Lock */
+};
+
+void rwq_reader(void *arg)
+{
+    auto *q = static_cast<RwQueue *>(arg);
+    go_rwmutex_rlock(&q->rw);
+    go_wg_done(&q->started);
+    go_mutex_lock(&q->m);
+    go_mutex_unlock(&q->m);
+    go_rwmutex_runlock(&q->rw);
+    go_wg_done(&q->done);
+}
+
+void rwq_writer(void *arg)
+{
+    auto *q = static_cast<RwQueue *>(arg);
+    __atomic_add_fetch(&q->queued, 1, __ATOMIC_RELAXED);
+    go_rwmutex_lock(&q->rw);
+    go_rwmutex_unlock(&q->rw);
+    go_wg_done(&q->done);
+}
+
+void RWMutexQueueN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    for (auto _ : state) {
+        RwQueue q = {};
+        go_mutex_lock(&q.m);
+        go_wg_add(&q.started, n);
+        go_wg_add(&q.done, 2 * n);
+        for (int64_t i = 0; i < n; i++)
+            GO(rwq_reader, &q);
+        go_wg_wait(&q.started);
+        for (int64_t i = 0; i < n; i++)
+            GO(rwq_writer, &q);
+        while (__atomic_load_n(&q.queued, __ATOMIC_RELAXED) < n)
+            go_yield();
+        go_mutex_unlock(&q.m);
+        go_wg_wait(&q.done);
+    }
+}
+
 void TimersN(benchmark::State &state)
 {
     Footprint fp(state);
@@ -1259,6 +1314,7 @@ void register_all()
         {"ChanRingN", ChanRingN, INT64_MAX},
         {"SelectN", SelectN, 10000},
         {"TimersN", TimersN, INT64_MAX},
+        {"RWMutexQueueN", RWMutexQueueN, 100000},
     };
     const int64_t maxn = growth_max();
     for (const auto &b : growth) {

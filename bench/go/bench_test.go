@@ -641,6 +641,47 @@ func BenchmarkSelectN(b *testing.B) {
 	})
 }
 
+// RWMutexQueueN: n readers hold an RWMutex and wait for a Mutex the
+// benchmark holds; n writers queue for the RWMutex; the Mutex is let go and
+// all 2n finish (spawns included).
+func BenchmarkRWMutexQueueN(b *testing.B) {
+	growth(b, 100000, func(b *testing.B, n int) {
+		for it := 0; it < b.N; it++ {
+			var rw sync.RWMutex
+			var m sync.Mutex
+			var started, done sync.WaitGroup
+			var queued int64
+			m.Lock()
+			started.Add(n)
+			done.Add(2 * n)
+			for i := 0; i < n; i++ {
+				go func() {
+					rw.RLock()
+					started.Done()
+					m.Lock()
+					m.Unlock()
+					rw.RUnlock()
+					done.Done()
+				}()
+			}
+			started.Wait()
+			for i := 0; i < n; i++ {
+				go func() {
+					atomic.AddInt64(&queued, 1)
+					rw.Lock()
+					rw.Unlock()
+					done.Done()
+				}()
+			}
+			for atomic.LoadInt64(&queued) < int64(n) {
+				runtime.Gosched()
+			}
+			m.Unlock()
+			done.Wait()
+		}
+	})
+}
+
 func BenchmarkTimersN(b *testing.B) {
 	growth(b, 1<<62, func(b *testing.B, n int) {
 		pending := make([]*time.Timer, n)
