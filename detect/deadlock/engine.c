@@ -232,6 +232,13 @@ static dl_lockst **locks_slot(dl_g *g)
     return g ? &g->locks : NULL;
 }
 
+/* The id locks.c records hg's events under (a record's, else the
+ * runtime's: code outside goroutines). */
+static int64_t goid_of(dl_g *g, rt_hg *hg)
+{
+    return g ? g->id : rt_hook_goid(hg);
+}
+
 /* The hooks name goroutines by handle, and each reaches its record
  * through the handle's slot; lock ownership, cycles and reports here are
  * by Go's goroutine id, which outlives the handle (a report names
@@ -259,7 +266,7 @@ static void on_go_start(rt_hg *g)
 static void on_go_end(rt_hg *hg)
 {
     dl_g *g = record_of(hg);
-    int64_t id = g ? g->id : rt_hook_goid(hg);
+    int64_t id = goid_of(g, hg);
     if (!g || g->locks)
         dl_locks_go_end(locks_slot(g), id);
     dl_gs_lock(id);
@@ -282,7 +289,7 @@ static void on_go_block(rt_hg *hg, int reason, const void *obj)
     dl_g *g = record_of(hg);
     if (g)
         __atomic_store_n(&g->lock_wait, true, __ATOMIC_RELAXED);
-    dl_locks_block(locks_slot(g), g ? g->id : rt_hook_goid(hg), reason, obj);
+    dl_locks_block(locks_slot(g), goid_of(g, hg), reason, obj);
 }
 
 static void on_go_unblock(rt_hg *hg, rt_hg *by)
@@ -293,21 +300,19 @@ static void on_go_unblock(rt_hg *hg, rt_hg *by)
         return;
     if (g)
         __atomic_store_n(&g->lock_wait, false, __ATOMIC_RELAXED);
-    dl_locks_unblock(locks_slot(g), g ? g->id : rt_hook_goid(hg));
+    dl_locks_unblock(locks_slot(g), goid_of(g, hg));
 }
 
 static void on_mutex_lock(rt_hg *hg, const void *m, int write, uintptr_t pc)
 {
     dl_g *g = record_of(hg);
-    dl_locks_mutex_lock(locks_slot(g), g ? g->id : rt_hook_goid(hg), m, write,
-                        hg, pc);
+    dl_locks_mutex_lock(locks_slot(g), goid_of(g, hg), m, write, hg, pc);
 }
 
 static void on_mutex_unlock(rt_hg *hg, const void *m, int write, uintptr_t pc)
 {
     dl_g *g = record_of(hg);
-    dl_locks_mutex_unlock(locks_slot(g), g ? g->id : rt_hook_goid(hg), m, write,
-                          hg, pc);
+    dl_locks_mutex_unlock(locks_slot(g), goid_of(g, hg), m, write, hg, pc);
 }
 
 static int on_at_exit(rt_hg *hg, int code, int from_go_exit)

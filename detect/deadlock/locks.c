@@ -79,7 +79,7 @@ typedef struct lk lk;
 typedef dl_lockst lockst;
 
 typedef struct held {
-    const void *m;
+    const void *m; /* l->addr, here so that a search reads no lock record */
     lk *l;
     int write;    /* RT_LOCK_READ, or exclusive: RT_LOCK_MUTEX, RT_LOCK_RW */
     uint32_t gen; /* a write hold: l->gen when it began */
@@ -707,7 +707,7 @@ static bool waits_through(walk *w, lockst *s, int depth)
     if (through_holder(w, settled_writer(w, l), depth))
         return true;
     /* a reader waits for pending writers, a writer for the readers */
-    if (is_read_wait(s->wait_reason))
+    if (k)
         return through_pending_writers(w, l, depth);
     return through_readers(w, l, depth);
 }

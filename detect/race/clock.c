@@ -24,7 +24,7 @@
  * too the first time two such trees meet, but an inner node remembers the
  * node it was found covered by, so the next comparison of the same pair
  * (n goroutines, spawned with one clock, each taking a sync object's other
- * clock in turn) stops at the top. Cost: 20 bytes per inner node, and a
+ * clock in turn) stops at the top. Cost: 16 bytes per inner node, and a
  * node changed in place after it was remembered takes a new serial.
  *
  * Every content has a unique generation number (renewed whenever a clock is
