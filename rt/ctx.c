@@ -12,10 +12,19 @@
  * The state is guarded by an rt_lock, not a go_mutex: deadline callbacks
  * cancel from scheduler context, where nothing may park.
  *
- * Locking, as Go's: a context is cancelled with its lock held and cancels its
- * children with theirs held under it, so locks nest strictly parent before
- * child. A context removing itself from its parent (go_cancel, its deadline)
- * does so after dropping its own lock.
+ * Locking. A context is cancelled with its lock held, and a parent cancels
+ * each child with both locks held, so locks nest strictly parent before
+ * child. Unlike Go, a parent does not hold its lock while its children
+ * cancel theirs: Go recurses down the tree with every lock on the path held,
+ * but a chain of contexts (a loop that derives each from the last) may be
+ * deeper than a C stack holds frames for. So a cancelled context with
+ * children is queued, holding a reference, and its children are cancelled
+ * from the queue after its lock is released (cancel_queued): never more
+ * than two locks held. Nothing observable changes: err is set and done
+ * closed before the lock is released, so a child linked later is cancelled
+ * at once, and go_cancel returns only once the whole subtree is cancelled.
+ * A context removing itself from its parent (go_cancel, its deadline) does
+ * so after dropping its own lock.
  *
  * Lifetime. C has no GC, so each context counts references: one for its
  * owner (dropped by go_ctx_free) and one per child linked to it. A child
@@ -47,7 +56,8 @@
  * is published, and handed down to the children cancelled with it.
  * Invariants:
  *   - child->parent is guarded by the child's lock; children, prev, next and
- *     linked are guarded by the parent's lock;
+ *     linked are guarded by the parent's lock; todo_next belongs to the one
+ *     goroutine that set err;
  *   - err goes from 0 to non-zero once, under the lock; go_ctx_err reads it
  *     without the lock (release/acquire); cause is written before err and
  *     never again;
@@ -77,6 +87,7 @@ struct go_ctx {
     go_ctx *parent;      /* the context we are linked under, or NULL */
     go_ctx *children;    /* head of our children list */
     go_ctx *prev, *next; /* siblings, in the parent's list */
+    go_ctx *todo_next;   /* cancel_queued's queue; its canceller's alone */
     bool linked;         /* in the parent's list */
     bool has_timer;      /* set before the context is published */
     rt_timer timer;
@@ -196,34 +207,6 @@ static void unlink_child_locked(go_ctx *p, go_ctx *c)
     c->linked = false;
 }
 
-static void cancel_locked(go_ctx *c, int err, const char *cause);
-
-/* Cancels every child of p (p locked) and empties the list. Every write to
- * a child happens under its lock, so once we let go of it, its owner may
- * free it. Returns how many children we detached, i.e. references on p to
- * drop once p's lock is released. */
-static uint32_t cancel_children_locked(go_ctx *p, int err, const char *cause)
-{
-    uint32_t detached = 0;
-    go_ctx *c = p->children;
-    while (c) {
-        go_ctx *next = c->next;
-        rt_lock_acquire(&c->lock, RT_RANK_CTX);
-        if (!c->err)
-            cancel_locked(c, err, cause);
-        if (c->parent == p) {
-            c->parent = NULL;
-            detached++;
-        }
-        c->prev = c->next = NULL;
-        c->linked = false;
-        rt_lock_release(&c->lock);
-        c = next;
-    }
-    p->children = NULL;
-    return detached;
-}
-
 static void after_start(go_ctx *a);
 
 static char *cause_dup(const char *cause)
@@ -236,9 +219,11 @@ static char *cause_dup(const char *cause)
     return d;
 }
 
-/* Go's cancelCtx.cancel with c locked and not yet cancelled. cause NULL:
- * the cause is err itself. */
-static void cancel_locked(go_ctx *c, int err, const char *cause)
+/* Go's cancelCtx.cancel for c itself, with c locked and not yet cancelled
+ * (cause NULL: the cause is err itself). Its children are left linked: if
+ * it has any, c goes on *todo, with a reference that keeps it alive until
+ * cancel_queued has cancelled them. */
+static void cancel_locked(go_ctx *c, int err, const char *cause, go_ctx **todo)
 {
     RT_HOOK(release, rt_hook_cur(), c);
     c->cause = cause_dup(cause);
@@ -248,25 +233,61 @@ static void cancel_locked(go_ctx *c, int err, const char *cause)
         rt_chan_close(c->done, 0);
     if (c->has_timer)
         rt_timer_del(&c->timer);
-    /* c is live (err was 0), so its owner reference keeps refs above this. */
-    uint32_t detached = cancel_children_locked(c, err, c->cause);
-    __atomic_sub_fetch(&c->refs, detached, __ATOMIC_RELEASE);
     if (c->kind == CTX_AFTER)
         after_start(c);
+    if (c->children) {
+        ctx_ref(c);
+        c->todo_next = *todo;
+        *todo = c;
+    }
+}
+
+/* Cancels the children of every context on todo with its err and cause,
+ * and theirs in turn, and empties their lists. Every write to a child
+ * happens under its lock, so once we let go of it, its owner may free it.
+ * A loop over a queue, not Go's recursion: a chain of contexts may be far
+ * deeper than a goroutine's stack holds frames for, and only a parent's
+ * and one child's locks are ever held. */
+static void cancel_queued(go_ctx *todo)
+{
+    while (todo) {
+        go_ctx *p = todo;
+        todo = p->todo_next;
+        rt_lock_acquire(&p->lock, RT_RANK_CTX);
+        uint32_t detached = 0;
+        for (go_ctx *c = p->children, *next; c; c = next) {
+            next = c->next;
+            rt_lock_acquire(&c->lock, RT_RANK_CTX);
+            if (!c->err)
+                cancel_locked(c, p->err, p->cause, &todo);
+            if (c->parent == p) {
+                c->parent = NULL;
+                detached++;
+            }
+            c->prev = c->next = NULL;
+            c->linked = false;
+            rt_lock_release(&c->lock);
+        }
+        p->children = NULL;
+        rt_lock_release(&p->lock);
+        ctx_unref(p, detached + 1); /* the children's and the queue's */
+    }
 }
 
 /* Cancels c and removes it from its parent (removeFromParent = true). */
 static void ctx_cancel(go_ctx *c, int err, const char *cause)
 {
+    go_ctx *todo = NULL;
     rt_lock_acquire(&c->lock, RT_RANK_CTX);
     if (c->err) {
         rt_lock_release(&c->lock);
         return;
     }
-    cancel_locked(c, err, cause);
+    cancel_locked(c, err, cause, &todo);
     go_ctx *p = c->parent;
     c->parent = NULL;
     rt_lock_release(&c->lock);
+    cancel_queued(todo);
     if (!p)
         return;
     rt_lock_acquire(&p->lock, RT_RANK_CTX);
@@ -285,8 +306,9 @@ static void propagate_cancel(go_ctx *parent, go_ctx *child)
         return;
     rt_lock_acquire(&parent->lock, RT_RANK_CTX);
     if (parent->err) {
+        go_ctx *none = NULL; /* a new child has no children */
         rt_lock_acquire(&child->lock, RT_RANK_CTX);
-        cancel_locked(child, parent->err, parent->cause);
+        cancel_locked(child, parent->err, parent->cause, &none);
         rt_lock_release(&child->lock);
     } else {
         __atomic_add_fetch(&parent->refs, 1, __ATOMIC_RELAXED);
