@@ -24,8 +24,13 @@
  * too the first time two such trees meet, but an inner node remembers the
  * node it was found covered by, so the next comparison of the same pair
  * (n goroutines, spawned with one clock, each taking a sync object's other
- * clock in turn) stops at the top. Cost: 16 bytes per inner node, and a
- * node changed in place after it was remembered takes a new serial.
+ * clock in turn) stops at the top. Joins use and leave the same notes:
+ * n goroutines that each learn all before them through one object (an
+ * atomic counter) and then release into another (a WaitGroup's Done) join
+ * two n-wide trees built apart, which differ only along the newest
+ * goroutine's path; each join then reads that path, not all n entries.
+ * Cost: 16 bytes per inner node, and a node changed in place after it was
+ * remembered takes a new serial.
  *
  * Every content has a unique generation number (renewed whenever a clock is
  * changed), so "already joined that clock" is one comparison: a million
@@ -54,10 +59,10 @@ enum {
  * leaves; a leaf is allocated with room for its entries only.
  *
  * An inner node remembers the last node found to cover it (see
- * node_exceeds): two clocks built apart hold equal or growing content in
- * different nodes, which pointer equality cannot skip, and n goroutines
- * that take one such clock after another each compared it in full (n^2).
- * A node is immutable while shared and every content has its own serial
+ * node_exceeds, node_join): two clocks built apart hold equal or growing
+ * content in different nodes, which pointer equality cannot skip, and n
+ * goroutines that take one such clock after another each compared it in full
+ * (n^2). A node is immutable while shared and every content has its own serial
  * (node_new, node_own), so "a <= the node with serial s" stays true. */
 struct vnode {
     uint32_t ref;
@@ -451,6 +456,21 @@ static inline bool exceeds_but(const epoch_t *a, const epoch_t *b, uint32_t lo,
 
 static const epoch_t zeros[FAN];
 
+/* Inner nodes a and b: is a known to be covered by b (a <= b)? */
+static inline bool covered_by(const vnode *a, const vnode *b)
+{
+    return __atomic_load_n(&a->dom, __ATOMIC_RELAXED) == b->serial;
+}
+
+/* Remembers that inner node a <= inner node b. Either may be shared, so
+ * the notes are relaxed atomics: whoever wins, a fact is noted. */
+static void note_covered(const vnode *a, const vnode *b)
+{
+    if (!__atomic_load_n(&b->watched, __ATOMIC_RELAXED))
+        __atomic_store_n(&((vnode *)b)->watched, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&((vnode *)a)->dom, b->serial, __ATOMIC_RELAXED);
+}
+
 /* Does subtree a (entries from base) exceed subtree b anywhere but at own?
  * Shared subtrees are skipped unread. */
 static bool node_exceeds(const vnode *a, const vnode *b, unsigned level,
@@ -460,8 +480,7 @@ static bool node_exceeds(const vnode *a, const vnode *b, unsigned level,
         return false;
     if (level == 1)
         return exceeds_but(a->e, b ? b->e : zeros, 0, FAN, own - base);
-    vnode *memo = (vnode *)a;
-    if (b && __atomic_load_n(&memo->dom, __ATOMIC_RELAXED) == b->serial)
+    if (b && covered_by(a, b))
         return false;
     sid_t span = (sid_t)1 << (FAN_BITS * (level - 1));
     for (unsigned k = 0; k < FAN; k++)
@@ -469,11 +488,8 @@ static bool node_exceeds(const vnode *a, const vnode *b, unsigned level,
                          base + k * span, own))
             return true;
     /* covered everywhere, own's entry included: worth remembering */
-    if (b && (own < base || (uint64_t)(own - base) >= (uint64_t)FAN * span)) {
-        if (!__atomic_load_n(&b->watched, __ATOMIC_RELAXED))
-            __atomic_store_n(&((vnode *)b)->watched, 1, __ATOMIC_RELAXED);
-        __atomic_store_n(&memo->dom, b->serial, __ATOMIC_RELAXED);
-    }
+    if (b && (own < base || (uint64_t)(own - base) >= (uint64_t)FAN * span))
+        note_covered(a, b);
     return false;
 }
 
@@ -582,6 +598,8 @@ static vnode *node_join(vnode *d, const vnode *s, unsigned level)
         max_into(n->e, s->e, FAN);
         return n;
     }
+    if (covered_by(s, d))
+        return d;
     vnode *n = NULL;
     bool as_s = true; /* every kid of the result is s's */
     for (unsigned k = 0; k < FAN; k++) {
@@ -598,6 +616,8 @@ static vnode *node_join(vnode *d, const vnode *s, unsigned level)
         node_unref(n, level);
         return node_share(s);
     }
+    if (!n)
+        note_covered(s, d);
     return n ? n : d;
 }
 

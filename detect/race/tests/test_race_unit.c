@@ -203,6 +203,27 @@ START_TEST(test_vc_dominated_remembers)
 }
 END_TEST
 
+/* A join that teaches nothing is remembered too (node_join notes which
+ * subtree covered which), and a covered or covering clock changed in place
+ * afterwards must be joined in full again. */
+START_TEST(test_vc_join_remembers)
+{
+    vclock *a = wide_clock(1), *b = wide_clock(2);
+    ck_assert(!vc_join(&b, a, SID_NONE, 0));
+    ck_assert(!vc_join(&b, a, SID_NONE, 0)); /* from memory */
+    vc_set(&a, 1234, 100000);                /* a raised in place */
+    ck_assert(vc_join(&b, a, SID_NONE, 0));
+    ck_assert_uint_eq(vc_get(b, 1234), 100000);
+    ck_assert(!vc_join(&b, a, SID_NONE, 0));
+    vc_set(&b, 4321, 0); /* b lowered in place */
+    ck_assert(vc_join(&b, a, SID_NONE, 0));
+    ck_assert_uint_eq(vc_get(b, 4321), 4321 + 1);
+    ck_assert_uint_eq(vc_get(b, 4322), 4322 + 2);
+    vc_unref(a);
+    vc_unref(b);
+}
+END_TEST
+
 /* Wide clocks (radix trees past FLAT_MAX, flat below) against a plain
  * array model: random sets, joins with an own entry, assignments, shares
  * and drops over clocks that cross FLAT_MAX both ways and share nodes, with
@@ -1054,6 +1075,7 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_vc_join_long);
     tcase_add_test(t, test_vc_join_keeps_floor_gen);
     tcase_add_test(t, test_vc_dominated_remembers);
+    tcase_add_test(t, test_vc_join_remembers);
     tcase_add_test(t, test_vc_tree_model);
     tcase_add_test(t, test_shadow_encoding);
     tcase_add_test(t, test_shadow_check_rules);
