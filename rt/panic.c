@@ -8,7 +8,8 @@
  * to fd 2 with write(2) (rt_fdprintf), never through a possibly broken
  * stdio, after flushing the user's stdio so what the program printed before
  * dying is not lost. Crash handlers run on a per-M alternate signal stack,
- * so a stack overflow can still be reported.
+ * so a stack overflow can still be reported. A report that stalls (a lock
+ * the crash left held) ends the process after 5 s without output.
  *
  * A dump shows every goroutine that has run, in creation order: a parked one
  * with its frames (unwound from its saved context), one running on another
@@ -124,6 +125,45 @@ void rt_dump_current(int fd, int skip)
     dump_created_by(fd, gp);
 }
 
+/* A report that stalls. Naming frames takes locks the crashed code may
+ * hold: a stack overflow or a bad pointer inside malloc leaves its arena
+ * locked, and libdw allocates (Go's traceback never does; ours cannot avoid
+ * it). So a report that has written nothing for DYING_STALL_S seconds ends
+ * with a line that says so and the exit status it would have had. SIGALRM
+ * is process-directed: whichever thread takes it, the check is the same. */
+enum { DYING_STALL_S = 5 };
+
+static uint64_t dying_writes;
+
+static void dying_alarm(int sig)
+{
+    (void)sig;
+    uint64_t w = rt_fd_writes();
+    if (w != dying_writes) {
+        dying_writes = w;
+        alarm(DYING_STALL_S);
+        return;
+    }
+    static const char msg[] =
+        "\n...report stalled for 5 s (a lock the crash left held?): exiting\n";
+    _Static_assert(DYING_STALL_S == 5, "the message says 5 s");
+    ssize_t r = write(2, msg, sizeof msg - 1);
+    (void)r;
+    _exit(2);
+}
+
+static void watch_dying(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = dying_alarm;
+    sa.sa_flags = SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    dying_writes = rt_fd_writes();
+    alarm(DYING_STALL_S);
+}
+
 /* Only the first fatal error is printed; any other thread that dies at the
  * same time waits for the process to exit. */
 void rt_enter_dying(void)
@@ -132,6 +172,7 @@ void rt_enter_dying(void)
         for (;;)
             pause();
     }
+    watch_dying();
     fflush(stdout);
     fflush(stderr);
 }

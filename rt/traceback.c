@@ -41,7 +41,9 @@
  *     unwinds on the current stack with libunwind/dladdr names only, and a
  *     third level prints one line and returns, so the real crash still gets
  *     reported. A thread that cannot get the lock within a few seconds does
- *     the same rather than hang a dying process.
+ *     the same rather than hang a dying process;
+ *   - libdw allocates, so a crash inside malloc, with its arena's lock held,
+ *     stalls the walk: rt/panic.c's watchdog then ends the process.
  */
 #define _GNU_SOURCE
 #define UNW_LOCAL_ONLY
@@ -94,8 +96,16 @@ typedef struct tb_pc {
 
 /* ---- Output ---------------------------------------------------------- */
 
+static uint64_t writes; /* rt_fd_writes */
+
+uint64_t rt_fd_writes(void)
+{
+    return __atomic_load_n(&writes, __ATOMIC_RELAXED);
+}
+
 static void write_all(int fd, const char *p, size_t n)
 {
+    __atomic_add_fetch(&writes, 1, __ATOMIC_RELAXED);
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {

@@ -47,4 +47,7 @@ int rt_symbolize_module(uintptr_t pc, int is_ra, const char **func,
 void rt_fdprintf(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* How many writes rt_fdprintf has made: a dying process's progress. */
+uint64_t rt_fd_writes(void);
+
 #endif

@@ -490,6 +490,46 @@ START_TEST(test_stack_overflow)
 }
 END_TEST
 
+/* A stack overflow inside malloc, past the point where it took its arena's
+ * lock: naming the frames allocates from that arena, so the report stalls
+ * after its header (rt/panic.c, "A report that stalls"). The process must
+ * still end, with Go's first line and exit status 2. The sizes are past
+ * glibc's per-thread cache, whose path takes no lock. */
+static char *volatile escaped;
+
+__attribute__((noinline)) static int recurse_malloc(int depth)
+{
+    if (depth >= depth_limit)
+        return 0;
+    char *p = malloc(2048 + (size_t)(depth & 63) * 16);
+    p[0] = (char)depth;
+    escaped = p; /* or the compiler drops the malloc and free */
+    int r = recurse_malloc(depth + 1) + p[0];
+    free(p);
+    return r;
+}
+
+static void overflow_in_malloc(void *arg)
+{
+    (void)arg;
+    recurse_malloc(0);
+}
+
+static int stack_overflow_in_malloc(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    GO(overflow_in_malloc, NULL);
+    block_main();
+    return 0;
+}
+
+START_TEST(test_stack_overflow_in_malloc)
+{
+    expect_fatal(stack_overflow_in_malloc, "fatal error: stack overflow", NULL,
+                 DUMP_ANYWHERE);
+}
+END_TEST
+
 /* ---- deadlock ---------------------------------------------------------- */
 
 static int deadlock_chan_recv(int argc, char **argv)
@@ -912,6 +952,7 @@ static Suite *suite_death(void)
     tcase_add_test(tc, test_unlock_of_unlocked_mutex);
     tcase_add_test(tc, test_rwmutex_misuse);
     tcase_add_test(tc, test_stack_overflow);
+    tcase_add_test(tc, test_stack_overflow_in_malloc);
     tcase_add_test(tc, test_deadlock);
     tcase_add_test(tc, test_foreign_threads);
     tcase_add_test(tc, test_go_panic);
