@@ -309,6 +309,41 @@ static void fallback_resolve(uintptr_t lookup, unw_cursor_t *c, tb_pc *p)
 /* This thread holds tb_owner and runs on tb_stack: libdw may be used. */
 static __thread bool tb_use_libdw __attribute__((tls_model("initial-exec")));
 
+/* What libdw found, by pc. A dump of n goroutines parked in the same few
+ * places then asks libdw once per place, not n times: its lookups walk a
+ * compile unit's DIEs, and a deadlock report of 100,000 goroutines took
+ * two minutes. Used under tb_owner with libdw only (whose names live as
+ * long as the process), mapped on first use (no malloc: a dying process's
+ * heap may be broken), never freed; once full, new pcs are not kept. */
+enum { PC_CACHE = 4096, PC_PROBES = 8 };
+
+typedef struct pc_entry {
+    bool used, is_ra;
+    tb_pc p;
+} pc_entry;
+
+static pc_entry *pc_cache;
+
+static pc_entry *pc_cache_slot(uintptr_t pc, bool is_ra, bool *found)
+{
+    if (pc_cache == NULL) {
+        void *m =
+            mmap(NULL, PC_CACHE * sizeof(pc_entry), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        pc_cache = m;
+    }
+    uint64_t h = ((uint64_t)pc * 2 + is_ra) * 0x9e3779b97f4a7c15ull;
+    for (unsigned k = 0; k < PC_PROBES; k++) {
+        pc_entry *e = &pc_cache[((h >> 52) + k) & (PC_CACHE - 1)];
+        *found = e->used && e->p.pc == pc && e->is_ra == is_ra;
+        if (*found || !e->used)
+            return e;
+    }
+    return NULL;
+}
+
 /* A return address points after its call: look up the call instruction, as
  * Go does; a faulting pc (signal frame) is the instruction itself. */
 static void resolve(uintptr_t pc, bool is_ra, unw_cursor_t *c, tb_pc *p)
@@ -317,9 +352,17 @@ static void resolve(uintptr_t pc, bool is_ra, unw_cursor_t *c, tb_pc *p)
     p->pc = pc;
     uintptr_t lookup = is_ra && pc > 0 ? pc - 1 : pc;
     if (tb_use_libdw) {
+        bool found = false;
+        pc_entry *e = pc_cache_slot(pc, is_ra, &found);
+        if (found) {
+            *p = e->p;
+            return;
+        }
         Dwfl *d = dw_get();
         if (d != NULL)
             dw_resolve(d, lookup, p);
+        if (e != NULL && p->n > 0)
+            *e = (pc_entry){.used = true, .is_ra = is_ra, .p = *p};
     }
     if (p->n == 0)
         fallback_resolve(lookup, c, p);
