@@ -57,7 +57,8 @@ GATE = ("SpawnJoin", "PingPong", "BufferedChan128", "Select2", "MutexContended/1
         "RWMutexReadMostly", "WorkerPool8", "WaitGroup1k", "TimersN/1000")
 # Release ns/op should be at most half of Go's on these (bench/README.md).
 TARGETS = ("PingPong", "SpawnJoin", "BufferedChan128", "Select2", "MutexContended")
-GROWTH = ("SpawnN", "ChanRingN", "SelectN", "TimersN", "RWMutexQueueN")
+GROWTH = ("SpawnN", "ChanRingN", "SelectN", "TimersN", "RWMutexQueueN",
+          "TicketWaveN")
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 

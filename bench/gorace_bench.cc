@@ -93,6 +93,12 @@
  *                      build the deadlock detector's cycle walk at every
  *                      lock wait and the clocks of 2n goroutines that sync
  *                      through one lock. n stops at 10^5
+ *   TicketWaveN/n      n goroutines each take a ticket from one seq_cst
+ *                      counter and call Done on one WaitGroup; main waits
+ *                      (spawns included). Under the race build every
+ *                      goroutine knows all before it through the counter,
+ *                      and the WaitGroup's clock holds them all: two n-wide
+ *                      clocks joined once per goroutine. n stops at 10^5
  * The netpoller, loopback TCP on 127.0.0.1:0 (set-up not timed):
  *   TCPEchoRTT/k       one round trip: a client goroutine writes 64 bytes
  *                      and reads them back in full from its server
@@ -1021,6 +1027,33 @@ void RWMutexQueueN(benchmark::State &state)
     }
 }
 
+struct TicketWave {
+    int64_t next; /* the counter */
+    go_wg done;
+};
+
+void ticket_taker(void *arg)
+{
+    auto *w = static_cast<TicketWave *>(arg);
+    __atomic_fetch_add(&w->next, 1, __ATOMIC_SEQ_CST);
+    go_wg_done(&w->done);
+}
+
+void TicketWaveN(benchmark::State &state)
+{
+    Footprint fp(state);
+    const int64_t n = state.range(0);
+    for (auto _ : state) {
+        TicketWave w = {};
+        go_wg_add(&w.done, n);
+        for (int64_t i = 0; i < n; i++)
+            GO(ticket_taker, &w);
+        go_wg_wait(&w.done);
+        if (w.next != n)
+            state.SkipWithError("a ticket was lost");
+    }
+}
+
 void TimersN(benchmark::State &state)
 {
     Footprint fp(state);
@@ -1315,6 +1348,7 @@ void register_all()
         {"SelectN", SelectN, 10000},
         {"TimersN", TimersN, INT64_MAX},
         {"RWMutexQueueN", RWMutexQueueN, 100000},
+        {"TicketWaveN", TicketWaveN, 100000},
     };
     const int64_t maxn = growth_max();
     for (const auto &b : growth) {

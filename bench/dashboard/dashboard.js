@@ -9,7 +9,8 @@ const VARIANTS = [
   {key: 'gorace_instr', label: 'gorace instrumented', color: '#1f6fd1', dash: [6, 4]},
   {key: 'go_race', label: 'Go -race', color: '#00a29b', dash: [6, 4]},
 ];
-const GROWTH = ['SpawnN', 'ChanRingN', 'SelectN', 'TimersN', 'RWMutexQueueN'];
+const GROWTH = ['SpawnN', 'ChanRingN', 'SelectN', 'TimersN', 'RWMutexQueueN',
+                'TicketWaveN'];
 let drawn = 0;
 let expected = 0;
 

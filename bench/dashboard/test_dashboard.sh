@@ -78,7 +78,7 @@ import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 names = {n for r in runs for n in r.get("benchmarks", {})}
 fams = {n.split("/")[0] for n in runs[-1]["benchmarks"]
-        if n.split("/")[0] in ("SpawnN", "ChanRingN", "SelectN", "TimersN", "RWMutexQueueN") and n.split("/")[-1].isdigit()}
+        if n.split("/")[0] in ("SpawnN", "ChanRingN", "SelectN", "TimersN", "RWMutexQueueN", "TicketWaveN") and n.split("/")[-1].isdigit()}
 sizes = {n for r in runs for side in (r.get("parked_bytes") or {}).values() for n in side}
 conns = {n for r in runs for side in (r.get("conn_bytes") or {}).values() for n in side}
 print(len(names) + len(fams) + len(sizes) + len(conns))

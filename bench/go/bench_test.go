@@ -682,6 +682,28 @@ func BenchmarkRWMutexQueueN(b *testing.B) {
 	})
 }
 
+// TicketWaveN: n goroutines each take a ticket from one counter and call
+// Done on one WaitGroup; the benchmark waits (spawns included).
+func BenchmarkTicketWaveN(b *testing.B) {
+	growth(b, 100000, func(b *testing.B, n int) {
+		for it := 0; it < b.N; it++ {
+			var next int64
+			var done sync.WaitGroup
+			done.Add(n)
+			for i := 0; i < n; i++ {
+				go func() {
+					atomic.AddInt64(&next, 1)
+					done.Done()
+				}()
+			}
+			done.Wait()
+			if next != int64(n) {
+				b.Fatal("a ticket was lost")
+			}
+		}
+	})
+}
+
 func BenchmarkTimersN(b *testing.B) {
 	growth(b, 1<<62, func(b *testing.B, n int) {
 		pending := make([]*time.Timer, n)
