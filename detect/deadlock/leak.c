@@ -220,18 +220,25 @@ static void report_site(snap *s, bool *pick, size_t first, char **texts)
 static int report_leaks(snap *s, bool *pick)
 {
     char **texts = dl_alloc((s->n ? s->n : 1) * sizeof *texts);
+    char *buf = dl_alloc(TEXT_MAX);
     int total = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!pick[i])
             continue;
-        texts[i] = dl_alloc(TEXT_MAX);
+        /* rendered in one buffer, kept at its length: 100,000 leaked
+         * goroutines held 16 KB each, 1.6 GB, while the report ran */
+        size_t len = 0;
+        buf[0] = 0;
         if (s->g[i].gi.sp)
-            dl_traceback_saved_text(s->g[i].gi.sp, texts[i], TEXT_MAX);
+            len = dl_traceback_saved_text(s->g[i].gi.sp, buf, TEXT_MAX);
+        texts[i] = dl_alloc(len + 1);
+        memcpy(texts[i], buf, len + 1);
         if (ignored(texts[i]))
             pick[i] = false;
         else
             total++;
     }
+    dl_free(buf);
     if (total) {
         dl_report_begin();
         for (size_t i = 0; i < s->n; i++)
