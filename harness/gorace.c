@@ -258,6 +258,18 @@ static int cmd_cc(int argc, char **argv)
     return 0;
 }
 
+/* A program that cannot be started; C source gets a pointer to `run`. */
+__attribute__((noreturn)) static void exec_fail(const char *path)
+{
+    int err = errno;
+    size_t n = strlen(path);
+    if ((err == EACCES || err == ENOEXEC) && n > 2 &&
+        strcmp(path + n - 2, ".c") == 0)
+        usage_fail("%s: %s (C source: 'gorace run %s' builds and runs it)",
+                   path, strerror(err), path);
+    usage_fail("%s: %s", path, strerror(err));
+}
+
 /* Runs the program under a deadline (gorace run --timeout): past it, the
  * program prints its goroutine dump (spawn_wait's SIGQUIT) and is stopped. */
 static int run_with_timeout(const char *path, char **args, double timeout)
@@ -273,7 +285,7 @@ static int run_with_timeout(const char *path, char **args, double timeout)
     int st = spawn_wait(v, NULL, false, -1, -1, timeout, &timed_out);
     free(v);
     if (st == -1)
-        usage_fail("%s: %s", path, strerror(errno));
+        exec_fail(path);
     if (timed_out) {
         errorf("run: %s timed out after %gs", args[0], timeout);
         return 2;
@@ -335,7 +347,7 @@ static int exec_program(const char *path, char **args,
     if (timeout > 0)
         return run_with_timeout(path, args, timeout);
     execv(path, args);
-    usage_fail("%s: %s", path, strerror(errno));
+    exec_fail(path);
 }
 
 /* run --replay FILE: the file's source when none is given, and its

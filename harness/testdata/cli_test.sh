@@ -47,6 +47,12 @@ lines err 1
 has err "with 'gorace run --seed 3 $DATA/echo_exit.c'"
 expect_run seedsrc-rel 2 "$GORACE" --seed 3 echo_exit.c
 has err "build and run echo_exit.c with 'gorace run --seed 3 echo_exit.c'"
+expect_run csource 2 "$GORACE" "$DATA/echo_exit.c"
+lines err 1
+has err "(C source: 'gorace run $DATA/echo_exit.c' builds and runs it)"
+expect_run noprog 2 "$GORACE" "$T/no-such-prog"
+lines err 1
+has err "$T/no-such-prog: No such file or directory"
 expect_run badverb 2 "$GORACE" frobnicate
 lines err 1
 has err "unknown command \"frobnicate\""
