@@ -56,7 +56,7 @@
  * is published, and handed down to the children cancelled with it.
  * Invariants:
  *   - child->parent is guarded by the child's lock; children, prev, next and
- *     linked are guarded by the parent's lock; todo_next belongs to the one
+ *     linked are guarded by the parent's lock; cancel_next belongs to the one
  *     goroutine that set err;
  *   - err goes from 0 to non-zero once, under the lock; go_ctx_err reads it
  *     without the lock (release/acquire); cause is written before err and
@@ -87,7 +87,7 @@ struct go_ctx {
     go_ctx *parent;      /* the context we are linked under, or NULL */
     go_ctx *children;    /* head of our children list */
     go_ctx *prev, *next; /* siblings, in the parent's list */
-    go_ctx *todo_next;   /* cancel_queued's queue; its canceller's alone */
+    go_ctx *cancel_next; /* cancel_queued's queue; its canceller's alone */
     bool linked;         /* in the parent's list */
     bool has_timer;      /* set before the context is published */
     rt_timer timer;
@@ -221,9 +221,9 @@ static char *cause_dup(const char *cause)
 
 /* Go's cancelCtx.cancel for c itself, with c locked and not yet cancelled
  * (cause NULL: the cause is err itself). Its children are left linked: if
- * it has any, c goes on *todo, with a reference that keeps it alive until
+ * it has any, c goes on *queue, with a reference that keeps it alive until
  * cancel_queued has cancelled them. */
-static void cancel_locked(go_ctx *c, int err, const char *cause, go_ctx **todo)
+static void cancel_locked(go_ctx *c, int err, const char *cause, go_ctx **queue)
 {
     RT_HOOK(release, rt_hook_cur(), c);
     c->cause = cause_dup(cause);
@@ -237,29 +237,29 @@ static void cancel_locked(go_ctx *c, int err, const char *cause, go_ctx **todo)
         after_start(c);
     if (c->children) {
         ctx_ref(c);
-        c->todo_next = *todo;
-        *todo = c;
+        c->cancel_next = *queue;
+        *queue = c;
     }
 }
 
-/* Cancels the children of every context on todo with its err and cause,
+/* Cancels the children of every context on queue with its err and cause,
  * and theirs in turn, and empties their lists. Every write to a child
  * happens under its lock, so once we let go of it, its owner may free it.
  * A loop over a queue, not Go's recursion: a chain of contexts may be far
  * deeper than a goroutine's stack holds frames for, and only a parent's
  * and one child's locks are ever held. */
-static void cancel_queued(go_ctx *todo)
+static void cancel_queued(go_ctx *queue)
 {
-    while (todo) {
-        go_ctx *p = todo;
-        todo = p->todo_next;
+    while (queue) {
+        go_ctx *p = queue;
+        queue = p->cancel_next;
         rt_lock_acquire(&p->lock, RT_RANK_CTX);
         uint32_t detached = 0;
         for (go_ctx *c = p->children, *next; c; c = next) {
             next = c->next;
             rt_lock_acquire(&c->lock, RT_RANK_CTX);
             if (!c->err)
-                cancel_locked(c, p->err, p->cause, &todo);
+                cancel_locked(c, p->err, p->cause, &queue);
             if (c->parent == p) {
                 c->parent = NULL;
                 detached++;
@@ -277,17 +277,17 @@ static void cancel_queued(go_ctx *todo)
 /* Cancels c and removes it from its parent (removeFromParent = true). */
 static void ctx_cancel(go_ctx *c, int err, const char *cause)
 {
-    go_ctx *todo = NULL;
+    go_ctx *queue = NULL;
     rt_lock_acquire(&c->lock, RT_RANK_CTX);
     if (c->err) {
         rt_lock_release(&c->lock);
         return;
     }
-    cancel_locked(c, err, cause, &todo);
+    cancel_locked(c, err, cause, &queue);
     go_ctx *p = c->parent;
     c->parent = NULL;
     rt_lock_release(&c->lock);
-    cancel_queued(todo);
+    cancel_queued(queue);
     if (!p)
         return;
     rt_lock_acquire(&p->lock, RT_RANK_CTX);
