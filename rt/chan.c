@@ -54,48 +54,6 @@
 
 #define RETURN_PC() ((uintptr_t)__builtin_return_address(0))
 
-/* ---- ring buffer --------------------------------------------------------- */
-
-static inline void *chan_buf(go_chan *c, size_t i)
-{
-    return c->buf + i * c->elemsize;
-}
-
-static inline size_t ring_next(const go_chan *c, size_t i)
-{
-    return ++i == c->dataqsiz ? 0 : i;
-}
-
-/* Word-sized elements (most channels) are copied inline: no call, and in
- * the instrumented build no trip through the detector's memcpy wrapper,
- * which would only decide that the runtime is not user code. */
-static inline void elem_copy(const go_chan *c, void *dst, const void *src)
-{
-    switch (c->elemsize) {
-    case 0:
-        return;
-    case 1:
-        __builtin_memcpy(dst, src, 1);
-        return;
-    case 4:
-        __builtin_memcpy(dst, src, 4);
-        return;
-    case 8:
-        __builtin_memcpy(dst, src, 8);
-        return;
-    case 16:
-        __builtin_memcpy(dst, src, 16);
-        return;
-    default:
-        memcpy(dst, src, c->elemsize);
-    }
-}
-
-static inline void set_qcount(go_chan *c, size_t n)
-{
-    __atomic_store_n(&c->qcount, n, __ATOMIC_RELAXED);
-}
-
 static void unlock_chan(void *c)
 {
     rt_lock_release(&((go_chan *)c)->lock);
@@ -164,21 +122,6 @@ void rt_waitq_remove(rt_waitq *q, rt_sudog *s)
 
 /* ---- race annotations (nothing in the release build) --------------------- */
 
-/* The running goroutine passes a value through buffer slot i. */
-static inline void race_slot(go_chan *c, size_t i, bool sending)
-{
-#ifdef GORACE_INSTR
-    rt_hg *self = rt_hook_cur();
-    rt_chan_race_notify(c, i, self);
-    if (sending)
-        RT_HOOK(chan_send, self, c, (long)i);
-    else
-        RT_HOOK(chan_recv, self, c, (long)i);
-#else
-    (void)c, (void)i, (void)sending;
-#endif
-}
-
 /* The running goroutine and parked sg exchange a value; `sending` says which
  * side the running one is on. */
 static inline void race_handoff(go_chan *c, rt_sudog *sg, bool sending)
@@ -226,11 +169,11 @@ void rt_chan_send_to(go_chan *c, rt_sudog *sg, const void *ep,
         /* The buffer is empty, so recvx == sendx and advancing both changes
          * nothing but which slot the next annotation uses (Go advances them
          * in race mode only; doing it always keeps both builds alike). */
-        c->recvx = ring_next(c, c->recvx);
+        c->recvx = rt_chan_ring_next(c, c->recvx);
         c->sendx = c->recvx;
     }
     if (sg->elem) {
-        elem_copy(c, sg->elem, ep);
+        rt_chan_elem_copy(c, sg->elem, ep);
         sg->elem = NULL;
     }
     rt_g *gp = sg->g;
@@ -247,13 +190,13 @@ void rt_chan_recv_from(go_chan *c, rt_sudog *sg, void *ep,
     race_handoff(c, sg, false);
     if (c->dataqsiz == 0) {
         if (ep)
-            elem_copy(c, ep, sg->elem);
+            rt_chan_elem_copy(c, ep, sg->elem);
     } else {
-        void *qp = chan_buf(c, c->recvx);
+        void *qp = rt_chan_slot(c, c->recvx);
         if (ep)
-            elem_copy(c, ep, qp);
-        elem_copy(c, qp, sg->elem);
-        c->recvx = ring_next(c, c->recvx);
+            rt_chan_elem_copy(c, ep, qp);
+        rt_chan_elem_copy(c, qp, sg->elem);
+        c->recvx = rt_chan_ring_next(c, c->recvx);
         c->sendx = c->recvx;
     }
     sg->elem = NULL;
@@ -262,23 +205,6 @@ void rt_chan_recv_from(go_chan *c, rt_sudog *sg, void *ep,
     gp->param = sg;
     unlock(arg);
     rt_ready(gp);
-}
-
-void rt_chan_buf_put(go_chan *c, const void *ep)
-{
-    race_slot(c, c->sendx, true);
-    elem_copy(c, chan_buf(c, c->sendx), ep);
-    c->sendx = ring_next(c, c->sendx);
-    set_qcount(c, c->qcount + 1);
-}
-
-void rt_chan_buf_take(go_chan *c, void *ep)
-{
-    race_slot(c, c->recvx, false);
-    if (ep)
-        elem_copy(c, ep, chan_buf(c, c->recvx));
-    c->recvx = ring_next(c, c->recvx);
-    set_qcount(c, c->qcount - 1);
 }
 
 rt_g *rt_chan_must_getg(const char *op)
@@ -576,16 +502,16 @@ void rt_chan_drain(go_chan *c)
     rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
     if (c->qcount > 0) {
         c->recvx = c->sendx;
-        set_qcount(c, 0);
+        rt_chan_set_qcount(c, 0);
         /* Parked senders were only waiting for room, which there now is. */
         rt_sudog *sg;
         while (c->qcount < c->dataqsiz && (sg = rt_waitq_dequeue(&c->sendq))) {
             rt_g *gp = sg->g;
             rt_chan_race_notify(c, c->sendx, &gp->hg);
             RT_HOOK(chan_send, &gp->hg, c, (long)c->sendx);
-            elem_copy(c, chan_buf(c, c->sendx), sg->elem);
-            c->sendx = ring_next(c, c->sendx);
-            set_qcount(c, c->qcount + 1);
+            rt_chan_elem_copy(c, rt_chan_slot(c, c->sendx), sg->elem);
+            c->sendx = rt_chan_ring_next(c, c->sendx);
+            rt_chan_set_qcount(c, c->qcount + 1);
             sg->elem = NULL;
             sg->success = true;
             gp->param = sg;

@@ -94,6 +94,10 @@ static void sel_lock(const sel *s)
 static void sel_unlock(void *arg)
 {
     const sel *s = arg;
+    if (s->n == 1) { /* pass 0's one channel: the common case */
+        rt_lock_release(&sel_chan(s, 0)->lock);
+        return;
+    }
     for (int k = s->n - 1; k >= 0; k--) {
         go_chan *c = sel_chan(s, k);
         if (k > 0 && c == sel_chan(s, k - 1))
