@@ -1594,7 +1594,10 @@ static gstate *child_of(gstate *p, int64_t gid, uintptr_t pc)
     gstate *c = gstate_new();
     c->gid = gid;
     c->parent = p->gid;
-    c->created_at = stack_current(p, pc);
+    /* A goroutine spawned in scheduler context (time.AfterFunc's) was
+     * created at pc alone: boot's frames are the main thread's. */
+    c->created_at =
+        p == &boot ? stack_intern(&pc, pc != 0) : stack_current(p, pc);
     settle(p);
     fold_pin(p);
     c->vc = vc_share(p->vc);

@@ -81,6 +81,15 @@ for cc in "$@"; do
                     bad=1
                     break
                 fi
+                # Spawned in scheduler context: the call site, then nothing.
+                if [ "$name" = race_after_func ] &&
+                   ! grep -A3 '^Goroutine [0-9]* ([a-z]*) created at:$' "$exe.err" |
+                       tr '\n' '|' | grep -q '^[^|]*|  arm()|      [^|]*race_after_func.c:20|=*|'; then
+                    echo "FAIL: $name ($cc): AfterFunc goroutine's creation stack"
+                    cat "$exe.err"
+                    bad=1
+                    break
+                fi
                 if [ "$name" = race_heap ] &&
                    ! grep -q '^Location is heap block of size 16 at 0x[0-9a-f]* allocated by main goroutine:$' "$exe.err"; then
                     echo "FAIL: $name ($cc): no heap block location"
