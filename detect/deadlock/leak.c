@@ -28,7 +28,12 @@
  *
  *     goroutine 7 [chan receive]:
  *     ...blocking stack, "created by", then the full creation stack...
+ *
+ *     and 1 more created there: goroutine 8 [chan receive]
  *     ==================
+ *
+ * The last line names the site's other goroutines, up to LIST_MAX of them,
+ * and counts the rest.
  *
  * leak_ignore names functions (goleak's IgnoreTopFunction): a goroutine
  * whose top user frame is one of them is never reported.
@@ -168,6 +173,28 @@ static void print_creation_stack(int fd, int64_t id)
     dl_stack_print(fd, &st);
 }
 
+/* The others of a site, by id, up to LIST_MAX of them: a wave of 100,000
+ * leaked goroutines listed whole made a 3 MB line that said no more than
+ * the block's count. */
+enum { LIST_MAX = 32 };
+
+static void list_others(int fd, const snap *s, const bool *pick, size_t first,
+                        int others)
+{
+    const rt_ginfo *rep = &s->g[first].gi;
+    int listed = 0;
+    rt_fdprintf(fd, "\nand %d more created there:", others);
+    for (size_t i = first + 1; i < s->n && listed < LIST_MAX; i++)
+        if (pick[i] && same_site(&s->g[i].gi, rep)) {
+            rt_fdprintf(fd, " goroutine %lld [%s]", (long long)s->g[i].gi.id,
+                        rt_hook_wait_reason(s->g[i].gi.wait_reason));
+            listed++;
+        }
+    if (others > listed)
+        rt_fdprintf(fd, " and %d others", others - listed);
+    rt_fdprintf(fd, "\n");
+}
+
 /* One block for the goroutines of s flagged in pick that share gs[first]'s
  * creation site; clears their flags. */
 static void report_site(snap *s, bool *pick, size_t first, char **texts)
@@ -198,15 +225,8 @@ static void report_site(snap *s, bool *pick, size_t first, char **texts)
     rt_print_created_by(fd, rep->create_func, dl_strip(rep->create_file),
                         rep->create_line, rep->create_pc, rep->parent);
     print_creation_stack(fd, rep->id);
-    if (count > 1) {
-        rt_fdprintf(fd, "\nand %d more created there:", count - 1);
-        for (size_t i = first + 1; i < s->n; i++)
-            if (pick[i] && same_site(&s->g[i].gi, rep))
-                rt_fdprintf(fd, " goroutine %lld [%s]",
-                            (long long)s->g[i].gi.id,
-                            rt_hook_wait_reason(s->g[i].gi.wait_reason));
-        rt_fdprintf(fd, "\n");
-    }
+    if (count > 1)
+        list_others(fd, s, pick, first, count - 1);
     rt_fdprintf(fd, "==================\n");
     for (size_t i = first; i < s->n; i++)
         if (pick[i] && same_site(&s->g[i].gi, rep)) {
