@@ -82,7 +82,9 @@ PER_ITEM_OPS = ("TimersN",)
 # (ours) to a minute and a half (Go -race) per process to set up, lap once
 # untimed and tear down: three repetitions would not fit in any timeout
 # worth having, so it runs once, and its one lap is warm all the same.
-ONCE_UNDER_RACE = ("ChanRingN",)
+# So does SpawnN: a round of 10^6 takes Go -race ~40 s, and each
+# repetition is two rounds (the untimed one warms the memory).
+ONCE_UNDER_RACE = ("ChanRingN", "SpawnN")
 RACE_VARIANTS = ("gorace_instr", "go_race")
 
 
