@@ -147,7 +147,7 @@ typedef struct polldir {
     uint32_t ready_seq; /* readiness edges seen (written under the lock) */
     uint32_t expired;   /* the deadline has passed (written under it) */
     uint32_t more;      /* ring mode: the last receive left data behind */
-    int64_t deadline;   /* 0: none */
+    int64_t deadline;   /* 0: none (written under the lock) */
     rt_timer timer;
     bool timer_ready;
 } polldir;
@@ -444,12 +444,24 @@ static int finish(pollwait *w, bool wake)
     return n;
 }
 
+/* Has d's deadline passed? Its timer says so when it fires, but an
+ * operation may come first: go_set_deadline arms one timer per direction,
+ * and a read woken by its own may write before the write's fires (Go's
+ * one timer for equal deadlines flips both at once). */
+static bool deadline_passed(const polldir *d)
+{
+    if (__atomic_load_n(&d->expired, __ATOMIC_ACQUIRE))
+        return true;
+    int64_t when = __atomic_load_n(&d->deadline, __ATOMIC_RELAXED);
+    return when != 0 && when <= rt_nanotime();
+}
+
 /* Why an operation in direction d must not (go on) wait, or 0. */
 static int wait_error(const pollfd *pd, const polldir *d, const ctxwake *cw)
 {
     if (__atomic_load_n(&pd->closing, __ATOMIC_ACQUIRE))
         return EBADF;
-    if (__atomic_load_n(&d->expired, __ATOMIC_ACQUIRE))
+    if (deadline_passed(d))
         return ETIMEDOUT;
     if (cw && __atomic_load_n(&cw->cancelled, __ATOMIC_ACQUIRE))
         return ECANCELED;
@@ -760,7 +772,7 @@ static void deadline_fire(void *arg, uintptr_t seq)
 
 static void set_deadline_locked(polldir *d, int64_t when, pollwait **list)
 {
-    d->deadline = when;
+    __atomic_store_n(&d->deadline, when, __ATOMIC_RELAXED);
     if (when == 0 || when <= rt_nanotime()) {
         if (d->timer_ready)
             rt_timer_del(&d->timer);
