@@ -54,11 +54,6 @@
 
 #define RETURN_PC() ((uintptr_t)__builtin_return_address(0))
 
-static void unlock_chan(void *c)
-{
-    rt_lock_release(&((go_chan *)c)->lock);
-}
-
 /* ---- wait queues --------------------------------------------------------- */
 
 void rt_waitq_enqueue(rt_waitq *q, rt_sudog *s)
@@ -280,7 +275,7 @@ bool rt_chan_send(go_chan *c, const void *ep, bool block, uintptr_t pc)
     }
     rt_sudog *sg = rt_waitq_dequeue(&c->recvq);
     if (sg) {
-        rt_chan_send_to(c, sg, ep, unlock_chan, c);
+        rt_chan_send_to(c, sg, ep, rt_chan_unlock, c);
         return true;
     }
     if (c->qcount < c->dataqsiz) {
@@ -344,7 +339,7 @@ static bool chan_recv(go_chan *c, void *ep, bool block, bool *received)
     } else {
         rt_sudog *sg = rt_waitq_dequeue(&c->sendq);
         if (sg) {
-            rt_chan_recv_from(c, sg, ep, unlock_chan, c);
+            rt_chan_recv_from(c, sg, ep, rt_chan_unlock, c);
             *received = true;
             return true;
         }

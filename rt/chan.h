@@ -116,6 +116,12 @@ static inline void rt_chan_check(const go_chan *c, const char *call)
 /* Drops the channel locks a hand-off holds (one channel, or a select's). */
 typedef void (*rt_chan_unlockf)(void *arg);
 
+/* The unlockf of a hand-off on one channel: arg is the channel. */
+static inline void rt_chan_unlock(void *c)
+{
+    rt_lock_release(&((go_chan *)c)->lock);
+}
+
 void rt_waitq_enqueue(rt_waitq *q, rt_sudog *s);
 /* Oldest waiter, skipping select sudogs whose select another case won. */
 rt_sudog *rt_waitq_dequeue(rt_waitq *q);

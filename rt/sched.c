@@ -95,6 +95,9 @@ _Alignas(64) uint32_t rt_sched_armed;
 
 static __thread M *tls_m __attribute__((tls_model("initial-exec")));
 
+/* Out of line: a goroutine may resume on another thread, and the compiler
+ * may keep a thread-local's address across the switch. A function that
+ * cannot switch (rt_fastrand64) may read tls_m itself. */
 __attribute__((noinline)) M *getm(void)
 {
     M *m = tls_m;
@@ -164,7 +167,7 @@ uint64_t rt_fastrand64(void)
         uint64_t hi = rt_explore_rand();
         return hi << 32 | rt_explore_rand();
     }
-    M *m = getm();
+    M *m = tls_m; /* every select draws: no call for getm */
     return wyrand(m ? &m->rand : &global_rand_state);
 }
 

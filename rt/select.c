@@ -94,10 +94,6 @@ static void sel_lock(const sel *s)
 static void sel_unlock(void *arg)
 {
     const sel *s = arg;
-    if (s->n == 1) { /* pass 0's one channel: the common case */
-        rt_lock_release(&sel_chan(s, 0)->lock);
-        return;
-    }
     for (int k = s->n - 1; k >= 0; k--) {
         go_chan *c = sel_chan(s, k);
         if (k > 0 && c == sel_chan(s, k - 1))
@@ -148,6 +144,60 @@ static bool sel_park_commit(rt_g *g, void *arg)
     return true;
 }
 
+/* ---- checks -------------------------------------------------------------- */
+
+static void check_count(const go_case *cases, int n)
+{
+    if (n < 0)
+        rt_panic("go_select: negative case count %d", n);
+    if (n > SELECT_MAX_CASES)
+        rt_panic("go_select: too many cases (%d > %d)", n, SELECT_MAX_CASES);
+    if (n > 0 && !cases)
+        rt_panic("go_select: NULL cases array with %d cases", n);
+}
+
+static inline bool is_chan_dir(int dir)
+{
+    return dir == GO_SEND || dir == GO_RECV;
+}
+
+/* Case i is malformed (check_case found it so): panics saying how. */
+static __attribute__((noinline, cold, noreturn)) void
+bad_case(const go_case *cases, int i)
+{
+    const go_case *cas = &cases[i];
+    if (!is_chan_dir(cas->dir) && cas->dir != GO_AFTER)
+        rt_panic("go_select: case %d: dir is %d, neither GO_SEND, GO_RECV "
+                 "nor GO_AFTER",
+                 i, cas->dir);
+    if (cas->dir == GO_AFTER)
+        rt_panic("go_select: case %d: a GO_AFTER case has a channel", i);
+    rt_panic("go_select: case %d: send of a NULL element pointer "
+             "(element size %zu)",
+             i, cas->chan->elemsize);
+}
+
+/* Panics if case i is malformed. Returns the earliest GO_AFTER case of
+ * cases[0..i], given timeout, that of cases[0..i). One test per property on
+ * the common path: every select pays for it. */
+static inline int check_case(const go_case *cases, int i, int timeout)
+{
+    const go_case *cas = &cases[i];
+    const go_chan *c = cas->chan;
+    if (c) {
+        rt_chan_check(c, "go_select");
+        if (!is_chan_dir(cas->dir) ||
+            (cas->dir == GO_SEND && !cas->elem && c->elemsize))
+            bad_case(cases, i);
+    } else if (cas->dir == GO_AFTER) {
+        if (timeout < 0 || cas->after < cases[timeout].after)
+            timeout = i;
+    } else if (!is_chan_dir(cas->dir)) {
+        bad_case(cases, i);
+    }
+    return timeout;
+}
+
 /* ---- orders -------------------------------------------------------------- */
 
 static inline uintptr_t sortkey(const go_case *cases, uint16_t i)
@@ -156,14 +206,18 @@ static inline uintptr_t sortkey(const go_case *cases, uint16_t i)
 }
 
 /* Shuffles the indices of the non-NULL cases into pollorder (an inside-out
- * Fisher-Yates); returns how many there are. */
-static int make_pollorder(const go_case *cases, int n, uint16_t *pollorder)
+ * Fisher-Yates) and returns how many there are. The same pass checks every
+ * case and sets *timeout to the earliest GO_AFTER case, or -1. */
+static int make_pollorder(const go_case *cases, int n, uint16_t *pollorder,
+                          int *timeout)
 {
     /* One draw from the runtime's generator seeds a local one for the
      * shuffle: a select of two cases then costs one call, not two. */
     uint64_t x = rt_fastrand64();
     int norder = 0;
+    *timeout = -1;
     for (int i = 0; i < n; i++) {
+        *timeout = check_case(cases, i, *timeout);
         if (!cases[i].chan)
             continue;
         x = x * 6364136223846793005ull + 1442695040888963407ull;
@@ -234,23 +288,25 @@ static inline void race_recv_write(const go_case *cas, uintptr_t pc)
     rt_chan_race_access(cas->elem, cas->chan->elemsize, true, pc);
 }
 
-/* Pass 1 for one case, all channels locked. On success the case has run and
- * the channels are unlocked. */
-static bool try_case(sel *s, go_case *cas, uintptr_t pc)
+/* One case's step with its channel locked (pass 0) or all of them (pass 1).
+ * On success the case has run and unlock(arg) has dropped the locks. Inline
+ * in both passes, so each unlocks without an indirect call. */
+static inline __attribute__((always_inline)) bool
+try_case(go_case *cas, rt_chan_unlockf unlock, void *arg, uintptr_t pc)
 {
     go_chan *c = cas->chan;
     rt_sudog *sg;
 
     if (cas->dir == GO_RECV) {
         if ((sg = rt_waitq_dequeue(&c->sendq))) {
-            rt_chan_recv_from(c, sg, cas->elem, sel_unlock, s);
+            rt_chan_recv_from(c, sg, cas->elem, unlock, arg);
             cas->ok = true;
         } else if (c->qcount > 0) {
             rt_chan_buf_take(c, cas->elem);
-            sel_unlock(s);
+            unlock(arg);
             cas->ok = true;
         } else if (c->closed) {
-            sel_unlock(s);
+            unlock(arg);
             RT_HOOK(acquire, rt_hook_cur(), c);
             rt_chan_zero(c, cas->elem);
             cas->ok = false;
@@ -263,14 +319,14 @@ static bool try_case(sel *s, go_case *cas, uintptr_t pc)
 
     rt_chan_race_touch(c, false, pc);
     if (c->closed) {
-        sel_unlock(s);
+        unlock(arg);
         rt_panic("send on closed channel");
     }
     if ((sg = rt_waitq_dequeue(&c->recvq))) {
-        rt_chan_send_to(c, sg, cas->elem, sel_unlock, s);
+        rt_chan_send_to(c, sg, cas->elem, unlock, arg);
     } else if (c->qcount < c->dataqsiz) {
         rt_chan_buf_put(c, cas->elem);
-        sel_unlock(s);
+        unlock(arg);
     } else {
         return false;
     }
@@ -416,24 +472,25 @@ static int try_ready_case(go_case *cases, const uint16_t *pollorder, int n,
                           uintptr_t pc)
 {
     for (int k = 0; k < n; k++) {
-        uint16_t i = pollorder[k];
-        if (!looks_ready(&cases[i]))
+        go_case *cas = &cases[pollorder[k]];
+        if (!looks_ready(cas))
             continue;
-        sel one = {
-            .cases = cases, .lockorder = &pollorder[k], .n = 1, .timeout = -1};
-        rt_lock_acquire(&cases[i].chan->lock, RT_RANK_HCHAN);
-        if (try_case(&one, &cases[i], pc))
-            return i;
-        rt_lock_release(&cases[i].chan->lock);
+        go_chan *c = cas->chan;
+        rt_lock_acquire(&c->lock, RT_RANK_HCHAN);
+        if (try_case(cas, rt_chan_unlock, c, pc))
+            return pollorder[k];
+        rt_lock_release(&c->lock);
     }
     return -1;
 }
 
 static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
-                    int timeout, uintptr_t pc)
+                    uintptr_t pc)
 {
     uint16_t *pollorder = order, *lockorder = order + n;
-    int norder = make_pollorder(cases, n, pollorder);
+    int timeout;
+    int norder = make_pollorder(cases, n, pollorder, &timeout);
+    race_send_reads(cases, n, pc);
     int casi = try_ready_case(cases, pollorder, norder, pc);
     if (casi >= 0)
         return casi;
@@ -445,7 +502,7 @@ static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
 
     sel_lock(&s);
     for (int k = 0; k < norder; k++) {
-        if (try_case(&s, &cases[pollorder[k]], pc))
+        if (try_case(&cases[pollorder[k]], sel_unlock, &s, pc))
             return pollorder[k];
     }
     if (!block) {
@@ -460,39 +517,6 @@ static int selectgo(go_case *cases, int n, uint16_t *order, bool block,
 }
 
 /* ---- entry --------------------------------------------------------------- */
-
-/* Panics on a malformed case; returns the earliest GO_AFTER case, or -1. */
-static int check_cases(const go_case *cases, int n)
-{
-    int timeout = -1;
-    if (n < 0)
-        rt_panic("go_select: negative case count %d", n);
-    if (n > SELECT_MAX_CASES)
-        rt_panic("go_select: too many cases (%d > %d)", n, SELECT_MAX_CASES);
-    if (n > 0 && !cases)
-        rt_panic("go_select: NULL cases array with %d cases", n);
-    for (int i = 0; i < n; i++) {
-        const go_case *cas = &cases[i];
-        rt_chan_check(cas->chan, "go_select");
-        if (cas->dir != GO_SEND && cas->dir != GO_RECV && cas->dir != GO_AFTER)
-            rt_panic("go_select: case %d: dir is %d, neither GO_SEND, GO_RECV "
-                     "nor GO_AFTER",
-                     i, cas->dir);
-        if (cas->dir == GO_AFTER) {
-            if (cas->chan)
-                rt_panic("go_select: case %d: a GO_AFTER case has a channel",
-                         i);
-            if (timeout < 0 || cas->after < cases[timeout].after)
-                timeout = i;
-        }
-        if (cas->dir == GO_SEND && cas->chan && cas->chan->elemsize &&
-            !cas->elem)
-            rt_panic("go_select: case %d: send of a NULL element pointer "
-                     "(element size %zu)",
-                     i, cas->chan->elemsize);
-    }
-    return timeout;
-}
 
 /* A lone case is a channel operation, blocking unless there is a default;
  * a lone GO_AFTER case is a sleep. */
@@ -527,16 +551,17 @@ int go_select(go_case *cases, int n, bool has_default)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
     rt_sched_point();
-    int timeout = check_cases(cases, n);
+    check_count(cases, n);
     if (n == 0) {
         if (has_default)
             return -1;
         rt_chan_block_forever(RT_WAIT_SELECT_NO_CASES);
     }
-    if (n == 1)
+    if (n == 1) {
+        check_case(cases, 0, -1);
         return after_select(cases, select_one(&cases[0], has_default, pc));
+    }
 
-    race_send_reads(cases, n, pc);
     uint16_t stack_order[2 * SELECT_STACK_CASES];
     uint16_t *order = stack_order;
     if (n > SELECT_STACK_CASES) {
@@ -544,7 +569,7 @@ int go_select(go_case *cases, int n, bool has_default)
         if (!order)
             rt_throw("runtime: out of memory");
     }
-    int casi = selectgo(cases, n, order, !has_default, timeout, pc);
+    int casi = selectgo(cases, n, order, !has_default, pc);
     if (order != stack_order)
         free(order);
     return after_select(cases, casi);

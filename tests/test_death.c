@@ -373,6 +373,94 @@ START_TEST(test_close_of_nil_channel)
 }
 END_TEST
 
+/* Malformed select cases, each as the second of two (the checks a select
+ * of several cases makes as it shuffles them) and alone. */
+static go_chan *select_chan(void)
+{
+    return go_chan_make(sizeof(int), 1);
+}
+
+static int select_bad_dir(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    int v;
+    go_case cases[] = {GO_RECV_CASE(select_chan(), &v),
+                       {.chan = select_chan(), .dir = 7, .elem = &v}};
+    go_select(cases, 2, true);
+    return 0;
+}
+
+static int select_bad_dir_nil(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_case cases[] = {{.dir = 0}};
+    go_select(cases, 1, true);
+    return 0;
+}
+
+static int select_after_with_chan(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    int v;
+    go_case cases[] = {GO_RECV_CASE(select_chan(), &v),
+                       {.chan = select_chan(), .dir = GO_AFTER, .after = 1}};
+    go_select(cases, 2, true);
+    return 0;
+}
+
+static int select_send_null(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    int v;
+    go_case cases[] = {GO_RECV_CASE(select_chan(), &v),
+                       GO_SEND_CASE(select_chan(), NULL)};
+    go_select(cases, 2, true);
+    return 0;
+}
+
+static int select_send_null_alone(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_case cases[] = {GO_SEND_CASE(select_chan(), NULL)};
+    go_select(cases, 1, true);
+    return 0;
+}
+
+static int select_negative_count(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    go_case cases[1] = {{0}};
+    go_select(cases, -1, true);
+    return 0;
+}
+
+START_TEST(test_select_malformed_case)
+{
+    expect_fatal(select_bad_dir,
+                 "panic: go_select: case 1: dir is 7, neither GO_SEND, "
+                 "GO_RECV nor GO_AFTER",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_bad_dir_nil,
+                 "panic: go_select: case 0: dir is 0, neither GO_SEND, "
+                 "GO_RECV nor GO_AFTER",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_after_with_chan,
+                 "panic: go_select: case 1: a GO_AFTER case has a channel",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_send_null,
+                 "panic: go_select: case 1: send of a NULL element pointer "
+                 "(element size 4)",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_send_null_alone,
+                 "panic: go_select: case 0: send of a NULL element pointer "
+                 "(element size 4)",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+    expect_fatal(select_negative_count,
+                 "panic: go_select: negative case count -1",
+                 "goroutine 1 [running]:", DUMP_NEXT);
+}
+END_TEST
+
 /* ---- Mutex, RWMutex ---------------------------------------------------- */
 
 static int mutex_unlock_unlocked(int argc, char **argv)
@@ -949,6 +1037,7 @@ static Suite *suite_death(void)
     tcase_add_test(tc, test_close_of_closed_channel);
     tcase_add_test(tc, test_send_on_closed_channel);
     tcase_add_test(tc, test_close_of_nil_channel);
+    tcase_add_test(tc, test_select_malformed_case);
     tcase_add_test(tc, test_unlock_of_unlocked_mutex);
     tcase_add_test(tc, test_rwmutex_misuse);
     tcase_add_test(tc, test_stack_overflow);
