@@ -29,6 +29,14 @@ int rt_hooks_install(const rt_hooks *h)
     return rt_hooks_count++;
 }
 
+bool rt_hooks_stack_stays_with_g(void)
+{
+    for (int i = 0; i < rt_hooks_count; i++)
+        if (rt_hooks_tables[i]->stack_stays_with_g)
+            return true;
+    return false;
+}
+
 void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge)
 {
     for (int i = 0; i < rt_hooks_count; i++) {

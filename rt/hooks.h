@@ -146,6 +146,12 @@ typedef struct rt_hooks {
      * One that does (the race detector's shadow stack) spares the others
      * an unwind per spawn and per lock: see rt_hook_stack. */
     size_t (*stack)(rt_hg *g, uintptr_t pc, uintptr_t *out, size_t max);
+    /* A property, not an event: a dead goroutine's stack may go only to
+     * its G's next goroutine, not back to the pool for any other. For a
+     * detector that must order a stack's owners (the TSan engine), since
+     * an edge between every two goroutines that took turns on one stack
+     * would hide races between them. */
+    bool stack_stays_with_g;
 } rt_hooks;
 
 /* Installs a detector's table (NULL entries are skipped) and returns its
@@ -153,6 +159,8 @@ typedef struct rt_hooks {
  * RT_HOOKS_MAX tables, e.g. the race detector and the deadlock detector;
  * every event goes to each, in install order. */
 int rt_hooks_install(const rt_hooks *h);
+/* Does any installed table set stack_stays_with_g? */
+bool rt_hooks_stack_stays_with_g(void);
 
 #ifdef GORACE_INSTR
 extern const rt_hooks *rt_hooks_tables[RT_HOOKS_MAX];

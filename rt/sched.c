@@ -50,8 +50,8 @@
  *
  * Stacks (rt/stack.c) are taken at a goroutine's first run and given back
  * at its exit, through a per-P cache: a burst of spawns costs only Gs, and
- * a fan-out needs as many stacks as goroutines running at once (in the
- * instrumented runtime a dead G keeps its stack instead: stack_put). Exiting
+ * a fan-out needs as many stacks as goroutines running at once (unless a
+ * detector needs a dead G to keep its stack: stack_put). Exiting
  * makes no system call; sysmon's scavenger gives memory back.
  *
  * The structures are in rt/proc.h; fatal errors, dumps and signal handlers
@@ -920,9 +920,9 @@ static void pool_spill(rt_ptrpool *pl, rt_lockrank rank, void *cache, int *n,
     *n = (int)half;
 }
 
-/* Dead Gs own no stack in the release runtime (goexit0 gives it to the
- * P's stack cache), so a G queued behind many others costs only its struct;
- * in the instrumented one a dead G keeps its stack (stack_put says why). */
+/* Dead Gs own no stack (goexit0 gives it to the P's stack cache), so a G
+ * queued behind many others costs only its struct; unless a detector needs
+ * a dead G to keep its stack (stack_put). */
 static G *gfree_get(P *p)
 {
     if (p->ngfree == 0)
@@ -993,6 +993,9 @@ static inline void set_status(G *gp, uint32_t to)
  * and a queued G would pin one. The pool behind it (rt/stack.c) is
  * reached in batches, and no step makes a system call. */
 
+/* Set once by go_run, before any goroutine exits. */
+static bool stacks_stay_with_g;
+
 static void stack_get(P *p, G *gp)
 {
     if (gp->is_main || !p) {
@@ -1011,16 +1014,11 @@ static void stack_put(P *p, G *gp)
 {
     if (!gp->stack.lo)
         return;
-#ifdef GORACE_INSTR
-    /* The TSan engine orders a stack's old owner before its next one
-     * (detect/tsan/adapter.c, "Reused stacks"): handed to whichever
-     * goroutine runs next, a stack would hide races between unrelated
-     * goroutines. So in the instrumented runtime a dead G keeps its stack
-     * for its own next incarnation, as Go does; the cost is a stack per
-     * dead G there. */
-    if (gp->stack.slab)
+    /* A detector may need a dead G to keep its stack for the G's next
+     * goroutine (rt_hooks.stack_stays_with_g: the TSan engine); the cost
+     * is a stack per dead G there, as in Go. */
+    if (stacks_stay_with_g && gp->stack.slab)
         return;
-#endif
     if (!p || !gp->stack.slab) { /* main's own mapping, or no P */
         rt_stack_free(&gp->stack);
         return;
@@ -2147,6 +2145,7 @@ int go_run(int (*main_fn)(int argc, char **argv), int argc, char **argv)
     rt_hook_own_thread(1);     /* this thread, until the process ends */
     rt_process_barrier_init(); /* before any thread can sleep on a lock */
     rt_stack_init();
+    stacks_stay_with_g = rt_hooks_stack_stays_with_g();
     rt_netpoll_configure();
     rt_explore_init();
     rt_options_check_unknown(); /* every component has registered */

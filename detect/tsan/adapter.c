@@ -391,6 +391,7 @@ static const rt_hooks tsan_hooks = {
     .release_merge = on_release,
     .mem_access = on_mem_access,
     .go_exit = on_go_exit,
+    .stack_stays_with_g = true, /* see "Reused stacks" */
 };
 
 /* Referenced by the link line (-Wl,-u,gorace_tsan_engine) so this object
