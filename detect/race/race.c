@@ -1257,6 +1257,7 @@ static syncobj *sync_find(struct syncshard *s, uintptr_t a, bool create)
     syncobj *o = race_calloc(sizeof *o);
     o->addr = a;
     mark_sync(a);
+    shadow_note_stack_use(a); /* a WaitGroup in a frame: forget_stack */
     size_t h = sync_hash(a, s->cap);
     o->next = s->tab[h];
     s->tab[h] = o;
@@ -1668,9 +1669,11 @@ void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
  * and find its WaitGroups' and mutexes' history. */
 static void forget_stack(gstate *g)
 {
-    if (g->stack_min >= g->stack_hi)
+    uintptr_t used = shadow_take_stack_use(g->stack_hi);
+    uintptr_t min = used && used < g->stack_min ? used : g->stack_min;
+    if (min >= g->stack_hi)
         return;
-    uintptr_t lo = g->stack_min & ~(uintptr_t)7;
+    uintptr_t lo = min & ~(uintptr_t)7;
     shadow_reset(lo, g->stack_hi - lo);
     race_sync_reset(lo, g->stack_hi - lo);
 }

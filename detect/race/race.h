@@ -203,6 +203,14 @@ enum { STACK_TOP = 8192 };
 _Atomic shadow_t *shadow_stack_top(uintptr_t hi);
 bool shadow_covers(uintptr_t addr);
 void shadow_reset(uintptr_t addr, size_t size);
+/* addr, on a stack of the runtime's arena, was used by a goroutine other
+ * than the stack's (an access, or a sync object there). A goroutine's own
+ * accesses mark gstate.stack_min instead; a local that only others used
+ * can lie below all of them, and its history must go with the stack's. */
+void shadow_note_stack_use(uintptr_t addr);
+/* The lowest address others used on the arena stack below hi (its slot's
+ * top), or 0; the mark starts afresh. */
+uintptr_t shadow_take_stack_use(uintptr_t hi);
 extern bool shadow_ready;
 
 /* ---- goroutines, slots, sync objects (race.c) ---------------------------- */

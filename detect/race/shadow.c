@@ -27,6 +27,15 @@
  * multiply (shadow_at); an access to the goroutine's own stack top uses
  * the run's start kept for its life (shadow_for_g), as cheap as before.
  *
+ * Stacks change hands. A goroutine's end forgets its stack's history (race.c,
+ * forget_stack) from the lowest address used there, since the stack's next
+ * owner is unrelated to it. Its own accesses lower gstate.stack_min; those
+ * of other goroutines (a local lent to a child, which the parent may never
+ * touch), and sync objects placed there, lower the arena slot's mark
+ * (shadow_note_stack_use): one more compare for every access off the
+ * goroutine's own stack, and a CAS when it lands on another's below its mark.
+ * Without an arena only the goroutine's own accesses count.
+ *
  * Cells (race.h) are read and written with relaxed atomics and no lock: a
  * lost update forgets an access, never invents one. The check is FastTrack
  * with TSan's bounded read set: an access compares against the cells of the
@@ -79,6 +88,9 @@ static struct {
     uintptr_t base;
     size_t len, slot;
     uint64_t magic; /* 2^64 / slot, rounded up: d / slot without a divide */
+    /* Per slot, the lowest address of its stack that anyone used, or 0:
+     * see shadow_note_stack_use. */
+    _Atomic uintptr_t *low;
 } stacks;
 
 static void stack_tops_init(void)
@@ -101,6 +113,14 @@ static void stack_tops_init(void)
         return;
     }
     madvise(p, dense, MADV_NOHUGEPAGE);
+    void *low =
+        mmap(NULL, len / slot * sizeof *stacks.low, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (low == MAP_FAILED) {
+        munmap(p, dense);
+        return;
+    }
+    stacks.low = low;
     stacks.base = base;
     stacks.slot = slot;
     stacks.magic = UINT64_MAX / slot + 1;
@@ -169,6 +189,34 @@ _Atomic shadow_t *shadow_for(uintptr_t addr)
 _Atomic shadow_t *shadow_stack_top(uintptr_t hi)
 {
     return shadow_for(hi - STACK_TOP);
+}
+
+/* Lowers the use mark of the arena slot holding addr (offset d). */
+__attribute__((noinline)) static void note_slot_use(uintptr_t d)
+{
+    _Atomic uintptr_t *low = &stacks.low[stack_slot_of(d)];
+    uintptr_t addr = stacks.base + d,
+              old = atomic_load_explicit(low, memory_order_relaxed);
+    while ((!old || addr < old) &&
+           !atomic_compare_exchange_weak_explicit(
+               low, &old, addr, memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
+void shadow_note_stack_use(uintptr_t addr)
+{
+    uintptr_t d = addr - stacks.base;
+    if (d < stacks.len)
+        note_slot_use(d);
+}
+
+uintptr_t shadow_take_stack_use(uintptr_t hi)
+{
+    uintptr_t d = hi - 1 - stacks.base;
+    if (d >= stacks.len)
+        return 0;
+    return atomic_exchange_explicit(&stacks.low[stack_slot_of(d)], 0,
+                                    memory_order_relaxed);
 }
 
 /* shadow_for for an access by g: its own stack's top without arithmetic
@@ -499,11 +547,17 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
     return s.recorded ? 0 : commit_cells(cells, &v, &s, a);
 }
 
-/* The goroutine's own stack accesses, to clean them when it ends. */
+/* Accesses to stacks, to clean them when their goroutine ends: its own in
+ * g->stack_min, without an atomic; another goroutine's in its slot's mark
+ * (shadow_note_stack_use), a compare more for every other access. */
 static inline void note_stack(gstate *g, uintptr_t addr)
 {
-    if (addr - g->stack_lo < g->stack_hi - g->stack_lo && addr < g->stack_min)
-        g->stack_min = addr;
+    if (addr - g->stack_lo < g->stack_hi - g->stack_lo) {
+        if (addr < g->stack_min)
+            g->stack_min = addr;
+    } else if (__builtin_expect(addr - stacks.base < stacks.len, 0)) {
+        note_slot_use(addr - stacks.base);
+    }
 }
 
 /* The history event of an access, before its check: a report racing with
