@@ -55,13 +55,16 @@
  * each against a few of them (shadow_view: is it this access already, ours,
  * empty, conflicting?), the rare conflicting cell is tested against g's
  * clock and pin, the history event is written inline (trace.h), and the
- * chosen cell is stored plainly in a solo section. Anything else (another
- * thread running user code, so a CAS; an order that only pending entries or
- * floors prove; an access across words) takes check_word_shared, the whole
- * check out of line. Measured with callgrind on ChanRingN/1e2: 326
- * instructions a read before, about 200 now; TSan's vectorised check takes
- * fewer still, but our cells need 64-bit compares that baseline x86-64
- * (SSE2) lacks, and a scalar pass with early exits costs no more.
+ * chosen cell is stored plainly in a solo section. While another thread
+ * runs user code the same pass runs in a copy per entry point, out of
+ * line, and stores with a CAS (check_word_careful). Anything else (an
+ * order that only pending entries or floors prove; a cell that changed
+ * under the CAS; an access across words; atomics beside another thread)
+ * takes check_word_shared, the whole check out of line. Measured with callgrind
+ * on ChanRingN/1e2: 326 instructions a read before, about 200 now; TSan's
+ * vectorised check takes fewer still, but our cells need 64-bit compares that
+ * baseline x86-64 (SSE2) lacks, and a scalar pass with early exits costs no
+ * more.
  *
  * Among many goroutines that take turns (a ring, a pipeline), the cells a
  * woken goroutine checks first are a turn old and out of the cache: the
@@ -489,6 +492,37 @@ store_alone(_Atomic shadow_t *cell, shadow_t store)
     return true;
 }
 
+/* The careful store: a CAS on the cell as the scan read it. */
+static inline __attribute__((always_inline)) bool
+cas_cell(_Atomic shadow_t *cell, shadow_t expect, shadow_t store)
+{
+    if (!atomic_compare_exchange_strong_explicit(
+            cell, &expect, store, memory_order_seq_cst, memory_order_relaxed))
+        return false;
+#if !defined(__x86_64__)
+    /* x86's locked CAS is already a full barrier. */
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+    return true;
+}
+
+/* After the careful store, the first other cell that changed since the
+ * scan and races with the access (0 if none). */
+static inline shadow_t second_look(_Atomic shadow_t *cells, int slot,
+                                   const shadow_view *v, const cell_scan *s,
+                                   const accessor *a)
+{
+    for (int i = 0; i < SHADOW_CELLS; i++) {
+        if (i == slot)
+            continue;
+        shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
+        if (o && o != s->old[i] && ((o ^ v->cur) & CELL_SLOT) &&
+            conflicts(o, v) && !happens_before(a, o))
+            return o;
+    }
+    return 0;
+}
+
 /* Two goroutines accessing one word at the same moment on two threads
  * would each miss the other with a plain read-then-store: both read before
  * either stored. So the store is a CAS on the cell read (a cell changed
@@ -511,30 +545,49 @@ commit_cells(_Atomic shadow_t *cells, const shadow_view *v, cell_scan *s,
         int slot = choose_cell(s, v, cells, a->epoch, &store);
         if (store_alone(&cells[slot], store))
             return 0;
-        shadow_t expect = s->old[slot];
-        if (!atomic_compare_exchange_strong_explicit(
-                &cells[slot], &expect, store, memory_order_seq_cst,
-                memory_order_relaxed)) {
+        if (!cas_cell(&cells[slot], s->old[slot], store)) {
             scan_gen = __atomic_load_n(&rt_hook_parallel_gen, __ATOMIC_ACQUIRE);
             scan_cells(cells, v, s);
             if (s->recorded)
                 return 0;
             continue;
         }
-#if !defined(__x86_64__)
-        /* x86's locked CAS is already a full barrier. */
-        atomic_thread_fence(memory_order_seq_cst);
-#endif
-        for (int i = 0; i < SHADOW_CELLS; i++) {
-            if (i == slot)
-                continue;
-            shadow_t o = atomic_load_explicit(&cells[i], memory_order_relaxed);
-            if (o && o != s->old[i] && ((o ^ v->cur) & CELL_SLOT) &&
-                conflicts(o, v) && !happens_before(a, o))
-                return o;
-        }
-        return 0;
+        return second_look(cells, slot, v, s, a);
     }
+}
+
+/* store_beside's second look, when a cell changed since the scan. */
+__attribute__((noinline)) static void
+report_second_look(gstate *g, _Atomic shadow_t *cells, int slot,
+                   const shadow_view *v, const cell_scan *s, uintptr_t addr,
+                   size_t size, uintptr_t pc)
+{
+    accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch, &g->pend};
+    shadow_t old = second_look(cells, slot, v, s, &a);
+    if (old)
+        race_report(g, addr, size, v->cur, old, pc);
+}
+
+/* commit_cells' careful store for the access path, given its scan, with
+ * the second look inline while no cell changed since the scan, as nearly
+ * always. False: the CAS failed and nothing is stored; the full check
+ * starts again. */
+static inline __attribute__((always_inline)) bool
+store_beside(gstate *g, _Atomic shadow_t *cells, int slot, shadow_t store,
+             const shadow_view *v, const cell_scan *s, uintptr_t addr,
+             size_t size, uintptr_t pc)
+{
+    if (!cas_cell(&cells[slot], s->old[slot], store))
+        return false;
+    bool changed = false;
+#pragma GCC unroll 4
+    for (int i = 0; i < SHADOW_CELLS; i++)
+        changed |=
+            i != slot &&
+            atomic_load_explicit(&cells[i], memory_order_relaxed) != s->old[i];
+    if (__builtin_expect(changed, 0))
+        report_second_look(g, cells, slot, v, s, addr, size, pc);
+    return true;
 }
 
 /* The whole check, for race_unit's rules tests. */
@@ -594,6 +647,56 @@ check_word_shared(gstate *g, _Atomic shadow_t *cells, shadow_t cur,
         race_report(g, addr, size, cur, old, pc);
 }
 
+/* The check of one word while another thread runs user code: the solo
+ * path's pass, then a CAS where the solo path stores plainly. A copy per
+ * size and kind, whose masks are constants, out of line so that the solo
+ * path keeps its registers. Before, these accesses took check_word_shared
+ * from the start (MacroPipeline3 at GOMAXPROCS 2: 19% of the time there,
+ * a third of it the CAS and the rest a check with masks in registers). */
+static inline __attribute__((always_inline)) void
+check_word_careful(gstate *g, _Atomic shadow_t *cells, shadow_t cur,
+                   uintptr_t addr, size_t size, bool write, uintptr_t pc)
+{
+    shadow_view v = shadow_view_of(cur, write, false);
+    cell_scan s;
+    scan_cells(cells, &v, &s);
+    if (s.recorded)
+        return;
+    trace_event(g, pc, addr, size, write, false);
+    if (!s.conflict || clock_orders_conflicts(g, &v, &s)) {
+        shadow_t store;
+        int slot = choose_cell(&s, &v, cells, g->epoch, &store);
+        if (store_beside(g, cells, slot, store, &v, &s, addr, size, pc))
+            return;
+    }
+    check_word_shared(g, cells, cur, addr, size, pc, true);
+}
+
+typedef void careful_fn(gstate *g, _Atomic shadow_t *cells, shadow_t cur,
+                        uintptr_t addr, uintptr_t pc);
+#define DEFINE_CAREFUL(n)                                                      \
+    __attribute__((noinline)) static void careful_read##n(                     \
+        gstate *g, _Atomic shadow_t *cells, shadow_t cur, uintptr_t addr,      \
+        uintptr_t pc)                                                          \
+    {                                                                          \
+        check_word_careful(g, cells, cur, addr, n, false, pc);                 \
+    }                                                                          \
+    __attribute__((noinline)) static void careful_write##n(                    \
+        gstate *g, _Atomic shadow_t *cells, shadow_t cur, uintptr_t addr,      \
+        uintptr_t pc)                                                          \
+    {                                                                          \
+        check_word_careful(g, cells, cur, addr, n, true, pc);                  \
+    }
+DEFINE_CAREFUL(1)
+DEFINE_CAREFUL(2)
+DEFINE_CAREFUL(4)
+DEFINE_CAREFUL(8)
+/* [write][log2 size] */
+static careful_fn *const careful_entry[2][4] = {
+    {careful_read1, careful_read2, careful_read4, careful_read8},
+    {careful_write1, careful_write2, careful_write4, careful_write8},
+};
+
 /* Checks and records an access. Most touch one word while this thread
  * alone runs user code (GOMAXPROCS=1, or one goroutine busy at a time),
  * and meet only cells of their own goroutine and cells the clock orders
@@ -631,7 +734,10 @@ check_words(gstate *g, uintptr_t addr, size_t size, bool write, bool atomic,
             check_word_shared(g, cells, cur, addr, size, pc, true);
             return;
         }
-        check_word_shared(g, cells, cur, addr, size, pc, false);
+        if (!atomic && size <= 8 && !(size & (size - 1)))
+            careful_entry[write][__builtin_ctzl(size)](g, cells, cur, addr, pc);
+        else
+            check_word_shared(g, cells, cur, addr, size, pc, false);
         return;
     }
     accessor a = {g->sid, g->epoch, g->vc, g->pin_sid, g->pin_epoch, &g->pend};
