@@ -536,6 +536,7 @@ void go_chan_free(go_chan *c)
     if (c->elemsize) /* zero-size elements have no slots of their own */
         for (size_t i = 0; i < c->dataqsiz; i++)
             RT_HOOK(sync_free, rt_hook_cur(), rt_chan_slot_addr(c, i));
+    RT_HOOK(obj_free, rt_hook_cur(), &c->hobj);
 #endif
     RT_HOOK(chan_free, rt_hook_cur(), c);
     c->magic = 0;

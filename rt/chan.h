@@ -63,6 +63,9 @@ struct go_chan {
      * it (go_after's); NULL for user channels. */
     void (*reclaim)(go_chan *c, void *arg);
     void *reclaim_arg;
+#ifdef GORACE_INSTR
+    rt_hobj hobj; /* the detectors', for the buffer's slots */
+#endif
     _Alignas(max_align_t) unsigned char buf[];
 };
 
@@ -162,12 +165,20 @@ static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
 
 /* Go's racenotify: goroutine g passes through slot i. Acquire then
  * release, so the k-th receive happens before the (k+cap)-th send completes;
- * zero-size elements accumulate instead (release_merge), as in Go. */
-static inline void rt_chan_race_notify(const go_chan *c, size_t i, rt_hg *g)
+ * zero-size elements accumulate instead (release_merge), as in Go. c is
+ * locked: a slot is a part of the channel (rt_hobj), while the channel's
+ * own address, on which zero-size elements synchronise, is also acquired
+ * without the lock (a receive that finds the channel closed). */
+static inline void rt_chan_race_notify(go_chan *c, size_t i, rt_hg *g)
 {
     (void)c, (void)i, (void)g;
-    RT_HOOK_FUSED(acquire_release, g, rt_chan_slot_addr(c, i),
-                  c->elemsize == 0);
+#ifdef GORACE_INSTR
+    if (c->elemsize == 0)
+        rt_hooks_acquire_release(g, c, true);
+    else
+        rt_hooks_acquire_release_part(g, &c->hobj, i, c->dataqsiz,
+                                      rt_chan_slot_addr(c, i));
+#endif
 }
 
 /* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`

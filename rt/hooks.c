@@ -37,20 +37,38 @@ bool rt_hooks_stack_stays_with_g(void)
     return false;
 }
 
+/* One table's acquire_release, as its entry or as the events it stands
+ * for. */
+static void acquire_release_in(const rt_hooks *h, rt_hg *g, const void *addr,
+                               bool merge)
+{
+    if (h->acquire_release) {
+        h->acquire_release(g, addr);
+        return;
+    }
+    if (h->acquire)
+        h->acquire(g, addr);
+    void (*release)(rt_hg *, const void *) =
+        merge ? h->release_merge : h->release;
+    if (release)
+        release(g, addr);
+}
+
 void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge)
 {
-    for (int i = 0; i < rt_hooks_count; i++) {
-        const rt_hooks *h = rt_hooks_tables[i];
-        if (h->acquire_release) {
-            h->acquire_release(g, addr);
-            continue;
-        }
-        if (h->acquire)
-            h->acquire(g, addr);
-        void (*release)(rt_hg *, const void *) =
-            merge ? h->release_merge : h->release;
-        if (release)
-            release(g, addr);
+    for (int i = 0; i < rt_hooks_count; i++)
+        acquire_release_in(rt_hooks_tables[i], g, addr, merge);
+}
+
+void rt_hooks_acquire_release_part(rt_hg *g, rt_hobj *obj, size_t i, size_t n,
+                                   const void *addr)
+{
+    for (int k = 0; k < rt_hooks_count; k++) {
+        const rt_hooks *h = rt_hooks_tables[k];
+        if (h->acquire_release_part)
+            h->acquire_release_part(g, obj, i, n, addr);
+        else
+            acquire_release_in(h, g, addr, false);
     }
 }
 

@@ -23,7 +23,8 @@
  *    and each goroutine's rt_hg has one pointer slot per index, so
  *    detectors need not agree on an install order for their slots (the
  *    order still decides the order of at_exit's verdicts) and keep no
- *    id tables: what a hook names, a detector reaches in O(1);
+ *    id tables: what a hook names, a detector reaches in O(1); a
+ *    buffered channel carries the same (rt_hobj) for its slots;
  *  - vocabulary: rt_wait_reason (why a goroutine waits, as go_block and
  *    rt_ginfo carry it), rt_hook_stack_bounds (the running goroutine's
  *    stack, from the runtime rather than from GORACE_STACK_KB),
@@ -86,6 +87,15 @@ typedef struct rt_hg {
     void *slot[RT_HOOKS_MAX];
 } rt_hg;
 
+/* The same for a runtime object whose lock the runtime holds whenever it
+ * reports on the object's parts (a buffered channel, for its slots): zero
+ * when the object is made, the detector's own until obj_free. A detector
+ * keeps there what it would otherwise look up by address, and needs no
+ * lock of its own to use it. */
+typedef struct rt_hobj {
+    void *slot[RT_HOOKS_MAX];
+} rt_hobj;
+
 typedef struct rt_hooks {
     /* goroutine life */
     void (*go_create)(rt_hg *parent, rt_hg *child, uintptr_t pc,
@@ -103,6 +113,17 @@ typedef struct rt_hooks {
      * racereleaseacquire: a buffered channel slot). Optional: without it
      * the runtime sends the two events. */
     void (*acquire_release)(rt_hg *g, const void *addr);
+    /* acquire_release on part i of the n parts of the object that owns obj
+     * (a buffered channel's slot i), at addr, the address a detector
+     * without this entry is given instead. The runtime holds the object's
+     * lock: calls for one obj never overlap, and nothing else is reported
+     * on these addresses but their sync_free. Optional, as
+     * acquire_release. */
+    void (*acquire_release_part)(rt_hg *g, rt_hobj *obj, size_t i, size_t n,
+                                 const void *addr);
+    /* the object that owns obj is being freed (after its parts' sync_free):
+     * let go of what obj holds */
+    void (*obj_free)(rt_hg *g, rt_hobj *obj);
     /* release by g, acquire+release by peer, acquire by g, on addr, in one
      * step (Go's racesync: an unbuffered hand-off orders both parties both
      * ways; peer is parked). Optional, as acquire_release. */
@@ -179,9 +200,12 @@ extern int rt_hooks_count;
 
 /* The fused events, sent to each table as its one entry or, where it has
  * none, as the events they stand for (acquire then release, or
- * release_merge when merge; racesync's four). Use them through
+ * release_merge when merge; acquire_release for a part; racesync's four).
+ * Use them through
  * RT_HOOK_FUSED so that the release build compiles them away. */
 void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge);
+void rt_hooks_acquire_release_part(rt_hg *g, rt_hobj *obj, size_t i, size_t n,
+                                   const void *addr);
 void rt_hooks_sync_pair(rt_hg *g, rt_hg *peer, const void *addr);
 #ifdef GORACE_INSTR
 #define RT_HOOK_FUSED(fn, ...) rt_hooks_##fn(__VA_ARGS__)

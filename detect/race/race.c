@@ -1453,11 +1453,8 @@ void race_call_release(const void *obj)
  * clock, which g updates in place whenever the object is its only other
  * holder. A goroutine passing through slots that its partner filled then
  * copies no clock at all. */
-void race_acquire_release(gstate *g, uintptr_t addr)
+static void acquire_release_on(gstate *g, syncobj *o)
 {
-    struct syncshard *s = sync_shard(addr);
-    table_lock(&s->lock);
-    syncobj *o = sync_lookup(g, s, addr, true);
     settle_both(g, o);
     bool news = news_for(o, g), covered = news && covers(o, g);
     if (news && !covered &&
@@ -1482,8 +1479,56 @@ void race_acquire_release(gstate *g, uintptr_t addr)
         o->vc = vc_share(g->vc);
     }
     o->joined_gen = g->joined_gen = g->vc->gen;
+}
+
+void race_acquire_release(gstate *g, uintptr_t addr)
+{
+    struct syncshard *s = sync_shard(addr);
+    table_lock(&s->lock);
+    acquire_release_on(g, sync_lookup(g, s, addr, true));
     table_unlock(&s->lock);
     advance(g);
+}
+
+/* The sync objects of an object's parts (a buffered channel's slots), kept
+ * in its rt_hobj. Each is also in the table, where frees, resets and floor
+ * passes find it, but a part's operations find it here: no hash, and no
+ * shard lock, since the runtime's lock on the object orders them and
+ * nothing else changes the object but a floor pass, which runs while no
+ * other thread runs hooks. At GOMAXPROCS 2 the shard lock was half of
+ * BufferedChan128's acquire_release: a locked exchange on a line the
+ * partner's CPU wrote last. */
+typedef struct parts {
+    size_t n;
+    syncobj *obj[];
+} parts;
+
+static void acquire_release_part(gstate *g, void **home, size_t i, size_t n,
+                                 uintptr_t addr)
+{
+    parts *p = *home;
+    if (!p) {
+        p = race_calloc(sizeof *p + n * sizeof p->obj[0]);
+        p->n = n;
+        *home = p;
+    }
+    syncobj *o = i < p->n ? p->obj[i] : NULL;
+    if (!o) {
+        struct syncshard *s = sync_shard(addr);
+        table_lock(&s->lock);
+        o = sync_find(s, addr, true);
+        table_unlock(&s->lock);
+        if (i < p->n)
+            p->obj[i] = o;
+    }
+    acquire_release_on(g, o);
+    advance(g);
+}
+
+static void parts_free(void **home)
+{
+    race_free(*home);
+    *home = NULL;
 }
 
 /* Does g know everything peer does? Peer's pin and pending entries apart
@@ -1811,6 +1856,23 @@ static void on_acquire_release(rt_hg *gid, const void *addr)
     hook_end(mode);
 }
 
+static void on_acquire_release_part(rt_hg *gid, rt_hobj *obj, size_t i,
+                                    size_t n, const void *addr)
+{
+    int mode = hook_begin();
+    gstate *g = named(gid);
+    if (g)
+        acquire_release_part(g, &obj->slot[hook_idx], i, n, (uintptr_t)addr);
+    done_with(g);
+    hook_end(mode);
+}
+
+static void on_obj_free(rt_hg *gid, rt_hobj *obj)
+{
+    (void)gid;
+    parts_free(&obj->slot[hook_idx]);
+}
+
 static void sync_pair(rt_hg *gid, rt_hg *peer, const void *addr)
 {
     gstate *g = named(gid);
@@ -1908,6 +1970,8 @@ static const rt_hooks race_hooks = {
     .release = on_release,
     .release_merge = on_release_merge,
     .acquire_release = on_acquire_release,
+    .acquire_release_part = on_acquire_release_part,
+    .obj_free = on_obj_free,
     .sync_pair = on_sync_pair,
     .chan_free = on_chan_free,
     /* a freed channel's buffer slots, forgotten as the channel is: a
