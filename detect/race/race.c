@@ -1706,6 +1706,7 @@ void race_thread_start(gstate *g, int64_t tid, uintptr_t stack_lo)
     g->stack_hi = (uintptr_t)__builtin_frame_address(0);
     g->stack_lo = stack_lo;
     g->stack_min = g->stack_hi;
+    g->top_ready = 0;
     race_tls_cur = g;
 }
 
@@ -1750,6 +1751,7 @@ static void on_go_start(rt_hg *hg)
     g->stack_min = g->stack_hi;
     g->top_hi = known && hi - lo >= STACK_TOP && !(hi % 8) ? hi : 0;
     g->top_shadow = g->top_hi ? shadow_stack_top(hi) : NULL;
+    g->top_ready = g->top_hi ? shadow_stack_top_ready(hi) : 0;
 }
 
 static void go_end(rt_hg *hg)

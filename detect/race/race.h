@@ -201,6 +201,9 @@ _Atomic shadow_t *shadow_for(uintptr_t addr);
  * top of a goroutine's stack slot (rt_hook_stack_bounds). */
 enum { STACK_TOP = 8192 };
 _Atomic shadow_t *shadow_stack_top(uintptr_t hi);
+/* gstate.top_ready for a goroutine starting on the stack whose slot's top
+ * is hi: how far down its shadow is known committed. */
+uintptr_t shadow_stack_top_ready(uintptr_t hi);
 bool shadow_covers(uintptr_t addr);
 void shadow_reset(uintptr_t addr, size_t size);
 /* addr, on a stack of the runtime's arena, was used by a goroutine other
@@ -246,6 +249,9 @@ typedef struct gstate {
     const stackrec *created_at;
     int64_t parent;
     uintptr_t stack_lo, stack_hi, stack_min; /* own goroutine stack */
+    /* Below this its stack top's shadow may still be uncommitted (0: not
+     * ours to commit): shadow.c, "First touch". */
+    uintptr_t top_ready;
     _Atomic int finished;
     bool blocked;
     /* The last address the runtime reported g accessing (a channel's

@@ -94,6 +94,9 @@ static struct {
     /* Per slot, the lowest address of its stack that anyone used, or 0:
      * see shadow_note_stack_use. */
     _Atomic uintptr_t *low;
+    /* Per slot, how many pages of its stack top's shadow, from the top,
+     * are known committed: see "First touch". */
+    uint8_t *depth;
 } stacks;
 
 static void stack_tops_init(void)
@@ -116,14 +119,15 @@ static void stack_tops_init(void)
         return;
     }
     madvise(p, dense, MADV_NOHUGEPAGE);
-    void *low =
-        mmap(NULL, len / slot * sizeof *stacks.low, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    size_t n = len / slot;
+    void *low = mmap(NULL, n * (sizeof *stacks.low + 1), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (low == MAP_FAILED) {
         munmap(p, dense);
         return;
     }
     stacks.low = low;
+    stacks.depth = (uint8_t *)(stacks.low + n);
     stacks.base = base;
     stacks.slot = slot;
     stacks.magic = UINT64_MAX / slot + 1;
@@ -258,6 +262,67 @@ static uintptr_t shadow_run_end(uintptr_t addr, uintptr_t end)
     return b < end ? b : end;
 }
 
+/* First touch. A page of shadow that nothing has written costs two faults
+ * at its first access, since the check reads the cells before it stores
+ * one: the read maps the zero page, the store faults again for a page of
+ * its own. On the virtual machines we measure on a fault is a trip through
+ * the hypervisor, 10-15 us, and the top of every fresh stack's shadow took
+ * two: a ring of 10^5 goroutines ran its first lap at 30 us a hop, where Go
+ * -race takes 4. So a goroutine's first access to a page of its stack
+ * top's shadow commits it in one system call (MADV_POPULATE_WRITE, Linux
+ * 5.14), and the slot remembers how deep its window is committed, so that
+ * the goroutines that use the stack next make no call at all: note_stack
+ * asks only when the goroutine's stack reaches a new low (top_ready). */
+enum { TOP_PAGE_APP = 4096 / SHADOW_SCALE }; /* stack bytes a page shadows */
+static _Atomic bool populate_works = true;
+
+uintptr_t shadow_stack_top_ready(uintptr_t hi)
+{
+    uintptr_t d = hi - 1 - stacks.base;
+    if (d >= stacks.len || !populate_works)
+        return 0;
+    return hi - stacks.depth[stack_slot_of(d)] * (uintptr_t)TOP_PAGE_APP;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* g is about to touch addr, below g->top_ready on its own stack. */
+__attribute__((noinline)) static void commit_stack_top(gstate *g,
+                                                       uintptr_t addr)
+{
+    uintptr_t hi = g->top_hi;
+    g->top_ready = 0; /* unless committed below */
+    if (addr < hi - STACK_TOP || !populate_works)
+        return; /* below the window: the linear shadow, left to faults */
+    uint8_t *depth = &stacks.depth[stack_slot_of(hi - 1 - stacks.base)];
+    size_t want = (hi - addr + TOP_PAGE_APP - 1) / TOP_PAGE_APP;
+    if (want > *depth) {
+        uintptr_t end = (uintptr_t)g->top_shadow + STACK_TOP * SHADOW_SCALE;
+        if (madvise((void *)(end - want * 4096), (want - *depth) * 4096,
+                    MADV_POPULATE_WRITE)) {
+            populate_works = false; /* an older kernel: fault as before */
+            return;
+        }
+        *depth = (uint8_t)want;
+    }
+    g->top_ready = hi - want * TOP_PAGE_APP;
+}
+
+/* Shadow pages [lo, hi) went back to the kernel: the stack windows among
+ * them are no longer known committed. */
+static void forget_committed(uintptr_t lo, uintptr_t hi)
+{
+    const size_t window = STACK_TOP * SHADOW_SCALE;
+    if (!stacks.len || lo < DENSE_BASE ||
+        lo >= DENSE_BASE + stacks.len / stacks.slot * window)
+        return;
+    for (size_t i = (lo - DENSE_BASE) / window;
+         i <= (hi - 1 - DENSE_BASE) / window; i++)
+        stacks.depth[i] = 0;
+}
+
 /* shadow_reset of one run of contiguous shadow. */
 static void reset_run(uintptr_t addr, size_t size)
 {
@@ -271,6 +336,7 @@ static void reset_run(uintptr_t addr, size_t size)
     if (phi > plo + 4 * 4096) {
         reset_run(addr, (plo - lo) / SHADOW_SCALE);
         madvise((void *)plo, phi - plo, MADV_DONTNEED);
+        forget_committed(plo, phi);
         reset_run(addr + (phi - lo) / SHADOW_SCALE, (hi - phi) / SHADOW_SCALE);
     } else {
         /* Read before writing: shadow never touched stays uncommitted. */
@@ -606,8 +672,11 @@ shadow_t shadow_check(_Atomic shadow_t *cells, const accessor *a, shadow_t cur)
 static inline void note_stack(gstate *g, uintptr_t addr)
 {
     if (addr - g->stack_lo < g->stack_hi - g->stack_lo) {
-        if (addr < g->stack_min)
+        if (addr < g->stack_min) {
             g->stack_min = addr;
+            if (__builtin_expect(addr < g->top_ready, 0))
+                commit_stack_top(g, addr);
+        }
     } else if (__builtin_expect(addr - stacks.base < stacks.len, 0)) {
         note_slot_use(addr - stacks.base);
     }
