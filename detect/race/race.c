@@ -32,7 +32,9 @@
  * And the channel operations each cost one hook, not two or four: a buffered
  * slot's acquire+release (Go's racereleaseacquire) and an unbuffered
  * hand-off (racesync) leave the goroutines and the object sharing one clock,
- * merged in place when nobody else holds it.
+ * merged in place when nobody else holds it. A buffered channel's slot
+ * finds its object in the channel itself (rt_hobj: "parts" below), with
+ * no table lookup and no lock but the channel's.
  *
  * Many live goroutines that all talk. A ring of n goroutines passing a
  * token teaches every member every other's epoch: clocks are n wide
