@@ -172,13 +172,11 @@ static inline const void *rt_chan_slot_addr(const go_chan *c, size_t i)
 static inline void rt_chan_race_notify(go_chan *c, size_t i, rt_hg *g)
 {
     (void)c, (void)i, (void)g;
-#ifdef GORACE_INSTR
     if (c->elemsize == 0)
-        rt_hooks_acquire_release(g, c, true);
+        RT_HOOK_FUSED(acquire_release, g, c, true);
     else
-        rt_hooks_acquire_release_part(g, &c->hobj, i, c->dataqsiz,
-                                      rt_chan_slot_addr(c, i));
-#endif
+        RT_HOOK_FUSED(acquire_release_part, g, &c->hobj, i, c->dataqsiz,
+                      rt_chan_slot_addr(c, i));
 }
 
 /* Go's racesync: an unbuffered hand-off orders both parties both ways. `self`

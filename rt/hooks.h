@@ -201,8 +201,8 @@ extern int rt_hooks_count;
 /* The fused events, sent to each table as its one entry or, where it has
  * none, as the events they stand for (acquire then release, or
  * release_merge when merge; acquire_release for a part; racesync's four).
- * Use them through
- * RT_HOOK_FUSED so that the release build compiles them away. */
+ * Use them through RT_HOOK_FUSED so that the release build compiles them
+ * away, arguments included. */
 void rt_hooks_acquire_release(rt_hg *g, const void *addr, bool merge);
 void rt_hooks_acquire_release_part(rt_hg *g, rt_hobj *obj, size_t i, size_t n,
                                    const void *addr);
