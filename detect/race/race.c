@@ -287,13 +287,6 @@ static bool knows_tagged(const gstate *g, const vclock *vc)
            covers_tag(vc->tag_sid, vc->tag_epoch, knows(g, vc->tag_sid));
 }
 
-/* Does clock have cover clock vc? The same for a sync object's clock. */
-static bool holds_tagged(const vclock *have, const vclock *vc)
-{
-    return vc && vc->depth &&
-           covers_tag(vc->tag_sid, vc->tag_epoch, vc_get(have, vc->tag_sid));
-}
-
 /* Adds g's pin, if any, to the clock *vcp (copying it if it is shared and
  * the pin is news). */
 static void join_pin(vclock **vcp, const gstate *g)
@@ -332,11 +325,27 @@ static void drop_covered_pin(gstate *g)
  * syncobj.pend), merged by slot. Only when the set would overflow
  * (PEND_MAX) does the hand-off write it into a copy: one path for up to
  * PEND_MAX neighbouring slots. Knowledge is the same either way: knows()
- * and the access check read the set. Every other operation settles the
- * states it touches first (writes their sets into their clocks), so the
- * clock-level shortcuts (joined_gen, covers_gen, tags) only ever see
- * settled states; and a hand-off always ends with both parties' advance(),
- * so clean_and_known's "learned nothing since the release" stays exact.
+ * and the access check read the set.
+ *   Merges and acquires use the same sets. n goroutines that each add to
+ * one atomic counter and call Done on one WaitGroup leave the two objects
+ * with wide clocks that share nodes; each merge taught one of them a
+ * single entry, and copied a path to write it (node_copy and its
+ * reference counts were a fifth of TicketWaveN/1e5). A merge into an
+ * object that already holds the goroutine's clock (joined_gen, a tag)
+ * now adds the goroutine's own entry, pin and set to the object's set,
+ * and an acquire takes the object's set along into the goroutine's
+ * (learn_pending).
+ *   The shortcuts stay exact because an object's set only ever adds to
+ * what its clock says: joined_gen, covers_gen and tags are statements
+ * about the clock, and knowledge beyond it cannot make them false. The
+ * other operations settle the states they touch first (write their sets
+ * into their clocks), and replacing an object's clock (a plain release,
+ * a hand-off) replaces its set. A goroutine's set, though, can grow
+ * without its clock changing, after its last release: so learning a set
+ * clears the goroutine's release epoch, and clean_and_known ("learned
+ * nothing since the release") does not vouch for it until it releases
+ * again. A hand-off always ends with both parties' advance(), so there
+ * the test stays exact.
  */
 
 /* Adds (s, e) to p, merged by slot; false if p is full. */
@@ -385,7 +394,7 @@ static void pend_fold(vclock **vcp, pendset *p)
 static void settle(gstate *g)
 {
     if (g->pending) {
-        bool clean = g->vc->gen == g->rel_gen;
+        bool clean = g->vc && g->vc->gen == g->rel_gen;
         pend_fold(&g->vc, &g->pend);
         g->pending = false;
         if (clean)
@@ -1327,6 +1336,20 @@ static void sync_clocks(void (*fn)(vclock **, void *), void *arg)
                 fn(&o->vc, arg);
 }
 
+/* o's entry for slot s: its clock's, or a pending one. */
+static epoch_t obj_knows(const syncobj *o, sid_t s)
+{
+    epoch_t e = vc_get(o->vc, s);
+    return o->pend ? pend_max(o->pend, s, e) : e;
+}
+
+/* Does o know all of clock vc? (knows_tagged for a sync object) */
+static bool holds_tagged(const syncobj *o, const vclock *vc)
+{
+    return vc && vc->depth &&
+           covers_tag(vc->tag_sid, vc->tag_epoch, obj_knows(o, vc->tag_sid));
+}
+
 /* Settles g and the object it is about to operate on. */
 static void settle_both(gstate *g, syncobj *o)
 {
@@ -1340,14 +1363,14 @@ static void settle_both(gstate *g, syncobj *o)
  * as its own, copying nothing. Shard lock held; o->vc is not NULL. */
 static bool covers(syncobj *o, const gstate *g)
 {
-    if (clean_and_known(g, vc_get(o->vc, g->sid)))
+    if (clean_and_known(g, obj_knows(o, g->sid)))
         return true;
     uint64_t gen = g->vc ? g->vc->gen : 0;
     sid_t skip = o->covers_sid;
     /* Found before for this clock, but for entry `skip`: n waiters woken by
      * one close share a clock, each with its own slot. */
     if (gen == o->covers_gen &&
-        (skip == g->sid || vc_get(g->vc, skip) <= vc_get(o->vc, skip)))
+        (skip == g->sid || vc_get(g->vc, skip) <= obj_knows(o, skip)))
         return true;
     if (!vc_dominated(g->vc, o->vc, g->sid))
         return false;
@@ -1381,10 +1404,33 @@ static void learn(gstate *g, syncobj *o, bool covered, bool move)
     drop_covered_pin(g);
 }
 
+/* g learns the entries p holds beyond a clock that g now holds: as pending
+ * entries of its own, or written into its clock when they do not fit.
+ * Either way g may have learned something since its last release, which
+ * clean_and_known must not vouch for. */
+static void learn_pending(gstate *g, const pendset *p)
+{
+    if (!p->n)
+        return;
+    g->rel_epoch = 0;
+    g->pending = true;
+    if (pend_add_all(&g->pend, p))
+        return;
+    settle(g);
+    pendset copy = *p;
+    pend_fold(&g->vc, &copy);
+}
+
+/* An acquire takes the object's pending entries along, as pending entries,
+ * rather than have the object write them into its clock: a path copy of a
+ * clock that a WaitGroup or another object shares. */
 static void acquire_locked(gstate *g, syncobj *o)
 {
+    settle(g);
     if (news_for(o, g))
         learn(g, o, covers(o, g), false);
+    if (o->pend)
+        learn_pending(g, o->pend);
 }
 
 void race_acquire(gstate *g, uintptr_t addr)
@@ -1392,10 +1438,8 @@ void race_acquire(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
     syncobj *o = sync_lookup(g, s, addr, false);
-    if (o) {
-        settle_both(g, o);
+    if (o)
         acquire_locked(g, o);
-    }
     table_unlock(&s->lock);
 }
 
@@ -1417,17 +1461,47 @@ static void advance(gstate *g)
     trace_epoch(g);
 }
 
+/* A merge release that teaches o only what g holds beyond a clock o
+ * already covers: g's own entry, pin and pending entries. Kept pending
+ * beside o's clock while that is a tree, whose every change copies a path
+ * (n goroutines that each add to one atomic counter and call Done on one
+ * WaitGroup: the two objects share nodes, so each change copied one). Up
+ * to PEND_MAX neighbouring slots then cost one path. */
+static void release_news(gstate *g, syncobj *o)
+{
+    vc_raise_fgen(&o->vc, g->vc->fgen); /* o knows all g's clock does */
+    if (o->vc->depth) {
+        pendset next = o->pend ? *o->pend : (pendset){0};
+        if (pend_add_all(&next, &g->pend) && pend_add_pin(&next, g) &&
+            pend_add(&next, g->sid, g->epoch)) {
+            if (!o->pend)
+                o->pend = race_calloc(sizeof *o->pend);
+            *o->pend = next;
+            return;
+        }
+    }
+    if (o->pend)
+        pend_fold(&o->vc, o->pend);
+    pendset mine = g->pend;
+    pend_fold(&o->vc, &mine);
+    vc_raise(&o->vc, g->sid, g->epoch);
+    join_pin(&o->vc, g);
+}
+
 void race_release(gstate *g, uintptr_t addr, bool merge)
 {
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
     syncobj *o = sync_lookup(g, s, addr, true);
+    if (merge && g->vc && o->vc &&
+        (g->vc->gen == o->joined_gen || holds_tagged(o, g->vc))) {
+        release_news(g, o);
+        table_unlock(&s->lock);
+        advance(g);
+        return;
+    }
     settle_both(g, o);
-    if (merge && g->vc &&
-        (g->vc->gen == o->joined_gen || holds_tagged(o->vc, g->vc))) {
-        vc_raise_fgen(&o->vc, g->vc->fgen); /* o knows all g does */
-        vc_raise(&o->vc, g->sid, g->epoch); /* only our own entry */
-    } else if (merge) {
+    if (merge) {
         uint64_t gen = g->vc ? g->vc->gen : 0;
         vc_join(&o->vc, g->vc, g->sid, g->epoch);
         o->joined_gen = gen;
