@@ -1678,10 +1678,8 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
     vc_raise_fgen(&g->vc, fgen);
     peer->pin_sid = SID_NONE;
     tag_release(g->vc, g); /* both know this much at g's epoch */
-    vc_unref(peer->vc);
-    peer->vc = vc_share(g->vc);
-    vc_unref(o->vc);
-    o->vc = vc_share(g->vc);
+    vc_hold(&peer->vc, g->vc);
+    vc_hold(&o->vc, g->vc);
     if (o->pend)
         o->pend->n = 0;
     o->joined_gen = g->joined_gen = peer->joined_gen = g->vc->gen;

@@ -67,6 +67,9 @@ bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
 bool vc_dominated(const vclock *a, const vclock *b, sid_t own);
 /* *dst = src (+ own entry), fgen included. */
 void vc_assign(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch);
+/* *dst holds what src does: src itself, shared, or a private copy when
+ * src is a short flat clock (keeping its generation: the same content). */
+void vc_hold(vclock **dst, vclock *src);
 /* Stands *vcp on generation fgen if it stands lower (a copy if shared).
  * Only for a clock whose holder is known to know what those floors stand
  * for: one that covers the knowledge of a clock standing there. */
