@@ -1871,16 +1871,21 @@ static void on_go_block(rt_hg *hg, int reason, const void *obj)
  * and out of the cache, and the write's check waited for it (ChanRingN/1e4:
  * 15% of the time on one load); fetched now, it arrives while the waker
  * finishes its operation. So does the sync object it last used, which in a
- * loop is the one it operates on next. Only while no other thread runs hooks:
- * then the goroutine runs here. Otherwise it may run on another CPU, whose
- * cache the fetch would rob of the line (PingPong at GOMAXPROCS 2). */
+ * loop is the one it operates on next. While other threads run hooks, the
+ * goroutine may run on another CPU, whose cache the fetch would rob of the
+ * line (PingPong at GOMAXPROCS 2), so the fetch is made only when so many
+ * goroutines live that the line is out of every cache (a ring of 1e5:
+ * still most often run here next, from the runnext slot). */
+enum { PREFETCH_LIVE = 4096 };
+
 static void on_go_unblock(rt_hg *hg, rt_hg *by)
 {
     (void)by;
     gstate *g = hg->slot[hook_idx];
     if (!g)
         return;
-    if (!__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED)) {
+    if (!__atomic_load_n(&rt_hook_parallel, __ATOMIC_RELAXED) ||
+        atomic_load_explicit(&nlive, memory_order_relaxed) > PREFETCH_LIVE) {
         if (g->last_rt_access)
             shadow_prefetch(g, g->last_rt_access);
         if (g->sync_hint.obj)
