@@ -1529,6 +1529,22 @@ void race_call_release(const void *obj)
  * clock, which g updates in place whenever the object is its only other
  * holder. A goroutine passing through slots that its partner filled then
  * copies no clock at all. */
+/* *dst holds src's knowledge for acquire_release_on: in a solo section a
+ * share, whose counts are plain and which later changes in place when the
+ * partner let go; else vc_hold's private copy of a short clock, as two
+ * CPUs sharing one took turns at its count (BufferedChan128 at GOMAXPROCS
+ * 2: 242 -> 184 ns; at 1 the copies cost 9% more instructions). */
+static void hold_slot_clock(vclock **dst, vclock *src)
+{
+    if (race_solo) {
+        vclock *old = *dst;
+        *dst = vc_share(src);
+        vc_unref(old);
+    } else {
+        vc_hold(dst, src);
+    }
+}
+
 static void acquire_release_on(gstate *g, syncobj *o)
 {
     settle_both(g, o);
@@ -1540,8 +1556,7 @@ static void acquire_release_on(gstate *g, syncobj *o)
         vc_join(&o->vc, g->vc, g->sid, g->epoch);
         join_pin(&o->vc, g);
         g->pin_sid = SID_NONE;
-        vc_unref(g->vc);
-        g->vc = vc_share(o->vc);
+        hold_slot_clock(&g->vc, o->vc);
     } else {
         if (news)
             learn(g, o, covered, true); /* now g's clock covers o's */
@@ -1551,8 +1566,7 @@ static void acquire_release_on(gstate *g, syncobj *o)
         }
         vc_set(&g->vc, g->sid, g->epoch);
         fold_pin(g);
-        vc_unref(o->vc);
-        o->vc = vc_share(g->vc);
+        hold_slot_clock(&o->vc, g->vc);
     }
     o->joined_gen = g->joined_gen = g->vc->gen;
 }
