@@ -49,7 +49,10 @@
  *    s's owner at e, so the comparison's answer is known;
  *  - such a hand-off does not even change the clock: the two epochs it
  *    teaches wait as pending entries beside it ("Pending entries" below),
- *    and only every few hops are written, a path for several neighbours.
+ *    and only every few hops are written, a path for several neighbours;
+ *  - so do merges into an object that already holds the goroutine's
+ *    clock (n adds to one atomic counter, n Done()s into one WaitGroup),
+ *    and acquires take the object's pending entries along.
  * A ring hop is then O(log n) time and memory, where flat clocks cost O(n)
  * and a lap O(n^2) memory. Nothing is given up for it: every clock is
  * exact, at every width. Wide clocks pay for it: a lookup walks 3-6 tree
