@@ -336,12 +336,14 @@ struct MutexWorker {
 void mutex_increment(void *arg)
 {
     auto *w = static_cast<MutexWorker *>(arg);
-    for (int64_t i = 0; i < w->ops; i++) {
-        go_mutex_lock(&w->s->mu);
-        w->s->counter++;
-        go_mutex_unlock(&w->s->mu);
+    MutexShared *s = w->s;
+    const int64_t ops = w->ops;
+    for (int64_t i = 0; i < ops; i++) {
+        go_mutex_lock(&s->mu);
+        s->counter++;
+        go_mutex_unlock(&s->mu);
     }
-    go_wg_done(&w->s->done);
+    go_wg_done(&s->done);
 }
 
 /* state.range(0) goroutines contend, 1..GOMAXPROCS of them. */
@@ -382,20 +384,22 @@ struct RWWorker {
 void rw_read_mostly(void *arg)
 {
     auto *w = static_cast<RWWorker *>(arg);
+    RWShared *s = w->s;
+    const int64_t ops = w->ops;
     int64_t seen = 0;
-    for (int64_t i = 0; i < w->ops; i++) {
+    for (int64_t i = 0; i < ops; i++) {
         if (i % kWriteEvery == 0) {
-            go_rwmutex_lock(&w->s->rw);
-            w->s->value++;
-            go_rwmutex_unlock(&w->s->rw);
+            go_rwmutex_lock(&s->rw);
+            s->value++;
+            go_rwmutex_unlock(&s->rw);
         } else {
-            go_rwmutex_rlock(&w->s->rw);
-            seen += w->s->value;
-            go_rwmutex_runlock(&w->s->rw);
+            go_rwmutex_rlock(&s->rw);
+            seen += s->value;
+            go_rwmutex_runlock(&s->rw);
         }
     }
     w->seen = seen;
-    go_wg_done(&w->s->done);
+    go_wg_done(&s->done);
 }
 
 void RWMutexReadMostly(benchmark::State &state)
@@ -654,10 +658,11 @@ int64_t crunch(int64_t x)
 void macro_pool_worker(void *arg)
 {
     auto *p = static_cast<Pool *>(arg);
+    go_chan *jobs = p->jobs, *results = p->results;
     int64_t job;
-    while (go_chan_recv(p->jobs, &job)) {
+    while (go_chan_recv(jobs, &job)) {
         int64_t result = crunch(job);
-        go_chan_send(p->results, &result);
+        go_chan_send(results, &result);
     }
     go_wg_done(&p->running);
 }
@@ -673,10 +678,11 @@ bool macro_pool_run(int64_t want)
     for (int i = 0; i < kPoolWorkers; i++)
         GO(macro_pool_worker, &p);
     GO(pool_feeder, &p);
+    go_chan *results = p.results;
     int64_t sum = 0;
     for (int64_t i = 0; i < kMacroJobs; i++) {
         int64_t r;
-        go_chan_recv(p.results, &r);
+        go_chan_recv(results, &r);
         sum += r;
     }
     go_wg_wait(&p.running);
@@ -756,21 +762,22 @@ struct Pipeline {
 
 void pipe_generate(void *arg)
 {
-    auto *p = static_cast<Pipeline *>(arg);
+    go_chan *nums = static_cast<Pipeline *>(arg)->nums;
     for (int64_t i = 0; i < kMacroJobs; i++)
-        go_chan_send(p->nums, &i);
-    go_chan_close(p->nums);
+        go_chan_send(nums, &i);
+    go_chan_close(nums);
 }
 
 void pipe_square(void *arg)
 {
     auto *p = static_cast<Pipeline *>(arg);
+    go_chan *nums = p->nums, *squares = p->squares;
     int64_t v;
-    while (go_chan_recv(p->nums, &v)) {
+    while (go_chan_recv(nums, &v)) {
         v *= v;
-        go_chan_send(p->squares, &v);
+        go_chan_send(squares, &v);
     }
-    go_chan_close(p->squares);
+    go_chan_close(squares);
 }
 
 void MacroPipeline3(benchmark::State &state)
@@ -784,7 +791,8 @@ void MacroPipeline3(benchmark::State &state)
         GO(pipe_generate, &p);
         GO(pipe_square, &p);
         int64_t sum = 0, v;
-        while (go_chan_recv(p.squares, &v))
+        go_chan *squares = p.squares;
+        while (go_chan_recv(squares, &v))
             sum += v;
         /* squares is closed only after square's last receive from nums. */
         go_chan_free(p.nums);
@@ -907,14 +915,18 @@ void ring_member(void *arg)
 {
     auto *m = static_cast<RingMember *>(arg);
     Ring *r = m->ring;
+    go_chan **links = r->links.data();
+    int64_t *slots = r->slots.data();
+    const int64_t i = m->i;
+    go_chan *in = links[i]; /* Go's range evaluates its channel once */
     int64_t token;
     go_wg_done(&r->started);
-    while (go_chan_recv(r->links[m->i], &token)) {
-        r->slots[m->i] += token;
+    while (go_chan_recv(in, &token)) {
+        slots[i] += token;
         token++;
-        go_chan_send(r->links[m->i + 1], &token);
+        go_chan_send(links[i + 1], &token);
     }
-    go_chan_close(r->links[m->i + 1]);
+    go_chan_close(links[i + 1]);
     go_wg_done(&r->exited);
 }
 

@@ -26,14 +26,16 @@ static double cpu_now(void)
 
 static void member(void *arg)
 {
-    long i = (long)arg, token;
+    /* ChanRingN's member: the ring in locals, as the Go twin's captures */
+    long i = (long)arg, token, *ring_slots = slots;
+    go_chan **ring = links, *in = ring[i];
     go_wg_done(&started);
-    while (go_chan_recv(links[i], &token)) {
-        slots[i] += token;
+    while (go_chan_recv(in, &token)) {
+        ring_slots[i] += token;
         token++;
-        go_chan_send(links[i + 1], &token);
+        go_chan_send(ring[i + 1], &token);
     }
-    go_chan_close(links[i + 1]);
+    go_chan_close(ring[i + 1]);
     go_wg_done(&exited);
 }
 
