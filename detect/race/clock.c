@@ -78,20 +78,20 @@ struct vnode {
 #define LEAF_BYTES (offsetof(vnode, e) + FAN * sizeof(epoch_t))
 #define INNER_BYTES sizeof(vnode)
 
-/* Generations are drawn per thread (thread number in the top 24 bits), so a
- * clock change costs no shared atomic. Never 0: that is "no clock". */
-static uint64_t next_gen(void)
+/* Generations (vc_unique, race.h) are drawn per thread (thread number in
+ * the top 24 bits), so a clock change costs no shared atomic. Never 0:
+ * that is "no clock". */
+__thread uint64_t vc_gen_next __attribute__((tls_model("initial-exec")));
+__thread uint64_t vc_gen_end __attribute__((tls_model("initial-exec")));
+
+uint64_t vc_gen_refill(void)
 {
     static _Atomic uint64_t threads;
-    static __thread uint64_t next __attribute__((tls_model("initial-exec")));
-    static __thread uint64_t end __attribute__((tls_model("initial-exec")));
-    if (__builtin_expect(next == end, 0)) {
-        uint64_t t =
-            atomic_fetch_add_explicit(&threads, 1, memory_order_relaxed) + 1;
-        next = t << 40;
-        end = next + (1ull << 40);
-    }
-    return ++next;
+    uint64_t t =
+        atomic_fetch_add_explicit(&threads, 1, memory_order_relaxed) + 1;
+    vc_gen_next = t << 40;
+    vc_gen_end = vc_gen_next + (1ull << 40);
+    return ++vc_gen_next;
 }
 
 /* ---- per-thread spares --------------------------------------------------- */
@@ -148,7 +148,7 @@ static vnode *node_new(unsigned level)
         memset(n->e, 0, sizeof n->e);
     } else {
         memset(n->kid, 0, sizeof n->kid);
-        n->serial = next_gen();
+        n->serial = vc_unique();
         n->watched = 0;
         n->dom = 0;
     }
@@ -193,7 +193,7 @@ static vnode *node_copy(const vnode *n, unsigned level)
 
 static __attribute__((noinline, cold)) void node_renew(vnode *n)
 {
-    n->serial = next_gen();
+    n->serial = vc_unique();
     n->watched = 0;
     __atomic_store_n(&n->dom, 0, __ATOMIC_RELAXED);
 }
@@ -246,7 +246,7 @@ static vclock *header_new(uint32_t cap)
     vc->cap = cap <= SMALL_CAP ? SMALL_CAP : cap;
     vc->depth = 0;
     vc->root = NULL;
-    vc->gen = next_gen();
+    vc->gen = vc_unique();
     vc->tag_sid = 0;
     vc->tag_epoch = 0;
     vc->fgen = 0;
@@ -339,13 +339,13 @@ static vclock *clock_own(vclock **vcp, uint32_t need_len)
             vc_unref(vc);
             vc = *vcp;
         }
-        vc->gen = next_gen(); /* the caller changes it */
+        vc->gen = vc_unique(); /* the caller changes it */
         vc->tag_epoch = 0;
         tree_deepen(vc, need_len);
         return vc;
     }
     if (vc && !shared && need_len <= vc->cap) {
-        vc->gen = next_gen();
+        vc->gen = vc_unique();
         vc->tag_epoch = 0;
         return vc;
     }
@@ -398,7 +398,7 @@ void vc_set(vclock **vcp, sid_t i, epoch_t e)
         /* A goroutine advancing its own entry in its private clock: every
          * channel operation of one that holds its clock alone. */
         if (__atomic_load_n(&vc->ref, __ATOMIC_ACQUIRE) == 1) {
-            vc->gen = next_gen();
+            vc->gen = vc_unique();
             vc->tag_epoch = 0;
             vc->e[i] = e;
             return;

@@ -28,7 +28,14 @@
  *    pin only;
  *  - a sync object remembers which clock it was found to cover (covers_gen):
  *    an acquire by a goroutine holding that clock shares the object's clock
- *    without comparing them again.
+ *    without comparing them again;
+ *  - a goroutine remembers the object whose clock it took whole on an
+ *    acquire, by the object's lineage (renewed whenever the object's clock
+ *    is replaced rather than grown): while it stands and the goroutine
+ *    learned nothing since, the object covers the goroutine's clock, and a
+ *    merge release into it adds the goroutine's own entry only. Every read
+ *    of Go's ioSync takes its clock, and the next write merges into it
+ *    after other writers changed it, which joined_gen cannot tell.
  * And the channel operations each cost one hook, not two or four: a buffered
  * slot's acquire+release (Go's racereleaseacquire) and an unbuffered
  * hand-off (racesync) leave the goroutines and the object sharing one clock,
@@ -1073,7 +1080,19 @@ typedef struct syncobj {
     uint64_t covers_gen; /* and this one but for entry covers_sid, found */
     sid_t covers_sid;    /* by comparison */
     pendset *pend; /* known beyond vc ("Pending entries"), made on first use */
+    /* Unique, and renewed whenever vc is replaced by a clock that need not
+     * cover it: while it stands, vc has only grown, and still covers every
+     * clock taken from it since (learn, race_release). */
+    uint64_t lineage;
 } syncobj;
+
+/* o's clock was replaced, or dropped: what was found about the old one
+ * does not hold for the new. */
+static void clock_replaced(syncobj *o)
+{
+    o->covers_gen = 0;
+    o->lineage = vc_unique();
+}
 
 static struct syncshard {
     atomic_flag lock;
@@ -1276,6 +1295,7 @@ static syncobj *sync_find(struct syncshard *s, uintptr_t a, bool create)
         sync_rehash(s);
     syncobj *o = race_calloc(sizeof *o);
     o->addr = a;
+    o->lineage = vc_unique();
     mark_sync(a);
     shadow_note_stack_use(a); /* a WaitGroup in a frame: forget_stack */
     size_t h = sync_hash(a, s->cap);
@@ -1367,12 +1387,18 @@ static void settle_both(gstate *g, syncobj *o)
         pend_fold(&o->vc, o->pend);
 }
 
-/* g joins o's clock. Shard lock held. */
+/* Is g's clock still the one it took whole from o (learn), which o's has
+ * only grown from since? Then o's clock covers it. */
+static bool took_from(const gstate *g, const syncobj *o)
+{
+    return g->took_lineage == o->lineage && g->vc && g->vc->gen == g->took_gen;
+}
+
 /* Does o's clock cover g's (but g's own entry)? Then g may take o's clock
  * as its own, copying nothing. Shard lock held; o->vc is not NULL. */
 static bool covers(syncobj *o, const gstate *g)
 {
-    if (clean_and_known(g, obj_knows(o, g->sid)))
+    if (took_from(g, o) || clean_and_known(g, obj_knows(o, g->sid)))
         return true;
     uint64_t gen = g->vc ? g->vc->gen : 0;
     sid_t skip = o->covers_sid;
@@ -1394,20 +1420,46 @@ static bool news_for(const syncobj *o, const gstate *g)
     return o->vc && o->vc->gen != g->joined_gen && g->vc != o->vc;
 }
 
+/* An acquire of a wide clock beside other threads decides under the
+ * object's lock and learns after it. Under the lock it takes what it
+ * needs: a share of the object's clock, to join into g's or to become
+ * g's, and a copy of the object's pending entries.
+ * A shared clock is immutable and g's state is g's thread's alone, so the
+ * rest needs no lock; under it, two threads that acquired one wide clock
+ * in turn (every read acquires Go's ioSync) spun while the other joined,
+ * freed the clock it had replaced, or folded pending entries into it. */
+typedef struct acquired {
+    vclock *join; /* the object's clock, to join into g's */
+    vclock *drop; /* g's clock before it took the object's */
+    bool took;    /* g took the object's clock whole */
+    pendset pend; /* the object's pending entries */
+} acquired;
+
 /* g learns o's clock: takes it when it covers g's (`covered`), copying
  * nothing (with `move`, o's own reference passes to g and o is left without
- * a clock), else joins it. Shard lock held; news_for(o, g). */
-static void learn(gstate *g, syncobj *o, bool covered, bool move)
+ * a clock), else joins it; with `a`, the join and the release of g's old
+ * clock wait for learn_acquired. Shard lock held; news_for(o, g). */
+static void learn(gstate *g, syncobj *o, bool covered, bool move, acquired *a)
 {
     if (covered) /* o knows what g's floors stand for */
         vc_raise_fgen(&o->vc, vc_fgen(g->vc));
     g->joined_gen = o->vc->gen;
     if (covered) {
-        vc_unref(g->vc);
+        if (a)
+            a->drop = g->vc;
+        else
+            vc_unref(g->vc);
         g->vc = move ? o->vc : vc_share(o->vc);
-        if (move)
+        g->took_gen = g->vc->gen;
+        g->took_lineage = o->lineage;
+        if (move) /* o's next clock is g's, which holds this one */
             o->vc = NULL;
-    } else if (!knows_tagged(g, o->vc)) {
+    } else if (knows_tagged(g, o->vc)) {
+        /* nothing to learn */
+    } else if (a) {
+        a->join = vc_share(o->vc);
+        return;
+    } else {
         vc_join(&g->vc, o->vc, SID_NONE, 0);
     }
     drop_covered_pin(g);
@@ -1429,16 +1481,71 @@ static void learn_pending(gstate *g, const pendset *p)
     pend_write(&g->vc, p);
 }
 
-/* An acquire takes the object's pending entries along, as pending entries,
- * rather than have the object write them into its clock: a path copy of a
- * clock that a WaitGroup or another object shares. */
-static void acquire_locked(gstate *g, syncobj *o)
+/* *dst = *src, the entries in use only. */
+static void pend_copy(pendset *dst, const pendset *src)
 {
-    settle(g);
-    if (news_for(o, g))
-        learn(g, o, covers(o, g), false);
+    dst->n = src->n;
+    for (uint32_t i = 0; i < src->n; i++) {
+        dst->sid[i] = src->sid[i];
+        dst->epoch[i] = src->epoch[i];
+    }
+}
+
+/* Drops g's pending entries that its clock holds. */
+static void pend_drop_held(gstate *g)
+{
+    pendset *p = &g->pend;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (vc_get(g->vc, p->sid[i]) < p->epoch[i]) {
+            p->sid[k] = p->sid[i];
+            p->epoch[k++] = p->epoch[i];
+        }
+    p->n = k;
+    g->pending = k > 0;
+}
+
+/* g learns from o, under o's lock; with `a`, only takes what it learns
+ * there, for learn_acquired. A g that takes o's clock keeps its pending
+ * entries beside it rather than write them into the clock it drops
+ * (every read of Go's ioSync took those a write had left pending, a path
+ * copy each). */
+static inline __attribute__((always_inline)) void
+acquire_locked(gstate *g, syncobj *o, acquired *a)
+{
+    bool took = false;
+    if (!news_for(o, g)) {
+        settle(g);
+    } else if (covers(o, g)) {
+        learn(g, o, true, false, a);
+        took = true;
+    } else {
+        settle(g);
+        learn(g, o, false, false, a);
+    }
+    if (a) {
+        a->took = took;
+        if (o->pend)
+            pend_copy(&a->pend, o->pend);
+        return;
+    }
+    if (took && g->pending)
+        pend_drop_held(g);
     if (o->pend)
         learn_pending(g, o->pend);
+}
+
+static void learn_acquired(gstate *g, acquired *a)
+{
+    vc_unref(a->drop);
+    if (a->join) {
+        vc_join(&g->vc, a->join, SID_NONE, 0);
+        vc_unref(a->join);
+        drop_covered_pin(g);
+    }
+    if (a->took && g->pending)
+        pend_drop_held(g);
+    learn_pending(g, &a->pend);
 }
 
 void race_acquire(gstate *g, uintptr_t addr)
@@ -1446,9 +1553,19 @@ void race_acquire(gstate *g, uintptr_t addr)
     struct syncshard *s = sync_shard(addr);
     table_lock(&s->lock);
     syncobj *o = sync_lookup(g, s, addr, false);
+    if (!o || race_solo || !o->vc || !o->vc->depth) {
+        /* Nobody waits for the lock, or for less than the bookkeeping of
+         * learning after it would cost: all of it in place. */
+        if (o)
+            acquire_locked(g, o, NULL);
+        table_unlock(&s->lock);
+        return;
+    }
+    acquired a = {.join = NULL, .drop = NULL, .took = false, .pend.n = 0};
     if (o)
-        acquire_locked(g, o);
+        acquire_locked(g, o, &a);
     table_unlock(&s->lock);
+    learn_acquired(g, &a);
 }
 
 void race_call_acquire(const void *obj)
@@ -1501,7 +1618,8 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
     table_lock(&s->lock);
     syncobj *o = sync_lookup(g, s, addr, true);
     if (merge && g->vc && o->vc &&
-        (g->vc->gen == o->joined_gen || holds_tagged(o, g->vc))) {
+        (g->vc->gen == o->joined_gen || took_from(g, o) ||
+         holds_tagged(o, g->vc))) {
         release_news(g, o);
     } else if (merge) {
         settle_both(g, o);
@@ -1515,7 +1633,7 @@ void race_release(gstate *g, uintptr_t addr, bool merge)
         join_pin(&o->vc, g);
         tag_release(o->vc, g);
         o->joined_gen = 0;
-        o->covers_gen = 0; /* the clock may have shrunk */
+        clock_replaced(o); /* the clock may have shrunk */
     }
     table_unlock(&s->lock);
     advance(g);
@@ -1563,7 +1681,7 @@ static void acquire_release_on(gstate *g, syncobj *o)
         hold_slot_clock(&g->vc, o->vc);
     } else {
         if (news)
-            learn(g, o, covered, true); /* now g's clock covers o's */
+            learn(g, o, covered, true, NULL); /* now g's clock covers o's */
         if (g->vc && g->vc == o->vc) {
             vc_unref(o->vc); /* private again if o held the other */
             o->vc = NULL;
@@ -1660,7 +1778,7 @@ static bool handoff_pending(gstate *g, gstate *peer, syncobj *o)
     g->pending = peer->pending = true;
     g->pin_sid = peer->pin_sid = SID_NONE;
     o->joined_gen = g->joined_gen = peer->joined_gen = vc ? vc->gen : 0;
-    o->covers_gen = 0; /* the object's clock was replaced */
+    clock_replaced(o);
     return true;
 }
 
@@ -1701,7 +1819,7 @@ static void handoff_settled(gstate *g, gstate *peer, syncobj *o,
     if (o->pend)
         o->pend->n = 0;
     o->joined_gen = g->joined_gen = peer->joined_gen = g->vc->gen;
-    o->covers_gen = 0; /* the object's clock was replaced */
+    clock_replaced(o);
 }
 
 /* Go's racesync in one step: g releases on addr, peer acquires and

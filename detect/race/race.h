@@ -74,6 +74,17 @@ void vc_hold(vclock **dst, vclock *src);
  * Only for a clock whose holder is known to know what those floors stand
  * for: one that covers the knowledge of a clock standing there. */
 void vc_raise_fgen(vclock **vcp, uint32_t fgen);
+/* A number no generation and no other call returns (clock.c draws them
+ * per thread). */
+extern __thread uint64_t vc_gen_next __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t vc_gen_end __attribute__((tls_model("initial-exec")));
+uint64_t vc_gen_refill(void);
+static inline uint64_t vc_unique(void)
+{
+    if (__builtin_expect(vc_gen_next == vc_gen_end, 0))
+        return vc_gen_refill();
+    return ++vc_gen_next;
+}
 /* A flat copy of vc standing on generation fgen without its entries at
  * or below the floors there, which it then holds anyway (race.c,
  * "Floors"); NULL if that would leave it wider than FLAT_MAX or change
@@ -271,6 +282,9 @@ typedef struct gstate {
     /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
      * fields above are the ones every access and call touches. */
     pendset pend;
+    /* vc was taken whole from a sync object: that clock's generation and
+     * the object's lineage then (race.c, learn). */
+    uint64_t took_gen, took_lineage;
     /* The top of the stack slot, 0 if none, and the shadow of the
      * STACK_TOP bytes below it: one run, found once per life. */
     uintptr_t top_hi;
