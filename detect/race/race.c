@@ -1086,8 +1086,8 @@ typedef struct syncobj {
     uint64_t lineage;
 } syncobj;
 
-/* o's clock was replaced, or dropped: what was found about the old one
- * does not hold for the new. */
+/* o's clock was replaced: what was found about the old one does not hold
+ * for the new. */
 static void clock_replaced(syncobj *o)
 {
     o->covers_gen = 0;
