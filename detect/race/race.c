@@ -1513,16 +1513,11 @@ static void pend_drop_held(gstate *g)
 static inline __attribute__((always_inline)) void
 acquire_locked(gstate *g, syncobj *o, acquired *a)
 {
-    bool took = false;
-    if (!news_for(o, g)) {
+    bool news = news_for(o, g), took = news && covers(o, g);
+    if (!took)
         settle(g);
-    } else if (covers(o, g)) {
-        learn(g, o, true, false, a);
-        took = true;
-    } else {
-        settle(g);
-        learn(g, o, false, false, a);
-    }
+    if (news)
+        learn(g, o, took, false, a);
     if (a) {
         a->took = took;
         if (o->pend)
