@@ -562,10 +562,12 @@ bool vc_dominated(const vclock *a, const vclock *b, sid_t own)
 
 /* ---- joining ------------------------------------------------------------- */
 
-/* d[i] = max(d[i], s[i]) for i < n, four entries per step. */
-static void max_into(epoch_t *d, const epoch_t *s, uint32_t n)
+/* d[i] = max(d[i], s[i]) for i < n, four entries per step. Returns
+ * whether d changed. */
+static inline bool max_into(epoch_t *d, const epoch_t *s, uint32_t n)
 {
     uint32_t i = 0;
+    v4u grew = {0, 0, 0, 0};
     for (; i + 4 <= n; i += 4) {
         v4u x, y;
         memcpy(&x, d + i, sizeof x);
@@ -573,10 +575,15 @@ static void max_into(epoch_t *d, const epoch_t *s, uint32_t n)
         v4u more = (v4u)(y > x);
         x = (x & ~more) | (y & more);
         memcpy(d + i, &x, sizeof x);
+        grew |= more;
     }
+    bool changed = grew[0] | grew[1] | grew[2] | grew[3];
     for (; i < n; i++)
-        if (s[i] > d[i])
+        if (s[i] > d[i]) {
             d[i] = s[i];
+            changed = true;
+        }
+    return changed;
 }
 
 /* max(d, s) for one subtree, d left as it is: returns d itself when s
@@ -723,8 +730,43 @@ static __attribute__((noinline)) bool join_floors(vclock **dst, uint32_t fs,
     return changed;
 }
 
+/* The join of most hand-offs among a few goroutines (a worker pool's
+ * buffered slots): two flat clocks on one generation of floors, the
+ * destination private and roomy enough. One pass in place, where the
+ * general path compared, made the clock its own and then merged: 210
+ * instructions for MacroPool100k's 11 entries. */
+static inline bool joins_in_place(const vclock *d, const vclock *src, sid_t own)
+{
+    return d && src && d != src && !(d->depth | src->depth) &&
+           src->len <= d->cap && (own == SID_NONE || own < d->cap) &&
+           d->fgen == src->fgen &&
+           __atomic_load_n(&d->ref, __ATOMIC_ACQUIRE) == 1;
+}
+
+static bool join_in_place(vclock *d, const vclock *src, sid_t own,
+                          epoch_t own_epoch)
+{
+    uint32_t need = own != SID_NONE && own >= src->len ? own + 1 : src->len;
+    if (need > d->len) {
+        memset(d->e + d->len, 0, (need - d->len) * sizeof(epoch_t));
+        d->len = need;
+    }
+    bool changed = max_into(d->e, src->e, src->len);
+    if (own != SID_NONE && own_epoch > d->e[own]) {
+        d->e[own] = own_epoch;
+        changed = true;
+    }
+    if (changed) {
+        d->gen = vc_unique();
+        d->tag_epoch = 0;
+    }
+    return changed;
+}
+
 bool vc_join(vclock **dst, const vclock *src, sid_t own, epoch_t own_epoch)
 {
+    if (joins_in_place(*dst, src, own))
+        return join_in_place(*dst, src, own, own_epoch);
     /* Read first: src may be *dst, released when *dst is copied. */
     uint32_t fs = src && src != *dst ? src->fgen : 0, fd = vc_fgen(*dst);
     bool changed = join_entries(dst, src, own, own_epoch);
