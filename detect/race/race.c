@@ -1960,6 +1960,7 @@ static void on_go_start(rt_hg *hg)
     g->stack_min = g->stack_hi;
     g->top_hi = known && hi - lo >= STACK_TOP && !(hi % 8) ? hi : 0;
     g->top_shadow = g->top_hi ? shadow_stack_top(hi) : NULL;
+    g->top_packed = g->top_hi ? shadow_stack_packed(hi) : NULL;
     g->top_ready = g->top_hi ? shadow_stack_top_ready(hi) : 0;
 }
 

@@ -215,6 +215,11 @@ _Atomic shadow_t *shadow_for(uintptr_t addr);
  * top of a goroutine's stack slot (rt_hook_stack_bounds). */
 enum { STACK_TOP = 8192 };
 _Atomic shadow_t *shadow_stack_top(uintptr_t hi);
+/* The top PACKED_TOP bytes of every arena stack, where a shallow goroutine
+ * makes all its accesses, are shadowed side by side (shadow.c), as one run
+ * of its own: shadow_stack_packed(hi) is its start. */
+enum { PACKED_TOP = 256 };
+_Atomic shadow_t *shadow_stack_packed(uintptr_t hi);
 /* gstate.top_ready for a goroutine starting on the stack whose slot's top
  * is hi: how far down its shadow is known committed. */
 uintptr_t shadow_stack_top_ready(uintptr_t hi);
@@ -286,9 +291,10 @@ typedef struct gstate {
      * the object's lineage then (race.c, learn). */
     uint64_t took_gen, took_lineage;
     /* The top of the stack slot, 0 if none, and the shadow of the
-     * STACK_TOP bytes below it: one run, found once per life. */
+     * STACK_TOP and PACKED_TOP bytes below it: two runs, found once per
+     * life. */
     uintptr_t top_hi;
-    _Atomic shadow_t *top_shadow;
+    _Atomic shadow_t *top_shadow, *top_packed;
 } gstate;
 
 void race_init(void);
