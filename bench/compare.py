@@ -2,7 +2,8 @@
 """bench/compare: run gorace's benchmarks beside their Go twins and gate.
 
 Builds (unless --no-build) and runs, each benchmark in a process of its own
-(so its peak RSS is its own), with repetitions:
+(so its peak RSS is its own), with repetitions spread over rounds in which
+the variants take turns (--rounds):
   gorace        bench/gorace_bench.cc against the release runtime
   gorace_instr  the same source against the instrumented runtime (with the
                 native race detector and -fsanitize=thread when it exists)
@@ -211,10 +212,20 @@ def run_go(binary, name, reps, min_time, env, timeout):
     return summarize(res)
 
 
+def merge(prev, r):
+    """One variant's results over rounds: the samples of all, the first error."""
+    if prev is None or "error" in prev:
+        return prev or r
+    if "error" in r:
+        return r
+    return summarize({k: prev[k + "_all"] + r[k + "_all"] for k in ("samples", "allocs_op", "maxrss_kb")})
+
+
 def summarize(res):
     return {"ns_op": statistics.median(res["samples"]), "samples": res["samples"],
             "allocs_op": statistics.median(res["allocs_op"]),
-            "maxrss_kb": max(res["maxrss_kb"])}
+            "maxrss_kb": max(res["maxrss_kb"]),
+            **{k + "_all": res[k] for k in ("samples", "allocs_op", "maxrss_kb")}}
 
 
 def parked_memory(bins, sizes, env, timeout):
@@ -484,6 +495,10 @@ def main():
     ap.add_argument("--procs", type=int, default=os.cpu_count(), help="GOMAXPROCS (default: cores)")
     ap.add_argument("--time", type=float, help="min seconds per repetition (default 0.2; smoke 0.002)")
     ap.add_argument("--reps", type=int, help="repetitions (default 5; smoke 1)")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="split the repetitions over this many rounds, one process per "
+                         "variant each, the variants alternating (default: as many as "
+                         "repetitions; 1: each variant's repetitions in one process)")
     ap.add_argument("--filter", default=".", help="regex over benchmark names")
     ap.add_argument("--maxn", type=int, help="largest growth n (default 1e6; smoke 1e3)")
     ap.add_argument("--parked", default=None, help="parked-memory sizes (default 10000,100000,1000000)")
@@ -526,24 +541,38 @@ def main():
         hv = heavy(name)
         r_reps, r_time = (min(reps, 3), 1e-9) if hv else (reps, min_time)
         results[name] = {}
+        # Rounds: the machine's speed drifts over seconds (a neighbour's
+        # load), and a variant whose repetitions all ran in one slow spell
+        # read up to 1.7x its twin's where alternated runs read 0.85.
+        # Alternating the variants round by round (reversing their order
+        # each round) spreads the drift over all of them.
+        n_rounds = max(1, min(a.rounds or r_reps, r_reps))
+        for rnd in range(n_rounds):
+            order = variants if rnd % 2 == 0 else variants[::-1]
+            for v in order:
+                timeout = 180 if hv else 120
+                v_reps = r_reps // n_rounds + (rnd < r_reps % n_rounds)
+                if runs_once(name, v):
+                    if rnd:
+                        continue
+                    v_reps, timeout = 1, 400
+                family = (name.split("/")[0], v)
+                if "error" in results[name].get(v, {}):
+                    continue
+                if growth_n(name) is not None and family in timed_out:
+                    # A larger n than one that timed out would time out too.
+                    results[name][v] = {"error": "timeout", "skipped": True}
+                    continue
+                if v in ("go", "go_race"):
+                    r = run_go(bins[v], name, v_reps, r_time, env, timeout)
+                else:
+                    r = run_gorace(bins[v], name, v_reps, r_time, env, timeout, raw)
+                results[name][v] = merge(results[name].get(v), r)
+                if r.get("error") == "timeout" or r.get("error", "").startswith("skipped:"):
+                    timed_out.add(family)
         for v in variants:
-            timeout = 180 if hv else 120
-            v_reps = r_reps
-            if runs_once(name, v):
-                v_reps, timeout = 1, 400
-            family = (name.split("/")[0], v)
-            if growth_n(name) is not None and family in timed_out:
-                # A larger n than one that timed out would time out too.
-                results[name][v] = {"error": "timeout", "skipped": True}
-                continue
-            if v in ("go", "go_race"):
-                r = run_go(bins[v], name, v_reps, r_time, env, timeout)
-            else:
-                r = run_gorace(bins[v], name, v_reps, r_time, env, timeout, raw)
-            results[name][v] = r
-            if r.get("error") == "timeout" or r.get("error", "").startswith("skipped:"):
-                timed_out.add(family)
-            log(f"   {name:24s} {v:13s} " + (fmt_ns(r["ns_op"]) if "ns_op" in r else r["error"]))
+            r = results[name].get(v, {})
+            log(f"   {name:24s} {v:13s} " + (fmt_ns(r["ns_op"]) if "ns_op" in r else r.get("error", "-")))
     parked = parked_memory(bins, parked_sizes, env, 600)
     conns, conn_errors = conn_memory(bins, conn_sizes, env, 300)
     problems.extend(conn_errors)
