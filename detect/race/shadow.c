@@ -390,10 +390,10 @@ __attribute__((noinline)) static void commit_stack_top(gstate *g,
  * them are no longer known committed. */
 static void forget_committed(uintptr_t lo, uintptr_t hi)
 {
-    const size_t window = STACK_TOP * SHADOW_SCALE,
-                 n = stacks.len / stacks.slot;
     if (!stacks.len)
         return;
+    const size_t window = STACK_TOP * SHADOW_SCALE,
+                 n = stacks.len / stacks.slot;
     if (lo >= DENSE_BASE && lo < DENSE_BASE + n * window)
         for (size_t i = (lo - DENSE_BASE) / window;
              i <= (hi - 1 - DENSE_BASE) / window; i++)
