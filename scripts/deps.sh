@@ -3,7 +3,7 @@
 # Runs as root on CI and developer machines; says what it does.
 set -eu
 pkgs="gcc g++ make cmake pkg-config check libunwind-dev libdw-dev \
-libbenchmark-dev clang libclang-rt-14-dev golang-go python3"
+libbenchmark-dev clang libclang-rt-14-dev golang-go python3 valgrind"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
