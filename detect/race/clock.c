@@ -678,6 +678,42 @@ static bool tree_join(vclock **dst, const vclock *src, sid_t own,
     return true;
 }
 
+/* The join of most hand-offs among a few goroutines (a worker pool's
+ * buffered slots): two flat clocks on one generation of floors, the
+ * destination private and roomy enough. One pass in place, where the
+ * general path compared, made the clock its own and then merged: 210
+ * instructions for MacroPool100k's 11 entries. */
+static inline bool joins_in_place(const vclock *d, const vclock *src, sid_t own)
+{
+    return d && src && d != src && !(d->depth | src->depth) &&
+           src->len <= d->cap && (own == SID_NONE || own < d->cap) &&
+           d->fgen == src->fgen &&
+           __atomic_load_n(&d->ref, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* Joins src (NULL: nothing) into d, a private flat clock with room for
+ * its entries and own's. */
+static bool join_in_place(vclock *d, const vclock *src, sid_t own,
+                          epoch_t own_epoch)
+{
+    uint32_t n = src ? src->len : 0;
+    uint32_t need = own != SID_NONE && own >= n ? own + 1 : n;
+    if (need > d->len) {
+        memset(d->e + d->len, 0, (need - d->len) * sizeof(epoch_t));
+        d->len = need;
+    }
+    bool changed = max_into(d->e, src ? src->e : NULL, n);
+    if (own != SID_NONE && own_epoch > d->e[own]) {
+        d->e[own] = own_epoch;
+        changed = true;
+    }
+    if (changed) {
+        d->gen = vc_unique();
+        d->tag_epoch = 0;
+    }
+    return changed;
+}
+
 /* Costs O(len(src)) for flat clocks, not O(own): a goroutine on a high slot
  * whose clock is short (a fresh child) merges in constant time. Compares
  * first, so that a join that teaches nothing copies no shared clock. */
@@ -693,14 +729,8 @@ static bool join_entries(vclock **dst, const vclock *src, sid_t own,
         return tree_join(dst, src, own, own_epoch, own_grows, need);
     if (!own_grows && vc_dominated(src, *dst, SID_NONE))
         return false;
-    vclock *d = clock_own(dst, need);
-    if (need > d->len) {
-        memset(d->e + d->len, 0, (need - d->len) * sizeof(epoch_t));
-        d->len = need;
-    }
-    max_into(d->e, src ? src->e : NULL, n);
-    if (own_grows)
-        d->e[own] = own_epoch;
+    join_in_place(clock_own(dst, need), src, own_grows ? own : SID_NONE,
+                  own_epoch);
     return true;
 }
 
@@ -726,39 +756,6 @@ static __attribute__((noinline)) bool join_floors(vclock **dst, uint32_t fs,
             vc_unref(*dst);
             *dst = c;
         }
-    }
-    return changed;
-}
-
-/* The join of most hand-offs among a few goroutines (a worker pool's
- * buffered slots): two flat clocks on one generation of floors, the
- * destination private and roomy enough. One pass in place, where the
- * general path compared, made the clock its own and then merged: 210
- * instructions for MacroPool100k's 11 entries. */
-static inline bool joins_in_place(const vclock *d, const vclock *src, sid_t own)
-{
-    return d && src && d != src && !(d->depth | src->depth) &&
-           src->len <= d->cap && (own == SID_NONE || own < d->cap) &&
-           d->fgen == src->fgen &&
-           __atomic_load_n(&d->ref, __ATOMIC_ACQUIRE) == 1;
-}
-
-static bool join_in_place(vclock *d, const vclock *src, sid_t own,
-                          epoch_t own_epoch)
-{
-    uint32_t need = own != SID_NONE && own >= src->len ? own + 1 : src->len;
-    if (need > d->len) {
-        memset(d->e + d->len, 0, (need - d->len) * sizeof(epoch_t));
-        d->len = need;
-    }
-    bool changed = max_into(d->e, src->e, src->len);
-    if (own != SID_NONE && own_epoch > d->e[own]) {
-        d->e[own] = own_epoch;
-        changed = true;
-    }
-    if (changed) {
-        d->gen = vc_unique();
-        d->tag_epoch = 0;
     }
     return changed;
 }

@@ -1557,8 +1557,7 @@ void race_acquire(gstate *g, uintptr_t addr)
         return;
     }
     acquired a = {.join = NULL, .drop = NULL, .took = false, .pend.n = 0};
-    if (o)
-        acquire_locked(g, o, &a);
+    acquire_locked(g, o, &a);
     table_unlock(&s->lock);
     learn_acquired(g, &a);
 }
