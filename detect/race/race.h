@@ -283,7 +283,6 @@ typedef struct gstate {
         void *obj;
         uint64_t removed;
     } sync_hint;
-    atomic_flag lock; /* trace part switches vs a concurrent report */
     /* Known beyond vc and pin (race.c, "Pending entries"); last, as the
      * fields above are the ones every access and call touches. */
     pendset pend;
@@ -390,6 +389,8 @@ void trace_epoch(gstate *g);
 void trace_free(gstate *g);
 /* Empties g's history, keeping small buffers for a next goroutine. */
 void trace_reset(gstate *g);
+/* Events in every history part allocated (a test's view of the pool). */
+long trace_events_allocated(void);
 
 void race_report(gstate *g, uintptr_t addr, size_t size, shadow_t cur,
                  shadow_t old, uintptr_t pc);

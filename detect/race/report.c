@@ -25,6 +25,15 @@
  * the history the report says "[failed to restore the stack]", as TSan
  * does; the verdict does not depend on it.
  *
+ * Past 16,384 live goroutines even parts of FIRST_PART events overrun the
+ * budget, and one pool (below, "The pool") holds it: every goroutine keeps
+ * its floor, the part it writes and the one before (at least 16 events of
+ * its own), and parts beyond the floors go to whoever needs one, oldest
+ * first. So at 10^5 goroutines an access older than its goroutine's last
+ * 16-32 events may be gone, where TSan keeps a thread's last two parts of
+ * 16K events each; history_size buys more, 2^(19+history_size) events
+ * beyond the floors.
+ *
  * Stack records are interned in a hash table and never freed: creation and
  * allocation sites repeat, so there are few distinct ones.
  */
@@ -138,19 +147,62 @@ const stackrec *stack_current(gstate *g, uintptr_t pc)
 
 /* ---- history (trace.h has its format) ---------------------------------- */
 
+/*
+ * The pool. A goroutine's trace is a ring of at most TRACE_PARTS parts, the
+ * newest (its head) being written. Its newest FLOOR_PARTS parts are its
+ * own: a report can always replay the part being written and the whole part
+ * before it. Older parts sit in one pool queue, oldest first, in the order
+ * they left their floors; a goroutine that needs a part while all histories
+ * together are over the budget takes the front of that queue, whoever's it
+ * is, as TSan v3 recycles trace parts. So the budget bounds what lies
+ * beyond the floors, and the memory of many goroutines is their floors
+ * (FLOOR_PARTS * FIRST_PART events each) plus the budget.
+ *
+ * A goroutine's first event allocates both parts of its floor: the second
+ * waits as its spare. Without that, every goroutine of a ring allocates its
+ * second part in the same later lap, and a fresh page costs 11-16 us here:
+ * ChanRingN's timed lap at 1e5 goroutines spent half its time there.
+ *
+ * hist.lock guards every ring and the queue: part switches, the queue's
+ * thefts, and replays, which read other goroutines' rings. Only the head
+ * part is written outside it, by its goroutine alone, and a head is never
+ * taken.
+ */
+enum { FLOOR_PARTS = 2 };
+
 struct trace {
     tpart *parts[TRACE_PARTS]; /* ring; parts[head] is being written */
     int head, count;
+    tpart *spare[FLOOR_PARTS]; /* FIRST_PART-sized, for a floor */
+    int nspare;
 };
+
+static struct {
+    atomic_flag lock;
+    tpart *oldest, *newest; /* the queue, linked through newer/older */
+    long events;            /* in every part allocated */
+} hist = {.lock = ATOMIC_FLAG_INIT};
+
+static long hist_budget(void)
+{
+    return 1l << (19 + race_opts.history_size);
+}
+
+long trace_events_allocated(void)
+{
+    spin_lock(&hist.lock);
+    long n = hist.events;
+    spin_unlock(&hist.lock);
+    return n;
+}
 
 /* The largest part: history_size's, or less when many goroutines share the
  * budget (a power of two, at least FIRST_PART). */
 static uint32_t max_part(void)
 {
     uint32_t cap = 1u << (12 + race_opts.history_size);
-    long budget = 1l << (19 + race_opts.history_size);
     long live = race_live_goroutines();
-    while (cap > FIRST_PART && (long)cap * TRACE_PARTS * live > budget)
+    while (cap > FIRST_PART && (long)cap * TRACE_PARTS * live > hist_budget())
         cap /= 2;
     return cap;
 }
@@ -171,6 +223,67 @@ static void part_free(tpart *p)
     race_free(p);
 }
 
+/* Under hist.lock: p, which has left its floor, joins the queue's back. */
+static void queue_push(tpart *p)
+{
+    p->newer = NULL;
+    p->older = hist.newest;
+    if (hist.newest)
+        hist.newest->newer = p;
+    else
+        hist.oldest = p;
+    hist.newest = p;
+}
+
+static void queue_unlink(tpart *p)
+{
+    if (p->older)
+        p->older->newer = p->newer;
+    else
+        hist.oldest = p->newer;
+    if (p->newer)
+        p->newer->older = p->older;
+    else
+        hist.newest = p->older;
+}
+
+static int ring_oldest(const trace *t)
+{
+    return (t->head - t->count + 1 + TRACE_PARTS) % TRACE_PARTS;
+}
+
+/* Under hist.lock: takes t's oldest part, which is beyond its floor. */
+static tpart *ring_take_oldest(trace *t)
+{
+    int i = ring_oldest(t);
+    tpart *p = t->parts[i];
+    t->parts[i] = NULL;
+    t->count--;
+    queue_unlink(p);
+    return p;
+}
+
+/* Under hist.lock: a part for g's next, of about want events, from what is
+ * already allocated (NULL if nothing fits): its own oldest part when its
+ * ring is full, a spare of its floor, or, over the budget, the oldest part
+ * in the queue. One that is too small or too large goes to *dead. */
+static tpart *part_reuse(trace *t, uint32_t want, tpart **dead)
+{
+    tpart *p = NULL;
+    if (t->count == TRACE_PARTS)
+        p = ring_take_oldest(t);
+    else if (t->nspare && want == FIRST_PART)
+        return t->spare[--t->nspare];
+    else if (hist.oldest && hist.events + want > hist_budget())
+        p = ring_take_oldest(hist.oldest->owner);
+    if (p && (p->cap < want || p->cap > 2 * want)) {
+        hist.events -= p->cap;
+        *dead = p;
+        p = NULL;
+    }
+    return p;
+}
+
 /* Starts a part: the current stack and epoch let it be replayed alone. */
 static void part_start(gstate *g, tpart *p)
 {
@@ -188,34 +301,57 @@ static void part_start(gstate *g, tpart *p)
     atomic_store_explicit(&p->n, 0, memory_order_release);
 }
 
+/* Under hist.lock: p becomes t's head; the part it pushes out of the floor
+ * joins the queue. */
+static void ring_push(trace *t, tpart *p)
+{
+    t->head = (t->head + 1) % TRACE_PARTS;
+    t->parts[t->head] = p;
+    p->owner = t;
+    if (++t->count > FLOOR_PARTS)
+        queue_push(
+            t->parts[(t->head - FLOOR_PARTS + TRACE_PARTS) % TRACE_PARTS]);
+}
+
+/* A new history: its floor's two parts at once (the pool's essay). */
+static trace *trace_new(void)
+{
+    trace *t = race_calloc(sizeof *t);
+    t->head = -1;
+    for (; t->nspare < FLOOR_PARTS; t->nspare++)
+        t->spare[t->nspare] = part_new(FIRST_PART);
+    spin_lock(&hist.lock);
+    hist.events += FLOOR_PARTS * FIRST_PART;
+    spin_unlock(&hist.lock);
+    return t;
+}
+
 static tpart *trace_next_part(gstate *g)
 {
-    spin_lock(&g->lock);
+    if (!g->tr)
+        g->tr = trace_new();
     trace *t = g->tr;
-    if (!t) {
-        t = g->tr = race_calloc(sizeof *t);
-        t->head = -1;
-    }
+    tpart *dead = NULL;
+    spin_lock(&hist.lock);
     uint32_t want = FIRST_PART;
-    if (t->count) {
+    if (t->count >= FLOOR_PARTS) {
         want = t->parts[t->head]->cap * 2;
         if (want > max_part())
             want = max_part();
     }
-    int slot = (t->head + 1) % TRACE_PARTS;
-    tpart *p = t->parts[slot];
-    if (p && (p->cap < want || p->cap > 2 * want)) {
-        part_free(p);
-        p = NULL;
+    tpart *p = part_reuse(t, want, &dead);
+    if (!p) {
+        hist.events += want;
+        spin_unlock(&hist.lock);
+        if (dead)
+            part_free(dead);
+        p = part_new(want);
+        spin_lock(&hist.lock);
     }
-    if (!p)
-        p = t->parts[slot] = part_new(want);
     part_start(g, p);
-    t->head = slot;
+    ring_push(t, p);
     g->tp = p;
-    if (t->count < TRACE_PARTS)
-        t->count++;
-    spin_unlock(&g->lock);
+    spin_unlock(&hist.lock);
     return p;
 }
 
@@ -231,7 +367,6 @@ static inline tpart *trace_reserve(gstate *g, uint32_t words, uint32_t *n)
     *n = k;
     return p;
 }
-
 /* Makes the events below n visible to a replay. */
 static inline void trace_publish(tpart *p, uint32_t n)
 {
@@ -290,6 +425,37 @@ void trace_epoch(gstate *g)
     if (g->tr)
         trace_put(g, EV(EV_EPOCH) | g->epoch);
 }
+/* Under hist.lock: empties t's ring; its parts go to *keep while it has
+ * room for FIRST_PART-sized ones, the rest to the list *dead. */
+static void ring_empty(trace *t, tpart **dead)
+{
+    for (int k = t->count; k > 0; k--) {
+        tpart *p = t->parts[ring_oldest(t)];
+        if (t->count > FLOOR_PARTS)
+            ring_take_oldest(t);
+        else {
+            t->parts[ring_oldest(t)] = NULL;
+            t->count--;
+        }
+        if (p->cap == FIRST_PART && t->nspare < FLOOR_PARTS) {
+            t->spare[t->nspare++] = p;
+        } else {
+            hist.events -= p->cap;
+            p->newer = *dead;
+            *dead = p;
+        }
+    }
+    t->head = -1;
+}
+
+static void free_list(tpart *p)
+{
+    while (p) {
+        tpart *next = p->newer;
+        part_free(p);
+        p = next;
+    }
+}
 
 void trace_reset(gstate *g)
 {
@@ -297,13 +463,11 @@ void trace_reset(gstate *g)
     g->tp = NULL;
     if (!t)
         return;
-    for (int i = 0; i < TRACE_PARTS; i++)
-        if (t->parts[i] && (i > 0 || t->parts[i]->cap > FIRST_PART)) {
-            part_free(t->parts[i]);
-            t->parts[i] = NULL;
-        }
-    t->head = -1;
-    t->count = 0;
+    tpart *dead = NULL;
+    spin_lock(&hist.lock);
+    ring_empty(t, &dead);
+    spin_unlock(&hist.lock);
+    free_list(dead);
 }
 
 void trace_free(gstate *g)
@@ -311,9 +475,17 @@ void trace_free(gstate *g)
     trace *t = g->tr;
     if (!t)
         return;
-    for (int i = 0; i < TRACE_PARTS; i++)
-        if (t->parts[i])
-            part_free(t->parts[i]);
+    tpart *dead = NULL;
+    spin_lock(&hist.lock);
+    ring_empty(t, &dead);
+    while (t->nspare) {
+        tpart *p = t->spare[--t->nspare];
+        hist.events -= p->cap;
+        p->newer = dead;
+        dead = p;
+    }
+    spin_unlock(&hist.lock);
+    free_list(dead);
     race_free(t);
     g->tr = NULL;
     g->tp = NULL;
@@ -364,7 +536,7 @@ static const stackrec *trace_restore(gstate *g, epoch_t ep, uintptr_t addr,
     uint32_t nbest = 0;
     bool found = false;
     addr &= ADDR_MASK;
-    spin_lock(&g->lock);
+    spin_lock(&hist.lock);
     trace *t = g->tr;
     for (int k = t ? t->count - 1 : -1; k >= 0; k--) {
         tpart *p = t->parts[(t->head - k + TRACE_PARTS) % TRACE_PARTS];
@@ -399,7 +571,7 @@ static const stackrec *trace_restore(gstate *g, epoch_t ep, uintptr_t addr,
             }
         }
     }
-    spin_unlock(&g->lock);
+    spin_unlock(&hist.lock);
     return found ? stack_intern(best, nbest) : NULL;
 }
 

@@ -58,6 +58,10 @@ typedef struct tpart {
     uintptr_t last_pc; /* of the last access written, for deltas */
     uintptr_t *stack0; /* stack0_in, or a buffer of stack0_cap frames */
     uintptr_t stack0_in[STACK0_IN];
+    /* Past its goroutine's floor, the part's place in the pool's queue
+     * (report.c); its ring in any case. */
+    struct tpart *older, *newer;
+    struct trace *owner;
     tevent ev[];
 } tpart;
 

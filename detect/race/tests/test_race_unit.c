@@ -1064,6 +1064,54 @@ START_TEST(test_solo_sections)
 }
 END_TEST
 
+/* ---- the history pool (report.c) ---------------------------------------- */
+
+/* Crowd goroutines each write more history than their floor holds, then
+ * park. Without the pool each would keep TRACE_PARTS parts; with it, its
+ * floor, and all beyond the floors stays within the budget. */
+enum { CROWD = 20000, CROWD_WRITES = 200, FLOOR_EVENTS = 2 * 16 };
+static int *crowd_cells;
+static go_chan *crowd_release;
+static long crowd_events;
+
+static void crowd_member(void *arg)
+{
+    int *cells = &crowd_cells[(intptr_t)arg * CROWD_WRITES];
+    for (int i = 0; i < CROWD_WRITES; i++)
+        wr(&cells[i]);
+    go_wg_done(&wg);
+    go_chan_recv(crowd_release, NULL);
+}
+
+static int crowd_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    crowd_cells = calloc((size_t)CROWD * CROWD_WRITES, sizeof(int));
+    crowd_release = go_chan_make(0, 0);
+    go_wg_add(&wg, CROWD);
+    for (intptr_t i = 0; i < CROWD; i++)
+        GO(crowd_member, (void *)i);
+    go_wg_wait(&wg);
+    crowd_events = trace_events_allocated();
+    go_chan_close(crowd_release);
+    return DONE;
+}
+
+START_TEST(test_history_pool)
+{
+    go_maxprocs(1);
+    race_opts.history_size = 0; /* a budget of 2^19 events */
+    ck_assert_int_eq(run(crowd_main), DONE);
+    /* Every member keeps its floor... */
+    ck_assert_int_ge(crowd_events, (long)CROWD * FLOOR_EVENTS);
+    /* ...and beyond, the budget, and main's history, a few parts. Four
+     * parts a member would be 1,280,000 events. */
+    ck_assert_int_le(crowd_events,
+                     (long)CROWD * FLOOR_EVENTS + (1l << 19) + 4096);
+    ck_assert_int_eq(race_count(), 0);
+}
+END_TEST
+
 static Suite *race_suite(void)
 {
     Suite *s = suite_create("race");
@@ -1108,6 +1156,7 @@ static Suite *race_suite(void)
     tcase_add_test(e, test_floors_rounds);
     tcase_add_test(e, test_parallel_count);
     tcase_add_test(e, test_solo_sections);
+    tcase_add_test(e, test_history_pool);
     suite_add_tcase(s, e);
     return s;
 }
