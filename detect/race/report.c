@@ -158,23 +158,31 @@ const stackrec *stack_current(gstate *g, uintptr_t pc)
  * beyond the floors, and the memory of many goroutines is their floors
  * (FLOOR_PARTS * FIRST_PART events each) plus the budget.
  *
- * A goroutine's first event allocates both parts of its floor: the second
- * waits as its spare. Without that, every goroutine of a ring allocates its
+ * A goroutine's first part opens short, at SHORT_OPEN of its FIRST_PART
+ * events; when those are written, the second part of its floor is
+ * allocated to wait as its spare, and the first opens whole. So the
+ * allocation comes early in a busy goroutine's life, near its spawn, which
+ * allocates anyway. Without it every goroutine of a ring allocates its
  * second part in the same later lap, and a fresh page costs 11-16 us here:
- * ChanRingN's timed lap at 1e5 goroutines spent half its time there.
+ * ChanRingN's timed lap at 1e5 goroutines spent half its time there (its
+ * goroutines fill 12 events before the untimed lap ends). Both parts at
+ * the first event would cost a goroutine that writes a few events 240
+ * bytes: race_million measured 5,600 bytes a goroutine so, and opening at 8
+ * events, but 5,390 opening at 12.
  *
  * hist.lock guards every ring and the queue: part switches, the queue's
  * thefts, and replays, which read other goroutines' rings. Only the head
  * part is written outside it, by its goroutine alone, and a head is never
  * taken.
  */
-enum { FLOOR_PARTS = 2 };
+enum { FLOOR_PARTS = 2, SHORT_OPEN = FIRST_PART * 3 / 4 };
 
 struct trace {
     tpart *parts[TRACE_PARTS]; /* ring; parts[head] is being written */
     int head, count;
     tpart *spare[FLOOR_PARTS]; /* FIRST_PART-sized, for a floor */
     int nspare;
+    bool short_head; /* the head is the first part, open at SHORT_OPEN */
 };
 
 static struct {
@@ -313,17 +321,40 @@ static void ring_push(trace *t, tpart *p)
             t->parts[(t->head - FLOOR_PARTS + TRACE_PARTS) % TRACE_PARTS]);
 }
 
-/* A new history: its floor's two parts at once (the pool's essay). */
+/* A new history: its first part, as a spare. */
 static trace *trace_new(void)
 {
     trace *t = race_calloc(sizeof *t);
     t->head = -1;
-    for (; t->nspare < FLOOR_PARTS; t->nspare++)
-        t->spare[t->nspare] = part_new(FIRST_PART);
+    t->spare[t->nspare++] = part_new(FIRST_PART);
     spin_lock(&hist.lock);
-    hist.events += FLOOR_PARTS * FIRST_PART;
+    hist.events += FIRST_PART;
     spin_unlock(&hist.lock);
     return t;
+}
+
+/* Under hist.lock: a first part without a spare behind it opens short. */
+static void open_short(trace *t, tpart *p)
+{
+    if (t->count == 1 && !t->nspare) {
+        p->cap = SHORT_OPEN;
+        t->short_head = true;
+    }
+}
+
+/* The short head is full: the floor's second part, then the rest of the
+ * head (the pool's essay). */
+static tpart *open_rest(trace *t)
+{
+    tpart *spare = part_new(FIRST_PART);
+    spin_lock(&hist.lock);
+    hist.events += FIRST_PART;
+    t->spare[t->nspare++] = spare;
+    tpart *p = t->parts[t->head];
+    p->cap = FIRST_PART;
+    t->short_head = false;
+    spin_unlock(&hist.lock);
+    return p;
 }
 
 static tpart *trace_next_part(gstate *g)
@@ -331,6 +362,8 @@ static tpart *trace_next_part(gstate *g)
     if (!g->tr)
         g->tr = trace_new();
     trace *t = g->tr;
+    if (t->short_head)
+        return open_rest(t);
     tpart *dead = NULL;
     spin_lock(&hist.lock);
     uint32_t want = FIRST_PART;
@@ -350,6 +383,7 @@ static tpart *trace_next_part(gstate *g)
     }
     part_start(g, p);
     ring_push(t, p);
+    open_short(t, p);
     g->tp = p;
     spin_unlock(&hist.lock);
     return p;
@@ -362,7 +396,7 @@ static inline tpart *trace_reserve(gstate *g, uint32_t words, uint32_t *n)
     uint32_t k = p ? atomic_load_explicit(&p->n, memory_order_relaxed) : 0;
     if (__builtin_expect(!p || k + words > p->cap, 0)) {
         p = trace_next_part(g);
-        k = 0;
+        k = atomic_load_explicit(&p->n, memory_order_relaxed);
     }
     *n = k;
     return p;
@@ -429,6 +463,10 @@ void trace_epoch(gstate *g)
  * room for FIRST_PART-sized ones, the rest to the list *dead. */
 static void ring_empty(trace *t, tpart **dead)
 {
+    if (t->short_head) {
+        t->parts[t->head]->cap = FIRST_PART;
+        t->short_head = false;
+    }
     for (int k = t->count; k > 0; k--) {
         tpart *p = t->parts[ring_oldest(t)];
         if (t->count > FLOOR_PARTS)
