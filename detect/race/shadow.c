@@ -420,10 +420,18 @@ static void reset_run(uintptr_t addr, size_t size)
         forget_committed(plo, phi);
         reset_run(addr + (phi - lo) / SHADOW_SCALE, (hi - phi) / SHADOW_SCALE);
     } else {
-        /* Read before writing: shadow never touched stays uncommitted. */
-        for (shadow_t *c = (shadow_t *)lo; c < (shadow_t *)hi; c++)
-            if (__atomic_load_n(c, __ATOMIC_RELAXED))
-                __atomic_store_n(c, 0, __ATOMIC_RELAXED);
+        /* Read before writing: shadow never touched stays uncommitted. A
+         * word's cells are looked at together: most words of a fresh block
+         * have none. */
+        _Static_assert(SHADOW_CELLS == 4, "a word's cells, one by one");
+        for (shadow_t *c = (shadow_t *)lo; c < (shadow_t *)hi;
+             c += SHADOW_CELLS)
+            if (__atomic_load_n(&c[0], __ATOMIC_RELAXED) |
+                __atomic_load_n(&c[1], __ATOMIC_RELAXED) |
+                __atomic_load_n(&c[2], __ATOMIC_RELAXED) |
+                __atomic_load_n(&c[3], __ATOMIC_RELAXED))
+                for (int k = 0; k < SHADOW_CELLS; k++)
+                    __atomic_store_n(&c[k], 0, __ATOMIC_RELAXED);
     }
 }
 
