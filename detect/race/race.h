@@ -415,7 +415,8 @@ extern race_options race_opts;
 extern const rt_option race_option_table[];
 extern const int race_option_count;
 
-/* raw allocation that bypasses the interceptors */
+/* The detector's memory (alloc.c): never the program's heap, never
+ * intercepted; out of memory ends the process. */
 void *race_alloc(size_t n);
 void *race_calloc(size_t n);
 void race_free(void *p);

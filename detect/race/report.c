@@ -51,34 +51,6 @@
 #include "../../rt/hooks.h"
 #include "../../rt/traceback.h"
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void __libc_free(void *);
-
-void *race_alloc(size_t n)
-{
-    void *p = __libc_malloc(n);
-    if (!p) {
-        static const char msg[] = "race: out of memory\n";
-        (void)!write(2, msg, sizeof msg - 1);
-        _exit(2);
-    }
-    return p;
-}
-
-void *race_calloc(size_t n)
-{
-    void *p = __libc_calloc(1, n);
-    if (!p)
-        return race_alloc(n); /* dies */
-    return p;
-}
-
-void race_free(void *p)
-{
-    __libc_free(p);
-}
-
 /* ---- options (GORACE) ---------------------------------------------------- */
 
 race_options race_opts = {

@@ -456,6 +456,77 @@ END_TEST
 
 /* ---- options ------------------------------------------------------------- */
 
+/* ---- the detector's memory (alloc.c) ------------------------------------- */
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Blocks of every size, live together: aligned, disjoint, and each keeps
+ * what was written into it. */
+START_TEST(test_alloc_disjoint)
+{
+    enum { N = 1200 };
+    static uintptr_t blk[N][2];
+    for (int i = 0; i < N; i++) {
+        size_t n = (size_t)i + 1;
+        unsigned char *p = race_alloc(n);
+        ck_assert_uint_eq((uintptr_t)p % 16, 0);
+        memset(p, i & 0xff, n);
+        blk[i][0] = (uintptr_t)p;
+        blk[i][1] = n;
+    }
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < blk[i][1]; k++)
+            ck_assert_uint_eq(((unsigned char *)blk[i][0])[k], i & 0xff);
+    qsort(blk, N, sizeof blk[0], by_address);
+    for (int i = 1; i < N; i++)
+        ck_assert_uint_le(blk[i - 1][0] + blk[i - 1][1], blk[i][0]);
+    for (int i = 0; i < N; i++)
+        race_free((void *)blk[i][0]);
+}
+END_TEST
+
+static void *alloc_batch(void *arg)
+{
+    void **v = arg;
+    for (int i = 0; i < 1000; i++)
+        v[i] = race_alloc(64);
+    return NULL;
+}
+
+/* Freed blocks come back, whichever thread freed them (through the central
+ * list once a thread's own list is full), and race_calloc zeroes a block
+ * that was used. */
+START_TEST(test_alloc_reuse)
+{
+    static void *a[1000], *b[1000];
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, alloc_batch, a), 0);
+    pthread_join(t, NULL);
+    for (int i = 0; i < 1000; i++) {
+        memset(a[i], 0xab, 64);
+        race_free(a[i]);
+    }
+    for (int i = 0; i < 1000; i++)
+        b[i] = race_calloc(64);
+    qsort(a, 1000, sizeof *a, by_address);
+    qsort(b, 1000, sizeof *b, by_address);
+    for (int i = 0; i < 1000; i++) {
+        ck_assert_ptr_eq(a[i], b[i]);
+        for (int k = 0; k < 64; k++)
+            ck_assert_uint_eq(((unsigned char *)b[i])[k], 0);
+    }
+    for (int i = 0; i < 1000; i++)
+        race_free(b[i]);
+    void *big = race_calloc(100000); /* glibc's, freed by the same call */
+    ck_assert_ptr_nonnull(big);
+    race_free(big);
+}
+END_TEST
+
 START_TEST(test_options)
 {
     race_options saved = race_opts;
@@ -1129,6 +1200,8 @@ static Suite *race_suite(void)
     tcase_add_test(t, test_shadow_check_rules);
     tcase_add_test(t, test_shadow_mapping);
     tcase_add_test(t, test_options);
+    tcase_add_test(t, test_alloc_disjoint);
+    tcase_add_test(t, test_alloc_reuse);
     suite_add_tcase(s, t);
     TCase *e = tcase_create("edges");
     tcase_set_timeout(e, 20);
