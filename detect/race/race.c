@@ -5,7 +5,8 @@
  * (__tsan_*, tsan.c) report every memory access, function entry and atomic
  * operation. The runtime reports goroutine life and the Go memory model's
  * synchronisation edges through rt/hooks.h. This file keeps the
- * happens-before state; shadow.c checks accesses, report.c prints.
+ * happens-before state; shadow.c checks accesses, report.c prints and
+ * keeps the histories, alloc.c gives the detector memory of its own.
  *
  * Happens-before. Every goroutine has a vector clock. release(addr) stores
  * the goroutine's clock into the sync object for addr (release_merge joins
