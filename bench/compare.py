@@ -141,7 +141,13 @@ def binaries(build_dir):
 # ---- running -----------------------------------------------------------
 
 
+# taskset's CPU list for every benchmark process (--cpus), or None.
+PIN = None
+
+
 def run(cmd, env, timeout):
+    if PIN:
+        cmd = ["taskset", "-c", PIN, *cmd]
     try:
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -500,6 +506,9 @@ def main():
                          "variant each, the variants alternating (default: as many as "
                          "repetitions; 1: each variant's repetitions in one process)")
     ap.add_argument("--filter", default=".", help="regex over benchmark names")
+    ap.add_argument("--cpus", help="pin every benchmark process, both twins, to these CPUs "
+                    "(taskset -c): at GOMAXPROCS 1 on this VM one vCPU ran the race build "
+                    "at half the speed of the other, so a ratio told where a process landed")
     ap.add_argument("--maxn", type=int, help="largest growth n (default 1e6; smoke 1e3)")
     ap.add_argument("--parked", default=None, help="parked-memory sizes (default 10000,100000,1000000)")
     ap.add_argument("--conns", default=None,
@@ -527,6 +536,12 @@ def main():
         newest = max(os.path.getmtime(p) for p in bins.values())
         log(f"compare: --no-build: the binaries of {a.build_dir}, built "
             f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(newest))}")
+    global PIN
+    PIN = a.cpus
+    if PIN:
+        p = subprocess.run(["taskset", "-c", PIN, "true"], capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"compare: --cpus {PIN}: {p.stderr.strip() or 'taskset failed'}")
     env = dict(os.environ, GOMAXPROCS=str(a.procs), BENCH_MAXN=str(maxn),
                BENCH_MACRO_DIV="100" if a.smoke else "1")
     raw = a.keep or tempfile.mkdtemp(prefix="gorace-bench-")
@@ -578,10 +593,13 @@ def main():
     problems.extend(conn_errors)
 
     text = report(results, names, kind, parked, problems, conns)
-    print(f"GOMAXPROCS={a.procs}; instrumented build: {kind}; {reps} repetitions, medians")
+    pinned = f"; pinned to CPUs {a.cpus}" if a.cpus else ""
+    print(f"GOMAXPROCS={a.procs}{pinned}; instrumented build: {kind}; {reps} repetitions, medians")
     print(text)
 
     line = history_line(results, kind, parked, a.procs, a.smoke, conns)
+    if a.cpus:
+        line["cpus"] = a.cpus
     os.makedirs(os.path.dirname(os.path.abspath(a.history)), exist_ok=True)
     with open(a.history, "a") as f:
         f.write(json.dumps(line, separators=(",", ":")) + "\n")
