@@ -232,21 +232,40 @@ static int ring_oldest(const trace *t)
     return (t->head - t->count + 1 + TRACE_PARTS) % TRACE_PARTS;
 }
 
-/* Under hist.lock: takes t's oldest part, which is beyond its floor. */
+/* Under hist.lock: takes t's oldest part, out of the queue if it was
+ * beyond the floor. */
 static tpart *ring_take_oldest(trace *t)
 {
     int i = ring_oldest(t);
     tpart *p = t->parts[i];
     t->parts[i] = NULL;
-    t->count--;
-    queue_unlink(p);
+    if (t->count-- > FLOOR_PARTS)
+        queue_unlink(p);
     return p;
+}
+
+/* Under hist.lock: p leaves the pool's count, for the list *dead that is
+ * freed once the lock is dropped. */
+static void retire(tpart *p, tpart **dead)
+{
+    hist.events -= p->cap;
+    p->newer = *dead;
+    *dead = p;
+}
+
+static void free_list(tpart *p)
+{
+    while (p) {
+        tpart *next = p->newer;
+        part_free(p);
+        p = next;
+    }
 }
 
 /* Under hist.lock: a part for g's next, of about want events, from what is
  * already allocated (NULL if nothing fits): its own oldest part when its
  * ring is full, a spare of its floor, or, over the budget, the oldest part
- * in the queue. One that is too small or too large goes to *dead. */
+ * in the queue. One that is too small or too large is retired to *dead. */
 static tpart *part_reuse(trace *t, uint32_t want, tpart **dead)
 {
     tpart *p = NULL;
@@ -257,8 +276,7 @@ static tpart *part_reuse(trace *t, uint32_t want, tpart **dead)
     else if (hist.oldest && hist.events + want > hist_budget())
         p = ring_take_oldest(hist.oldest->owner);
     if (p && (p->cap < want || p->cap > 2 * want)) {
-        hist.events -= p->cap;
-        *dead = p;
+        retire(p, dead);
         p = NULL;
     }
     return p;
@@ -293,15 +311,22 @@ static void ring_push(trace *t, tpart *p)
             t->parts[(t->head - FLOOR_PARTS + TRACE_PARTS) % TRACE_PARTS]);
 }
 
+/* A FIRST_PART-sized part for t's floor, counted in the pool. */
+static void add_spare(trace *t)
+{
+    tpart *p = part_new(FIRST_PART);
+    spin_lock(&hist.lock);
+    hist.events += FIRST_PART;
+    t->spare[t->nspare++] = p;
+    spin_unlock(&hist.lock);
+}
+
 /* A new history: its first part, as a spare. */
 static trace *trace_new(void)
 {
     trace *t = race_calloc(sizeof *t);
     t->head = -1;
-    t->spare[t->nspare++] = part_new(FIRST_PART);
-    spin_lock(&hist.lock);
-    hist.events += FIRST_PART;
-    spin_unlock(&hist.lock);
+    add_spare(t);
     return t;
 }
 
@@ -315,17 +340,13 @@ static void open_short(trace *t, tpart *p)
 }
 
 /* The short head is full: the floor's second part, then the rest of the
- * head (the pool's essay). */
+ * head (the pool's essay). The head's cap is its goroutine's alone. */
 static tpart *open_rest(trace *t)
 {
-    tpart *spare = part_new(FIRST_PART);
-    spin_lock(&hist.lock);
-    hist.events += FIRST_PART;
-    t->spare[t->nspare++] = spare;
+    add_spare(t);
     tpart *p = t->parts[t->head];
     p->cap = FIRST_PART;
     t->short_head = false;
-    spin_unlock(&hist.lock);
     return p;
 }
 
@@ -348,8 +369,7 @@ static tpart *trace_next_part(gstate *g)
     if (!p) {
         hist.events += want;
         spin_unlock(&hist.lock);
-        if (dead)
-            part_free(dead);
+        free_list(dead);
         p = part_new(want);
         spin_lock(&hist.lock);
     }
@@ -431,72 +451,43 @@ void trace_epoch(gstate *g)
     if (g->tr)
         trace_put(g, EV(EV_EPOCH) | g->epoch);
 }
-/* Under hist.lock: empties t's ring; its parts go to *keep while it has
- * room for FIRST_PART-sized ones, the rest to the list *dead. */
-static void ring_empty(trace *t, tpart **dead)
+/* Empties t's ring, keeping up to `keep` FIRST_PART-sized parts as its
+ * spares; the rest are freed. */
+static void trace_empty(trace *t, int keep)
 {
+    tpart *dead = NULL;
+    spin_lock(&hist.lock);
     if (t->short_head) {
         t->parts[t->head]->cap = FIRST_PART;
         t->short_head = false;
     }
-    for (int k = t->count; k > 0; k--) {
-        tpart *p = t->parts[ring_oldest(t)];
-        if (t->count > FLOOR_PARTS)
-            ring_take_oldest(t);
-        else {
-            t->parts[ring_oldest(t)] = NULL;
-            t->count--;
-        }
-        if (p->cap == FIRST_PART && t->nspare < FLOOR_PARTS) {
+    while (t->count) {
+        tpart *p = ring_take_oldest(t);
+        if (p->cap == FIRST_PART && t->nspare < keep)
             t->spare[t->nspare++] = p;
-        } else {
-            hist.events -= p->cap;
-            p->newer = *dead;
-            *dead = p;
-        }
+        else
+            retire(p, &dead);
     }
+    while (t->nspare > keep)
+        retire(t->spare[--t->nspare], &dead);
     t->head = -1;
-}
-
-static void free_list(tpart *p)
-{
-    while (p) {
-        tpart *next = p->newer;
-        part_free(p);
-        p = next;
-    }
+    spin_unlock(&hist.lock);
+    free_list(dead);
 }
 
 void trace_reset(gstate *g)
 {
-    trace *t = g->tr;
     g->tp = NULL;
-    if (!t)
-        return;
-    tpart *dead = NULL;
-    spin_lock(&hist.lock);
-    ring_empty(t, &dead);
-    spin_unlock(&hist.lock);
-    free_list(dead);
+    if (g->tr)
+        trace_empty(g->tr, FLOOR_PARTS);
 }
 
 void trace_free(gstate *g)
 {
-    trace *t = g->tr;
-    if (!t)
+    if (!g->tr)
         return;
-    tpart *dead = NULL;
-    spin_lock(&hist.lock);
-    ring_empty(t, &dead);
-    while (t->nspare) {
-        tpart *p = t->spare[--t->nspare];
-        hist.events -= p->cap;
-        p->newer = dead;
-        dead = p;
-    }
-    spin_unlock(&hist.lock);
-    free_list(dead);
-    race_free(t);
+    trace_empty(g->tr, 0);
+    race_free(g->tr);
     g->tr = NULL;
     g->tp = NULL;
 }
